@@ -1,0 +1,39 @@
+"""Build the Cython core of currentprint.
+
+Metadata lives in pyproject.toml; this file only declares the extension.
+Set ``CURRENTPRINT_DEBUG=1`` for a bounds-checked debug build of the kernel
+(run its tests with ``python -W error`` so that an out-of-bounds read inside a
+``noexcept nogil`` function fails instead of only warning).
+"""
+
+import os
+
+import numpy as np
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+DEBUG = os.environ.get("CURRENTPRINT_DEBUG", "0") not in ("", "0")
+
+directives = {
+    "language_level": 3,
+    "boundscheck": DEBUG,
+    "wraparound": False,
+    "initializedcheck": DEBUG,
+    "cdivision": not DEBUG,
+    "nonecheck": DEBUG,
+    "embedsignature": True,
+}
+
+compile_args = ["-O0", "-g"] if DEBUG else ["-O3"]
+
+extensions = [
+    Extension(
+        "currentprint._core",
+        ["src/currentprint/_core.pyx"],
+        include_dirs=[np.get_include()],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        extra_compile_args=compile_args,
+    )
+]
+
+setup(ext_modules=cythonize(extensions, compiler_directives=directives))

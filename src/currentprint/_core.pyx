@@ -1,0 +1,671 @@
+# Compiled core of currentprint.
+#
+# The Python layer (framing.py, analyzer.py) validates and converts; the
+# functions here are tight typed loops over contiguous memoryviews that run
+# without the GIL and report problems through integer return codes, which the
+# Python wrappers turn into exceptions.  Directives come from setup.py (no
+# "# cython:" header here, it would override the debug build switch).
+
+from libc.math cimport sqrt, floor, ceil, fabs, atan2, cos, sin, M_PI, NAN, INFINITY
+from libc.stdlib cimport malloc, free
+
+from ._fused cimport sample_t
+
+# ---------------------------------------------------------------------------
+# Per-cycle table layout.  cycles.py reads COLUMNS to name the rows of the
+# (n_columns, n_cycles) block that cycle_features fills.
+# ---------------------------------------------------------------------------
+cdef enum:
+    C_START = 0
+    C_PERIOD
+    C_FREQUENCY
+    C_I_RMS
+    C_V_RMS
+    C_I_PEAK
+    C_V_PEAK
+    C_I_DC
+    C_V_DC
+    C_P
+    C_Q
+    C_S
+    C_PF
+    C_DPF
+    C_THD
+    C_V_THD
+    C_CREST
+    C_I_RESIDUAL
+    C_I_CLIPPED
+    C_V_CLIPPED
+    C_HC_PEAK_POS
+    C_HC_PEAK_NEG
+    C_HC_RMS_POS
+    C_HC_RMS_NEG
+    C_SHOULDER_POS
+    C_SHOULDER_NEG
+    C_STEP_POS
+    C_STEP_NEG
+    C_I_ZERO
+    N_COLUMNS
+
+COLUMNS = (
+    "start", "period", "frequency", "i_rms", "v_rms", "i_peak", "v_peak",
+    "i_dc", "v_dc", "p", "q", "s", "pf", "dpf", "thd", "v_thd", "crest",
+    "i_residual", "i_clipped", "v_clipped", "hc_peak_pos", "hc_peak_neg",
+    "hc_rms_pos", "hc_rms_neg", "shoulder_pos", "shoulder_neg", "step_pos",
+    "step_neg", "i_zero",
+)
+assert len(COLUMNS) == N_COLUMNS
+
+# error codes returned by the kernels
+cdef enum:
+    ERR_OK = 0
+    ERR_BOUNDS = 1        # a cycle needs samples outside the buffer given
+    ERR_NOMEM = 2
+    ERR_BAD_N = 3         # harmonics >= n_points/2 or < 1
+ERRORS = {
+    ERR_BOUNDS: "a cycle needs samples outside the buffer",
+    ERR_NOMEM: "out of memory",
+    ERR_BAD_N: "harmonics must be >= 1 and below half the resampled points",
+}
+
+# Half-width of the Lagrange resampling stencil: 6 points, nodes -2..3.
+cdef enum:
+    LAGRANGE_LO = 2
+    LAGRANGE_HI = 3
+MARGIN_BEFORE = LAGRANGE_LO
+MARGIN_AFTER = LAGRANGE_HI + 1
+
+
+# ---------------------------------------------------------------------------
+# FFT: radix-2 complex FFT of n/2 points + split into the real spectrum.
+# ---------------------------------------------------------------------------
+cdef class FFTPlan:
+    """Precomputed tables for a real FFT of ``n`` points (a power of two).
+
+    Parameters
+    ----------
+    n : int
+        Transform size, a power of two >= 4.
+    """
+    cdef readonly Py_ssize_t n
+    cdef double[::1] cos_t
+    cdef double[::1] sin_t
+    cdef Py_ssize_t[::1] rev
+
+    def __cinit__(self, Py_ssize_t n):
+        if n < 4 or (n & (n - 1)) != 0:
+            raise ValueError(f"FFT size must be a power of two >= 4, got {n}")
+        self.n = n
+        import numpy as np
+        k = np.arange(n)
+        self.cos_t = np.cos(2.0 * np.pi * k / n)
+        self.sin_t = np.sin(2.0 * np.pi * k / n)
+        m = n // 2
+        bits = m.bit_length() - 1
+        rev = np.zeros(m, dtype=np.intp)
+        for j in range(m):
+            r = 0
+            x = j
+            for _ in range(bits):
+                r = (r << 1) | (x & 1)
+                x >>= 1
+            rev[j] = r
+        self.rev = rev
+
+
+cdef void _cfft(double* re, double* im, Py_ssize_t m, const Py_ssize_t* rev,
+                const double* cos_t, const double* sin_t, Py_ssize_t n) noexcept nogil:
+    """In-place forward complex FFT of m = n/2 points (twiddles from the n-table)."""
+    cdef Py_ssize_t j, k, size, half, step, start, t, a, b
+    cdef double tr, ti, wr, wi
+    for j in range(m):
+        k = rev[j]
+        if k > j:
+            tr = re[j]; re[j] = re[k]; re[k] = tr
+            ti = im[j]; im[j] = im[k]; im[k] = ti
+    size = 2
+    while size <= m:
+        half = size >> 1
+        step = n // size
+        start = 0
+        while start < m:
+            for t in range(half):
+                wr = cos_t[t * step]
+                wi = -sin_t[t * step]
+                a = start + t
+                b = a + half
+                tr = wr * re[b] - wi * im[b]
+                ti = wr * im[b] + wi * re[b]
+                re[b] = re[a] - tr
+                im[b] = im[a] - ti
+                re[a] = re[a] + tr
+                im[a] = im[a] + ti
+            start = start + size
+        size <<= 1
+
+
+cdef void _rfft(const double* x, double* fr, double* fi, double* wre, double* wim,
+                Py_ssize_t n, const Py_ssize_t* rev, const double* cos_t,
+                const double* sin_t) noexcept nogil:
+    """Real FFT of n points into bins 0..n/2 (fr, fi of length n/2 + 1).
+
+    Packs even/odd samples into one complex sequence of n/2 points, transforms
+    it and separates the two halves (the classic "two for one" real FFT).
+    """
+    cdef Py_ssize_t m = n >> 1, j, k, kc
+    cdef double er, ei, orr, oi, zr, zi, cr, ci, wr, wi
+    for j in range(m):
+        wre[j] = x[2 * j]
+        wim[j] = x[2 * j + 1]
+    _cfft(wre, wim, m, rev, cos_t, sin_t, n)
+    for k in range(m + 1):
+        j = k % m
+        kc = (m - k) % m
+        zr = wre[j]; zi = wim[j]
+        cr = wre[kc]; ci = -wim[kc]          # conj(Z[m-k])
+        er = 0.5 * (zr + cr); ei = 0.5 * (zi + ci)
+        # O = (Z - conj) / (2i) = -i (Z - conj) / 2
+        orr = 0.5 * (zi - ci); oi = -0.5 * (zr - cr)
+        wr = cos_t[k]; wi = -sin_t[k]        # exp(-2 pi i k / n); k <= n/2 < n
+        fr[k] = er + wr * orr - wi * oi
+        fi[k] = ei + wr * oi + wi * orr
+
+
+def rfft_batch(const double[:, ::1] x, FFTPlan plan=None):
+    """Real FFT of each row of ``x`` with the core's own FFT.
+
+    Same convention as ``numpy.fft.rfft(x, axis=1)``; exposed for tests and
+    for benchmarking against NumPy/SciPy.
+
+    Parameters
+    ----------
+    x : ndarray of float64, shape (rows, n)
+        ``n`` a power of two >= 4.
+    plan : FFTPlan, optional
+        Reused tables; made for ``n`` when omitted.
+
+    Returns
+    -------
+    ndarray of complex128, shape (rows, n // 2 + 1)
+    """
+    import numpy as np
+    cdef Py_ssize_t rows = x.shape[0], n = x.shape[1], r, k
+    if plan is None:
+        plan = FFTPlan(n)
+    elif plan.n != n:
+        raise ValueError(f"plan is for n={plan.n}, rows have {n} points")
+    out = np.empty((rows, n // 2 + 1), dtype=np.complex128)
+    cdef double complex[:, ::1] o = out
+    cdef double* fr = <double*>malloc(sizeof(double) * (n + 2) * 2)
+    if fr == NULL:
+        raise MemoryError()
+    cdef double* fi = fr + (n // 2 + 1)
+    cdef double* wre = fr + (n + 2)
+    cdef double* wim = wre + n // 2
+    try:
+        with nogil:
+            for r in range(rows):
+                _rfft(&x[r, 0], fr, fi, wre, wim, n, &plan.rev[0], &plan.cos_t[0], &plan.sin_t[0])
+                for k in range(n // 2 + 1):
+                    o[r, k] = fr[k] + 1j * fi[k]
+    finally:
+        free(fr)
+    return out
+
+
+def dft_harmonics_batch(const double[:, ::1] x, Py_ssize_t harmonics):
+    """Direct DFT of bins 0..harmonics of each row (the alternative to the FFT).
+
+    Kept for the benchmark that chose the FFT; same convention as
+    ``numpy.fft.rfft(x)[:, :harmonics + 1]``.
+    """
+    import numpy as np
+    cdef Py_ssize_t rows = x.shape[0], n = x.shape[1], r, k, j, idx
+    out = np.empty((rows, harmonics + 1), dtype=np.complex128)
+    cdef double complex[:, ::1] o = out
+    cdef double[::1] c = np.cos(2.0 * np.pi * np.arange(n) / n)
+    cdef double[::1] s = np.sin(2.0 * np.pi * np.arange(n) / n)
+    cdef double ar, ai
+    with nogil:
+        for r in range(rows):
+            for k in range(harmonics + 1):
+                ar = 0.0
+                ai = 0.0
+                idx = 0
+                for j in range(n):
+                    ar = ar + x[r, j] * c[idx]
+                    ai = ai - x[r, j] * s[idx]
+                    idx = idx + k
+                    if idx >= n:
+                        idx = idx - n
+                o[r, k] = ar + 1j * ai
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Framing: rising zero crossings with hysteresis and sub-sample position.
+# ---------------------------------------------------------------------------
+# state vector (float64, length STATE_LEN), carried between chunks:
+cdef enum:
+    S_ARMED = 0       # 1.0 once the signal went below -hysteresis*peak
+    S_PEAK = 1        # decaying peak estimate of |x|
+    S_PREV = 2        # previous (filtered) sample
+    S_LAST = 3        # absolute position of the last accepted crossing, NaN: none
+    S_POS = 4         # absolute index of the next sample to come
+    S_HAVE_PREV = 5   # 1.0 when S_PREV holds a sample
+    S_FILT = 6        # 3 biquad sections x 2 delay elements (transposed DF II)
+    N_SECT = 3
+    S_LEN = 12
+STATE_LEN = S_LEN
+N_SECTIONS = N_SECT
+
+
+def new_scan_state():
+    """A fresh framing state vector."""
+    import numpy as np
+    st = np.zeros(STATE_LEN)
+    st[S_LAST] = np.nan
+    return st
+
+
+def scan_crossings(const sample_t[::1] x, double[::1] state, double[::1] out,
+                   double decay, double hysteresis, double min_period,
+                   const double[:, ::1] sos, bint use_filter):
+    """Find accepted rising zero crossings in a chunk; update ``state``.
+
+    Parameters
+    ----------
+    x : 1-D array (float64, float32 or int16)
+        The next chunk of the framing channel (voltage, or current).
+    state : float64 array of length STATE_LEN
+        Carried between chunks (see ``new_scan_state``).
+    out : float64 array
+        Receives the absolute sub-sample positions of accepted crossings;
+        ``len(x) // max(1, int(min_period)) + 2`` entries always suffice.
+    decay : float
+        Per-sample decay factor of the peak estimate (0 < decay < 1).
+    hysteresis : float
+        Fraction of the peak the signal must go below zero before the next
+        rising crossing counts (suppresses chatter).
+    min_period : float
+        Minimum distance in samples between accepted crossings (highest
+        mains frequency); earlier crossings are ignored, staying armed.
+    sos : float64 array, shape (N_SECTIONS, 5)
+        Biquad sections (b0, b1, b2, a1, a2) applied before the test when
+        ``use_filter`` (framing on the current's fundamental).
+
+    Returns
+    -------
+    int
+        Number of crossings written, or -1 when ``out`` is too small.
+    """
+    cdef Py_ssize_t n = x.shape[0], j, count = 0, cap = out.shape[0], s
+    cdef double armed = state[S_ARMED], peak = state[S_PEAK], prev = state[S_PREV]
+    cdef double last = state[S_LAST], pos0 = state[S_POS]
+    cdef bint have_prev = state[S_HAVE_PREV] != 0.0
+    cdef bint full = False
+    cdef double y, a, pos, w
+    cdef double z[6]
+    for s in range(6):
+        z[s] = state[S_FILT + s]
+    with nogil:
+        for j in range(n):
+            y = <double>x[j]
+            if use_filter:
+                for s in range(N_SECT):
+                    w = sos[s, 0] * y + z[2 * s]
+                    z[2 * s] = sos[s, 1] * y - sos[s, 3] * w + z[2 * s + 1]
+                    z[2 * s + 1] = sos[s, 2] * y - sos[s, 4] * w
+                    y = w
+            a = fabs(y)
+            peak = peak * decay
+            if a > peak:
+                peak = a
+            if have_prev and armed != 0.0 and prev <= 0.0 and y > 0.0:
+                pos = pos0 + j - 1 + prev / (prev - y)
+                if last != last or pos - last >= min_period:
+                    if count >= cap:
+                        full = True
+                        break
+                    out[count] = pos
+                    count += 1
+                    last = pos
+                    armed = 0.0
+            if y < -hysteresis * peak:
+                armed = 1.0
+            prev = y
+            have_prev = True
+    if full:
+        return -1
+    state[S_ARMED] = armed
+    state[S_PEAK] = peak
+    state[S_PREV] = prev
+    state[S_LAST] = last
+    state[S_POS] = pos0 + n
+    state[S_HAVE_PREV] = 1.0 if have_prev else 0.0
+    for s in range(6):
+        state[S_FILT + s] = z[s]
+    return count
+
+
+# ---------------------------------------------------------------------------
+# Per-cycle features.
+# ---------------------------------------------------------------------------
+cdef inline void _lagrange6(double mu, double* w) noexcept nogil:
+    """Weights of the 6-point Lagrange interpolator, nodes -2..3, at mu in [0, 1)."""
+    cdef double a = mu + 2.0, b = mu + 1.0, c = mu, d = mu - 1.0, e = mu - 2.0, f = mu - 3.0
+    w[0] = b * c * d * e * f / -120.0
+    w[1] = a * c * d * e * f / 24.0
+    w[2] = a * b * d * e * f / -12.0
+    w[3] = a * b * c * e * f / 12.0
+    w[4] = a * b * c * d * f / -24.0
+    w[5] = a * b * c * d * e / 120.0
+
+
+cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
+                    double t0, double t1, Py_ssize_t base,
+                    Py_ssize_t npts, Py_ssize_t nh,
+                    double i_scale, double i_off, double v_scale, double v_off,
+                    double clip, double phase_rad, double shoulder_frac,
+                    const Py_ssize_t* rev, const double* cos_t, const double* sin_t,
+                    double* ri, double* rv, double* fir, double* fii, double* fvr, double* fvi,
+                    double* wre, double* wim,
+                    double[:, ::1] out, Py_ssize_t col,
+                    double complex[:, ::1] hi_out, double complex[:, ::1] hv_out,
+                    bint want_waves, double[:, ::1] wave_i, double[:, ::1] wave_v) noexcept nogil:
+    cdef Py_ssize_t n_len = xi.shape[0]
+    cdef double period = t1 - t0
+    cdef Py_ssize_t n0 = <Py_ssize_t>ceil(t0) - base
+    cdef Py_ssize_t n_end = <Py_ssize_t>ceil(t1) - base
+    cdef Py_ssize_t m_len = n_end - n0
+    cdef Py_ssize_t j, k, idx, q, m, mstar, steps
+    cdef double step = period / npts, p, mu, acc_i, acc_v
+    cdef double w[6]
+    cdef double sq_i = 0.0, sq_v = 0.0, val, vv
+    cdef double norm = sqrt(2.0) / npts
+    cdef double i_rms, v_rms, p_act, s_app, th, v1r, v1i, i1r, i1i, rot_r, rot_i, ang
+    cdef double v1mag, i1mag, hsum, cr, ci, tmp, r0, u, thr
+    cdef double ipk = 0.0, vpk = 0.0, iclip = 0.0, vclip = 0.0
+    cdef double pk_pos = -INFINITY, pk_neg = -INFINITY, sq_pos = 0.0, sq_neg = 0.0
+    cdef double st_pos = 0.0, st_neg = 0.0, cnt_pos = 0.0, cnt_neg = 0.0
+    cdef double sh_pos, sh_neg, z_pos
+
+    if n0 - LAGRANGE_LO < 0 or n_end + LAGRANGE_HI + 1 > n_len or m_len < 4:
+        return ERR_BOUNDS
+
+    # 1. resample one period to npts points on a grid that starts at the first
+    #    whole sample n0 after the crossing: for an integer period equal to
+    #    npts no interpolation happens at all (exact); otherwise 6-point
+    #    Lagrange interpolation (error ~ (2 pi k / samples-per-cycle)^6).
+    for j in range(npts):
+        p = j * step
+        idx = <Py_ssize_t>floor(p)
+        mu = p - idx
+        idx = idx + n0
+        _lagrange6(mu, w)
+        acc_i = 0.0
+        for q in range(6):
+            acc_i = acc_i + w[q] * (<double>xi[idx - LAGRANGE_LO + q])
+        val = (acc_i - i_off) * i_scale
+        ri[j] = val
+        sq_i = sq_i + val * val
+        if has_v:
+            acc_v = 0.0
+            for q in range(6):
+                acc_v = acc_v + w[q] * (<double>xv[idx - LAGRANGE_LO + q])
+            vv = (acc_v - v_off) * v_scale
+            rv[j] = vv
+            sq_v = sq_v + vv * vv
+
+    if want_waves:
+        for j in range(npts):
+            wave_i[col, j] = ri[j]
+            wave_v[col, j] = rv[j] if has_v else NAN
+
+    # 2. spectra
+    _rfft(ri, fir, fii, wre, wim, npts, rev, cos_t, sin_t)
+    if has_v:
+        _rfft(rv, fvr, fvi, wre, wim, npts, rev, cos_t, sin_t)
+    if phase_rad != 0.0:
+        # sensor delay correction: bin k rotated by k * phase
+        for k in range(1, npts // 2 + 1):
+            cr = cos(k * phase_rad)
+            ci = sin(k * phase_rad)
+            tmp = fir[k] * cr - fii[k] * ci
+            fii[k] = fir[k] * ci + fii[k] * cr
+            fir[k] = tmp
+
+    i_rms = sqrt(sq_i / npts)
+    out[C_START, col] = t0
+    out[C_PERIOD, col] = period
+    out[C_I_RMS, col] = i_rms
+    out[C_I_DC, col] = fir[0] / npts
+
+    # reference angle: the voltage fundamental when there is a voltage,
+    # otherwise the current fundamental (only used internally then)
+    i1r = fir[1] * norm
+    i1i = fii[1] * norm
+    i1mag = sqrt(i1r * i1r + i1i * i1i)
+    if has_v:
+        v1r = fvr[1] * norm
+        v1i = fvi[1] * norm
+        v1mag = sqrt(v1r * v1r + v1i * v1i)
+        ang = atan2(v1i, v1r)
+    else:
+        ang = atan2(i1i, i1r)
+
+    hsum = 0.0
+    for k in range(1, nh + 1):
+        rot_r = cos(k * ang)
+        rot_i = -sin(k * ang)
+        cr = fir[k] * norm
+        ci = fii[k] * norm
+        hi_out[col, k - 1] = (cr * rot_r - ci * rot_i) + 1j * (cr * rot_i + ci * rot_r)
+        if k >= 2:
+            hsum = hsum + cr * cr + ci * ci
+    out[C_THD, col] = sqrt(hsum) / i1mag if i1mag > 0.0 else NAN
+    # energy above harmonic nh (Parseval on the resampled period)
+    tmp = i_rms * i_rms - out[C_I_DC, col] * out[C_I_DC, col] - hsum - i1mag * i1mag
+    out[C_I_RESIDUAL, col] = sqrt(tmp) if tmp > 0.0 else 0.0
+
+    if has_v:
+        v_rms = sqrt(sq_v / npts)
+        out[C_V_RMS, col] = v_rms
+        out[C_V_DC, col] = fvr[0] / npts
+        hsum = 0.0
+        for k in range(1, nh + 1):
+            rot_r = cos(k * ang)
+            rot_i = -sin(k * ang)
+            cr = fvr[k] * norm
+            ci = fvi[k] * norm
+            hv_out[col, k - 1] = (cr * rot_r - ci * rot_i) + 1j * (cr * rot_i + ci * rot_r)
+            if k >= 2:
+                hsum = hsum + cr * cr + ci * ci
+        out[C_V_THD, col] = sqrt(hsum) / v1mag if v1mag > 0.0 else NAN
+        # active power from the whole spectrum (Parseval), so that the
+        # sensor phase correction applies to it as well
+        p_act = fvr[0] * fir[0]
+        for k in range(1, npts // 2):
+            p_act = p_act + 2.0 * (fvr[k] * fir[k] + fvi[k] * fii[k])
+        k = npts // 2
+        p_act = (p_act + fvr[k] * fir[k] + fvi[k] * fii[k]) / (<double>npts * npts)
+        s_app = v_rms * i_rms
+        out[C_P, col] = p_act
+        out[C_S, col] = s_app
+        # fundamental reactive power, inductive (current lagging) positive
+        out[C_Q, col] = v1i * i1r - v1r * i1i
+        out[C_PF, col] = p_act / s_app if s_app > 0.0 else NAN
+        out[C_DPF, col] = (v1r * i1r + v1i * i1i) / (v1mag * i1mag) if v1mag * i1mag > 0.0 else NAN
+    else:
+        out[C_V_RMS, col] = NAN
+        out[C_V_DC, col] = NAN
+        out[C_V_THD, col] = NAN
+        out[C_P, col] = NAN
+        out[C_S, col] = NAN
+        out[C_Q, col] = NAN
+        out[C_PF, col] = NAN
+        out[C_DPF, col] = NAN
+        out[C_V_PEAK, col] = NAN
+        out[C_V_CLIPPED, col] = NAN
+
+    # 3. raw-sample quantities over [n0, n_end): peaks, clipping, and the
+    #    half-cycle arc evidence.  Half-cycles are placed by the zeros of the
+    #    current's fundamental (rising zero starts the positive half).
+    r0 = (-0.5 * M_PI - atan2(i1i, i1r)) / (2.0 * M_PI)
+    r0 = r0 - floor(r0)                        # in [0, 1) of the period
+    z_pos = r0 * period                        # offset of the rising zero, samples from n0
+    for m in range(m_len):
+        val = (<double>xi[n0 + m] - i_off) * i_scale
+        if fabs(<double>xi[n0 + m]) >= clip:
+            iclip += 1.0
+        if fabs(val) > ipk:
+            ipk = fabs(val)
+        tmp = fabs(val - (<double>xi[n0 + m - 1] - i_off) * i_scale)
+        u = (m - z_pos) / period
+        u = u - floor(u)
+        if u < 0.5:
+            if val > pk_pos:
+                pk_pos = val
+            sq_pos += val * val
+            cnt_pos += 1.0
+            if tmp > st_pos:
+                st_pos = tmp
+        else:
+            if -val > pk_neg:
+                pk_neg = -val
+            sq_neg += val * val
+            cnt_neg += 1.0
+            if tmp > st_neg:
+                st_neg = tmp
+        if has_v:
+            vv = fabs((<double>xv[n0 + m] - v_off) * v_scale)
+            if vv > vpk:
+                vpk = vv
+            if fabs(<double>xv[n0 + m]) >= clip:
+                vclip += 1.0
+    out[C_I_PEAK, col] = ipk
+    out[C_I_CLIPPED, col] = iclip
+    if has_v:
+        out[C_V_PEAK, col] = vpk
+        out[C_V_CLIPPED, col] = vclip
+    out[C_CREST, col] = ipk / i_rms if i_rms > 0.0 else NAN
+    out[C_HC_PEAK_POS, col] = pk_pos if cnt_pos > 0 else NAN
+    out[C_HC_PEAK_NEG, col] = pk_neg if cnt_neg > 0 else NAN
+    out[C_HC_RMS_POS, col] = sqrt(sq_pos / cnt_pos) if cnt_pos > 0 else NAN
+    out[C_HC_RMS_NEG, col] = sqrt(sq_neg / cnt_neg) if cnt_neg > 0 else NAN
+    out[C_STEP_POS, col] = st_pos / pk_pos if cnt_pos > 0 and pk_pos > 0.0 else NAN
+    out[C_STEP_NEG, col] = st_neg / pk_neg if cnt_neg > 0 and pk_neg > 0.0 else NAN
+    out[C_I_ZERO, col] = n0 + base + z_pos
+
+    # shoulders: contiguous samples with |i| <= shoulder_frac * half peak
+    # around each fundamental zero, walking the period as a ring
+    for q in range(2):
+        if q == 0:
+            thr = shoulder_frac * pk_pos
+            tmp = z_pos
+        else:
+            thr = shoulder_frac * pk_neg
+            tmp = z_pos + 0.5 * period
+        mstar = (<Py_ssize_t>floor(tmp + 0.5)) % m_len
+        steps = 0
+        if thr > 0.0:
+            m = mstar
+            while steps < m_len // 2 and fabs((<double>xi[n0 + m] - i_off) * i_scale) <= thr:
+                steps += 1
+                m = m + 1
+                if m >= m_len:
+                    m = 0
+            if steps > 0:
+                m = mstar - 1
+                if m < 0:
+                    m = m_len - 1
+                idx = 0
+                while idx < m_len // 2 and fabs((<double>xi[n0 + m] - i_off) * i_scale) <= thr:
+                    idx += 1
+                    m = m - 1
+                    if m < 0:
+                        m = m_len - 1
+                steps = steps + idx
+        if q == 0:
+            out[C_SHOULDER_POS, col] = steps
+        else:
+            out[C_SHOULDER_NEG, col] = steps
+    return ERR_OK
+
+
+def cycle_features(const sample_t[::1] current, const sample_t[::1] voltage, bint has_voltage,
+                   const double[::1] t0, const double[::1] t1, Py_ssize_t base,
+                   FFTPlan plan, Py_ssize_t harmonics,
+                   double i_scale, double i_offset, double v_scale, double v_offset,
+                   double clip, double phase_rad, double shoulder_fraction, double fs,
+                   double[:, ::1] out, double complex[:, ::1] harm_i,
+                   double complex[:, ::1] harm_v, double[:, ::1] wave_i, double[:, ::1] wave_v):
+    """Fill the per-cycle block for cycles [t0[c], t1[c]).
+
+    Parameters
+    ----------
+    current, voltage : 1-D arrays of one sample type
+        Raw samples; ``current[0]`` is absolute sample ``base``. Without a
+        voltage pass the current twice and ``has_voltage=False``.
+    t0, t1 : float64 arrays
+        Absolute sub-sample positions of each cycle's start and end.
+    plan : FFTPlan
+        Tables for the resampled size (``plan.n`` points per cycle).
+    harmonics : int
+        Highest harmonic stored, < plan.n / 2.
+    i_scale, i_offset, v_scale, v_offset : float
+        Calibration: value = (raw - offset) * scale.
+    clip : float
+        Raw absolute value counted as a clipped sample.
+    phase_rad : float
+        Current sensor delay correction at the fundamental (rad).
+    shoulder_fraction : float
+        Threshold, as a fraction of the half-cycle peak, of a "flat" sample.
+    fs : float
+        Sample rate in Hz (for the frequency column).
+    out : float64 array (N_COLUMNS, n_cycles)
+    harm_i, harm_v : complex128 arrays (n_cycles, harmonics)
+    wave_i, wave_v : float64 arrays (n_cycles, plan.n) or (0, plan.n)
+        Receive the resampled calibrated cycles (grid starting at the first
+        whole sample after the crossing) when they have rows.
+
+    Returns
+    -------
+    int
+        ERR_OK, or an error code (ERR_BOUNDS, ERR_NOMEM, ERR_BAD_N).
+    """
+    cdef Py_ssize_t nc = t0.shape[0], c, npts = plan.n
+    cdef int err = ERR_OK
+    if harmonics < 1 or harmonics >= npts // 2:
+        return ERR_BAD_N
+    if out.shape[0] != N_COLUMNS or out.shape[1] < nc or harm_i.shape[0] < nc or harm_v.shape[0] < nc:
+        return ERR_BOUNDS
+    if nc == 0:
+        return ERR_OK
+    cdef bint want_waves = wave_i.shape[0] > 0
+    if want_waves and (wave_i.shape[0] < nc or wave_v.shape[0] < nc or wave_i.shape[1] != npts
+                       or wave_v.shape[1] != npts):
+        return ERR_BOUNDS
+    cdef double* work = <double*>malloc(sizeof(double) * (npts * 5 + 8))
+    if work == NULL:
+        return ERR_NOMEM
+    cdef double* ri = work
+    cdef double* rv = ri + npts
+    cdef double* fir = rv + npts
+    cdef double* fii = fir + (npts // 2 + 1)
+    cdef double* fvr = fii + (npts // 2 + 1)
+    cdef double* fvi = fvr + (npts // 2 + 1)
+    cdef double* wre = fvi + (npts // 2 + 1)
+    cdef double* wim = wre + npts // 2
+    with nogil:
+        for c in range(nc):
+            err = _one_cycle(current, voltage, has_voltage, t0[c], t1[c], base, npts, harmonics,
+                             i_scale, i_offset, v_scale, v_offset, clip, phase_rad,
+                             shoulder_fraction, &plan.rev[0], &plan.cos_t[0], &plan.sin_t[0],
+                             ri, rv, fir, fii, fvr, fvi, wre, wim, out, c, harm_i, harm_v,
+                             want_waves, wave_i, wave_v)
+            if err != ERR_OK:
+                break
+            out[C_FREQUENCY, c] = fs / (t1[c] - t0[c])
+    free(work)
+    return err

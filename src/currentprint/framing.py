@@ -1,0 +1,125 @@
+"""Framing: where each mains cycle starts and ends.
+
+Cycles run between consecutive *rising* zero crossings of the voltage,
+located to a fraction of a sample by linear interpolation between the two
+samples around zero.  Chatter is suppressed by hysteresis (the signal must go
+below ``-hysteresis * peak`` before the next rising crossing counts) and by a
+minimum distance of one period at the highest mains frequency allowed, so
+harmonics, flat tops and noise do not create extra cycles.  The period is
+measured anew for every cycle, which tracks a drifting mains frequency.
+
+Without a voltage channel the current is band-limited around the mains
+fundamental (a 2nd-order high-pass at 0.2 f and two 2nd-order low-passes at
+2 f, Butterworth, bilinear transform) and framed on that; the filter delays the
+crossings, so phase-referenced quantities are then left NaN.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _core
+from .errors import InputError, SampleRateError
+
+__all__ = ["ZeroCrossingScanner", "frequency_limits", "fundamental_sos"]
+
+#: mains frequencies accepted when none is given (Hz)
+MAINS_RANGE_HZ = (45.0, 65.0)
+
+
+def frequency_limits(mains_hz: float | None) -> tuple[float, float]:
+    """Lowest and highest cycle frequency accepted, in Hz.
+
+    ``None``: 45–65 Hz (any public grid). A given nominal frequency allows
+    ±10 % around it, more than any grid drifts.
+    """
+    if mains_hz is None:
+        return MAINS_RANGE_HZ
+    f = float(mains_hz)
+    if not (MAINS_RANGE_HZ[0] <= f <= MAINS_RANGE_HZ[1]):
+        raise InputError(f"mains_hz={mains_hz!r} is outside 45–65 Hz; give the grid's nominal frequency or None.")
+    return 0.9 * f, 1.1 * f
+
+
+def _butter2(fc: float, fs: float, highpass: bool) -> list[float]:
+    k = math.tan(math.pi * fc / fs)
+    norm = 1.0 / (1.0 + math.sqrt(2.0) * k + k * k)
+    a1 = 2.0 * (k * k - 1.0) * norm
+    a2 = (1.0 - math.sqrt(2.0) * k + k * k) * norm
+    if highpass:
+        return [norm, -2.0 * norm, norm, a1, a2]
+    b0 = k * k * norm
+    return [b0, 2.0 * b0, b0, a1, a2]
+
+
+def fundamental_sos(fs: float, mains_hz: float | None) -> np.ndarray:
+    """Biquad sections that isolate the mains fundamental of the current.
+
+    Returns
+    -------
+    ndarray, shape (3, 5)
+        Rows ``(b0, b1, b2, a1, a2)``: a high-pass at 0.2 f and two low-passes
+        at 2 f (f = ``mains_hz`` or 55 Hz).
+    """
+    f = 55.0 if mains_hz is None else float(mains_hz)
+    lp = min(2.0 * f, 0.45 * fs)
+    return np.array([_butter2(0.2 * f, fs, True), _butter2(lp, fs, False), _butter2(lp, fs, False)])
+
+
+class ZeroCrossingScanner:
+    """Streaming detector of rising zero crossings.
+
+    Parameters
+    ----------
+    fs : float
+        Sample rate, Hz.
+    mains_hz : float or None
+        Nominal mains frequency, Hz; None accepts 45–65 Hz.
+    hysteresis : float
+        Fraction of the running peak the signal must fall below zero by
+        before a new rising crossing is accepted.
+    peak_time_s : float
+        Time constant of the running peak estimate, s.
+    filtered : bool
+        Isolate the fundamental first (framing on the current).
+    """
+
+    def __init__(self, fs: float, *, mains_hz: float | None = None, hysteresis: float = 0.1,
+                 peak_time_s: float = 0.5, filtered: bool = False) -> None:
+        if not (0.0 <= hysteresis < 1.0):
+            raise InputError(f"hysteresis must be in [0, 1), got {hysteresis!r}.")
+        self.fs = float(fs)
+        self.fmin, self.fmax = frequency_limits(mains_hz)
+        if self.fs < 8 * self.fmax:
+            raise SampleRateError(
+                f"fs={self.fs:g} Hz gives fewer than 8 samples per mains cycle at {self.fmax:g} Hz; "
+                "sample at 1 kHz or more."
+            )
+        self.min_period = self.fs / self.fmax
+        self.max_period = self.fs / self.fmin
+        self.hysteresis = float(hysteresis)
+        self.decay = math.exp(-1.0 / (peak_time_s * self.fs))
+        self.filtered = bool(filtered)
+        self.sos = fundamental_sos(self.fs, mains_hz) if filtered else np.zeros((3, 5))
+        self.state = _core.new_scan_state()
+
+    def push(self, x: np.ndarray) -> np.ndarray:
+        """Scan the next chunk; return absolute positions of accepted crossings (samples)."""
+        cap = x.shape[0] // max(1, int(self.min_period)) + 2
+        out = np.empty(cap)
+        n = _core.scan_crossings(x, self.state, out, self.decay, self.hysteresis,
+                                 self.min_period, self.sos, self.filtered)
+        if n < 0:  # cannot happen with the capacity above; keep the kernel honest
+            raise RuntimeError("internal error: crossing buffer too small")
+        return out[:n]
+
+    def state_dict(self) -> dict:
+        return {"state": self.state.tolist()}
+
+    def load_state(self, state: dict) -> None:
+        st = np.asarray(state["state"], dtype=float)
+        if st.shape != (_core.STATE_LEN,):
+            raise InputError("framing state has the wrong length")
+        self.state = st.copy()
