@@ -1,0 +1,78 @@
+"""Alerts: what a detector tells the application."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Alert"]
+
+
+@dataclass
+class Alert:
+    """One finding of a detector.
+
+    Parameters
+    ----------
+    kind : str
+        What was found: ``"arc_fault"``, ``"resistive_load"``,
+        ``"phase_chopper"``, ``"overload"``, ``"event"``, or a plugin's kind.
+    sample : int
+        Where, in the caller's samples counted from the first sample pushed.
+    time : float or None
+        The same position in seconds; the Monitor fills it in when None.
+    detail : dict
+        JSON-safe facts behind the alert (numbers, strings, lists).
+    explanation : str
+        One line a person can read: why this alert was raised.
+    detector : str or None
+        Registered name of the detector that raised it.
+    """
+
+    kind: str
+    sample: int
+    time: float | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    explanation: str = ""
+    detector: str | None = None
+
+    def __post_init__(self) -> None:
+        self.sample = int(self.sample)
+        if self.time is not None:
+            self.time = float(self.time)
+        if not self.explanation:
+            self.explanation = f"{self.kind} at sample {self.sample}"
+
+    def to_dict(self) -> dict:
+        """JSON-safe dict (NaN/inf as null)."""
+        return {"kind": self.kind, "sample": self.sample, "time": self.time,
+                "detail": _plain(self.detail), "explanation": self.explanation, "detector": self.detector}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Alert":
+        return cls(**data)
+
+    def __str__(self) -> str:
+        when = f"{self.time:.3f} s" if self.time is not None else f"sample {self.sample}"
+        return f"[{self.kind}] {when}: {self.explanation}"
+
+
+def _plain(obj):
+    """Numbers and containers as plain JSON types (NaN/inf become None)."""
+    import numpy as np
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _plain(obj.tolist())
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        x = float(obj)
+        return x if math.isfinite(x) else None
+    if isinstance(obj, (np.bool_,)):
+        return bool(obj)
+    return obj
+

@@ -1,0 +1,211 @@
+"""The detector interface and the registry of detectors.
+
+A detector reads the per-cycle analysis (:class:`~currentprint.CycleTable`)
+that the :class:`~currentprint.Monitor` computes once per chunk, and returns
+:class:`~currentprint.Alert` objects. Third parties subclass
+:class:`BaseDetector`, implement ``__init__`` (explicit keyword parameters,
+stored unchanged) and :meth:`~BaseDetector.update`, and either call
+:func:`register_detector` or declare an entry point in the group
+``currentprint.detectors``::
+
+    [project.entry-points."currentprint.detectors"]
+    ebike_charger = "mypkg.detectors:EBikeChargerDetector"
+
+The model is scikit-learn's estimator API for parameters and numcodecs'
+registry for plugins.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import inspect
+import warnings
+from typing import Any, ClassVar
+
+from ._state import decode, encode
+from .errors import InputError, RegistryError
+
+__all__ = ["BaseDetector", "register_detector", "get_detector", "available_detectors", "ENTRY_POINT_GROUP"]
+
+ENTRY_POINT_GROUP = "currentprint.detectors"
+
+# built-in detectors, imported on first use so that importing currentprint stays light
+_BUILTIN: dict[str, str] = {
+    "events": "currentprint.events:EventDetector",
+    "arc_fault": "currentprint.arc:ArcFaultDetector",
+    "resistive_load": "currentprint.loads:ResistiveLoadDetector",
+    "phase_chopper": "currentprint.loads:PhaseChopperDetector",
+    "overload": "currentprint.loads:OverloadDetector",
+}
+
+_registry: dict[str, type] = {}
+_entry_points_loaded = False
+
+
+class BaseDetector:
+    """Base class of every detector.
+
+    Subclasses set the class attribute :attr:`name`, take every parameter
+    as an explicit keyword argument of ``__init__`` and store it unchanged
+    under the same attribute name (so :meth:`get_params` can find it), and
+    implement :meth:`update`. Running state lives in other attributes;
+    the defaults of :meth:`reset`, :meth:`state_dict` and :meth:`load_state`
+    handle it generically (NumPy arrays, numbers, strings, lists, dicts and
+    nested detectors), so a subclass rarely overrides them.
+
+    Class attributes
+    ----------------
+    name : str
+        Registry name, also written into each alert's ``detector`` field.
+    needs_waveforms : bool
+        True when :meth:`update` reads ``cycles.i_wave`` / ``v_wave``; the
+        Monitor then keeps the resampled cycles in the table.
+    """
+
+    name: ClassVar[str] = "base"
+    needs_waveforms: ClassVar[bool] = False
+
+    # -- parameters (scikit-learn convention) ---------------------------------
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        init = cls.__init__
+        if init is object.__init__:
+            return []
+        sig = inspect.signature(init)
+        names = []
+        for p in sig.parameters.values():
+            if p.name == "self":
+                continue
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise TypeError(f"{cls.__name__}.__init__ must list its parameters explicitly (no *args/**kwargs)")
+            names.append(p.name)
+        return sorted(names)
+
+    def get_params(self, deep: bool = False) -> dict[str, Any]:
+        """The constructor parameters and their current values."""
+        out = {}
+        for key in self._param_names():
+            if not hasattr(self, key):
+                raise AttributeError(f"{type(self).__name__} must store parameter {key!r} as self.{key}")
+            out[key] = getattr(self, key)
+        return out
+
+    def set_params(self, **params) -> "BaseDetector":
+        """Change parameters; the running state is reset."""
+        valid = set(self._param_names())
+        for key in params:
+            if key not in valid:
+                raise InputError(f"{type(self).__name__} has no parameter {key!r}; valid: {sorted(valid)}")
+        merged = {**self.get_params(), **params}
+        fresh = type(self)(**merged)
+        self.__dict__.clear()
+        self.__dict__.update(fresh.__dict__)
+        return self
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
+    # -- the work -----------------------------------------------------------
+    def update(self, cycles) -> list:
+        """Read the next cycles of the stream; return the alerts they raise.
+
+        Parameters
+        ----------
+        cycles : CycleTable
+            Consecutive complete cycles (possibly none). ``cycles.start``
+            holds absolute sample positions; ``cycles.fs`` the sample rate.
+
+        Returns
+        -------
+        list of Alert
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement update(cycles)")
+
+    def reset(self) -> "BaseDetector":
+        """Forget everything seen; parameters stay."""
+        fresh = type(self)(**self.get_params())
+        self.__dict__.clear()
+        self.__dict__.update(fresh.__dict__)
+        return self
+
+    # -- persistence --------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Running state as JSON-safe data (parameters excluded)."""
+        params = set(self._param_names())
+        return {"state": encode({k: v for k, v in self.__dict__.items() if k not in params})}
+
+    def load_state(self, state: dict) -> "BaseDetector":
+        """Restore :meth:`state_dict` output into a detector made with the same parameters."""
+        if not isinstance(state, dict) or "state" not in state:
+            raise InputError(f"not a {type(self).__name__} state")
+        restored = decode(state["state"])
+        self.__dict__.update(copy.deepcopy(restored))
+        return self
+
+
+def register_detector(cls: type | None = None, *, name: str | None = None, replace: bool = False):
+    """Register a detector class under ``name`` (default ``cls.name``).
+
+    Usable as a decorator (``@register_detector``) or a call.
+    """
+    def do(c: type) -> type:
+        if not (isinstance(c, type) and issubclass(c, BaseDetector)):
+            raise InputError(f"{c!r} is not a BaseDetector subclass")
+        key = name or c.name
+        if not key or key == "base":
+            raise InputError(f"{c.__name__} needs a class attribute name")
+        if key in _registry and _registry[key] is not c and not replace:
+            raise InputError(f"a detector named {key!r} is already registered ({_registry[key].__name__}); "
+                             "pass replace=True to override it")
+        _registry[key] = c
+        return c
+    return do if cls is None else do(cls)
+
+
+def _load_entry_points() -> None:
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    from importlib.metadata import entry_points
+    try:
+        eps = entry_points(group=ENTRY_POINT_GROUP)
+    except Exception as exc:  # broken metadata must never break the library
+        warnings.warn(f"could not read currentprint detector plugins: {exc}", RuntimeWarning, stacklevel=3)
+        return
+    for ep in eps:
+        if ep.name in _registry or ep.name in _BUILTIN:
+            continue
+        try:
+            cls = ep.load()
+            register_detector(cls, name=ep.name)
+        except Exception as exc:
+            warnings.warn(f"skipping currentprint detector plugin {ep.name!r} ({ep.value}): {exc}",
+                          RuntimeWarning, stacklevel=3)
+
+
+def _resolve(name: str) -> type:
+    if name in _registry:
+        return _registry[name]
+    if name in _BUILTIN:
+        module, _, qual = _BUILTIN[name].partition(":")
+        cls = getattr(importlib.import_module(module), qual)
+        _registry.setdefault(name, cls)
+        return cls
+    _load_entry_points()
+    if name in _registry:
+        return _registry[name]
+    raise RegistryError(f"no detector named {name!r}; available: {', '.join(available_detectors())}")
+
+
+def get_detector(name: str, **params) -> BaseDetector:
+    """A new instance of the detector registered as ``name``."""
+    return _resolve(name)(**params)
+
+
+def available_detectors() -> list[str]:
+    """Names of the built-in, registered and plugin detectors."""
+    _load_entry_points()
+    return sorted(set(_BUILTIN) | set(_registry))
