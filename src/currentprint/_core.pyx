@@ -669,3 +669,11 @@ def cycle_features(const sample_t[::1] current, const sample_t[::1] voltage, bin
             out[C_FREQUENCY, c] = fs / (t1[c] - t0[c])
     free(work)
     return err
+
+
+# ---------------------------------------------------------------------------
+# Sequential scans of the event and arc-fault detectors live in their own
+# include files to keep this one readable; they share this module.
+# ---------------------------------------------------------------------------
+include "_events.pxi"
+include "_arc.pxi"
