@@ -268,9 +268,57 @@ def new_scan_state():
     return st
 
 
+cdef Py_ssize_t _scan(const sample_t[::1] x, double* state, double* out, Py_ssize_t cap,
+                     double offset, double decay, double hysteresis, double min_period,
+                     const double[:, ::1] sos, bint use_filter) noexcept nogil:
+    """Crossing scan over one chunk; returns the count written or -1 (out full)."""
+    cdef Py_ssize_t n = x.shape[0], j, count = 0, s
+    cdef double armed = state[S_ARMED], peak = state[S_PEAK], prev = state[S_PREV]
+    cdef double last = state[S_LAST], pos0 = state[S_POS]
+    cdef bint have_prev = state[S_HAVE_PREV] != 0.0
+    cdef double y, a, pos, w
+    cdef double z[6]
+    for s in range(6):
+        z[s] = state[S_FILT + s]
+    for j in range(n):
+        y = <double>x[j] - offset
+        if use_filter:
+            for s in range(N_SECT):
+                w = sos[s, 0] * y + z[2 * s]
+                z[2 * s] = sos[s, 1] * y - sos[s, 3] * w + z[2 * s + 1]
+                z[2 * s + 1] = sos[s, 2] * y - sos[s, 4] * w
+                y = w
+        a = fabs(y)
+        peak = peak * decay
+        if a > peak:
+            peak = a
+        if have_prev and armed != 0.0 and prev <= 0.0 and y > 0.0:
+            pos = pos0 + j - 1 + prev / (prev - y)
+            if last != last or pos - last >= min_period:
+                if count >= cap:
+                    return -1
+                out[count] = pos
+                count += 1
+                last = pos
+                armed = 0.0
+        if y < -hysteresis * peak:
+            armed = 1.0
+        prev = y
+        have_prev = True
+    state[S_ARMED] = armed
+    state[S_PEAK] = peak
+    state[S_PREV] = prev
+    state[S_LAST] = last
+    state[S_POS] = pos0 + n
+    state[S_HAVE_PREV] = 1.0 if have_prev else 0.0
+    for s in range(6):
+        state[S_FILT + s] = z[s]
+    return count
+
+
 def scan_crossings(const sample_t[::1] x, double[::1] state, double[::1] out,
                    double decay, double hysteresis, double min_period,
-                   const double[:, ::1] sos, bint use_filter):
+                   const double[:, ::1] sos, bint use_filter, double offset=0.0):
     """Find accepted rising zero crossings in a chunk; update ``state``.
 
     Parameters
@@ -278,7 +326,8 @@ def scan_crossings(const sample_t[::1] x, double[::1] state, double[::1] out,
     x : 1-D array (float64, float32 or int16)
         The next chunk of the framing channel (voltage, or current).
     state : float64 array of length STATE_LEN
-        Carried between chunks (see ``new_scan_state``).
+        Carried between chunks (see ``new_scan_state``); left unchanged
+        when the call fails.
     out : float64 array
         Receives the absolute sub-sample positions of accepted crossings;
         ``len(x) // max(1, int(min_period)) + 2`` entries always suffice.
@@ -293,58 +342,26 @@ def scan_crossings(const sample_t[::1] x, double[::1] state, double[::1] out,
     sos : float64 array, shape (N_SECTIONS, 5)
         Biquad sections (b0, b1, b2, a1, a2) applied before the test when
         ``use_filter`` (framing on the current's fundamental).
+    offset : float
+        Subtracted from every sample first (ADC zero offset, input units).
 
     Returns
     -------
     int
         Number of crossings written, or -1 when ``out`` is too small.
     """
-    cdef Py_ssize_t n = x.shape[0], j, count = 0, cap = out.shape[0], s
-    cdef double armed = state[S_ARMED], peak = state[S_PEAK], prev = state[S_PREV]
-    cdef double last = state[S_LAST], pos0 = state[S_POS]
-    cdef bint have_prev = state[S_HAVE_PREV] != 0.0
-    cdef bint full = False
-    cdef double y, a, pos, w
-    cdef double z[6]
-    for s in range(6):
-        z[s] = state[S_FILT + s]
+    if state.shape[0] != S_LEN or sos.shape[0] != N_SECT or sos.shape[1] != 5:
+        raise ValueError("state or sos has the wrong shape")
+    cdef double tmp[S_LEN]
+    cdef Py_ssize_t k, count
+    for k in range(S_LEN):
+        tmp[k] = state[k]
     with nogil:
-        for j in range(n):
-            y = <double>x[j]
-            if use_filter:
-                for s in range(N_SECT):
-                    w = sos[s, 0] * y + z[2 * s]
-                    z[2 * s] = sos[s, 1] * y - sos[s, 3] * w + z[2 * s + 1]
-                    z[2 * s + 1] = sos[s, 2] * y - sos[s, 4] * w
-                    y = w
-            a = fabs(y)
-            peak = peak * decay
-            if a > peak:
-                peak = a
-            if have_prev and armed != 0.0 and prev <= 0.0 and y > 0.0:
-                pos = pos0 + j - 1 + prev / (prev - y)
-                if last != last or pos - last >= min_period:
-                    if count >= cap:
-                        full = True
-                        break
-                    out[count] = pos
-                    count += 1
-                    last = pos
-                    armed = 0.0
-            if y < -hysteresis * peak:
-                armed = 1.0
-            prev = y
-            have_prev = True
-    if full:
-        return -1
-    state[S_ARMED] = armed
-    state[S_PEAK] = peak
-    state[S_PREV] = prev
-    state[S_LAST] = last
-    state[S_POS] = pos0 + n
-    state[S_HAVE_PREV] = 1.0 if have_prev else 0.0
-    for s in range(6):
-        state[S_FILT + s] = z[s]
+        count = _scan(x, tmp, &out[0] if out.shape[0] > 0 else NULL, out.shape[0], offset,
+                      decay, hysteresis, min_period, sos, use_filter)
+    if count >= 0:
+        for k in range(S_LEN):
+            state[k] = tmp[k]
     return count
 
 
@@ -354,12 +371,14 @@ def scan_crossings(const sample_t[::1] x, double[::1] state, double[::1] out,
 cdef inline void _lagrange6(double mu, double* w) noexcept nogil:
     """Weights of the 6-point Lagrange interpolator, nodes -2..3, at mu in [0, 1)."""
     cdef double a = mu + 2.0, b = mu + 1.0, c = mu, d = mu - 1.0, e = mu - 2.0, f = mu - 3.0
-    w[0] = b * c * d * e * f / -120.0
-    w[1] = a * c * d * e * f / 24.0
-    w[2] = a * b * d * e * f / -12.0
-    w[3] = a * b * c * e * f / 12.0
-    w[4] = a * b * c * d * f / -24.0
-    w[5] = a * b * c * d * e / 120.0
+    # shared partial products; constants are the node denominators
+    cdef double ab = a * b, de = d * e, ef = e * f, cd = c * d
+    w[0] = b * cd * ef * (-1.0 / 120.0)
+    w[1] = a * cd * ef * (1.0 / 24.0)
+    w[2] = ab * d * ef * (-1.0 / 12.0)
+    w[3] = ab * c * ef * (1.0 / 12.0)
+    w[4] = ab * cd * f * (-1.0 / 24.0)
+    w[5] = ab * cd * e * (1.0 / 120.0)
 
 
 cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
@@ -384,7 +403,7 @@ cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
     cdef double sq_i = 0.0, sq_v = 0.0, val, vv
     cdef double norm = sqrt(2.0) / npts
     cdef double i_rms, v_rms, p_act, s_app, th, v1r, v1i, i1r, i1i, rot_r, rot_i, ang
-    cdef double v1mag, i1mag, hsum, cr, ci, tmp, r0, u, thr
+    cdef double v1mag, i1mag, hsum, cr, ci, tmp, r0, u, thr, d_r, d_i
     cdef double ipk = 0.0, vpk = 0.0, iclip = 0.0, vclip = 0.0
     cdef double pk_pos = -INFINITY, pk_neg = -INFINITY, sq_pos = 0.0, sq_neg = 0.0
     cdef double st_pos = 0.0, st_neg = 0.0, cnt_pos = 0.0, cnt_neg = 0.0
@@ -399,7 +418,7 @@ cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
     #    Lagrange interpolation (error ~ (2 pi k / samples-per-cycle)^6).
     for j in range(npts):
         p = j * step
-        idx = <Py_ssize_t>floor(p)
+        idx = <Py_ssize_t>p             # p >= 0: truncation is floor, without a libm call
         mu = p - idx
         idx = idx + n0
         _lagrange6(mu, w)
@@ -428,12 +447,18 @@ cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
         _rfft(rv, fvr, fvi, wre, wim, npts, rev, cos_t, sin_t)
     if phase_rad != 0.0:
         # sensor delay correction: bin k rotated by k * phase
+        # rotation by k * phase, by recurrence (no trig call per bin)
+        d_r = cos(phase_rad)
+        d_i = sin(phase_rad)
+        cr = d_r
+        ci = d_i
         for k in range(1, npts // 2 + 1):
-            cr = cos(k * phase_rad)
-            ci = sin(k * phase_rad)
             tmp = fir[k] * cr - fii[k] * ci
             fii[k] = fir[k] * ci + fii[k] * cr
             fir[k] = tmp
+            tmp = cr * d_r - ci * d_i
+            ci = cr * d_i + ci * d_r
+            cr = tmp
 
     i_rms = sqrt(sq_i / npts)
     out[C_START, col] = t0
@@ -454,15 +479,22 @@ cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
     else:
         ang = atan2(i1i, i1r)
 
+    # harmonic k is rotated by -k * ang (time shift to the voltage
+    # fundamental's zero phase); exp(-i k ang) by recurrence
+    d_r = cos(ang)
+    d_i = -sin(ang)
     hsum = 0.0
+    rot_r = d_r
+    rot_i = d_i
     for k in range(1, nh + 1):
-        rot_r = cos(k * ang)
-        rot_i = -sin(k * ang)
         cr = fir[k] * norm
         ci = fii[k] * norm
         hi_out[col, k - 1] = (cr * rot_r - ci * rot_i) + 1j * (cr * rot_i + ci * rot_r)
         if k >= 2:
             hsum = hsum + cr * cr + ci * ci
+        tmp = rot_r * d_r - rot_i * d_i
+        rot_i = rot_r * d_i + rot_i * d_r
+        rot_r = tmp
     out[C_THD, col] = sqrt(hsum) / i1mag if i1mag > 0.0 else NAN
     # energy above harmonic nh (Parseval on the resampled period)
     tmp = i_rms * i_rms - out[C_I_DC, col] * out[C_I_DC, col] - hsum - i1mag * i1mag
@@ -473,14 +505,17 @@ cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
         out[C_V_RMS, col] = v_rms
         out[C_V_DC, col] = fvr[0] / npts
         hsum = 0.0
+        rot_r = d_r
+        rot_i = d_i
         for k in range(1, nh + 1):
-            rot_r = cos(k * ang)
-            rot_i = -sin(k * ang)
             cr = fvr[k] * norm
             ci = fvi[k] * norm
             hv_out[col, k - 1] = (cr * rot_r - ci * rot_i) + 1j * (cr * rot_i + ci * rot_r)
             if k >= 2:
                 hsum = hsum + cr * cr + ci * ci
+            tmp = rot_r * d_r - rot_i * d_i
+            rot_i = rot_r * d_i + rot_i * d_r
+            rot_r = tmp
         out[C_V_THD, col] = sqrt(hsum) / v1mag if v1mag > 0.0 else NAN
         # active power from the whole spectrum (Parseval), so that the
         # sensor phase correction applies to it as well
@@ -521,8 +556,11 @@ cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
         if fabs(val) > ipk:
             ipk = fabs(val)
         tmp = fabs(val - (<double>xi[n0 + m - 1] - i_off) * i_scale)
-        u = (m - z_pos) / period
-        u = u - floor(u)
+        u = (m - z_pos) / period        # in (-1, 2): fractional part without floor()
+        if u < 0.0:
+            u = u + 1.0
+        elif u >= 1.0:
+            u = u - 1.0
         if u < 0.5:
             if val > pk_pos:
                 pk_pos = val
@@ -566,7 +604,7 @@ cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
         else:
             thr = shoulder_frac * pk_neg
             tmp = z_pos + 0.5 * period
-        mstar = (<Py_ssize_t>floor(tmp + 0.5)) % m_len
+        mstar = (<Py_ssize_t>(tmp + 0.5)) % m_len
         steps = 0
         if thr > 0.0:
             m = mstar
@@ -669,6 +707,293 @@ def cycle_features(const sample_t[::1] current, const sample_t[::1] voltage, bin
             out[C_FREQUENCY, c] = fs / (t1[c] - t0[c])
     free(work)
     return err
+
+
+
+# ---------------------------------------------------------------------------
+# Streaming: crossings, buffering and per-cycle features in one call per
+# chunk.  Batch analysis is the same code fed one chunk, so streaming equals
+# batch by construction; cycles that lie inside a chunk are computed on the
+# caller's array (no copy), cycles that straddle two chunks on a small
+# float64 copy of the samples they need (int16/float32 -> float64 is exact).
+# ---------------------------------------------------------------------------
+cdef Py_ssize_t _first_nonfinite(const sample_t[::1] x) noexcept nogil:
+    cdef Py_ssize_t j
+    cdef double y
+    if sample_t is short:
+        return -1
+    for j in range(x.shape[0]):
+        y = <double>x[j]
+        if y - y != 0.0:        # NaN or +-inf
+            return j
+    return -1
+
+
+cdef class CycleStream:
+    """State of one streamed channel pair (see ``stream_push``).
+
+    All parameters are fixed at construction; ``state_arrays`` and
+    ``load_arrays`` move the running state in and out as NumPy arrays.
+    """
+    cdef readonly double fs, max_period, i_scale, i_off, v_scale, v_off, clip, phase_rad
+    cdef readonly double shoulder, decay, hysteresis, min_period
+    cdef readonly Py_ssize_t npts, nh
+    cdef readonly bint has_v, filtered, want_waves
+    cdef readonly FFTPlan plan
+    cdef double[:, ::1] sos
+    cdef double[::1] scan_state
+    cdef double[::1] buf_i
+    cdef double[::1] buf_v
+    cdef readonly Py_ssize_t buf_start, buf_len, total, n_pend
+    cdef double[::1] pend
+
+    def __init__(self, double fs, double max_period, double min_period, Py_ssize_t npts, Py_ssize_t harmonics,
+                 double i_scale, double i_offset, double v_scale, double v_offset, double clip,
+                 double phase_rad, double shoulder_fraction, double decay, double hysteresis,
+                 sos, bint has_voltage, bint waveforms):
+        import numpy as np
+        self.fs = fs
+        self.max_period = max_period
+        self.min_period = min_period
+        self.npts = npts
+        self.nh = harmonics
+        self.plan = FFTPlan(npts)
+        self.i_scale = i_scale
+        self.i_off = i_offset
+        self.v_scale = v_scale
+        self.v_off = v_offset
+        self.clip = clip
+        self.phase_rad = phase_rad
+        self.shoulder = shoulder_fraction
+        self.decay = decay
+        self.hysteresis = hysteresis
+        self.sos = np.ascontiguousarray(sos, dtype=np.float64)
+        self.has_v = has_voltage
+        self.filtered = not has_voltage
+        self.want_waves = waveforms
+        self.scan_state = new_scan_state()
+        cap = int(max_period) + 64
+        self.buf_i = np.zeros(cap)
+        self.buf_v = np.zeros(cap)
+        self.pend = np.zeros(16)
+        self.buf_start = 0
+        self.buf_len = 0
+        self.total = 0
+        self.n_pend = 0
+
+    def state_arrays(self):
+        """Running state: dict of NumPy arrays and ints (copies)."""
+        import numpy as np
+        return {
+            "scan_state": np.array(self.scan_state),
+            "buf_i": np.array(self.buf_i[:self.buf_len]),
+            "buf_v": np.array(self.buf_v[:self.buf_len]),
+            "buf_start": self.buf_start,
+            "total": self.total,
+            "pending": np.array(self.pend[:self.n_pend]),
+        }
+
+    def load_arrays(self, state):
+        """Restore ``state_arrays`` output."""
+        import numpy as np
+        st = np.asarray(state["scan_state"], dtype=np.float64)
+        bi = np.asarray(state["buf_i"], dtype=np.float64)
+        bv = np.asarray(state["buf_v"], dtype=np.float64)
+        pe = np.asarray(state["pending"], dtype=np.float64)
+        if st.shape != (S_LEN,) or bi.ndim != 1 or bv.shape != bi.shape or pe.ndim != 1:
+            raise ValueError("stream state arrays have the wrong shapes")
+        if int(state["total"]) < int(state["buf_start"]) + bi.shape[0] or int(state["buf_start"]) < 0:
+            raise ValueError("stream state counters are inconsistent")
+        self.scan_state = st.copy()
+        cap = max(bi.shape[0], int(self.max_period) + 64)
+        self.buf_i = np.zeros(cap)
+        self.buf_v = np.zeros(cap)
+        self.buf_i[:bi.shape[0]] = bi
+        self.buf_v[:bv.shape[0]] = bv
+        self.buf_len = bi.shape[0]
+        self.buf_start = int(state["buf_start"])
+        self.total = int(state["total"])
+        self.pend = np.zeros(max(16, pe.shape[0]))
+        self.pend[:pe.shape[0]] = pe
+        self.n_pend = pe.shape[0]
+
+
+cdef int _compute_cycle(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv,
+                        Py_ssize_t chunk_start, double t0, double t1, double* tmp_i, double* tmp_v,
+                        double* work, double[:, ::1] out, Py_ssize_t col,
+                        double complex[:, ::1] hi, double complex[:, ::1] hv,
+                        double[:, ::1] wi, double[:, ::1] wv) noexcept nogil:
+    """One cycle, on the chunk itself or on a float64 copy when it straddles the buffer."""
+    cdef Py_ssize_t npts = st.npts, half = npts // 2 + 1
+    cdef Py_ssize_t lo = <Py_ssize_t>ceil(t0) - LAGRANGE_LO
+    cdef Py_ssize_t hi_idx = <Py_ssize_t>ceil(t1) + LAGRANGE_HI + 1     # exclusive
+    cdef Py_ssize_t k, m, err
+    cdef double* ri = work
+    cdef double* rv = ri + npts
+    cdef double* fir = rv + npts
+    cdef double* fii = fir + half
+    cdef double* fvr = fii + half
+    cdef double* fvi = fvr + half
+    cdef double* wre = fvi + half
+    cdef double* wim = wre + npts // 2
+    cdef double[::1] ti
+    cdef double[::1] tv
+    if lo >= chunk_start:
+        err = _one_cycle(xi, xv if st.has_v else xi, st.has_v, t0, t1, chunk_start, npts, st.nh,
+                         st.i_scale, st.i_off, st.v_scale, st.v_off, st.clip, st.phase_rad, st.shoulder,
+                         &st.plan.rev[0], &st.plan.cos_t[0], &st.plan.sin_t[0],
+                         ri, rv, fir, fii, fvr, fvi, wre, wim, out, col, hi, hv, st.want_waves, wi, wv)
+    else:
+        # samples [lo, hi_idx): the part before chunk_start from the buffer
+        m = 0
+        for k in range(lo, hi_idx):
+            if k < chunk_start:
+                tmp_i[m] = st.buf_i[k - st.buf_start]
+                tmp_v[m] = st.buf_v[k - st.buf_start]
+            else:
+                tmp_i[m] = <double>xi[k - chunk_start]
+                tmp_v[m] = <double>xv[k - chunk_start] if st.has_v else 0.0
+            m += 1
+        with gil:
+            ti = <double[:m]>tmp_i
+            tv = <double[:m]>tmp_v
+        err = _one_cycle(ti, tv if st.has_v else ti, st.has_v, t0, t1, lo, npts, st.nh,
+                         st.i_scale, st.i_off, st.v_scale, st.v_off, st.clip, st.phase_rad, st.shoulder,
+                         &st.plan.rev[0], &st.plan.cos_t[0], &st.plan.sin_t[0],
+                         ri, rv, fir, fii, fvr, fvi, wre, wim, out, col, hi, hv, st.want_waves, wi, wv)
+    out[C_FREQUENCY, col] = st.fs / (t1 - t0)
+    return err
+
+
+def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv):
+    """Feed one chunk to a stream; return the cycles it completed.
+
+    Parameters
+    ----------
+    st : CycleStream
+    xi, xv : 1-D arrays of one sample type
+        Current and voltage chunk (pass the current twice without voltage).
+
+    Returns
+    -------
+    tuple
+        ``(code, info, out, harm_i, harm_v, wave_i, wave_v)``; ``code`` 0
+        with ``out`` of shape (N_COLUMNS, cycles); ``code`` 4 (non-finite
+        sample, ``info`` = its index in the chunk, nothing changed), or a
+        kernel error code.
+    """
+    import numpy as np
+    cdef Py_ssize_t n = xi.shape[0], chunk_start = st.total, new_total = st.total + n
+    cdef Py_ssize_t bad, cap, cnt, k, nc, col, keep_from, keep_len, j, src
+    cdef double a, b
+    cdef int err = ERR_OK
+    if st.has_v and xv.shape[0] != n:
+        return (ERR_BOUNDS, 0, None, None, None, None, None)
+    # 0. refuse NaN/inf before anything changes
+    with nogil:
+        bad = _first_nonfinite(xi)
+        if bad < 0 and st.has_v:
+            bad = _first_nonfinite(xv)
+    if bad >= 0:
+        return (4, bad, None, None, None, None, None)
+    # 1. crossings of the framing channel, appended to the pending list
+    cap = n // max(1, <Py_ssize_t>st.min_period) + 2
+    if st.n_pend + cap > st.pend.shape[0]:
+        grown = np.zeros(2 * (st.n_pend + cap))
+        grown[:st.n_pend] = st.pend[:st.n_pend]
+        st.pend = grown
+    with nogil:
+        if st.has_v:
+            cnt = _scan(xv, &st.scan_state[0], &st.pend[st.n_pend], cap, st.v_off, st.decay,
+                        st.hysteresis, st.min_period, st.sos, False)
+        else:
+            cnt = _scan(xi, &st.scan_state[0], &st.pend[st.n_pend], cap, st.i_off, st.decay,
+                        st.hysteresis, st.min_period, st.sos, True)
+    if cnt < 0:
+        return (ERR_BOUNDS, 0, None, None, None, None, None)
+    st.n_pend += cnt
+    # 2. cycles whose samples (plus the interpolation margin) are all here
+    t0s = np.empty(max(st.n_pend, 1))
+    t1s = np.empty(max(st.n_pend, 1))
+    cdef double[::1] t0v = t0s
+    cdef double[::1] t1v = t1s
+    nc = 0
+    k = 0
+    while k + 1 < st.n_pend:
+        a = st.pend[k]
+        b = st.pend[k + 1]
+        if b - a > st.max_period or <Py_ssize_t>ceil(a) - LAGRANGE_LO - 1 < 0:
+            k += 1              # a gap (no cycle) or too close to the stream start
+            continue
+        if <Py_ssize_t>ceil(b) + LAGRANGE_HI + 1 >= new_total:
+            break               # wait for the samples after the cycle's end
+        t0v[nc] = a
+        t1v[nc] = b
+        nc += 1
+        k += 1
+    for j in range(st.n_pend - k):
+        st.pend[j] = st.pend[j + k]
+    st.n_pend -= k
+    if st.n_pend == 1 and new_total - st.pend[0] > st.max_period + LAGRANGE_HI + 3:
+        st.n_pend = 0           # a lone crossing whose successor would be too far
+    # 3. features
+    out = np.empty((N_COLUMNS, nc))
+    harm_i = np.empty((nc, st.nh), dtype=np.complex128)
+    harm_v = np.zeros((nc, st.nh), dtype=np.complex128)
+    wrows = nc if st.want_waves else 0
+    wave_i = np.empty((wrows, st.npts))
+    wave_v = np.empty((wrows, st.npts))
+    cdef double[:, ::1] ov = out
+    cdef double complex[:, ::1] hiv = harm_i
+    cdef double complex[:, ::1] hvv = harm_v
+    cdef double[:, ::1] wiv = wave_i
+    cdef double[:, ::1] wvv = wave_v
+    cdef Py_ssize_t tmp_len = <Py_ssize_t>st.max_period + 2 * (LAGRANGE_HI + LAGRANGE_LO) + 8
+    cdef double* tmp = NULL
+    cdef double* work = NULL
+    if nc > 0:
+        tmp = <double*>malloc(sizeof(double) * (2 * tmp_len + st.npts * 5 + 8))
+        if tmp == NULL:
+            raise MemoryError()
+        work = tmp + 2 * tmp_len
+        with nogil:
+            for col in range(nc):
+                err = _compute_cycle(st, xi, xv, chunk_start, t0v[col], t1v[col], tmp, tmp + tmp_len, work,
+                                     ov, col, hiv, hvv, wiv, wvv)
+                if err != ERR_OK:
+                    break
+        free(tmp)
+        if err != ERR_OK:
+            return (err, 0, None, None, None, None, None)
+    # 4. keep only the samples a future cycle can need
+    if st.n_pend > 0:
+        keep_from = <Py_ssize_t>floor(st.pend[0]) - LAGRANGE_LO - 2
+    else:
+        keep_from = new_total - LAGRANGE_LO - 2
+    if keep_from < st.buf_start:
+        keep_from = st.buf_start
+    keep_len = new_total - keep_from
+    if keep_len > st.buf_i.shape[0]:
+        bi = np.zeros(2 * keep_len)
+        bv = np.zeros(2 * keep_len)
+        bi[:st.buf_len] = st.buf_i[:st.buf_len]
+        bv[:st.buf_len] = st.buf_v[:st.buf_len]
+        st.buf_i = bi
+        st.buf_v = bv
+    with nogil:
+        # old buffer part first (moving down), then the chunk part
+        for j in range(keep_len):
+            src = keep_from + j
+            if src < chunk_start:
+                st.buf_i[j] = st.buf_i[src - st.buf_start]
+                st.buf_v[j] = st.buf_v[src - st.buf_start]
+            else:
+                st.buf_i[j] = <double>xi[src - chunk_start]
+                st.buf_v[j] = <double>xv[src - chunk_start] if st.has_v else 0.0
+    st.buf_start = keep_from
+    st.buf_len = keep_len
+    st.total = new_total
+    return (ERR_OK, 0, out, harm_i, harm_v, wave_i, wave_v)
 
 
 # ---------------------------------------------------------------------------

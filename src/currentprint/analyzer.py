@@ -9,8 +9,8 @@ from typing import Sequence
 import numpy as np
 
 from . import _core
-from .cycles import CycleTable, COLUMNS
-from .errors import InputError, NoZeroCrossingError, SampleRateError
+from .cycles import CycleTable
+from .errors import InputError, NonFiniteError, NoZeroCrossingError, SampleRateError
 from .framing import ZeroCrossingScanner, frequency_limits
 from .signal import Calibration, as_pair, check_fs, clip_level
 
@@ -89,7 +89,6 @@ class CycleAnalyzer:
         if not (0.0 < shoulder_fraction < 1.0):
             raise InputError(f"shoulder_fraction must be in (0, 1), got {shoulder_fraction!r}.")
         self._npts = npts
-        self._plan = _core.FFTPlan(npts)
         self._max_period = self.fs / fmin
         cal = calibration or Calibration()
         self._cal = cal
@@ -106,24 +105,34 @@ class CycleAnalyzer:
 
     def reset(self) -> "CycleAnalyzer":
         """Forget the stream; the next push starts at sample 0."""
+        self._stream: _core.CycleStream | None = None
         self._has_v: bool | None = None
-        self._scanner: ZeroCrossingScanner | None = None
-        self._buf_i: np.ndarray | None = None
-        self._buf_v: np.ndarray | None = None
-        self._buf_start = 0
-        self._total = 0
-        self._pending: list[float] = []
-        self._clip: float | None = None
+        self._empty_table: CycleTable | None = None
         return self
 
     @property
     def samples_seen(self) -> int:
         """Samples pushed since the start (or the last reset)."""
-        return self._total
+        return 0 if self._stream is None else self._stream.total
 
     def _empty(self) -> CycleTable:
-        return CycleTable.empty(self.harmonics, fs=self.fs, has_voltage=bool(self._has_v), n_points=self._npts,
-                                waveforms=self.waveforms)
+        if self._empty_table is None:  # zero-size arrays: safe to share
+            self._empty_table = CycleTable.empty(self.harmonics, fs=self.fs, has_voltage=bool(self._has_v),
+                                                 n_points=self._npts, waveforms=self.waveforms)
+        return self._empty_table
+
+    def _start(self, has_v: bool, dtype: np.dtype) -> None:
+        cal = self._cal
+        fmin, fmax = frequency_limits(self.mains_hz)
+        scanner = ZeroCrossingScanner(self.fs, mains_hz=self.mains_hz, hysteresis=self.hysteresis,
+                                      filtered=not has_v)
+        self._has_v = has_v
+        self._stream = _core.CycleStream(
+            self.fs, self._max_period, scanner.min_period, self._npts, self.harmonics,
+            cal.signed_current_scale, cal.current_offset, cal.voltage_scale, cal.voltage_offset,
+            clip_level(dtype, self.calibration), self._phase_rad, self.shoulder_fraction,
+            scanner.decay, self.hysteresis, scanner.sos, has_v, self.waveforms)
+        self._clip_dtype = dtype.str
 
     # -- streaming ------------------------------------------------------------
     def push(self, current, voltage=None) -> CycleTable:
@@ -141,133 +150,61 @@ class CycleAnalyzer:
         -------
         CycleTable
             Possibly empty.
+
+        Raises
+        ------
+        NonFiniteError
+            NaN or infinity in the chunk (the stream is left unchanged).
         """
-        i, v = as_pair(current, voltage, allow_empty=True)
+        i, v = as_pair(current, voltage, allow_empty=True, check_finite=False)
         has_v = v is not None
-        if self._has_v is None:
-            self._has_v = has_v
-            self._scanner = ZeroCrossingScanner(self.fs, mains_hz=self.mains_hz, hysteresis=self.hysteresis,
-                                                filtered=not has_v)
-            self._clip = clip_level(i.dtype, self.calibration)
+        if self._stream is None:
+            self._start(has_v, i.dtype)
         elif has_v != self._has_v:
             raise InputError("this stream started " + ("with" if self._has_v else "without")
                              + " a voltage channel; give the voltage on every push or on none.")
         if i.shape[0] == 0:
             return self._empty()
         if has_v and v.dtype != i.dtype:
+            # the kernel reads one sample type per call; int16 with float -> float
             dt = np.result_type(i.dtype, v.dtype)
             dt = dt if dt in (np.float32, np.float64) else np.float64
             i, v = i.astype(dt), v.astype(dt)
-        new = self._scanner.push(v if has_v else i)
-        self._pending.extend(new.tolist())
-        self._append(i, v)
-        return self._emit()
-
-    def _append(self, i: np.ndarray, v: np.ndarray | None) -> None:
-        if self._buf_i is None or self._buf_i.shape[0] == 0:
-            self._buf_i, self._buf_v = i, v
-            self._buf_start = self._total
-        else:
-            if i.dtype != self._buf_i.dtype:
-                dt = np.result_type(i.dtype, self._buf_i.dtype)
-                dt = dt if dt in (np.float32, np.float64) else np.float64
-                i = i.astype(dt)
-                self._buf_i = self._buf_i.astype(dt)
-                if v is not None:
-                    v = v.astype(dt)
-                    self._buf_v = self._buf_v.astype(dt)
-            self._buf_i = np.concatenate([self._buf_i, i])
-            if v is not None:
-                self._buf_v = np.concatenate([self._buf_v, v])
-        self._total += i.shape[0]
-
-    def _emit(self) -> CycleTable:
-        pend = self._pending
-        total = self._total
-        t0s: list[float] = []
-        t1s: list[float] = []
-        k = 0
-        while k + 1 < len(pend):
-            a, b = pend[k], pend[k + 1]
-            if b - a > self._max_period or math.ceil(a) - _core.MARGIN_BEFORE - 1 < 0:
-                k += 1          # a gap (no cycle) or too close to the stream start
-                continue
-            if math.ceil(b) + _core.MARGIN_AFTER >= total:
-                break           # wait for the samples after the cycle's end
-            t0s.append(a)
-            t1s.append(b)
-            k += 1
-        del pend[:k]
-        # a lone crossing whose successor would be beyond one period is useless
-        if len(pend) == 1 and total - pend[0] > self._max_period + _core.MARGIN_AFTER + 2:
-            pend.clear()
-        if t0s:
-            table = self._compute(np.asarray(t0s), np.asarray(t1s))
-        else:
-            table = self._empty()
-        keep_from = (math.floor(pend[0]) - _core.MARGIN_BEFORE - 2) if pend else total - _core.MARGIN_BEFORE - 2
-        keep_from = max(keep_from, self._buf_start)
-        if keep_from > self._buf_start:
-            cut = keep_from - self._buf_start
-            self._buf_i = self._buf_i[cut:].copy()
-            if self._buf_v is not None:
-                self._buf_v = self._buf_v[cut:].copy()
-            self._buf_start = keep_from
-        return table
-
-    def _compute(self, t0: np.ndarray, t1: np.ndarray) -> CycleTable:
-        nc = t0.shape[0]
-        h = self.harmonics
-        data = np.empty((len(COLUMNS), nc))
-        harm_i = np.empty((nc, h), complex)
-        harm_v = np.zeros((nc, h), complex)
-        wrows = nc if self.waveforms else 0
-        wave_i = np.empty((wrows, self._npts))
-        wave_v = np.empty((wrows, self._npts))
-        cal = self._cal
-        v = self._buf_v if self._has_v else self._buf_i
-        err = _core.cycle_features(self._buf_i, v, bool(self._has_v), t0, t1, self._buf_start, self._plan, h,
-                                   cal.signed_current_scale, cal.current_offset, cal.voltage_scale,
-                                   cal.voltage_offset, self._clip, self._phase_rad, self.shoulder_fraction,
-                                   self.fs, data, harm_i, harm_v, wave_i, wave_v)
-        if err != 0:
-            raise RuntimeError(f"internal error in the cycle kernel: {_core.ERRORS.get(err, err)}")
-        return CycleTable(data, harm_i, harm_v, fs=self.fs, has_voltage=bool(self._has_v), n_points=self._npts,
+        code, info, data, harm_i, harm_v, wave_i, wave_v = _core.stream_push(self._stream, i, v if has_v else i)
+        if code != 0:
+            if code == 4:
+                which = "current" if info < i.shape[0] and not np.isfinite(i[info]) else "voltage"
+                raise NonFiniteError(
+                    f"{which} contains NaN or infinity (first at sample {self.samples_seen + info} of the stream); "
+                    "replace dropouts (e.g. with 0 or interpolation) before analysing."
+                )
+            raise RuntimeError(f"internal error in the cycle kernel: {_core.ERRORS.get(code, code)}")
+        if data.shape[1] == 0:
+            return self._empty()
+        return CycleTable(data, harm_i, harm_v, fs=self.fs, has_voltage=has_v, n_points=self._npts,
                           waves=(wave_i, wave_v) if self.waveforms else None)
 
     # -- persistence (used by the Monitor) -----------------------------------
     def state_dict(self) -> dict:
-        """Everything needed to continue the stream in another process (JSON-safe)."""
-        def arr(a):
-            if a is None:
-                return None
-            return {"dtype": a.dtype.str, "data": a.tolist()}
-        return {
-            "has_voltage": self._has_v,
-            "scanner": None if self._scanner is None else self._scanner.state_dict(),
-            "buf_i": arr(self._buf_i), "buf_v": arr(self._buf_v),
-            "buf_start": self._buf_start, "total": self._total,
-            "pending": list(self._pending), "clip": self._clip,
-        }
+        """Everything needed to continue the stream in another process.
+
+        A dict of NumPy arrays, numbers and strings (encode it with
+        ``currentprint._state.encode`` for JSON).
+        """
+        if self._stream is None:
+            return {"started": False}
+        return {"started": True, "has_voltage": self._has_v, "dtype": self._clip_dtype,
+                "stream": self._stream.state_arrays()}
 
     def load_state(self, state: dict) -> "CycleAnalyzer":
-        """Restore :meth:`state_dict` output."""
-        def arr(d):
-            if d is None:
-                return None
-            return np.ascontiguousarray(np.asarray(d["data"], dtype=np.dtype(d["dtype"])))
+        """Restore :meth:`state_dict` output into an analyzer with the same parameters."""
         self.reset()
-        self._has_v = state["has_voltage"]
-        if state["scanner"] is not None:
-            self._scanner = ZeroCrossingScanner(self.fs, mains_hz=self.mains_hz, hysteresis=self.hysteresis,
-                                                filtered=not self._has_v)
-            self._scanner.load_state(state["scanner"])
-        self._buf_i = arr(state["buf_i"])
-        self._buf_v = arr(state["buf_v"])
-        self._buf_start = int(state["buf_start"])
-        self._total = int(state["total"])
-        self._pending = [float(x) for x in state["pending"]]
-        self._clip = None if state["clip"] is None else float(state["clip"])
+        try:
+            if state["started"]:
+                self._start(bool(state["has_voltage"]), np.dtype(state["dtype"]))
+                self._stream.load_arrays(state["stream"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"not a CycleAnalyzer state: {exc}") from None
         return self
 
 

@@ -132,14 +132,15 @@ def as_samples(x, name: str = "current", *, allow_empty: bool = False, check_fin
     NonFiniteError
         NaN or infinity in float input.
     """
+    if type(x) is np.ndarray and x.ndim == 1 and x.dtype in KERNEL_DTYPES and x.flags.c_contiguous:
+        # fast path: the common case on a terminal, one small push per cycle
+        return _check_values(x, name, allow_empty, check_finite)
     arr = np.asarray(x)
     if arr.ndim != 1:
         raise InputError(
             f"{name} must be a 1-D array of samples, got shape {arr.shape}; "
             "pass one channel at a time (use currentprint.analyze_many for several channels)."
         )
-    if arr.size == 0 and not allow_empty:
-        raise InputError(f"{name} is empty: give at least a few mains cycles of samples.")
     kind = arr.dtype.kind
     if kind not in "iuf":
         raise InputError(
@@ -149,8 +150,13 @@ def as_samples(x, name: str = "current", *, allow_empty: bool = False, check_fin
     if arr.dtype not in KERNEL_DTYPES:
         # int32/uint16/float16/...: convert once, the kernel reads three types only
         arr = arr.astype(np.float64)
-    arr = np.ascontiguousarray(arr)
-    if check_finite and kind == "f" and arr.size and not np.isfinite(arr).all():
+    return _check_values(np.ascontiguousarray(arr), name, allow_empty, check_finite)
+
+
+def _check_values(arr: np.ndarray, name: str, allow_empty: bool, check_finite: bool) -> np.ndarray:
+    if arr.size == 0 and not allow_empty:
+        raise InputError(f"{name} is empty: give at least a few mains cycles of samples.")
+    if check_finite and arr.dtype.kind == "f" and arr.size and not np.isfinite(arr).all():
         bad = int(np.flatnonzero(~np.isfinite(arr))[0])
         raise NonFiniteError(
             f"{name} contains NaN or infinity (first at sample {bad}); "
@@ -159,12 +165,16 @@ def as_samples(x, name: str = "current", *, allow_empty: bool = False, check_fin
     return arr
 
 
-def as_pair(current, voltage, *, allow_empty: bool = False):
-    """Validate a current and an optional voltage of equal length."""
-    i = as_samples(current, "current", allow_empty=allow_empty)
+def as_pair(current, voltage, *, allow_empty: bool = False, check_finite: bool = True):
+    """Validate a current and an optional voltage of equal length.
+
+    ``check_finite=False`` leaves the NaN/inf test to the caller (the
+    streaming kernel does it while it reads the samples anyway).
+    """
+    i = as_samples(current, "current", allow_empty=allow_empty, check_finite=check_finite)
     if voltage is None:
         return i, None
-    v = as_samples(voltage, "voltage", allow_empty=allow_empty)
+    v = as_samples(voltage, "voltage", allow_empty=allow_empty, check_finite=check_finite)
     if v.shape[0] != i.shape[0]:
         raise LengthMismatchError(
             f"current has {i.shape[0]} samples but voltage has {v.shape[0]}; "
