@@ -806,15 +806,18 @@ cdef class CycleStream:
             raise ValueError("stream state counters are inconsistent")
         self.scan_state = st.copy()
         cap = max(bi.shape[0], int(self.max_period) + 64)
-        self.buf_i = np.zeros(cap)
-        self.buf_v = np.zeros(cap)
-        self.buf_i[:bi.shape[0]] = bi
-        self.buf_v[:bv.shape[0]] = bv
+        nbi = np.zeros(cap)
+        nbv = np.zeros(cap)
+        nbi[:bi.shape[0]] = bi
+        nbv[:bv.shape[0]] = bv
+        npe = np.zeros(max(16, pe.shape[0]))
+        npe[:pe.shape[0]] = pe
+        self.buf_i = nbi
+        self.buf_v = nbv
         self.buf_len = bi.shape[0]
         self.buf_start = int(state["buf_start"])
         self.total = int(state["total"])
-        self.pend = np.zeros(max(16, pe.shape[0]))
-        self.pend[:pe.shape[0]] = pe
+        self.pend = npe
         self.n_pend = pe.shape[0]
 
 
