@@ -32,7 +32,7 @@ _LAZY = {
     "ResistiveLoadDetector": "loads", "PhaseChopperDetector": "loads", "OverloadDetector": "loads",
 }
 _SUBMODULES = {"synth", "evaluate", "plot", "testing", "events", "fingerprint", "library", "monitor",
-               "arc", "loads", "classify"}
+               "arc", "loads", "classify", "io"}
 
 __all__ = [
     "Alert", "BaseDetector", "Calibration", "COLUMNS", "CurrentprintError", "CycleAnalyzer", "CycleTable",

@@ -107,6 +107,7 @@ class CycleAnalyzer:
         """Forget the stream; the next push starts at sample 0."""
         self._stream: _core.CycleStream | None = None
         self._has_v: bool | None = None
+        self._calibrated = True
         self._empty_table: CycleTable | None = None
         return self
 
@@ -118,7 +119,8 @@ class CycleAnalyzer:
     def _empty(self) -> CycleTable:
         if self._empty_table is None:  # zero-size arrays: safe to share
             self._empty_table = CycleTable.empty(self.harmonics, fs=self.fs, has_voltage=bool(self._has_v),
-                                                 n_points=self._npts, waveforms=self.waveforms)
+                                                 n_points=self._npts, waveforms=self.waveforms,
+                                                 calibrated=self._calibrated)
         return self._empty_table
 
     def _start(self, has_v: bool, dtype: np.dtype) -> None:
@@ -133,6 +135,7 @@ class CycleAnalyzer:
             clip_level(dtype, self.calibration), self._phase_rad, self.shoulder_fraction,
             scanner.decay, self.hysteresis, scanner.sos, has_v, self.waveforms)
         self._clip_dtype = dtype.str
+        self._calibrated = self.calibration is not None or dtype.kind == "f"
 
     # -- streaming ------------------------------------------------------------
     def push(self, current, voltage=None) -> CycleTable:
@@ -182,7 +185,7 @@ class CycleAnalyzer:
         if data.shape[1] == 0:
             return self._empty()
         return CycleTable(data, harm_i, harm_v, fs=self.fs, has_voltage=has_v, n_points=self._npts,
-                          waves=(wave_i, wave_v) if self.waveforms else None)
+                          waves=(wave_i, wave_v) if self.waveforms else None, calibrated=self._calibrated)
 
     # -- persistence (used by the Monitor) -----------------------------------
     def state_dict(self) -> dict:
@@ -256,6 +259,8 @@ def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, 
     (1.0, 0.0)
     """
     an = CycleAnalyzer(fs, mains_hz, harmonics, calibration, **options)
+    # push() accepts empty chunks (streams); a whole recording may not be empty
+    current, voltage = as_pair(current, voltage, check_finite=False)
     table = an.push(current, voltage)
     if voltage is not None and len(table) == 0:
         fmin, _ = frequency_limits(mains_hz)

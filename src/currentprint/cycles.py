@@ -73,10 +73,11 @@ class CycleTable:
     boolean mask to get a sub-table.
     """
 
-    __slots__ = ("_data", "_harm_i", "_harm_v", "_waves", "fs", "has_voltage", "n_points")
+    __slots__ = ("_data", "_harm_i", "_harm_v", "_waves", "fs", "has_voltage", "n_points", "calibrated")
 
     def __init__(self, data: np.ndarray, harm_i: np.ndarray, harm_v: np.ndarray, *, fs: float,
-                 has_voltage: bool, n_points: int, waves: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+                 has_voltage: bool, n_points: int, waves: tuple[np.ndarray, np.ndarray] | None = None,
+                 calibrated: bool = True) -> None:
         self._data = data
         self._harm_i = harm_i
         self._harm_v = harm_v
@@ -84,16 +85,20 @@ class CycleTable:
         self.fs = float(fs)
         self.has_voltage = bool(has_voltage)
         self.n_points = int(n_points)
+        #: True when values are in A/V/W: a Calibration was given or the input
+        #: was float; False for raw integer ADC counts without one, where
+        #: detectors must use relative thresholds only
+        self.calibrated = bool(calibrated)
 
     # -- construction -----------------------------------------------------
     @classmethod
     def empty(cls, harmonics: int, *, fs: float, has_voltage: bool, n_points: int,
-              waveforms: bool = False) -> "CycleTable":
+              waveforms: bool = False, calibrated: bool = True) -> "CycleTable":
         """A table with no cycles."""
         waves = (np.empty((0, n_points)), np.empty((0, n_points))) if waveforms else None
         return cls(np.empty((len(COLUMNS), 0)), np.empty((0, harmonics), complex),
                    np.empty((0, harmonics), complex), fs=fs, has_voltage=has_voltage, n_points=n_points,
-                   waves=waves)
+                   waves=waves, calibrated=calibrated)
 
     @classmethod
     def concatenate(cls, tables: Iterable["CycleTable"]) -> "CycleTable":
@@ -108,7 +113,8 @@ class CycleTable:
         return cls(np.concatenate([t._data for t in tables], axis=1),
                    np.concatenate([t._harm_i for t in tables], axis=0),
                    np.concatenate([t._harm_v for t in tables], axis=0),
-                   fs=t0.fs, has_voltage=t0.has_voltage, n_points=t0.n_points, waves=waves)
+                   fs=t0.fs, has_voltage=t0.has_voltage, n_points=t0.n_points, waves=waves,
+                   calibrated=t0.calibrated)
 
     # -- container protocol -------------------------------------------------
     def __len__(self) -> int:
@@ -122,7 +128,8 @@ class CycleTable:
             key = slice(key, key + 1 if key != -1 else None)
         waves = None if self._waves is None else (self._waves[0][key], self._waves[1][key])
         return CycleTable(self._data[:, key], self._harm_i[key], self._harm_v[key], fs=self.fs,
-                          has_voltage=self.has_voltage, n_points=self.n_points, waves=waves)
+                          has_voltage=self.has_voltage, n_points=self.n_points, waves=waves,
+                          calibrated=self.calibrated)
 
     def __repr__(self) -> str:
         if len(self) == 0:

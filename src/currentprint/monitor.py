@@ -1,0 +1,452 @@
+"""The Monitor: the terminal's main loop.
+
+Samples arrive in chunks of any size; one :class:`~currentprint.CycleAnalyzer`
+pass (framing + compiled kernel) turns them into per-cycle rows, and every
+detector reads the same rows. Alerts come back from :meth:`Monitor.push`.
+The whole running state (analyser buffers, framing filter, every detector)
+can be written to disk with :meth:`Monitor.save` and restored in another
+process with :meth:`Monitor.load`, so a power cut or a restart loses nothing:
+the restored monitor, fed the rest of the stream, raises exactly the alerts
+an uninterrupted one would, wherever the stream was cut (mid-cycle included).
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import logging
+from os import PathLike
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import _state
+from .alerts import Alert
+from .analyzer import CycleAnalyzer
+from .cycles import CycleTable
+from .detectors import BaseDetector, _resolve, get_detector
+from .errors import CorruptFileError, InputError, RegistryError
+from .signal import Calibration, check_fs
+
+__all__ = ["Monitor"]
+
+log = logging.getLogger(__name__)
+
+#: schema tag and version of the files written by :meth:`Monitor.save`
+STATE_SCHEMA = "currentprint.monitor"
+STATE_VERSION = 1
+
+# Identification of a switch-on event uses the mean of the _FP_CYCLES cycles
+# before the event's cycle and of the _FP_CYCLES cycles starting _FP_SKIP
+# cycles after it (skipping the inrush). Windows are counted in cycles from
+# the event, so the result does not depend on how the stream was chunked.
+_FP_CYCLES = 8
+_FP_SKIP = 3
+# cycles of resampled waveforms kept from earlier pushes: an event detector
+# may report up to _WAVE_HISTORY - _FP_CYCLES cycles (about 4.8 s at 50 Hz)
+# after the onset and still be identified
+_WAVE_HISTORY = 250
+
+
+class Monitor:
+    """Streaming analysis of one channel with any number of detectors.
+
+    Parameters
+    ----------
+    fs : float
+        Sample rate, Hz.
+    mains_hz : float or None
+        Nominal mains frequency, Hz (None: any 45–65 Hz grid).
+    calibration : Calibration or None
+        Scales for ADC counts; ``None`` treats input as A and V.
+    detectors : sequence of BaseDetector or str
+        Detector instances, or registered names (``"events"``,
+        ``"arc_fault"``, ``"resistive_load"``, ``"phase_chopper"``,
+        ``"overload"`` or a plugin's name) built with their defaults.
+    library : FingerprintLibrary or None
+        When given, switch-on events (alerts of kind ``"event"`` whose
+        ``detail["kind"] == "on"``) carry the identification of the load
+        that switched on in ``detail["match"]`` (``label``, ``distance``,
+        ``confidence``).
+    harmonics : int
+        Highest harmonic order analysed (default 25).
+
+    Examples
+    --------
+    >>> import currentprint as cp
+    >>> sig = cp.synth.example()
+    >>> mon = cp.Monitor(fs=sig.fs, detectors=[])
+    >>> alerts = []
+    >>> for k in range(0, 12800, 640):       # 2 s in chunks of 0.1 s
+    ...     alerts += mon.push(sig.current[k:k + 640], sig.voltage[k:k + 640])
+    >>> mon.cycles_seen
+    98
+    """
+
+    def __init__(self, fs: float, *, mains_hz: float | None = None, calibration: Calibration | None = None,
+                 detectors: Sequence[BaseDetector | str] = (), library: Any = None, harmonics: int = 25) -> None:
+        self.fs = check_fs(fs)
+        self.mains_hz = mains_hz
+        self.calibration = calibration
+        self.harmonics = harmonics
+        self.library = library
+        if detectors is None:
+            detectors = []
+        elif isinstance(detectors, (str, BaseDetector)):
+            detectors = [detectors]
+        dets: list[BaseDetector] = []
+        for d in detectors:
+            if isinstance(d, str):
+                d = get_detector(d)
+            elif not isinstance(d, BaseDetector):
+                raise InputError(f"detectors must be BaseDetector instances or registered names, got {d!r}")
+            dets.append(d)
+        names = [d.name for d in dets]
+        if len(set(map(id, dets))) != len(dets):
+            raise InputError("the same detector instance was given twice; give separate instances")
+        self.detectors: list[BaseDetector] = dets
+        self.waveforms = library is not None or any(getattr(d, "needs_waveforms", False) for d in dets)
+        self._analyzer = CycleAnalyzer(self.fs, mains_hz, harmonics, calibration, waveforms=self.waveforms)
+        self._names = names
+        self.reset()
+
+    # -- configuration ------------------------------------------------------
+    def get_params(self) -> dict:
+        """Constructor parameters (detectors as given instances)."""
+        return {"fs": self.fs, "mains_hz": self.mains_hz, "calibration": self.calibration,
+                "detectors": list(self.detectors), "library": self.library, "harmonics": self.harmonics}
+
+    def __repr__(self) -> str:
+        return (f"Monitor(fs={self.fs:g}, mains_hz={self.mains_hz!r}, detectors={self._names!r}, "
+                f"library={'yes' if self.library is not None else 'no'}, cycles_seen={self.cycles_seen})")
+
+    def reset(self) -> "Monitor":
+        """Forget the stream and every detector's state; parameters stay."""
+        self._analyzer.reset()
+        for d in self.detectors:
+            d.reset()
+        self._cycles = 0
+        self._hist_first = 0          # absolute index of the first cycle kept
+        self._hist_start = np.empty(0)
+        self._hist_i = np.empty((0, self._analyzer._npts))
+        self._hist_v = np.empty((0, self._analyzer._npts))
+        self._pending: list[Alert] = []   # switch-on alerts waiting for their post window
+        return self
+
+    @property
+    def cycles_seen(self) -> int:
+        """Complete cycles analysed since the start (or the last reset)."""
+        return self._cycles
+
+    @property
+    def samples_seen(self) -> int:
+        """Samples pushed since the start (or the last reset)."""
+        return self._analyzer.samples_seen
+
+    # -- streaming ----------------------------------------------------------
+    def push(self, current, voltage=None) -> list[Alert]:
+        """Add the next chunk of samples; return the alerts it raised.
+
+        Parameters
+        ----------
+        current : array_like, 1-D
+            Current samples (A, or ADC counts with a calibration), any length.
+        voltage : array_like, 1-D, optional
+            Voltage samples of the same length; give it on every push or on
+            none.
+
+        Returns
+        -------
+        list of Alert
+            In detector order, each detector's alerts in its own order.
+            ``sample`` counts from the first sample ever pushed; ``time`` is
+            ``sample / fs`` unless the detector set it.
+        """
+        return self.process(current, voltage)[1]
+
+    def process(self, current, voltage=None) -> tuple[CycleTable, list[Alert]]:
+        """Like :meth:`push`, also returning the cycles the chunk completed.
+
+        For applications that log or plot the per-cycle quantities (RMS, P,
+        THD, ...) besides the alerts, without a second analysis pass.
+
+        Returns
+        -------
+        cycles : CycleTable
+            The cycles completed by this chunk (possibly none).
+        alerts : list of Alert
+        """
+        table = self._analyzer.push(current, voltage)
+        return table, self.update(table)
+
+    def update(self, table: CycleTable) -> list[Alert]:
+        """Feed an already computed cycle table (advanced: bypasses the analyser)."""
+        alerts: list[Alert] = []
+        identify = self.library is not None
+        if identify:
+            self._remember(table)
+        self._cycles += len(table)
+        for det in self.detectors:
+            got = det.update(table)
+            if got is None:
+                raise TypeError(f"{type(det).__name__}.update returned None; it must return a list of Alert")
+            for a in got:
+                if not isinstance(a, Alert):
+                    raise TypeError(f"{type(det).__name__}.update returned {type(a).__name__}, not Alert")
+                if a.time is None:
+                    a.time = a.sample / self.fs
+                if a.detector is None:
+                    a.detector = det.name
+                if identify and a.kind == "event" and a.detail.get("kind") == "on":
+                    self._pending.append(a)      # emitted once its post window is complete
+                else:
+                    alerts.append(a)
+        if self._pending:
+            alerts.extend(self._identify_ready())
+        return alerts
+
+    def flush(self) -> list[Alert]:
+        """Switch-on alerts still waiting for post-event cycles, identified with what is there.
+
+        Call at the end of a recording; a live stream never needs it (the
+        wait is ``_FP_SKIP + _FP_CYCLES`` = 11 cycles).
+        """
+        return self._identify_ready(final=True)
+
+    def run(self, current, voltage=None, *, chunk: int | None = None) -> list[Alert]:
+        """Push a whole recording in chunks (default 0.2 s); return all alerts."""
+        i = np.asarray(current)
+        v = None if voltage is None else np.asarray(voltage)
+        step = int(chunk or max(1, round(0.2 * self.fs)))
+        out: list[Alert] = []
+        for k in range(0, i.shape[0], step):
+            out += self.push(i[k:k + step], None if v is None else v[k:k + step])
+        return out
+
+    # -- identification of switch-on events -------------------------------
+    def _remember(self, table: CycleTable) -> None:
+        # keep a fixed number of cycles from earlier pushes plus the whole new
+        # table, so what is available to an alert does not depend on chunking
+        drop = max(0, self._hist_start.shape[0] - _WAVE_HISTORY)
+        self._hist_first += drop
+        self._hist_start = np.concatenate([self._hist_start[drop:], table.start])
+        self._hist_i = np.concatenate([self._hist_i[drop:], table.i_wave])
+        self._hist_v = np.concatenate([self._hist_v[drop:], table.v_wave])
+
+    def _windows(self, alert: Alert) -> tuple[int, int, int, int]:
+        """History rows ``[pre0, pre1)`` and ``[post0, post1)`` around a switch-on event.
+
+        The event detector's own steady states are used when its alert says
+        which cycles they span (``detail["pre"]["cycles"]`` and
+        ``detail["post"]["cycles"]``, absolute first and last cycle, as the
+        built-in ``EventDetector`` reports); otherwise fixed windows around
+        the cycle that contains the onset.
+        """
+        first = self._hist_first
+        try:
+            pre_c = [int(x) for x in alert.detail["pre"]["cycles"]]
+            post_c = [int(x) for x in alert.detail["post"]["cycles"]]
+            if pre_c[0] <= pre_c[1] < post_c[0] <= post_c[1]:
+                return pre_c[0] - first, pre_c[1] + 1 - first, post_c[0] - first, post_c[1] + 1 - first
+        except (KeyError, TypeError, ValueError, IndexError):
+            pass
+        # the event's cycle: the last one starting at or before the onset
+        e = int(np.searchsorted(self._hist_start, alert.sample, side="right")) - 1
+        e = max(e, 0)
+        return e - _FP_CYCLES, e, e + _FP_SKIP, e + _FP_SKIP + _FP_CYCLES
+
+    def _identify_ready(self, final: bool = False) -> list[Alert]:
+        out, waiting = [], []
+        n = self._hist_start.shape[0]
+        for a in self._pending:
+            pre0, pre1, post0, post1 = self._windows(a)
+            if post1 > n and not final:
+                waiting.append(a)       # its post-event cycles have not all arrived
+                continue
+            self._identify(a, pre0, pre1, post0, min(post1, n))
+            out.append(a)
+        self._pending = waiting
+        return out
+
+    def _identify(self, alert: Alert, pre0: int, pre1: int, post0: int, post1: int) -> None:
+        """Attach the library's identification of the load that switched on."""
+        match, why = None, ""
+        if pre0 < 0 and self._hist_first > 0:
+            why = "the event was reported too late after its onset to recover the cycles before it"
+        elif post1 <= post0:
+            why = "no complete cycle after the event"
+        else:
+            try:
+                fp = self._event_fingerprint(max(pre0, 0), max(pre1, 0), post0, post1,
+                                             alert.detail.get("transient"))
+                match = self.library.identify(fp)
+            except ImportError:
+                why = "currentprint.fingerprint is not available"
+        if match is None:
+            log.debug("switch-on at sample %d not identified: %s", alert.sample, why)
+            alert.detail["match"] = None
+            alert.detail["match_error"] = why
+            return
+        alert.detail["match"] = {"label": str(match.label), "distance": _float(getattr(match, "distance", None)),
+                                 "confidence": _float(getattr(match, "confidence", None))}
+        alert.explanation = f"{alert.explanation} (identified as {match.label})"
+
+    def _event_fingerprint(self, pre0: int, pre1: int, post0: int, post1: int, transient=None):
+        """Fingerprint of the after-minus-before mean cycle (rows of the history)."""
+        # import_module: the package attribute "fingerprint" is the function, not the module
+        fpmod = importlib.import_module("currentprint.fingerprint")  # optional sibling module
+        i_post = self._hist_i[post0:post1].mean(axis=0)
+        v_post = self._hist_v[post0:post1].mean(axis=0)
+        i_pre = self._hist_i[pre0:pre1].mean(axis=0) if pre1 > pre0 else np.zeros_like(i_post)
+        delta = i_post - i_pre      # superposition: the load that switched on, background removed
+        starts = self._hist_start[post0:post1]
+        period = float(starts[-1] - starts[0]) / (starts.shape[0] - 1) if starts.shape[0] > 1 else self.fs / 50.0
+        mains = self.fs / period
+        if hasattr(fpmod, "fingerprint_from_waves"):
+            tr = None
+            if isinstance(transient, dict):
+                # the EventDetector's transient (ratio, settling_cycles) under the fingerprint's names
+                tr = {"inrush_ratio": transient.get("inrush_ratio", transient.get("ratio")),
+                      "settling_s": transient.get("settling_s", _div(transient.get("settling_cycles"), mains))}
+            return fpmod.fingerprint_from_waves(delta, v_post, fs=self.fs, mains_hz=mains, source="event",
+                                                n_cycles=int(post1 - post0), transient=tr)
+        # a steady window of the delta current at the resampled rate
+        reps = 12
+        return fpmod.fingerprint(np.tile(delta, reps), np.tile(v_post, reps), fs=delta.shape[0] * mains)
+
+    # -- persistence --------------------------------------------------------
+    def state_dict(self) -> dict:
+        """The running state as JSON-safe data (configuration included)."""
+        dets = []
+        for name, d in zip(self._names, self.detectors):
+            dets.append({"name": name, "class": f"{type(d).__module__}:{type(d).__qualname__}",
+                         "params": _state.encode(d.get_params()), "state": d.state_dict()})
+        return {
+            "fs": self.fs, "mains_hz": self.mains_hz, "harmonics": self.harmonics,
+            "calibration": None if self.calibration is None else self.calibration.to_dict(),
+            "waveforms": self.waveforms,
+            "detectors": dets,
+            "analyzer": _state.encode(self._analyzer.state_dict()),
+            "cycles": self._cycles,
+            "history": _state.encode({"first": self._hist_first, "start": self._hist_start, "i": self._hist_i,
+                                      "v": self._hist_v}),
+            "pending": [a.to_dict() for a in self._pending],
+        }
+
+    def load_state(self, state: dict) -> "Monitor":
+        """Restore :meth:`state_dict` output into a monitor with the same configuration.
+
+        Raises
+        ------
+        CorruptFileError
+            The state does not fit this monitor (other sample rate, other
+            detectors) or is damaged.
+        """
+        try:
+            if float(state["fs"]) != self.fs or state["harmonics"] != self.harmonics:
+                raise CorruptFileError(
+                    f"state is for fs={state['fs']} Hz, harmonics={state['harmonics']}; this monitor has "
+                    f"fs={self.fs:g} Hz, harmonics={self.harmonics}")
+            names = [d["name"] for d in state["detectors"]]
+            if names != self._names:
+                raise CorruptFileError(f"state holds detectors {names}; this monitor has {self._names}")
+            self.reset()
+            self._analyzer.load_state(_state.decode(state["analyzer"]))
+            for det, ds in zip(self.detectors, state["detectors"]):
+                det.load_state(copy.deepcopy(ds["state"]))
+            self._cycles = int(state["cycles"])
+            hist = _state.decode(state["history"])
+            if self.library is not None and hist["i"].shape[1:] == self._hist_i.shape[1:]:
+                self._hist_start, self._hist_i, self._hist_v = hist["start"], hist["i"], hist["v"]
+                self._hist_first = int(hist["first"])
+            self._pending = [Alert.from_dict(a) for a in state["pending"]]
+        except CorruptFileError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise CorruptFileError(f"not a valid monitor state ({type(exc).__name__}: {exc})") from None
+        return self
+
+    @classmethod
+    def from_state(cls, state: dict, *, detectors: Sequence[BaseDetector] | None = None,
+                   library: Any = None) -> "Monitor":
+        """Rebuild a monitor from :meth:`state_dict` output.
+
+        Detectors are rebuilt by their registered name and saved parameters,
+        unless fresh ``detectors`` (same names, same order) are given.
+        """
+        try:
+            cal = None if state["calibration"] is None else Calibration.from_dict(state["calibration"])
+            if detectors is None:
+                detectors = [_rebuild_detector(d) for d in state["detectors"]]
+            mon = cls(float(state["fs"]), mains_hz=state["mains_hz"], calibration=cal, detectors=detectors,
+                      library=library, harmonics=int(state["harmonics"]))
+        except CorruptFileError:
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorruptFileError(f"not a valid monitor state ({type(exc).__name__}: {exc})") from None
+        if mon.waveforms != bool(state.get("waveforms", mon.waveforms)):
+            # the analyser must keep the same columns as before the cut
+            mon._analyzer = CycleAnalyzer(mon.fs, mon.mains_hz, mon.harmonics, cal,
+                                          waveforms=bool(state["waveforms"]))
+            mon.waveforms = bool(state["waveforms"])
+        return mon.load_state(state)
+
+    def save(self, path: str | PathLike) -> None:
+        """Write the state to ``path`` atomically (a crash leaves the old file intact)."""
+        payload = {"schema": STATE_SCHEMA, "version": STATE_VERSION, "state": self.state_dict()}
+        _state.atomic_write_json(path, payload)
+
+    @classmethod
+    def load(cls, path: str | PathLike, *, detectors: Sequence[BaseDetector] | None = None,
+             library: Any = None) -> "Monitor":
+        """Restore a monitor written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : path-like
+            File written by :meth:`save`.
+        detectors : sequence of BaseDetector, optional
+            Fresh detector instances to restore into (needed only for
+            detector classes that are neither built in nor registered).
+        library : FingerprintLibrary, optional
+            The library to identify switch-on events with (not stored in
+            the state file; save it separately).
+
+        Raises
+        ------
+        CorruptFileError
+            The file is damaged, truncated, not a monitor state, or of an
+            unknown version.
+        """
+        payload = _state.read_json(path, kind="monitor state", schema=STATE_SCHEMA, versions=(STATE_VERSION,))
+        if not isinstance(payload.get("state"), dict):
+            raise CorruptFileError(f"{path} holds no monitor state.")
+        return cls.from_state(payload["state"], detectors=detectors, library=library)
+
+
+def _rebuild_detector(entry: dict) -> BaseDetector:
+    name = entry["name"]
+    try:
+        cls = _resolve(name)
+    except RegistryError as exc:
+        raise CorruptFileError(f"the state uses detector {name!r}, which is not available here ({exc}); "
+                               "install its package or pass detectors=[...] to Monitor.load") from None
+    saved = entry.get("class")
+    if saved and saved != f"{cls.__module__}:{cls.__qualname__}":
+        raise CorruptFileError(f"detector {name!r} was {saved} when saved but is "
+                               f"{cls.__module__}:{cls.__qualname__} now; pass detectors=[...] to Monitor.load")
+    return cls(**_state.decode(entry["params"]))
+
+
+def _float(x) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
+def _div(a, b) -> float | None:
+    try:
+        return float(a) / float(b)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
