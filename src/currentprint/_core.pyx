@@ -113,34 +113,52 @@ cdef class FFTPlan:
         self.rev = rev
 
 
-cdef void _cfft(double* re, double* im, Py_ssize_t m, const Py_ssize_t* rev,
-                const double* cos_t, const double* sin_t, Py_ssize_t n) noexcept nogil:
-    """In-place forward complex FFT of m = n/2 points (twiddles from the n-table)."""
-    cdef Py_ssize_t j, k, size, half, step, start, t, a, b
-    cdef double tr, ti, wr, wi
-    for j in range(m):
-        k = rev[j]
-        if k > j:
-            tr = re[j]; re[j] = re[k]; re[k] = tr
-            ti = im[j]; im[j] = im[k]; im[k] = ti
-    size = 2
+cdef void _cfft(double* re, double* im, Py_ssize_t m, const double* cos_t, const double* sin_t,
+                Py_ssize_t n) noexcept nogil:
+    """In-place forward radix-2 FFT of m = n/2 points given in bit-reversed order.
+
+    The first two stages have trivial twiddles (1 and -i) and are written out;
+    later stages load each twiddle once (outer loop over the twiddle).
+    """
+    cdef Py_ssize_t a, b, size, half, step, start, t
+    cdef double tr, ti, wr, wi, ar, ai
+    # stage 1 (size 2): twiddle 1
+    a = 0
+    while a < m:
+        tr = re[a + 1]; ti = im[a + 1]
+        re[a + 1] = re[a] - tr; im[a + 1] = im[a] - ti
+        re[a] = re[a] + tr; im[a] = im[a] + ti
+        a += 2
+    if m >= 4:
+        # stage 2 (size 4): twiddles 1 and -i
+        a = 0
+        while a < m:
+            tr = re[a + 2]; ti = im[a + 2]
+            re[a + 2] = re[a] - tr; im[a + 2] = im[a] - ti
+            re[a] = re[a] + tr; im[a] = im[a] + ti
+            # (-i) * z = (im, -re)
+            tr = im[a + 3]; ti = -re[a + 3]
+            re[a + 3] = re[a + 1] - tr; im[a + 3] = im[a + 1] - ti
+            re[a + 1] = re[a + 1] + tr; im[a + 1] = im[a + 1] + ti
+            a += 4
+    size = 8
     while size <= m:
         half = size >> 1
         step = n // size
-        start = 0
-        while start < m:
-            for t in range(half):
-                wr = cos_t[t * step]
-                wi = -sin_t[t * step]
-                a = start + t
-                b = a + half
-                tr = wr * re[b] - wi * im[b]
-                ti = wr * im[b] + wi * re[b]
-                re[b] = re[a] - tr
-                im[b] = im[a] - ti
-                re[a] = re[a] + tr
-                im[a] = im[a] + ti
-            start = start + size
+        for t in range(half):
+            wr = cos_t[t * step]
+            wi = -sin_t[t * step]
+            start = t
+            while start < m:
+                b = start + half
+                ar = re[b]; ai = im[b]
+                tr = wr * ar - wi * ai
+                ti = wr * ai + wi * ar
+                re[b] = re[start] - tr
+                im[b] = im[start] - ti
+                re[start] = re[start] + tr
+                im[start] = im[start] + ti
+                start += size
         size <<= 1
 
 
@@ -149,24 +167,30 @@ cdef void _rfft(const double* x, double* fr, double* fi, double* wre, double* wi
                 const double* sin_t) noexcept nogil:
     """Real FFT of n points into bins 0..n/2 (fr, fi of length n/2 + 1).
 
-    Packs even/odd samples into one complex sequence of n/2 points, transforms
-    it and separates the two halves (the classic "two for one" real FFT).
+    Packs even/odd samples into one complex sequence of n/2 points (directly
+    in bit-reversed order), transforms it and separates the two halves (the
+    classic "two for one" real FFT).
     """
     cdef Py_ssize_t m = n >> 1, j, k, kc
     cdef double er, ei, orr, oi, zr, zi, cr, ci, wr, wi
     for j in range(m):
-        wre[j] = x[2 * j]
-        wim[j] = x[2 * j + 1]
-    _cfft(wre, wim, m, rev, cos_t, sin_t, n)
-    for k in range(m + 1):
-        j = k % m
-        kc = (m - k) % m
-        zr = wre[j]; zi = wim[j]
+        k = rev[j]
+        wre[k] = x[2 * j]
+        wim[k] = x[2 * j + 1]
+    _cfft(wre, wim, m, cos_t, sin_t, n)
+    # k = 0 and k = m use Z[0] twice
+    fr[0] = wre[0] + wim[0]
+    fi[0] = 0.0
+    fr[m] = wre[0] - wim[0]
+    fi[m] = 0.0
+    for k in range(1, m):
+        kc = m - k
+        zr = wre[k]; zi = wim[k]
         cr = wre[kc]; ci = -wim[kc]          # conj(Z[m-k])
         er = 0.5 * (zr + cr); ei = 0.5 * (zi + ci)
         # O = (Z - conj) / (2i) = -i (Z - conj) / 2
         orr = 0.5 * (zi - ci); oi = -0.5 * (zr - cr)
-        wr = cos_t[k]; wi = -sin_t[k]        # exp(-2 pi i k / n); k <= n/2 < n
+        wr = cos_t[k]; wi = -sin_t[k]        # exp(-2 pi i k / n)
         fr[k] = er + wr * orr - wi * oi
         fi[k] = ei + wr * oi + wi * orr
 
