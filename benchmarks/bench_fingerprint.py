@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import currentprint as cp
-from currentprint.fingerprint import fingerprint, fingerprint_from_waves
+from currentprint.fingerprints import fingerprint, fingerprint_from_waves
 from currentprint.library import FingerprintLibrary
 
 from conftest import record

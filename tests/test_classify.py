@@ -9,7 +9,7 @@ import currentprint as cp
 from currentprint import synth
 from currentprint.classify import KINDS, THRESHOLDS, LoadClass, classify_load
 from currentprint.errors import InputError
-from currentprint.fingerprint import fingerprint, fingerprint_from_waves
+from currentprint.fingerprints import fingerprint, fingerprint_from_waves
 
 RATES = [(6400, 50), (10000, 50), (2000, 50), (30000, 60)]
 

@@ -13,7 +13,7 @@ from hypothesis import given, strategies as st
 import currentprint as cp
 from currentprint import synth
 from currentprint.errors import CorruptFileError, InputError
-from currentprint.fingerprint import Fingerprint, fingerprint, fingerprint_from_waves, FEATURE_DOCS, WAVE_POINTS
+from currentprint.fingerprints import Fingerprint, fingerprint, fingerprint_from_waves, FEATURE_DOCS, WAVE_POINTS
 from currentprint.vi import _intersections, vi_descriptors, vi_image
 
 THETA = 2 * np.pi * np.arange(128) / 128
@@ -158,8 +158,8 @@ def test_event_delta_is_the_switched_load():
         fingerprint(event=object(), fs=6400)
 
 
-def test_module_is_callable_like_the_function():
-    import currentprint.fingerprint  # noqa: F401  (binds the submodule on the package)
+def test_importing_the_module_keeps_the_function():
+    import currentprint.fingerprints  # noqa: F401  (importing the module must not hide the function)
     vv = np.tile(V, 4)
     fp = cp.fingerprint(vv / 50, vv, fs=6400)
     assert isinstance(fp, Fingerprint) and fp.pf == pytest.approx(1.0)

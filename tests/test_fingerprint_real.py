@@ -16,7 +16,7 @@ import pytest
 
 import currentprint as cp
 from currentprint.classify import classify_load
-from currentprint.fingerprint import fingerprint
+from currentprint.fingerprints import fingerprint
 from currentprint.library import FingerprintLibrary
 
 from conftest import hfhadc_files, load_hfhadc, tabanelli_files

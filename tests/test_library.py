@@ -11,7 +11,7 @@ import pytest
 import currentprint as cp
 from currentprint import synth
 from currentprint.errors import CorruptFileError, InputError
-from currentprint.fingerprint import Fingerprint, fingerprint, fingerprint_from_waves
+from currentprint.fingerprints import Fingerprint, fingerprint, fingerprint_from_waves
 from currentprint.library import EMBED_GROUPS, FingerprintLibrary, Match, embed
 
 LOADS = {

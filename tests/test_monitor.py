@@ -371,14 +371,14 @@ class FakeLibrary:
 
 def test_switch_on_events_carry_identification(monkeypatch):
     waves = []
-    fake = types.ModuleType("currentprint.fingerprint")
+    fake = types.ModuleType("currentprint.fingerprints")
 
     def fingerprint_from_waves(i_wave, v_wave=None, **kw):
         waves.append((np.asarray(i_wave), np.asarray(v_wave)))
         return "fp"
 
     fake.fingerprint_from_waves = fingerprint_from_waves
-    monkeypatch.setitem(sys.modules, "currentprint.fingerprint", fake)
+    monkeypatch.setitem(sys.modules, "currentprint.fingerprints", fake)
     sig, _ = _signal()
     lib = FakeLibrary()
     mon = cp.Monitor(fs=6400, detectors=[StepEvents()], library=lib)
@@ -402,9 +402,9 @@ def test_switch_on_events_carry_identification(monkeypatch):
 
 
 def test_identification_survives_restore(monkeypatch):
-    fake = types.ModuleType("currentprint.fingerprint")
+    fake = types.ModuleType("currentprint.fingerprints")
     fake.fingerprint_from_waves = lambda i, v=None, **kw: float(np.sqrt(np.mean(np.square(i))))
-    monkeypatch.setitem(sys.modules, "currentprint.fingerprint", fake)
+    monkeypatch.setitem(sys.modules, "currentprint.fingerprints", fake)
 
     class Lib(FakeLibrary):
         def identify(self, fp):
@@ -422,7 +422,7 @@ def test_identification_survives_restore(monkeypatch):
 
 def test_identification_with_the_real_library():
     lib_mod = pytest.importorskip("currentprint.library")
-    pytest.importorskip("currentprint.fingerprint")
+    pytest.importorskip("currentprint.fingerprints")
     lib = lib_mod.FingerprintLibrary()
     kinds = {"kettle": lambda k: cp.synth.Resistive(1800.0 + 100 * k),
              "fridge": lambda k: cp.synth.Motor(280.0 + 15 * k, pf=0.72 + 0.02 * k, inrush=1.0),
@@ -442,9 +442,9 @@ def test_identification_with_the_real_library():
 def test_identification_uses_the_detectors_steady_states(monkeypatch):
     """An event detector that reports its pre/post cycles gets exactly those averaged."""
     seen = []
-    fake = types.ModuleType("currentprint.fingerprint")
+    fake = types.ModuleType("currentprint.fingerprints")
     fake.fingerprint_from_waves = lambda i, v=None, **kw: seen.append((np.asarray(i), np.asarray(v))) or "fp"
-    monkeypatch.setitem(sys.modules, "currentprint.fingerprint", fake)
+    monkeypatch.setitem(sys.modules, "currentprint.fingerprints", fake)
 
     class WithWindows(StepEvents):
         name = "test_steps_windows"

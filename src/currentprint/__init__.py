@@ -24,14 +24,14 @@ __version__ = "0.1.0"
 # public name -> module that defines it (imported lazily)
 _LAZY = {
     "detect_events": "events", "Event": "events", "EventDetector": "events", "SteadyState": "events",
-    "fingerprint": "fingerprint", "Fingerprint": "fingerprint",
+    "fingerprint": "fingerprints", "Fingerprint": "fingerprints",
     "FingerprintLibrary": "library", "Match": "library",
     "classify_load": "classify", "LoadClass": "classify",
     "Monitor": "monitor",
     "ArcFaultDetector": "arc",
     "ResistiveLoadDetector": "loads", "PhaseChopperDetector": "loads", "OverloadDetector": "loads",
 }
-_SUBMODULES = {"synth", "evaluate", "plot", "testing", "events", "fingerprint", "library", "monitor",
+_SUBMODULES = {"synth", "evaluate", "plot", "testing", "events", "fingerprints", "library", "monitor",
                "arc", "loads", "classify", "io"}
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Explainable load-type classification of a fingerprint.
 
 :func:`classify_load` applies a short, ordered list of physical rules to a
-:class:`~currentprint.fingerprint.Fingerprint` and returns the kind of load
+:class:`~currentprint.fingerprints.Fingerprint` and returns the kind of load
 with the rule that decided it and the numbers it looked at. No training,
 no black box: each threshold below is a property of the load physics.
 
@@ -52,7 +52,7 @@ import math
 from dataclasses import dataclass, field
 
 from .errors import InputError
-from .fingerprint import Fingerprint
+from .fingerprints import Fingerprint
 
 __all__ = ["LoadClass", "classify_load", "KINDS", "THRESHOLDS"]
 

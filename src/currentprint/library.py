@@ -42,7 +42,7 @@ import numpy as np
 
 from ._state import atomic_write_json, read_json
 from .errors import CorruptFileError, InputError
-from .fingerprint import N_HARMONICS, WAVE_POINTS, Fingerprint
+from .fingerprints import N_HARMONICS, WAVE_POINTS, Fingerprint
 
 __all__ = ["FingerprintLibrary", "Match", "GROUP_WEIGHTS", "UNKNOWN", "embed", "EMBED_GROUPS"]
 

@@ -281,7 +281,7 @@ class Monitor:
                                              alert.detail.get("transient"))
                 match = self.library.identify(fp)
             except ImportError:
-                why = "currentprint.fingerprint is not available"
+                why = "currentprint.fingerprints is not available"
         if match is None:
             log.debug("switch-on at sample %d not identified: %s", alert.sample, why)
             alert.detail["match"] = None
@@ -293,8 +293,7 @@ class Monitor:
 
     def _event_fingerprint(self, pre0: int, pre1: int, post0: int, post1: int, transient=None):
         """Fingerprint of the after-minus-before mean cycle (rows of the history)."""
-        # import_module: the package attribute "fingerprint" is the function, not the module
-        fpmod = importlib.import_module("currentprint.fingerprint")  # optional sibling module
+        fpmod = importlib.import_module("currentprint.fingerprints")  # optional sibling module
         i_post = self._hist_i[post0:post1].mean(axis=0)
         v_post = self._hist_v[post0:post1].mean(axis=0)
         i_pre = self._hist_i[pre0:pre1].mean(axis=0) if pre1 > pre0 else np.zeros_like(i_post)

@@ -25,7 +25,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
                       "(or pip install scikit-learn)") from exc
 
 from .errors import InputError
-from .fingerprint import Fingerprint, fingerprint
+from .fingerprints import Fingerprint, fingerprint
 
 __all__ = ["FingerprintTransformer"]
 

@@ -15,8 +15,6 @@ the same. Every feature, its unit and its source are listed in
 from __future__ import annotations
 
 import math
-import sys as _sys
-import types as _types
 from typing import Any, Mapping
 
 import numpy as np
@@ -525,18 +523,3 @@ def fingerprint(current=None, voltage=None, *, fs: float | None = None, event=No
     f = float(np.nanmedian(table.frequency))
     return fingerprint_from_waves(i_mean, v_mean, fs=table.fs, mains_hz=mains_hz if mains_hz is not None else f,
                                   n_points=n_points, source="steady", n_cycles=len(table))
-
-
-class _CallableModule(_types.ModuleType):
-    """Lets ``currentprint.fingerprint(...)`` work even once the submodule shadows the function.
-
-    Importing ``currentprint.fingerprint`` (the module) binds it as the package
-    attribute ``fingerprint``, hiding the lazily exported function of the same
-    name; calling the module forwards to :func:`fingerprint`.
-    """
-
-    def __call__(self, *args, **kwargs) -> Fingerprint:
-        return fingerprint(*args, **kwargs)
-
-
-_sys.modules[__name__].__class__ = _CallableModule
