@@ -90,6 +90,8 @@ cdef class FFTPlan:
     cdef readonly Py_ssize_t n
     cdef double[::1] cos_t
     cdef double[::1] sin_t
+    cdef double[::1] tw_r
+    cdef double[::1] tw_i
     cdef Py_ssize_t[::1] rev
 
     def __cinit__(self, Py_ssize_t n):
@@ -101,6 +103,15 @@ cdef class FFTPlan:
         self.cos_t = np.cos(2.0 * np.pi * k / n)
         self.sin_t = np.sin(2.0 * np.pi * k / n)
         m = n // 2
+        # per-stage twiddles of the m-point complex FFT, stored contiguously:
+        # stage with half-size h uses tw[h + t] = exp(-2 pi i t / (2 h)), t < h
+        tw = np.zeros(max(m, 2), dtype=np.complex128)
+        h = 1
+        while h < m:
+            tw[h:2 * h] = np.exp(-2j * np.pi * np.arange(h) / (2 * h))
+            h *= 2
+        self.tw_r = np.ascontiguousarray(tw.real)
+        self.tw_i = np.ascontiguousarray(tw.imag)
         bits = m.bit_length() - 1
         rev = np.zeros(m, dtype=np.intp)
         for j in range(m):
@@ -113,14 +124,13 @@ cdef class FFTPlan:
         self.rev = rev
 
 
-cdef void _cfft(double* re, double* im, Py_ssize_t m, const double* cos_t, const double* sin_t,
-                Py_ssize_t n) noexcept nogil:
+cdef void _cfft(double* re, double* im, Py_ssize_t m, const double* tw_r, const double* tw_i) noexcept nogil:
     """In-place forward radix-2 FFT of m = n/2 points given in bit-reversed order.
 
     The first two stages have trivial twiddles (1 and -i) and are written out;
     later stages load each twiddle once (outer loop over the twiddle).
     """
-    cdef Py_ssize_t a, b, size, half, step, start, t
+    cdef Py_ssize_t a, b, size, half, start, t
     cdef double tr, ti, wr, wi, ar, ai
     # stage 1 (size 2): twiddle 1
     a = 0
@@ -144,27 +154,45 @@ cdef void _cfft(double* re, double* im, Py_ssize_t m, const double* cos_t, const
     size = 8
     while size <= m:
         half = size >> 1
-        step = n // size
-        for t in range(half):
-            wr = cos_t[t * step]
-            wi = -sin_t[t * step]
-            start = t
+        if half <= 16:
+            # few twiddles, many groups: load each twiddle once
+            for t in range(half):
+                wr = tw_r[half + t]
+                wi = tw_i[half + t]
+                start = t
+                while start < m:
+                    b = start + half
+                    ar = re[b]; ai = im[b]
+                    tr = wr * ar - wi * ai
+                    ti = wr * ai + wi * ar
+                    re[b] = re[start] - tr
+                    im[b] = im[start] - ti
+                    re[start] = re[start] + tr
+                    im[start] = im[start] + ti
+                    start += size
+        else:
+            # long groups: walk memory contiguously (cache-friendly for n >= 64)
+            start = 0
             while start < m:
-                b = start + half
-                ar = re[b]; ai = im[b]
-                tr = wr * ar - wi * ai
-                ti = wr * ai + wi * ar
-                re[b] = re[start] - tr
-                im[b] = im[start] - ti
-                re[start] = re[start] + tr
-                im[start] = im[start] + ti
+                for t in range(half):
+                    wr = tw_r[half + t]
+                    wi = tw_i[half + t]
+                    a = start + t
+                    b = a + half
+                    ar = re[b]; ai = im[b]
+                    tr = wr * ar - wi * ai
+                    ti = wr * ai + wi * ar
+                    re[b] = re[a] - tr
+                    im[b] = im[a] - ti
+                    re[a] = re[a] + tr
+                    im[a] = im[a] + ti
                 start += size
         size <<= 1
 
 
 cdef void _rfft(const double* x, double* fr, double* fi, double* wre, double* wim,
                 Py_ssize_t n, const Py_ssize_t* rev, const double* cos_t,
-                const double* sin_t) noexcept nogil:
+                const double* sin_t, const double* tw_r, const double* tw_i) noexcept nogil:
     """Real FFT of n points into bins 0..n/2 (fr, fi of length n/2 + 1).
 
     Packs even/odd samples into one complex sequence of n/2 points (directly
@@ -177,7 +205,7 @@ cdef void _rfft(const double* x, double* fr, double* fi, double* wre, double* wi
         k = rev[j]
         wre[k] = x[2 * j]
         wim[k] = x[2 * j + 1]
-    _cfft(wre, wim, m, cos_t, sin_t, n)
+    _cfft(wre, wim, m, tw_r, tw_i)
     # k = 0 and k = m use Z[0] twice
     fr[0] = wre[0] + wim[0]
     fi[0] = 0.0
@@ -229,7 +257,8 @@ def rfft_batch(const double[:, ::1] x, FFTPlan plan=None):
     try:
         with nogil:
             for r in range(rows):
-                _rfft(&x[r, 0], fr, fi, wre, wim, n, &plan.rev[0], &plan.cos_t[0], &plan.sin_t[0])
+                _rfft(&x[r, 0], fr, fi, wre, wim, n, &plan.rev[0], &plan.cos_t[0], &plan.sin_t[0],
+                      &plan.tw_r[0], &plan.tw_i[0])
                 for k in range(n // 2 + 1):
                     o[r, k] = fr[k] + 1j * fi[k]
     finally:
@@ -411,6 +440,7 @@ cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
                     double i_scale, double i_off, double v_scale, double v_off,
                     double clip, double phase_rad, double shoulder_frac,
                     const Py_ssize_t* rev, const double* cos_t, const double* sin_t,
+                    const double* tw_r, const double* tw_i,
                     double* ri, double* rv, double* fir, double* fii, double* fvr, double* fvi,
                     double* wre, double* wim,
                     double[:, ::1] out, Py_ssize_t col,
@@ -466,9 +496,9 @@ cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
             wave_v[col, j] = rv[j] if has_v else NAN
 
     # 2. spectra
-    _rfft(ri, fir, fii, wre, wim, npts, rev, cos_t, sin_t)
+    _rfft(ri, fir, fii, wre, wim, npts, rev, cos_t, sin_t, tw_r, tw_i)
     if has_v:
-        _rfft(rv, fvr, fvi, wre, wim, npts, rev, cos_t, sin_t)
+        _rfft(rv, fvr, fvi, wre, wim, npts, rev, cos_t, sin_t, tw_r, tw_i)
     if phase_rad != 0.0:
         # sensor delay correction: bin k rotated by k * phase
         # rotation by k * phase, by recurrence (no trig call per bin)
@@ -724,6 +754,7 @@ def cycle_features(const sample_t[::1] current, const sample_t[::1] voltage, bin
             err = _one_cycle(current, voltage, has_voltage, t0[c], t1[c], base, npts, harmonics,
                              i_scale, i_offset, v_scale, v_offset, clip, phase_rad,
                              shoulder_fraction, &plan.rev[0], &plan.cos_t[0], &plan.sin_t[0],
+                             &plan.tw_r[0], &plan.tw_i[0],
                              ri, rv, fir, fii, fvr, fvi, wre, wim, out, c, harm_i, harm_v,
                              want_waves, wave_i, wave_v)
             if err != ERR_OK:
@@ -869,6 +900,7 @@ cdef int _compute_cycle(CycleStream st, const sample_t[::1] xi, const sample_t[:
         err = _one_cycle(xi, xv if st.has_v else xi, st.has_v, t0, t1, chunk_start, npts, st.nh,
                          st.i_scale, st.i_off, st.v_scale, st.v_off, st.clip, st.phase_rad, st.shoulder,
                          &st.plan.rev[0], &st.plan.cos_t[0], &st.plan.sin_t[0],
+                         &st.plan.tw_r[0], &st.plan.tw_i[0],
                          ri, rv, fir, fii, fvr, fvi, wre, wim, out, col, hi, hv, st.want_waves, wi, wv)
     else:
         # samples [lo, hi_idx): the part before chunk_start from the buffer
@@ -887,6 +919,7 @@ cdef int _compute_cycle(CycleStream st, const sample_t[::1] xi, const sample_t[:
         err = _one_cycle(ti, tv if st.has_v else ti, st.has_v, t0, t1, lo, npts, st.nh,
                          st.i_scale, st.i_off, st.v_scale, st.v_off, st.clip, st.phase_rad, st.shoulder,
                          &st.plan.rev[0], &st.plan.cos_t[0], &st.plan.sin_t[0],
+                         &st.plan.tw_r[0], &st.plan.tw_i[0],
                          ri, rv, fir, fii, fvr, fvi, wre, wim, out, col, hi, hv, st.want_waves, wi, wv)
     out[C_FREQUENCY, col] = st.fs / (t1 - t0)
     return err
