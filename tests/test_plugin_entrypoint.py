@@ -113,9 +113,17 @@ def test_entry_point_plugin_installed_with_pip(tmp_path):
     src = tmp_path / "plugin_src"
     shutil.copytree(PLUGIN, src, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     site = tmp_path / "site"
-    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                           "--no-index", "--disable-pip-version-check", "--target", str(site), str(src)],
-                          capture_output=True, text=True, timeout=300)
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check",
+           "--target", str(site), str(src)]
+    proc = subprocess.run(pip + ["--no-build-isolation", "--no-index"], capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0:
+        # a fresh venv's own setuptools may be too old to build wheels: let pip
+        # build in isolation, fetching a current setuptools from the index
+        shutil.rmtree(site, ignore_errors=True)
+        proc = subprocess.run(pip, capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0 and any(s in proc.stderr for s in ("NewConnectionError", "No matching distribution",
+                                                                     "Temporary failure in name resolution")):
+            pytest.skip("no package index reachable to build the plugin; the dist-info test covers discovery")
     assert proc.returncode == 0, proc.stderr
     assert list(site.glob("cp_ebike-*.dist-info"))
     _check_plugin_works(site, tmp_path)

@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 __all__ = ["Alert"]
 
 
@@ -60,19 +62,31 @@ class Alert:
 
 def _plain(obj):
     """Numbers and containers as plain JSON types (NaN/inf become None)."""
-    import numpy as np
+    t = type(obj)
+    # exact-type dispatch first: alerts may carry a few hundred numbers
+    if t is float:
+        return obj if math.isfinite(obj) else None
+    if t is int or t is str or t is bool or obj is None:
+        return obj
+    if t is dict:
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if t is list or t is tuple:
+        if all(type(v) is float for v in obj):
+            return [v if math.isfinite(v) else None for v in obj]
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _plain(obj.tolist())
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        x = float(obj)
+        return x if math.isfinite(x) else None
+    if isinstance(obj, np.bool_):
+        return bool(obj)
     if isinstance(obj, dict):
         return {str(k): _plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_plain(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _plain(obj.tolist())
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        x = float(obj)
-        return x if math.isfinite(x) else None
-    if isinstance(obj, (np.bool_,)):
-        return bool(obj)
+    if isinstance(obj, float):
+        return float(obj) if math.isfinite(obj) else None
     return obj
-
