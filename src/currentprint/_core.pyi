@@ -28,6 +28,7 @@ def scan_crossings(
     min_period: float,
     sos: NDArray[np.float64],
     use_filter: bool,
+    offset: float = ...,
 ) -> int: ...
 def cycle_features(
     current: NDArray[np.float64] | NDArray[np.float32] | NDArray[np.int16],
@@ -52,4 +53,49 @@ def cycle_features(
     wave_i: NDArray[np.float64],
     wave_v: NDArray[np.float64],
 ) -> int: ...
-def __getattr__(name: str) -> object: ...  # event and arc scans (see _events.pxi, _arc.pxi)
+class CycleStream:
+    fs: float
+    npts: int
+    nh: int
+    has_v: bool
+    total: int
+    buf_start: int
+    buf_len: int
+    n_pend: int
+    def __init__(
+        self, fs: float, max_period: float, min_period: float, npts: int, harmonics: int,
+        i_scale: float, i_offset: float, v_scale: float, v_offset: float, clip: float,
+        phase_rad: float, shoulder_fraction: float, decay: float, hysteresis: float,
+        sos: NDArray[np.float64], has_voltage: bool, waveforms: bool,
+    ) -> None: ...
+    def state_arrays(self) -> dict[str, object]: ...
+    def load_arrays(self, state: dict[str, object]) -> None: ...
+
+def stream_push(
+    st: CycleStream,
+    xi: NDArray[np.float64] | NDArray[np.float32] | NDArray[np.int16],
+    xv: NDArray[np.float64] | NDArray[np.float32] | NDArray[np.int16],
+) -> tuple[int, int, NDArray[np.float64] | None, NDArray[np.complex128] | None,
+           NDArray[np.complex128] | None, NDArray[np.float64] | None, NDArray[np.float64] | None]: ...
+
+# event scans (_events.pxi)
+EVENT_STATE_SCALARS: Final[int]
+EVENT_PARAMS: Final[int]
+EVENT_FIELDS: Final[int]
+def event_state_size(d: int, window: int, settle: int) -> int: ...
+def event_scan(features: NDArray[np.float64], params: NDArray[np.float64], state: NDArray[np.float64],
+               out: NDArray[np.float64], flush: bool = ...) -> int: ...
+def onset_refine(u: NDArray[np.float64], start: NDArray[np.float64], period: NDArray[np.float64],
+                 k_sigma: float, back_sigma: float, step_frac: float = ..., back_frac: float = ...) -> float: ...
+
+# arc-fault and thermal scans (_arc.pxi)
+ARC_BITS: Final[dict[str, int]]
+ARC_PARAM_LEN: Final[int]
+ARC_STATE_LEN: Final[int]
+def new_arc_state() -> NDArray[np.float64]: ...
+def arc_scan(shoulder: NDArray[np.float64], step: NDArray[np.float64], peak: NDArray[np.float64],
+             hf: NDArray[np.float64], state: NDArray[np.float64], par: NDArray[np.float64],
+             code: NDArray[np.int32]) -> int: ...
+def thermal_scan(i_rms: NDArray[np.float64], dt: NDArray[np.float64], state: NDArray[np.float64],
+                 rated: float, tau: float, trip: float, rearm: float, fired: NDArray[np.int8],
+                 theta_out: NDArray[np.float64]) -> int: ...
