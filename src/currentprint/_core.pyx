@@ -434,6 +434,28 @@ cdef inline void _lagrange6(double mu, double* w) noexcept nogil:
     w[5] = ab * cd * e * (1.0 / 120.0)
 
 
+cdef inline double _rotated_harmonics(const double* fr, const double* fi, double norm, double d_r,
+                                      double d_i, Py_ssize_t nh, double complex[:, ::1] dest,
+                                      Py_ssize_t col) noexcept nogil:
+    """Write phasors 1..nh (bins times ``norm``) rotated by exp(k * i * arg(d)) into
+    ``dest[col]``; return the sum of |X_k|^2 for k >= 2 (for THD).
+
+    The rotation of harmonic k is built by recurrence, without a trig call per k.
+    """
+    cdef Py_ssize_t k
+    cdef double rot_r = d_r, rot_i = d_i, cr, ci, tmp, hsum = 0.0
+    for k in range(1, nh + 1):
+        cr = fr[k] * norm
+        ci = fi[k] * norm
+        dest[col, k - 1] = (cr * rot_r - ci * rot_i) + 1j * (cr * rot_i + ci * rot_r)
+        if k >= 2:
+            hsum = hsum + cr * cr + ci * ci
+        tmp = rot_r * d_r - rot_i * d_i
+        rot_i = rot_r * d_i + rot_i * d_r
+        rot_r = tmp
+    return hsum
+
+
 cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
                     double t0, double t1, Py_ssize_t base,
                     Py_ssize_t npts, Py_ssize_t nh,
@@ -456,7 +478,7 @@ cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
     cdef double w[6]
     cdef double sq_i = 0.0, sq_v = 0.0, val, vv
     cdef double norm = sqrt(2.0) / npts
-    cdef double i_rms, v_rms, p_act, s_app, th, v1r, v1i, i1r, i1i, rot_r, rot_i, ang
+    cdef double i_rms, v_rms, p_act, s_app, v1r, v1i, i1r, i1i, ang
     cdef double v1mag, i1mag, hsum, cr, ci, tmp, r0, u, thr, d_r, d_i
     cdef double ipk = 0.0, vpk = 0.0, iclip = 0.0, vclip = 0.0
     cdef double pk_pos = -INFINITY, pk_neg = -INFINITY, sq_pos = 0.0, sq_neg = 0.0
@@ -537,18 +559,7 @@ cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
     # fundamental's zero phase); exp(-i k ang) by recurrence
     d_r = cos(ang)
     d_i = -sin(ang)
-    hsum = 0.0
-    rot_r = d_r
-    rot_i = d_i
-    for k in range(1, nh + 1):
-        cr = fir[k] * norm
-        ci = fii[k] * norm
-        hi_out[col, k - 1] = (cr * rot_r - ci * rot_i) + 1j * (cr * rot_i + ci * rot_r)
-        if k >= 2:
-            hsum = hsum + cr * cr + ci * ci
-        tmp = rot_r * d_r - rot_i * d_i
-        rot_i = rot_r * d_i + rot_i * d_r
-        rot_r = tmp
+    hsum = _rotated_harmonics(fir, fii, norm, d_r, d_i, nh, hi_out, col)
     out[C_THD, col] = sqrt(hsum) / i1mag if i1mag > 0.0 else NAN
     # energy above harmonic nh (Parseval on the resampled period)
     tmp = i_rms * i_rms - out[C_I_DC, col] * out[C_I_DC, col] - hsum - i1mag * i1mag
@@ -558,18 +569,7 @@ cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
         v_rms = sqrt(sq_v / npts)
         out[C_V_RMS, col] = v_rms
         out[C_V_DC, col] = fvr[0] / npts
-        hsum = 0.0
-        rot_r = d_r
-        rot_i = d_i
-        for k in range(1, nh + 1):
-            cr = fvr[k] * norm
-            ci = fvi[k] * norm
-            hv_out[col, k - 1] = (cr * rot_r - ci * rot_i) + 1j * (cr * rot_i + ci * rot_r)
-            if k >= 2:
-                hsum = hsum + cr * cr + ci * ci
-            tmp = rot_r * d_r - rot_i * d_i
-            rot_i = rot_r * d_i + rot_i * d_r
-            rot_r = tmp
+        hsum = _rotated_harmonics(fvr, fvi, norm, d_r, d_i, nh, hv_out, col)
         out[C_V_THD, col] = sqrt(hsum) / v1mag if v1mag > 0.0 else NAN
         # active power from the whole spectrum (Parseval), so that the
         # sensor phase correction applies to it as well
