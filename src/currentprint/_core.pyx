@@ -307,8 +307,10 @@ cdef enum:
     S_POS = 4         # absolute index of the next sample to come
     S_HAVE_PREV = 5   # 1.0 when S_PREV holds a sample
     S_FILT = 6        # 3 biquad sections x 2 delay elements (transposed DF II)
+    S_PREV2 = 12      # the two samples before S_PREV (for the cubic crossing)
+    S_PREV3 = 13
     N_SECT = 3
-    S_LEN = 12
+    S_LEN = 14
 STATE_LEN = S_LEN
 N_SECTIONS = N_SECT
 
@@ -321,14 +323,42 @@ def new_scan_state():
     return st
 
 
+cdef inline double _crossing_fraction(double a, double b, double c, double d, bint cubic) noexcept nogil:
+    """Fraction in [0, 1] between samples c (<= 0) and d (> 0) where the signal crosses zero.
+
+    Linear interpolation first; with ``cubic``, refined by Newton steps on
+    the cubic through a, b, c, d (nodes -2, -1, 0, 1). The chord's error,
+    about (2 pi / samples-per-cycle)^2 / 50 of a sample, changes from cycle to
+    cycle when the period is not a whole number of samples and would leak
+    into every spectrum; the cubic's is of fourth order.
+    """
+    cdef double mu0 = c / (c - d), mu = mu0, p1, p2, p3, f, fp
+    cdef int it
+    if not cubic:
+        return mu0
+    p1 = a / 6.0 - b + 0.5 * c + d / 3.0
+    p2 = 0.5 * b - c + 0.5 * d
+    p3 = (d - a) / 6.0 + 0.5 * (b - c)
+    for it in range(3):
+        f = ((p3 * mu + p2) * mu + p1) * mu + c
+        fp = (3.0 * p3 * mu + 2.0 * p2) * mu + p1
+        if not fp > 0.0:
+            return mu0
+        mu = mu - f / fp
+    if mu >= 0.0 and mu <= 1.0:
+        return mu
+    return mu0
+
+
 cdef Py_ssize_t _scan(const sample_t[::1] x, double* state, double* out, Py_ssize_t cap,
                      double offset, double decay, double hysteresis, double min_period,
                      const double[:, ::1] sos, bint use_filter) noexcept nogil:
     """Crossing scan over one chunk; returns the count written or -1 (out full)."""
     cdef Py_ssize_t n = x.shape[0], j, count = 0, s
     cdef double armed = state[S_ARMED], peak = state[S_PEAK], prev = state[S_PREV]
+    cdef double prev2 = state[S_PREV2], prev3 = state[S_PREV3]
     cdef double last = state[S_LAST], pos0 = state[S_POS]
-    cdef bint have_prev = state[S_HAVE_PREV] != 0.0
+    cdef double have_prev = state[S_HAVE_PREV]      # samples seen, capped at 3
     cdef double y, a, pos, w
     cdef double z[6]
     for s in range(6):
@@ -345,8 +375,8 @@ cdef Py_ssize_t _scan(const sample_t[::1] x, double* state, double* out, Py_ssiz
         peak = peak * decay
         if a > peak:
             peak = a
-        if have_prev and armed != 0.0 and prev <= 0.0 and y > 0.0:
-            pos = pos0 + j - 1 + prev / (prev - y)
+        if have_prev > 0.0 and armed != 0.0 and prev <= 0.0 and y > 0.0:
+            pos = pos0 + j - 1 + _crossing_fraction(prev3, prev2, prev, y, have_prev >= 3.0)
             if last != last or pos - last >= min_period:
                 if count >= cap:
                     return -1
@@ -356,14 +386,19 @@ cdef Py_ssize_t _scan(const sample_t[::1] x, double* state, double* out, Py_ssiz
                 armed = 0.0
         if y < -hysteresis * peak:
             armed = 1.0
+        prev3 = prev2
+        prev2 = prev
         prev = y
-        have_prev = True
+        if have_prev < 3.0:
+            have_prev = have_prev + 1.0
     state[S_ARMED] = armed
     state[S_PEAK] = peak
     state[S_PREV] = prev
+    state[S_PREV2] = prev2
+    state[S_PREV3] = prev3
     state[S_LAST] = last
     state[S_POS] = pos0 + n
-    state[S_HAVE_PREV] = 1.0 if have_prev else 0.0
+    state[S_HAVE_PREV] = have_prev
     for s in range(6):
         state[S_FILT + s] = z[s]
     return count

@@ -100,12 +100,38 @@ def _scan_params(fs, mains_hz, peak_time_s):
     return math.exp(-1.0 / (peak_time_s * fs)), fs / fmax, fs / fmin
 
 
+def crossing_fraction(a: float, b: float, c: float, d: float, cubic: bool) -> float:
+    """Where between samples c (<= 0) and d (> 0) the signal crosses zero, in [0, 1].
+
+    The chord's root ``c / (c - d)``; with ``cubic`` (three samples before
+    ``d`` known), three Newton steps on the cubic through ``a, b, c, d`` at
+    nodes -2, -1, 0, 1, kept only when it stays in [0, 1] with a positive
+    slope.
+    """
+    mu0 = c / (c - d)
+    if not cubic:
+        return mu0
+    # power-basis coefficients of the Lagrange cubic (p0 = c)
+    p1 = a / 6.0 - b + 0.5 * c + d / 3.0
+    p2 = 0.5 * b - c + 0.5 * d
+    p3 = (d - a) / 6.0 + 0.5 * (b - c)
+    mu = mu0
+    for _ in range(3):
+        f = ((p3 * mu + p2) * mu + p1) * mu + c
+        fp = (3.0 * p3 * mu + 2.0 * p2) * mu + p1
+        if not fp > 0.0:
+            return mu0
+        mu = mu - f / fp
+    return mu if 0.0 <= mu <= 1.0 else mu0
+
+
 def scan_crossings_loop(x, fs: float, mains_hz: float | None = None, hysteresis: float = 0.1,
                         peak_time_s: float = 0.5, filtered: bool = False, offset: float = 0.0) -> np.ndarray:
     """Accepted rising zero crossings, by the definition, one sample at a time.
 
     A rising crossing between samples ``j-1`` and ``j`` (``y[j-1] <= 0 < y[j]``)
-    is located by linear interpolation and accepted when the signal went
+    is located by :func:`crossing_fraction` (cubic through ``y[j-3..j]`` once
+    three earlier samples exist, else linear) and accepted when the signal went
     below ``-hysteresis * peak`` since the last accepted crossing (``peak``: a
     running peak of ``|y|`` decaying with time constant ``peak_time_s``) and
     it lies at least ``fs / f_max`` samples after it.
@@ -127,10 +153,13 @@ def scan_crossings_loop(x, fs: float, mains_hz: float | None = None, hysteresis:
     peak = 0.0
     last = None
     prev = None
-    for j, yj in enumerate(y.tolist()):
+    yl = y.tolist()
+    for j, yj in enumerate(yl):
         peak = max(peak * decay, abs(yj))
         if prev is not None and armed and prev <= 0.0 and yj > 0.0:
-            pos = (j - 1) + prev / (prev - yj)
+            cubic = j >= 3
+            a, b = (yl[j - 3], yl[j - 2]) if cubic else (0.0, 0.0)
+            pos = (j - 1) + crossing_fraction(a, b, prev, yj, cubic)
             if last is None or pos - last >= min_period:
                 out.append(pos)
                 last = pos
@@ -159,6 +188,7 @@ class _Scan:
         self.peak = 0.0
         self.armed = False
         self.prev: float | None = None
+        self.tail: list[float] = []       # up to three last samples, oldest first
         self.last: float | None = None
         self.total = 0
 
@@ -195,11 +225,19 @@ class _Scan:
         prev = np.concatenate([[np.inf if self.prev is None else self.prev], y[:-1]])
         out = []
         armed, since = self.armed, 0
+        # samples before this chunk's first, for the cubic crossing fit
+        hist = self.tail + y[:3].tolist()
+        nt = len(self.tail)
         for j in np.flatnonzero((prev <= 0.0) & (y > 0.0)).tolist():
             # armed: went below the hysteresis level since the last acceptance
             if not (armed or arm_cum[j] - arm_cum[since] > 0):
                 continue
-            pos = (self.total + j - 1) + prev[j] / (prev[j] - y[j])
+            cubic = self.total + j >= 3
+            if cubic:
+                a, b = (hist[nt + j - 3], hist[nt + j - 2]) if j < 3 else (float(y[j - 3]), float(y[j - 2]))
+            else:
+                a = b = 0.0
+            pos = (self.total + j - 1) + crossing_fraction(a, b, float(prev[j]), float(y[j]), cubic)
             if self.last is None or pos - self.last >= self.min_period:
                 out.append(pos)
                 self.last = pos
@@ -207,6 +245,7 @@ class _Scan:
         self.armed = armed or bool(arm_cum[n] - arm_cum[since] > 0)
         self.peak = float(peak[-1])
         self.prev = float(y[-1])
+        self.tail = (self.tail + y[-3:].tolist())[-3:]
         self.total += n
         return out
 

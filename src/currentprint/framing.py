@@ -1,8 +1,10 @@
 """Framing: where each mains cycle starts and ends.
 
 Cycles run between consecutive *rising* zero crossings of the voltage,
-located to a fraction of a sample by linear interpolation between the two
-samples around zero.  Chatter is suppressed by hysteresis (the signal must go
+located to a fraction of a sample: the chord between the two samples around
+zero, refined by Newton steps on the cubic through four samples (the chord's
+error would jitter the period, and every spectrum, when a cycle is not a
+whole number of samples).  Chatter is suppressed by hysteresis (the signal must go
 below ``-hysteresis * peak`` before the next rising crossing counts) and by a
 minimum distance of one period at the highest mains frequency allowed, so
 harmonics, flat tops and noise do not create extra cycles.  The period is
