@@ -488,3 +488,20 @@ def test_monitor_page_runs():
     on = [a for a in namespace["alerts"] if a.detail.get("kind") == "on"]
     assert len(on) >= 3 and all("match" in a.detail for a in on)
     assert all(len(x) >= 1 for x in namespace["per_channel"])
+
+
+def test_shared_event_source_gives_the_same_alerts_as_separate_detectors():
+    # the load detectors each judge events; a Monitor lets identical event
+    # sources be one instance. The alerts must equal those of each alone.
+    from currentprint import synth
+    sig = synth.synth_signal(8.0, 6400, loads={"kettle": synth.Resistive(2000), "dim": synth.PhaseCut(1000, 90)},
+                             schedule=[(2.013, "kettle", "on"), (4.507, "dim", "on"), (6.3, "kettle", "off")], seed=5)
+    both = cp.Monitor(6400, detectors=["resistive_load", "phase_chopper"])
+    assert both.detectors[0].event_source is both.detectors[1].event_source
+    got = [(a.kind, a.sample) for a in both.push(sig.current, sig.voltage)]
+    alone = []
+    for name in ("resistive_load", "phase_chopper"):
+        alone += [(a.kind, a.sample) for a in cp.Monitor(6400, detectors=[name]).push(sig.current, sig.voltage)]
+    assert sorted(got) == sorted(alone)
+    kinds = {k for k, _ in got}
+    assert {"resistive_load", "phase_chopper"} <= kinds

@@ -375,6 +375,11 @@ class EventDetector(BaseDetector):
         self._hist_first = 0          # absolute index of the first history cycle
         self._seen = 0                # cycles pushed so far
         self.events: list[Event] = []
+        # the last table pushed and its result: detectors that share one
+        # EventDetector (a Monitor links identical ones) each push the same
+        # table, and only the first push does the work
+        self._memo_table: CycleTable | None = None
+        self._memo_events: list[Event] = []
 
     # -- features ---------------------------------------------------------------
     def _features(self, cycles: CycleTable) -> np.ndarray:
@@ -440,6 +445,8 @@ class EventDetector(BaseDetector):
         """
         if not isinstance(cycles, CycleTable):
             raise InputError(f"EventDetector.push needs a CycleTable, got {type(cycles).__name__}.")
+        if cycles is self._memo_table:
+            return list(self._memo_events)
         if len(cycles) == 0:
             return []
         if not cycles.has_waveforms:
@@ -467,7 +474,8 @@ class EventDetector(BaseDetector):
                 found.append(ev)
         self._forget()
         self._keep_events(found)
-        return found
+        self._memo_table, self._memo_events = cycles, found
+        return list(found)
 
     def _keep_events(self, found: list[Event]) -> None:
         self.events.extend(found)
@@ -621,6 +629,7 @@ class EventDetector(BaseDetector):
         self._hist_first = int(s["hist_first"])
         self._seen = int(s["seen"])
         self.events = []
+        self._memo_table, self._memo_events = None, []
         return self
 
 

@@ -252,8 +252,8 @@ class _EventJudge(BaseDetector):
         hist = {k: np.concatenate([self._hist[k], getattr(cycles, k)]) if n_tail else getattr(cycles, k)
                 for k in cols}
         first = self._seen - n_tail                                   # absolute index of hist row 0
-        found = self._source.push(cycles)
-        self._source.events.clear()     # the judges keep what they need; no growth
+        found = self.event_source.push(cycles)
+        self.event_source.events.clear()     # the judges keep what they need; no growth
         self._seen += len(cycles)
 
         def waves(a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
@@ -353,7 +353,7 @@ class ResistiveLoadDetector(_EventJudge):
             self._whitelist = np.array([float(w) for w in whitelist], dtype=float)
         except (TypeError, ValueError):
             raise InputError(f"whitelist must be a sequence of powers in W, got {whitelist!r}.") from None
-        self._source = _event_source(min_power_w)
+        self.event_source = _event_source(min_power_w)
         self._hist: dict[str, np.ndarray] = {}
         self._seen = 0
 
@@ -446,7 +446,7 @@ class PhaseChopperDetector(_EventJudge):
         _num("creep_window_s", creep_window_s, allow_equal=False)
         if not (isinstance(creep_steps, (int, np.integer)) and creep_steps >= 2):
             raise InputError(f"creep_steps must be an integer >= 2, got {creep_steps!r}.")
-        self._source = _event_source(min_power_w)
+        self.event_source = _event_source(min_power_w)
         self._hist: dict[str, np.ndarray] = {}
         self._seen = 0
         self._steps: list[list[float]] = []     # recent upward steps: [sample, dp_norm, dq]

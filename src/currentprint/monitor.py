@@ -125,6 +125,7 @@ class Monitor:
         self._analyzer.reset()
         for d in self.detectors:
             d.reset()
+        self._share_event_sources()
         self._cycles = 0
         self._hist_first = 0          # absolute index of the first cycle kept
         self._hist_start = np.empty(0)
@@ -132,6 +133,25 @@ class Monitor:
         self._hist_v = np.empty((0, self._analyzer._npts))
         self._pending: list[Alert] = []   # switch-on alerts waiting for their post window
         return self
+
+    def _share_event_sources(self) -> None:
+        """Let fresh detectors with identical ``event_source`` detectors use one.
+
+        A detector may hold the switching-event detector it judges events
+        from in its attribute ``event_source`` (the load detectors do). When
+        several hold event detectors of the same class and parameters, one
+        instance serves them all: it is pushed the same table by each and
+        scans it once. Only called on fresh detectors (after a reset), so the
+        shared state is the state each would have had; a restored monitor
+        keeps separate (equal) copies.
+        """
+        shared: dict[tuple, BaseDetector] = {}
+        for d in self.detectors:
+            src = getattr(d, "event_source", None)
+            if src is None or not hasattr(src, "get_params"):
+                continue
+            key = (type(src), repr(sorted(src.get_params().items())))
+            d.event_source = shared.setdefault(key, src)
 
     @property
     def cycles_seen(self) -> int:
