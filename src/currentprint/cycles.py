@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _core
 
-__all__ = ["CycleTable", "COLUMNS", "COLUMN_DOCS"]
+__all__ = ["CycleTable", "COLUMNS", "COLUMN_DOCS", "align_waves"]
 
 COLUMNS: tuple[str, ...] = tuple(_core.COLUMNS)
 _INDEX = {name: k for k, name in enumerate(COLUMNS)}
@@ -45,6 +45,29 @@ COLUMN_DOCS: dict[str, str] = {
     "step_neg": "largest |i[n] - i[n-1]| in the negative half, relative to its peak",
     "i_zero": "rising zero of the current's fundamental, absolute sub-sample position",
 }
+
+
+def align_waves(w: np.ndarray, start: np.ndarray, period: np.ndarray) -> np.ndarray:
+    """Shift resampled cycles so that each starts at its sub-sample ``start``.
+
+    The kernel's grid starts at the first whole sample after the crossing,
+    ``ceil(start)``; each row is delayed by that fraction of its ``period``
+    (a phase rotation of its spectrum, exact for the band-limited cycle).
+
+    Parameters
+    ----------
+    w : ndarray, shape (cycles, n_points)
+        Rows of :attr:`CycleTable.raw_waves`.
+    start, period : ndarray, shape (cycles,)
+        The table's ``start`` and ``period`` columns for those rows, samples.
+    """
+    if w.shape[0] == 0:
+        return w.copy()
+    frac = (np.ceil(start) - start) / period
+    spec = np.fft.rfft(w, axis=1)
+    k = np.arange(spec.shape[1])
+    spec *= np.exp(-2j * np.pi * k[None, :] * frac[:, None])
+    return np.fft.irfft(spec, n=w.shape[1], axis=1)
 
 
 def _column(name: str) -> property:
@@ -173,15 +196,20 @@ class CycleTable:
     def _aligned(self, w: np.ndarray) -> np.ndarray:
         if self._waves is None:
             raise AttributeError("this table has no waveforms; analyse with waveforms=True")
-        if w.shape[0] == 0:
-            return w.copy()
-        # the kernel's grid starts at the first whole sample after the
-        # crossing; shift each cycle back by that fraction of a period
-        frac = (np.ceil(self.start) - self.start) / self.period
-        spec = np.fft.rfft(w, axis=1)
-        k = np.arange(spec.shape[1])
-        spec *= np.exp(-2j * np.pi * k[None, :] * frac[:, None])
-        return np.fft.irfft(spec, n=w.shape[1], axis=1)
+        return align_waves(w, self.start, self.period)
+
+    @property
+    def raw_waves(self) -> tuple[np.ndarray, np.ndarray]:
+        """The kernel's resampled cycles (current A, voltage V), not yet aligned.
+
+        Each row starts at the first whole sample after the cycle's start;
+        :func:`align_waves` with ``start`` and ``period`` shifts rows onto the
+        voltage zero (what :attr:`i_wave` does). Keeping rows raw and aligning
+        only those needed saves an FFT per cycle in streaming detectors.
+        """
+        if self._waves is None:
+            raise AttributeError("this table has no waveforms; analyse with waveforms=True")
+        return self._waves
 
     @property
     def i_wave(self) -> np.ndarray:

@@ -24,6 +24,7 @@ import numpy as np
 
 from . import _core
 from .alerts import Alert
+from .cycles import align_waves
 from .detectors import BaseDetector
 from .errors import InputError
 
@@ -247,27 +248,24 @@ class _EventJudge(BaseDetector):
                              "(a Monitor does this by itself).")
         if not cycles.has_voltage:
             raise InputError(f"{type(self).__name__} needs the voltage channel (power and PF of the load).")
-        cols = ("p", "q", "v_rms", "i_peak")
+        cols = ("p", "q", "v_rms", "i_peak", "start", "period")
         n_tail = len(self._hist["p"]) if self._hist else 0
         hist = {k: np.concatenate([self._hist[k], getattr(cycles, k)]) if n_tail else getattr(cycles, k)
                 for k in cols}
+        raw_i, raw_v = cycles.raw_waves
+        if n_tail:
+            raw_i = np.concatenate([self._hist["raw_i"], raw_i])
+            raw_v = np.concatenate([self._hist["raw_v"], raw_v])
         first = self._seen - n_tail                                   # absolute index of hist row 0
         found = self.event_source.push(cycles)
         self.event_source.events.clear()     # the judges keep what they need; no growth
         self._seen += len(cycles)
 
         def waves(a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
-            # aligned waves of hist rows a..b-1: the kept tail, then this chunk
-            # (aligning costs an FFT per cycle, so only rows that are needed)
-            parts_i, parts_v = [], []
-            if a < n_tail:
-                parts_i.append(self._hist["i_wave"][a:min(b, n_tail)])
-                parts_v.append(self._hist["v_wave"][a:min(b, n_tail)])
-            if b > n_tail:
-                part = cycles[max(a - n_tail, 0):b - n_tail]
-                parts_i.append(part.i_wave)
-                parts_v.append(part.v_wave)
-            return np.concatenate(parts_i), np.concatenate(parts_v)
+            # aligned waves of hist rows a..b-1 (aligning costs an FFT per
+            # cycle, so only the rows an event needs are aligned)
+            st, per = hist["start"][a:b], hist["period"][a:b]
+            return align_waves(raw_i[a:b], st, per), align_waves(raw_v[a:b], st, per)
 
         out = []
         for ev in found:
@@ -277,9 +275,8 @@ class _EventJudge(BaseDetector):
                 wi, wv = waves(a, b)
                 post = _Steady({**{k: x[a:b] for k, x in hist.items()}, "i_wave": wi, "v_wave": wv})
             out.append((ev, ev.pre, post))
-        m = len(hist["p"])
-        wi, wv = waves(max(0, m - _KEEP), m)
-        self._hist = {**{k: x[-_KEEP:].copy() for k, x in hist.items()}, "i_wave": wi, "v_wave": wv}
+        self._hist = {**{k: x[-_KEEP:].copy() for k, x in hist.items()},
+                      "raw_i": raw_i[-_KEEP:].copy(), "raw_v": raw_v[-_KEEP:].copy()}
         return out
 
 
