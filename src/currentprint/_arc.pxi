@@ -65,6 +65,20 @@ def new_arc_state():
     return st
 
 
+cdef inline bint _maybe_above_median(const double* ring, Py_ssize_t n, double x) noexcept nogil:
+    """False only when the ring's median is surely above x (by a 1e-9 relative margin).
+
+    The median is at least the sorted element (n - 1) // 2, which is above
+    the threshold when at most (n - 1) // 2 elements lie below it.
+    """
+    cdef Py_ssize_t a, below = 0
+    cdef double thr = x + fabs(x) * 1e-9
+    for a in range(n):
+        if ring[a] < thr:
+            below += 1
+    return below > (n - 1) // 2
+
+
 cdef double _ring_median(const double* ring, Py_ssize_t n) noexcept nogil:
     cdef double buf[ARC_RING]
     cdef Py_ssize_t a, b
@@ -110,6 +124,7 @@ def arc_scan(const double[::1] shoulder, const double[::1] step, const double[::
     if state.shape[0] != AS_LEN or par.shape[0] != AP_LEN:
         return 1
     cdef double sh, st, pk, r, sh1, sh2, pk1, pk2, pkref, med, c, pend
+    cdef bint have_med
     cdef int bits
     with nogil:
         for h in range(n):
@@ -127,7 +142,13 @@ def arc_scan(const double[::1] shoulder, const double[::1] step, const double[::
             if sh >= par[AP_SH_MIN]:
                 bits |= ARC_SHOULDER
             rn = <Py_ssize_t>state[AS_RING_N]
-            med = _ring_median(&state[AS_RING], rn) if rn > 0 else 0.0
+            # the running median is computed only where a decision needs it
+            # (sorting the ring for every half-cycle was most of this scan)
+            have_med = False
+            med = 0.0
+            if st >= par[AP_STEP_MIN]:
+                med = _ring_median(&state[AS_RING], rn) if rn > 0 else 0.0
+                have_med = True
             if (st >= par[AP_STEP_MIN] and st >= par[AP_STEP_RATIO] * med
                     and st * pk >= par[AP_MIN_STEP_A]):
                 bits |= ARC_STEP
@@ -168,7 +189,10 @@ def arc_scan(const double[::1] shoulder, const double[::1] step, const double[::
             # the typical step only slowly
             if sh <= 0.5 and not (state[AS_PEND] == state[AS_PEND]):
                 if st == st:
-                    if rn >= 4 and st > 1.25 * med:
+                    if rn >= 4 and not have_med and _maybe_above_median(&state[AS_RING], rn, 0.8 * st):
+                        med = _ring_median(&state[AS_RING], rn)
+                        have_med = True
+                    if rn >= 4 and have_med and st > 1.25 * med:
                         st = 1.25 * med
                     rp = <Py_ssize_t>state[AS_RING_POS]
                     state[AS_RING + rp] = st
