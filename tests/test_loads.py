@@ -252,3 +252,17 @@ def test_no_overload_at_rating():
     v = 311.0 * np.sin(2 * np.pi * 50 * t)
     i = math.sqrt(2) * 11.0 * np.sin(2 * np.pi * 50 * t)
     assert OverloadDetector(10.0, tau_s=5.0).update(analyze(i, v, fs=fs)) == []
+
+
+def test_overload_ignores_uncalibrated_counts():
+    # 85 "A" of raw counts is not 85 A: without a calibration nothing is judged
+    fs = 6400.0
+    t = np.arange(int(20 * fs)) / fs
+    v = np.round(8000 * np.sin(2 * np.pi * 50 * t)).astype(np.int16)
+    i = np.round(120 * np.sin(2 * np.pi * 50 * t)).astype(np.int16)
+    det = cp.OverloadDetector(rated_current_a=16.0)
+    table = cp.analyze(i, v, fs=fs)
+    assert not table.calibrated
+    assert det.update(table) == []
+    cal = cp.Calibration(current_scale=1.0, voltage_scale=1.0)
+    assert cp.OverloadDetector(rated_current_a=16.0).update(cp.analyze(i, v, fs=fs, calibration=cal))

@@ -545,9 +545,13 @@ class OverloadDetector(BaseDetector):
         return self.tau_s * math.log(x2 / (x2 - k2)) if x2 > k2 else math.inf
 
     def update(self, cycles) -> list[Alert]:
-        """Read the next cycles; return an ``"overload"`` alert at each trip."""
+        """Read the next cycles; return an ``"overload"`` alert at each trip.
+
+        Raw ADC counts without a calibration (``cycles.calibrated`` False)
+        carry no amperes to compare with the rating: nothing is judged.
+        """
         n = len(cycles)
-        if n == 0:
+        if n == 0 or not getattr(cycles, "calibrated", True):
             return []
         i_rms = np.ascontiguousarray(cycles.i_rms, dtype=float)
         dt = np.ascontiguousarray(cycles.period / cycles.fs)
