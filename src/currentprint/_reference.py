@@ -460,7 +460,7 @@ def evidence_reference(i_raw, v_raw, t0: np.ndarray, t1: np.ndarray, i1: np.ndar
     r0 = (-0.5 * math.pi - np.arctan2(i1.imag, i1.real)) / (2.0 * math.pi)
     r0 = r0 - np.floor(r0)
     z = r0 * period
-    u = (m[None, :] - z[:, None]) / period[:, None]
+    u = (m[None, :] - z[:, None]) * (1.0 / period)[:, None]
     u = u - np.floor(u)
     pos = valid & (u < 0.5)
     neg = valid & ~(u < 0.5)
