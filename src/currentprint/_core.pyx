@@ -124,6 +124,18 @@ cdef class FFTPlan:
         self.rev = rev
 
 
+cdef inline void _butterfly(double* re, double* im, Py_ssize_t a, Py_ssize_t b, double wr,
+                            double wi) noexcept nogil:
+    """Radix-2 butterfly: (x_a, x_b) <- (x_a + w x_b, x_a - w x_b)."""
+    cdef double ar = re[b], ai = im[b]
+    cdef double tr = wr * ar - wi * ai
+    cdef double ti = wr * ai + wi * ar
+    re[b] = re[a] - tr
+    im[b] = im[a] - ti
+    re[a] = re[a] + tr
+    im[a] = im[a] + ti
+
+
 cdef void _cfft(double* re, double* im, Py_ssize_t m, const double* tw_r, const double* tw_i) noexcept nogil:
     """In-place forward radix-2 FFT of m = n/2 points given in bit-reversed order.
 
@@ -161,31 +173,14 @@ cdef void _cfft(double* re, double* im, Py_ssize_t m, const double* tw_r, const 
                 wi = tw_i[half + t]
                 start = t
                 while start < m:
-                    b = start + half
-                    ar = re[b]; ai = im[b]
-                    tr = wr * ar - wi * ai
-                    ti = wr * ai + wi * ar
-                    re[b] = re[start] - tr
-                    im[b] = im[start] - ti
-                    re[start] = re[start] + tr
-                    im[start] = im[start] + ti
+                    _butterfly(re, im, start, start + half, wr, wi)
                     start += size
         else:
             # long groups: walk memory contiguously (cache-friendly for n >= 64)
             start = 0
             while start < m:
                 for t in range(half):
-                    wr = tw_r[half + t]
-                    wi = tw_i[half + t]
-                    a = start + t
-                    b = a + half
-                    ar = re[b]; ai = im[b]
-                    tr = wr * ar - wi * ai
-                    ti = wr * ai + wi * ar
-                    re[b] = re[a] - tr
-                    im[b] = im[a] - ti
-                    re[a] = re[a] + tr
-                    im[a] = im[a] + ti
+                    _butterfly(re, im, start + t, start + t + half, tw_r[half + t], tw_i[half + t])
                 start += size
         size <<= 1
 
