@@ -288,7 +288,6 @@ class ArcFaultDetector(BaseDetector):
         # per-cycle history (RMS, snapshot) and the current level of each half-cycle
         cols = np.stack([getattr(cycles, c) for c in _HIST_COLS], axis=1)
         hist = np.concatenate([self._hist, cols])
-        n_old = len(self._hist)
         k = 25  # 500 ms of cycles at 50 Hz
         irms = hist[:, 1]
         padded = np.concatenate([np.full(k - 1, np.nan), irms])
