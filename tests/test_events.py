@@ -348,7 +348,8 @@ def test_clipped_inrush_is_flagged_not_a_step():
     assert sig.meta["clipped_current"] > 0
     cal = cp.Calibration(current_scale=sig.meta["current_scale"], voltage_scale=sig.meta["voltage_scale"],
                          adc_full_scale=32767)
-    events = detect_events(sig.current, sig.voltage, fs=sig.fs, calibration=cal)
+    with pytest.warns(cp.errors.ClippingWarning):
+        events = detect_events(sig.current, sig.voltage, fs=sig.fs, calibration=cal)
     assert len(events) == 1
     e = events[0]
     assert e.clipped and e.transient.clipped_samples > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
 
@@ -10,7 +11,7 @@ import numpy as np
 
 from . import _core
 from .cycles import CycleTable
-from .errors import InputError, NonFiniteError, NoZeroCrossingError, SampleRateError
+from .errors import ClippingWarning, InputError, NonFiniteError, NoZeroCrossingError, SampleRateError
 from .framing import ZeroCrossingScanner, frequency_limits
 from .signal import Calibration, as_pair, check_fs, clip_level
 
@@ -249,6 +250,12 @@ def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, 
         A voltage was given but has no rising zero crossings over at least
         two mains periods (DC, zero, or a disconnected channel).
 
+    Warns
+    -----
+    ClippingWarning
+        Some cycles hold samples at the ADC's full scale (the streaming
+        :class:`CycleAnalyzer` does not warn; read ``i_clipped``).
+
     Examples
     --------
     >>> import numpy as np, currentprint as cp
@@ -262,6 +269,15 @@ def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, 
     # push() accepts empty chunks (streams); a whole recording may not be empty
     current, voltage = as_pair(current, voltage, check_finite=False)
     table = an.push(current, voltage)
+    if len(table):
+        n_clip = int(np.count_nonzero(table.i_clipped)) + (
+            int(np.count_nonzero(table.v_clipped)) if table.has_voltage else 0)
+        if n_clip:
+            warnings.warn(
+                f"{n_clip} cycle(s) contain samples at the ADC's full scale (see the i_clipped and v_clipped "
+                "columns): their peaks, RMS and harmonics under-read. Lower the gain, or give "
+                "Calibration(adc_full_scale=...) if the converter saturates below its integer range.",
+                ClippingWarning, stacklevel=2)
     if voltage is not None and len(table) == 0:
         fmin, _ = frequency_limits(mains_hz)
         if an.samples_seen >= 2.0 * an.fs / fmin:
