@@ -185,6 +185,7 @@ class ArcFaultDetector(BaseDetector):
         self._win_pos = np.empty(0)       # every half-cycle of the last window: sample
         self._win_code = np.empty(0, dtype=np.int32)
         self._hist = np.empty((0, len(_HIST_COLS)))
+        self._hist_len = 0          # cycles in 500 ms, set by the first update
         self._last_alarm = -math.inf
 
     # -- helpers ----------------------------------------------------------
@@ -288,7 +289,10 @@ class ArcFaultDetector(BaseDetector):
         # per-cycle history (RMS, snapshot) and the current level of each half-cycle
         cols = np.stack([getattr(cycles, c) for c in _HIST_COLS], axis=1)
         hist = np.concatenate([self._hist, cols])
-        k = 25  # 500 ms of cycles at 50 Hz
+        if self._hist_len == 0:
+            # cycles in 500 ms (25 at 50 Hz, 30 at 60 Hz), from the stream's first cycle
+            self._hist_len = max(1, int(round(0.5 * fs / float(cycles.period[0]))))
+        k = self._hist_len
         irms = hist[:, 1]
         padded = np.concatenate([np.full(k - 1, np.nan), irms])
         win = np.lib.stride_tricks.sliding_window_view(padded, k)[-n:]
