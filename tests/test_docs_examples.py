@@ -1,0 +1,60 @@
+"""The examples in README.md and docs/getting-started.md run and say what the text says."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import data_path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _blocks(path: Path) -> list[str]:
+    if not path.exists():
+        pytest.skip(f"{path.name} not shipped here")
+    return re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), re.S)
+
+
+def _run(code: str) -> tuple[dict, str]:
+    ns: dict = {}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "<doc example>", "exec"), ns)
+    return ns, out.getvalue()
+
+
+def test_readme_examples(tmp_path):
+    kettle = data_path("hfhadc", "kettle_01.npz")
+    first, monitor = _blocks(ROOT / "README.md")[:2]
+    ns, _ = _run(first.replace('"kettle_01.npz"', repr(str(kettle))))
+    table, parts = ns["table"], ns["parts"]
+    assert len(table) > 100 and np.median(table.pf) > 0.99
+    # streaming in 40 chunks gives the batch table
+    assert sum(len(p) for p in parts) == len(table)
+    state = tmp_path / "monitor.json"
+    code = monitor.replace("for i_chunk, v_chunk in source:",
+                           "source = zip(np.array_split(d['current'], 150), np.array_split(d['voltage'], 150))\n"
+                           "for i_chunk, v_chunk in source:").replace('"monitor.json"', repr(str(state)))
+    ns2, _ = _run(first.replace('"kettle_01.npz"', repr(str(kettle))) + "\n" + code)
+    assert state.exists() and ns2["cp"].Monitor.load(state).cycles_seen == ns2["mon"].cycles_seen
+
+
+def test_getting_started_first_example():
+    code = _blocks(ROOT / "docs" / "getting-started.md")[0]
+    ns, out = _run(code)
+    lines = out.split()
+    # the numbers the page quotes in its comments
+    assert len(ns["table"]) == 48
+    t = ns["table"]
+    assert t.i_rms[0] == pytest.approx(5.755, abs=1e-3)
+    assert t.p[0] == pytest.approx(1241.9, abs=0.1)
+    assert t.dpf[0] == pytest.approx(np.cos(0.3), abs=1e-9)
+    assert t.thd[0] == pytest.approx(1.5 / 8, rel=1e-9)
+    assert abs(t.harmonic(3)[0]) == pytest.approx(1.5 / np.sqrt(2), rel=1e-9)
+    assert lines
