@@ -295,3 +295,16 @@ def test_with_detected_events():
     assert motor.inrush_ratio > 1.5 and motor.settling_s > 0
     back = Fingerprint.from_dict(json.loads(json.dumps(motor.to_dict(), allow_nan=False)))
     assert back == motor and back.transient == motor.transient
+
+
+def test_switch_off_describes_the_load_that_went():
+    # an off event's fingerprint is before minus after: it classifies like the switch-on
+    sig = synth.synth_signal(12, 6400, loads={"fridge": synth.Motor(300, pf=0.7), "pc": synth.Rectifier(150)},
+                             schedule=[(2.01, "fridge", "on"), (5.013, "pc", "on"), (8.02, "fridge", "off"),
+                                       (10.51, "pc", "off")], seed=2)
+    events = cp.detect_events(sig.current, sig.voltage, fs=sig.fs)
+    assert [e.kind for e in events] == ["on", "on", "off", "off"]
+    fps = [cp.fingerprint(event=e, fs=sig.fs) for e in events]
+    kinds = [cp.classify_load(fp).kind for fp in fps]
+    assert kinds == ["inductive", "rectifier", "inductive", "rectifier"]
+    assert fps[2].pf == pytest.approx(fps[0].pf, abs=0.02) and fps[2].meta["direction"] == "off"

@@ -233,3 +233,18 @@ def test_large_library_vectorised():
     m = lib.match(q, k=1)[0]
     assert m.label == best == "app07"
     assert m.distance == pytest.approx(float(d.min()), rel=1e-6, abs=1e-9)
+
+
+def test_damaged_entry_is_refused_as_corrupt():
+    lib = cp.FingerprintLibrary()
+    v = 325 * np.sin(2 * np.pi * 50 * np.arange(1280) / 6400)
+    for k in range(3):
+        lib.enroll("heater", cp.fingerprint(v / (50 + k), v, fs=6400))
+    data = lib.to_dict()
+    data["entries"][0]["fingerprint"]["waveform"] = []
+    with pytest.raises(CorruptFileError):
+        cp.FingerprintLibrary.from_dict(data)
+    data = lib.to_dict()
+    data["params"]["unknown_factor"] = "x"
+    with pytest.raises(CorruptFileError):
+        cp.FingerprintLibrary.from_dict(data)

@@ -505,3 +505,18 @@ def test_shared_event_source_gives_the_same_alerts_as_separate_detectors():
     assert sorted(got) == sorted(alone)
     kinds = {k for k, _ in got}
     assert {"resistive_load", "phase_chopper"} <= kinds
+
+
+def test_flush_reports_what_detect_events_reports_at_the_end():
+    # a motor started shortly before the end of a recording, still in its
+    # inrush when the samples stop: only the end-of-stream judgement reports
+    # it; the Monitor does on flush(), as detect_events (which flushes) does
+    from currentprint import synth
+    for t_on in (2.3, 2.6):
+        sig = synth.synth_signal(3.0, 6400, loads={"m": synth.Motor(800, inrush=6, inrush_decay_s=0.4)},
+                                 schedule=[(t_on, "m", "on")], seed=1)
+        mon = cp.Monitor(6400, detectors=["events"])
+        assert mon.push(sig.current, sig.voltage) == []
+        got = [a.sample for a in mon.flush()]
+        want = [e.sample for e in cp.detect_events(sig.current, sig.voltage, fs=6400)]
+        assert got == want and len(got) == 1 and abs(got[0] - t_on * 6400) <= 2

@@ -218,7 +218,9 @@ def _cmd_analyze(args) -> int:
     for n in notes:
         _say("note:", n)
     try:
-        mon = cp.Monitor(fs=rec.fs, mains_hz=args.mains_hz, calibration=rec.calibration, detectors=dets)
+        harmonics = args.harmonics if args.harmonics is not None else _max_harmonics(rec.fs, args.mains_hz)
+        mon = cp.Monitor(fs=rec.fs, mains_hz=args.mains_hz, calibration=rec.calibration, detectors=dets,
+                         harmonics=harmonics)
     except CurrentprintError as exc:
         raise CLIError(str(exc), EXIT_USAGE) from None
     step = max(1, int(round(args.chunk_s * rec.fs)))
@@ -385,8 +387,12 @@ def _cmd_info(args) -> int:
 # -- bench --------------------------------------------------------------------------------------
 def _cmd_bench(args) -> int:
     from .cli_bench import run_bench
-    report = run_bench(quick=args.quick, rates=args.fs, duration_s=args.duration, repeats=args.repeats,
-                       device_id=args.device_id, log=_say)
+    from .errors import CurrentprintError
+    try:
+        report = run_bench(quick=args.quick, rates=args.fs, duration_s=args.duration, repeats=args.repeats,
+                           device_id=args.device_id, log=_say)
+    except CurrentprintError as exc:
+        raise CLIError(f"cannot benchmark at these settings: {exc}", EXIT_USAGE) from None
     if args.json:
         from ._state import atomic_write_json
         atomic_write_json(args.json, _clean(report))
@@ -396,6 +402,33 @@ def _cmd_bench(args) -> int:
 
 
 # -- parser -------------------------------------------------------------------------------------
+def _max_harmonics(fs: float, mains_hz: float | None) -> int:
+    """25, or the highest harmonic below Nyquist at the highest mains frequency accepted."""
+    from .framing import frequency_limits
+    _, fmax = frequency_limits(mains_hz)
+    return max(1, min(25, int(math.floor(fs / (2.0 * fmax) - 1e-9))))
+
+
+def _positive_int(text: str) -> int:
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if k < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return k
+
+
+def _non_negative(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(x) and x >= 0):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a time >= 0 s")
+    return x
+
+
 def _positive(text: str) -> float:
     try:
         x = float(text)
@@ -436,6 +469,8 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--voltage-scale", type=_positive, metavar="V_PER_UNIT",
                             help="V per input unit (overrides the file's scale)")
         sp.add_argument("--mains-hz", type=_positive, help="nominal mains frequency, Hz (default: detected)")
+        sp.add_argument("--harmonics", type=_positive_int,
+                        help="highest harmonic analysed (default 25, fewer when fs cannot resolve 25)")
 
     a = sub.add_parser("analyze", help="analyse a recording; JSON lines of events and alerts")
     file_options(a)
@@ -452,16 +487,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("library", help="library file (JSON)")
     file_options(e)
     e.add_argument("--label", required=True, help="appliance name")
-    e.add_argument("--start-s", type=float, help="start of the steady window, s")
-    e.add_argument("--stop-s", type=float, help="end of the steady window, s")
+    e.add_argument("--start-s", type=_non_negative, help="start of the steady window, s")
+    e.add_argument("--stop-s", type=_non_negative, help="end of the steady window, s")
     e.set_defaults(func=_cmd_enroll)
 
     m = sub.add_parser("match", help="identify a recording against a library file")
     m.add_argument("library", help="library file (JSON)")
     file_options(m)
-    m.add_argument("-k", type=int, default=3, help="number of ranked matches (default 3)")
-    m.add_argument("--start-s", type=float, help="start of the steady window, s")
-    m.add_argument("--stop-s", type=float, help="end of the steady window, s")
+    m.add_argument("-k", type=_positive_int, default=3, help="number of ranked matches (default 3)")
+    m.add_argument("--start-s", type=_non_negative, help="start of the steady window, s")
+    m.add_argument("--stop-s", type=_non_negative, help="end of the steady window, s")
     m.set_defaults(func=_cmd_match)
 
     i = sub.add_parser("info", help="version, compiled core, CPU, NumPy")
@@ -473,7 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--device-id", help="name of the device measured (stored in the results)")
     b.add_argument("--fs", type=_positive, action="append", help="sample rate(s) to measure, Hz (repeatable)")
     b.add_argument("--duration", type=_positive, help="signal length per rate, s")
-    b.add_argument("--repeats", type=int, help="timed repeats per stage (best is kept)")
+    b.add_argument("--repeats", type=_positive_int, help="timed repeats per stage (best is kept)")
     b.set_defaults(func=_cmd_bench)
     return p
 

@@ -186,6 +186,7 @@ class ArcFaultDetector(BaseDetector):
         self._win_code = np.empty(0, dtype=np.int32)
         self._hist = np.empty((0, len(_HIST_COLS)))
         self._hist_len = 0          # cycles in 500 ms, set by the first update
+        self._hc_per_s = 0.0        # half-cycles per second of the mains, set by the first cycles
         self._last_alarm = -math.inf
 
     # -- helpers ----------------------------------------------------------
@@ -204,7 +205,7 @@ class ArcFaultDetector(BaseDetector):
         par[4] = p["min_current_a"] if calibrated else 0.0          # half peak floor (A)
         par[5] = 0.15                                                # dark half-cycle: < 15 % of its predecessors
         par[6] = 2.0
-        par[7] = self.run_max_s * 100.0                              # half-cycles at 50 Hz
+        par[7] = self.run_max_s * self._hc_per_s                     # half-cycles in run_max_s
         par[8] = 0.25 * p["min_current_a"] if calibrated else 0.0   # absolute step floor (A)
         return par
 
@@ -221,6 +222,9 @@ class ArcFaultDetector(BaseDetector):
         n = len(cycles)
         fs = cycles.fs
         period = cycles.period
+        if self._hc_per_s == 0.0 and n:
+            # half-cycles per second of this stream's mains, from its first cycle
+            self._hc_per_s = 2.0 * fs / float(period[0])
         natural = 2.0 * math.asin(self.shoulder_fraction) / (2.0 * math.pi) * period
         sh = np.empty(2 * n)
         sh[0::2] = cycles.shoulder_pos - natural
@@ -313,7 +317,7 @@ class ArcFaultDetector(BaseDetector):
             if iec:
                 t_break = iec62606_break_time(clev[start_j:])
                 w = t_break * fs
-                need = np.clip(np.round(0.3 * 100.0 * t_break), 4, 14)
+                need = np.clip(np.round(0.3 * self._hc_per_s * t_break), 4, 14)
             else:
                 w = np.full(len(cpos) - start_j, self.window_s * fs)
                 need = np.full(len(cpos) - start_j, float(self.count_threshold))

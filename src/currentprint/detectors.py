@@ -123,6 +123,14 @@ class BaseDetector:
         """
         raise NotImplementedError(f"{type(self).__name__} must implement update(cycles)")
 
+    def finish(self) -> list:
+        """End of the stream: alerts for anything still pending (default: none).
+
+        The Monitor calls it from :meth:`~currentprint.Monitor.flush` at the
+        end of a recording; a live stream never ends.
+        """
+        return []
+
     def reset(self) -> "BaseDetector":
         """Forget everything seen; parameters stay."""
         fresh = type(self)(**self.get_params())

@@ -505,9 +505,15 @@ class EventDetector(BaseDetector):
 
     def update(self, cycles: CycleTable) -> list[Alert]:
         """Read the next cycles; return an ``"event"`` alert per confirmed event."""
-        return [Alert(kind="event", sample=ev.sample, time=ev.time, detail=ev.to_dict(waveforms=False),
-                      explanation=f"load switching ({ev.kind}): {ev}", detector=self.name)
-                for ev in self.push(cycles)]
+        return [self._alert(ev) for ev in self.push(cycles)]
+
+    def finish(self) -> list[Alert]:
+        """End of the stream: the alert of a change still settling (see :meth:`flush`)."""
+        return [self._alert(ev) for ev in self.flush()]
+
+    def _alert(self, ev: Event) -> Alert:
+        return Alert(kind="event", sample=ev.sample, time=ev.time, detail=ev.to_dict(waveforms=False),
+                     explanation=f"load switching ({ev.kind}): {ev}", detector=self.name)
 
     def reset(self) -> "EventDetector":
         """Forget the stream; parameters stay."""

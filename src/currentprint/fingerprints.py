@@ -222,6 +222,9 @@ class Fingerprint:
             feats = {k: num(v) for k, v in data["features"].items()}
             wave = np.array([num(x) for x in data["waveform"]])
             vwave = np.array([num(x) for x in data["v_waveform"]])
+            if wave.ndim != 1 or wave.shape[0] < 8 or wave.shape[0] % 2 or vwave.shape != wave.shape:
+                raise ValueError(f"waveforms must be two arrays of the same even length >= 8, "
+                                 f"got {wave.shape} and {vwave.shape}")
             trans = _decode(data.get("transient", {}))
             meta = _decode(data.get("meta", {}))
             if not isinstance(trans, dict) or not isinstance(meta, dict):
@@ -495,9 +498,16 @@ def fingerprint(current=None, voltage=None, *, fs: float | None = None, event=No
         if fs_ev is None and getattr(event, "time", None):
             fs_ev = float(event.sample) / float(event.time)
         transient = _transient_dict(getattr(event, "transient", None), event, fs_ev, mains_hz)
-        return fingerprint_from_waves(i_post - i_pre, v_post, fs=fs_ev, mains_hz=mains_hz, transient=transient,
-                                      n_points=n_points, source="event",
-                                      n_cycles=int(getattr(post, "n_cycles", 1) or 1))
+        # a switch-off removes a load: describe the load that went (before
+        # minus after), so that it classifies and matches like its switch-on
+        off = getattr(event, "kind", None) == "off"
+        delta = i_pre - i_post if off else i_post - i_pre
+        fp = fingerprint_from_waves(delta, v_post, fs=fs_ev, mains_hz=mains_hz, transient=transient,
+                                    n_points=n_points, source="event",
+                                    n_cycles=int(getattr(post, "n_cycles", 1) or 1))
+        if isinstance(fp.meta, dict):
+            fp.meta["direction"] = "off" if off else "on"
+        return fp
     if table is None:
         if current is None:
             raise InputError("fingerprint needs current samples (or event=..., or table=...).")

@@ -177,7 +177,11 @@ def _load_csv(p: Path) -> Recording:
         delim = dialect.delimiter
     except csv.Error:
         delim = ","
-    first = [c.strip().strip('"').lower() for c in lines[0].split(delim) if c.strip()]
+    # keep empty header cells (an unnamed index column, as pandas writes it):
+    # dropping them would shift every name after them by one column
+    first = [c.strip().strip('"').lower() for c in lines[0].split(delim)]
+    if delim == " ":
+        first = [c for c in first if c]
     header = not all(_is_number(c) for c in first)
     body = "\n".join(lines[1:] if header else lines)
     try:

@@ -448,7 +448,9 @@ class FingerprintLibrary:
             lib = cls(**dict(data["params"]))
             for ent in data["entries"]:
                 lib.enroll(ent["label"], Fingerprint.from_dict(ent["fingerprint"]), meta=ent.get("meta") or {})
-        except (KeyError, TypeError, AttributeError, InputError) as exc:
+        except CorruptFileError:
+            raise
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:   # InputError is a ValueError
             raise CorruptFileError(f"damaged fingerprint library: {exc!r}") from None
         return lib
 

@@ -201,18 +201,22 @@ class Monitor:
 
     def update(self, table: CycleTable) -> list[Alert]:
         """Feed an already computed cycle table (advanced: bypasses the analyser)."""
-        alerts: list[Alert] = []
-        identify = self.library is not None
-        if identify:
+        if self.library is not None:
             self._remember(table)
         self._cycles += len(table)
+        return self._collect(lambda det: det.update(table), "update")
+
+    def _collect(self, call, verb: str) -> list[Alert]:
+        """Alerts of ``call(det)`` for every detector, completed and checked."""
+        alerts: list[Alert] = []
+        identify = self.library is not None
         for det in self.detectors:
-            got = det.update(table)
+            got = call(det)
             if got is None:
-                raise TypeError(f"{type(det).__name__}.update returned None; it must return a list of Alert")
+                raise TypeError(f"{type(det).__name__}.{verb} returned None; it must return a list of Alert")
             for a in got:
                 if not isinstance(a, Alert):
-                    raise TypeError(f"{type(det).__name__}.update returned {type(a).__name__}, not Alert")
+                    raise TypeError(f"{type(det).__name__}.{verb} returned {type(a).__name__}, not Alert")
                 if a.time is None:
                     a.time = a.sample / self.fs
                 if a.detector is None:
@@ -226,12 +230,16 @@ class Monitor:
         return alerts
 
     def flush(self) -> list[Alert]:
-        """Switch-on alerts still waiting for post-event cycles, identified with what is there.
+        """End of a recording: what the detectors still hold, and pending identifications.
 
-        Call at the end of a recording; a live stream never needs it (the
-        wait is ``_FP_SKIP + _FP_CYCLES`` = 11 cycles).
+        Each detector's :meth:`~currentprint.BaseDetector.finish` (the event
+        detector judges a change still settling), then switch-on alerts still
+        waiting for post-event cycles, identified with what is there. A live
+        stream never needs it (the identification wait is
+        ``_FP_SKIP + _FP_CYCLES`` = 11 cycles).
         """
-        return self._identify_ready(final=True)
+        alerts = self._collect(lambda det: getattr(det, "finish", lambda: [])(), "finish")
+        return alerts + self._identify_ready(final=True)
 
     def run(self, current, voltage=None, *, chunk: int | None = None) -> list[Alert]:
         """Push a whole recording in chunks (default 0.2 s); return all alerts."""
@@ -403,11 +411,11 @@ class Monitor:
             raise
         except (KeyError, TypeError, ValueError) as exc:
             raise CorruptFileError(f"not a valid monitor state ({type(exc).__name__}: {exc})") from None
-        if mon.waveforms != bool(state.get("waveforms", mon.waveforms)):
-            # the analyser must keep the same columns as before the cut
-            mon._analyzer = CycleAnalyzer(mon.fs, mon.mains_hz, mon.harmonics, cal,
-                                          waveforms=bool(state["waveforms"]))
-            mon.waveforms = bool(state["waveforms"])
+        if bool(state.get("waveforms", False)) and not mon.waveforms:
+            # keep the columns the saved monitor produced; a library or a
+            # waveform-reading detector given now turns them on by itself
+            mon._analyzer = CycleAnalyzer(mon.fs, mon.mains_hz, mon.harmonics, cal, waveforms=True)
+            mon.waveforms = True
         return mon.load_state(state)
 
     def save(self, path: str | PathLike) -> None:

@@ -110,7 +110,8 @@ def _copy(table: CycleTable) -> CycleTable:
     """A table with its own arrays (a misbehaving detector cannot spoil the shared one)."""
     waves = None if table._waves is None else (table._waves[0].copy(), table._waves[1].copy())
     return CycleTable(table._data.copy(), table._harm_i.copy(), table._harm_v.copy(), fs=table.fs,
-                      has_voltage=table.has_voltage, n_points=table.n_points, waves=waves)
+                      has_voltage=table.has_voltage, n_points=table.n_points, waves=waves,
+                      calibrated=table.calibrated)
 
 
 def _feed(det: BaseDetector, table: CycleTable, bounds: list[int]) -> list[Alert]:
