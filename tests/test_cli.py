@@ -316,3 +316,26 @@ def test_console_script():
         pytest.skip("currentprint is not installed as a console script in this environment")
     proc = subprocess.run([exe, "info"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and json.loads(proc.stdout)["currentprint"]
+
+
+def test_csv_with_an_unnamed_index_column(tmp_path):
+    # pandas' to_csv writes an unnamed index column first: names must not shift
+    from currentprint.io import load_recording
+    fs = 6400.0
+    t = np.arange(640) / fs
+    rows = [",time,current,voltage"] + [f"{k},{float(t[k])!r},{float(10 * np.sin(2 * np.pi * 50 * t[k]))!r},"
+                                         f"{float(325 * np.sin(2 * np.pi * 50 * t[k]))!r}" for k in range(640)]
+    p = tmp_path / "rec.csv"
+    p.write_text("\n".join(rows))
+    rec = load_recording(p)
+    assert rec.fs == pytest.approx(fs, rel=1e-6)
+    assert np.max(rec.current) == pytest.approx(10.0, rel=1e-3)
+    assert np.max(rec.voltage) == pytest.approx(325.0, rel=1e-3)
+
+
+def test_usage_errors_exit_2(capsys):
+    from currentprint.__main__ import main
+    assert main(["bench", "--fs", "2000", "--duration", "1"]) == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["match", "lib.json", "rec.npz", "-k", "0"])
+    assert exc.value.code == 2

@@ -520,3 +520,22 @@ def test_flush_reports_what_detect_events_reports_at_the_end():
         got = [a.sample for a in mon.flush()]
         want = [e.sample for e in cp.detect_events(sig.current, sig.voltage, fs=6400)]
         assert got == want and len(got) == 1 and abs(got[0] - t_on * 6400) <= 2
+
+
+def test_load_with_a_library_after_a_save_without_one(tmp_path):
+    from currentprint import synth
+    sig = synth.synth_signal(6.0, 6400, loads={"kettle": synth.Resistive(2000)},
+                             schedule=[(3.013, "kettle", "on")], seed=4)
+    mon = cp.Monitor(6400, detectors=["overload"])
+    mon.push(sig.current[:12800], sig.voltage[:12800])
+    path = tmp_path / "m.json"
+    mon.save(path)
+    lib = cp.FingerprintLibrary()
+    v = sig.voltage[:6400]
+    for k in range(3):
+        lib.enroll("kettle", cp.fingerprint(v / (26.0 + 0.1 * k), v, fs=6400))
+    # the saved monitor kept no cycle waveforms; with a library they are needed
+    restored = cp.Monitor.load(path, library=lib)
+    assert restored.waveforms
+    alerts = restored.push(sig.current[12800:], sig.voltage[12800:]) + restored.flush()
+    assert restored.cycles_seen > 290 and all(a.kind == "overload" for a in alerts)
