@@ -333,8 +333,7 @@ def test_csv_with_an_unnamed_index_column(tmp_path):
     assert np.max(rec.voltage) == pytest.approx(325.0, rel=1e-3)
 
 
-def test_usage_errors_exit_2(capsys):
-    from currentprint.__main__ import main
+def test_bad_settings_and_counts_exit_2(capsys):
     assert main(["bench", "--fs", "2000", "--duration", "1"]) == 2
     with pytest.raises(SystemExit) as exc:
         main(["match", "lib.json", "rec.npz", "-k", "0"])
