@@ -82,6 +82,9 @@ def stream_push(
 EVENT_STATE_SCALARS: Final[int]
 EVENT_PARAMS: Final[int]
 EVENT_FIELDS: Final[int]
+EVENT_STATE_MODE: Final[int]
+EVENT_STATE_REF_FIRST: Final[int]
+EVENT_STATE_ONSET: Final[int]
 def event_state_size(d: int, window: int, settle: int) -> int: ...
 def event_scan(features: NDArray[np.float64], params: NDArray[np.float64], state: NDArray[np.float64],
                out: NDArray[np.float64], flush: bool = ...) -> int: ...

@@ -73,6 +73,11 @@ cdef enum:
     EO_NFIELD
 
 EVENT_STATE_SCALARS = ES_NSCALAR
+# positions in the state vector that the Python side reads to know which
+# history cycles a pending change will still need
+EVENT_STATE_MODE = ES_MODE
+EVENT_STATE_REF_FIRST = ES_REF_FIRST
+EVENT_STATE_ONSET = ES_ONSET
 EVENT_PARAMS = EP_NPARAM
 EVENT_FIELDS = EO_NFIELD
 cdef enum:

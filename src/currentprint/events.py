@@ -405,6 +405,13 @@ class EventDetector(BaseDetector):
         # in it looks back at most max_transient + window + a few cycles
         keep = self._keep()
         total = sum(len(t) for t in self._history)
+        st = self._state
+        if st is not None and st[_core.EVENT_STATE_MODE] == 1:
+            # a change is pending: its confirmation may come later than the
+            # fixed keep (the onset moves to the largest jump of a long
+            # transient); keep its reference window and the onset's cycles
+            need = min(st[_core.EVENT_STATE_REF_FIRST], st[_core.EVENT_STATE_ONSET] - 3)
+            keep = max(keep, int(self._hist_first + total - need))
         while self._history and total - len(self._history[0]) >= keep:
             total -= len(self._history[0])
             self._hist_first += len(self._history[0])
