@@ -308,3 +308,13 @@ def test_switch_off_describes_the_load_that_went():
     kinds = [cp.classify_load(fp).kind for fp in fps]
     assert kinds == ["inductive", "rectifier", "inductive", "rectifier"]
     assert fps[2].pf == pytest.approx(fps[0].pf, abs=0.02) and fps[2].meta["direction"] == "off"
+
+
+def test_settling_time_uses_the_measured_mains_frequency_without_voltage():
+    sig = synth.example()
+    events = cp.detect_events(sig.current, None, fs=sig.fs)
+    assert events
+    for e in events:
+        assert e.mains_hz == pytest.approx(50.0, abs=0.05)
+        fp = cp.fingerprint(event=e, fs=sig.fs)
+        assert fp.settling_s == pytest.approx(e.transient.settling_cycles / 50.0, rel=1e-3)

@@ -194,6 +194,9 @@ class Event:
         Cycle at which the event was confirmed (latency = detected_cycle - cycle).
     method : str
         Scan that found it.
+    mains_hz : float
+        Median mains frequency over the post window, Hz (converts the
+        transient's cycles to seconds).
     """
 
     sample: int
@@ -211,6 +214,7 @@ class Event:
     score: float
     detected_cycle: int
     method: str
+    mains_hz: float = float("nan")
 
     def to_dict(self, *, waveforms: bool = True) -> dict:
         """JSON-safe dict of every field (NaN as None)."""
@@ -220,7 +224,7 @@ class Event:
             "delta_i1": self.delta_i1, "pre": self.pre.to_dict(waveforms=waveforms),
             "post": self.post.to_dict(waveforms=waveforms), "transient": self.transient.to_dict(),
             "clipped": self.clipped, "score": self.score, "detected_cycle": self.detected_cycle,
-            "method": self.method,
+            "method": self.method, "mains_hz": self.mains_hz,
         })
 
     def __str__(self) -> str:
@@ -592,7 +596,8 @@ class EventDetector(BaseDetector):
                                                                                 bool(self._has_voltage)),
                      delta_p=float(dp), delta_q=float(dq), delta_i_rms=float(di), delta_i1=di1, pre=pre,
                      post=post, transient=transient, clipped=clipped > 0, score=float(rec[_STEP_STAT]),
-                     detected_cycle=confirm, method=self.method)
+                     detected_cycle=confirm, method=self.method,
+                     mains_hz=float(np.median(sub(post0, post1)[0].frequency)))
 
     @staticmethod
     def _onset_sample(onset: int, sub) -> int:

@@ -260,6 +260,9 @@ def _transient_dict(tr, event, fs: float | None, mains_hz: float | None) -> dict
         out["inrush_ratio"] = out["ratio"]
     if "settling_s" not in out and out.get("settling_cycles") is not None:
         f = mains_hz
+        ev_f = getattr(event, "mains_hz", None)
+        if f is None and ev_f is not None and math.isfinite(ev_f) and ev_f > 0:
+            f = float(ev_f)       # measured on the event's own cycles
         cyc, smp = getattr(event, "cycle", None), getattr(event, "sample", None)
         if f is None and fs and cyc and smp:
             f = float(fs) * float(cyc) / float(smp)
