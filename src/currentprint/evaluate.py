@@ -60,8 +60,10 @@ def event_scores(predicted_samples, true_samples, *, tolerance: float) -> dict:
 
     Each true event is matched to at most one prediction and each prediction
     to at most one true event, when they are within ``tolerance`` samples
-    (see :func:`match_events`: the matching is one-to-one and maximal; among
-    equally many matches the closer prediction wins). Unmatched predictions
+    (see :func:`match_events`: the matching is one-to-one and of maximum
+    size; when several predictions fall in one true event's window the
+    earliest free one is taken, not necessarily the closest, so onset errors
+    computed from its pairs are upper bounds). Unmatched predictions
     are false positives, unmatched true events false negatives.
 
     Parameters
