@@ -526,7 +526,7 @@ cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
     cdef double ipk = 0.0, vpk = 0.0, iclip = 0.0, vclip = 0.0
     cdef double pk_pos = -INFINITY, pk_neg = -INFINITY, sq_pos = 0.0, sq_neg = 0.0
     cdef double st_pos = 0.0, st_neg = 0.0, cnt_pos = 0.0, cnt_neg = 0.0
-    cdef double sh_pos, sh_neg, z_pos, inv_period
+    cdef double sh_pos, sh_neg, z_pos, inv_period, prev
 
     if n0 - LAGRANGE_LO < 0 or n_end + LAGRANGE_HI + 1 > n_len or m_len < 4:
         return ERR_BOUNDS
@@ -651,13 +651,13 @@ cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
     r0 = r0 - floor(r0)                        # in [0, 1) of the period
     z_pos = r0 * period                        # offset of the rising zero, samples from n0
     inv_period = 1.0 / period                  # a multiply per sample instead of a divide
+    prev = (<double>xi[n0 - 1] - i_off) * i_scale
     for m in range(m_len):
         val = (<double>xi[n0 + m] - i_off) * i_scale
-        if fabs(<double>xi[n0 + m]) >= clip:
-            iclip += 1.0
         if fabs(val) > ipk:
             ipk = fabs(val)
-        tmp = fabs(val - (<double>xi[n0 + m - 1] - i_off) * i_scale)
+        tmp = fabs(val - prev)
+        prev = val
         u = (m - z_pos) * inv_period    # in (-1, 2): fractional part without floor()
         if u < 0.0:
             u = u + 1.0
@@ -677,12 +677,17 @@ cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
             cnt_neg += 1.0
             if tmp > st_neg:
                 st_neg = tmp
-        if has_v:
+    if clip < INFINITY:             # float input is never clipped: skip the test
+        for m in range(m_len):
+            if fabs(<double>xi[n0 + m]) >= clip:
+                iclip += 1.0
+            if has_v and fabs(<double>xv[n0 + m]) >= clip:
+                vclip += 1.0
+    if has_v:
+        for m in range(m_len):
             vv = fabs((<double>xv[n0 + m] - v_off) * v_scale)
             if vv > vpk:
                 vpk = vv
-            if fabs(<double>xv[n0 + m]) >= clip:
-                vclip += 1.0
     out[C_I_PEAK, col] = ipk
     out[C_I_CLIPPED, col] = iclip
     if has_v:
