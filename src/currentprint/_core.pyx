@@ -40,6 +40,15 @@ cdef extern from "_cycle.h" nogil:
     int cp_cycle_i16(const cp_params* P, const short* xi, const short* xv, Py_ssize_t n_len, double t0,
                      double t1, Py_ssize_t base, double* work, double* out, Py_ssize_t os, Py_ssize_t col,
                      double* hi, double* hv, double* wi, double* wv)
+    Py_ssize_t cp_scan_f64(const double* x, Py_ssize_t n, double* state, double* out, Py_ssize_t cap,
+                           double offset, double decay, double hyst, double min_period, const double* sos,
+                           int use_filter)
+    Py_ssize_t cp_scan_f32(const float* x, Py_ssize_t n, double* state, double* out, Py_ssize_t cap,
+                           double offset, double decay, double hyst, double min_period, const double* sos,
+                           int use_filter)
+    Py_ssize_t cp_scan_i16(const short* x, Py_ssize_t n, double* state, double* out, Py_ssize_t cap,
+                           double offset, double decay, double hyst, double min_period, const double* sos,
+                           int use_filter)
     Py_ssize_t cp_first_nonfinite_f64(const double* x, Py_ssize_t n)
     Py_ssize_t cp_first_nonfinite_f32(const float* x, Py_ssize_t n)
     void cp_rfft(const double* x, double* fr, double* fi, double* wre, double* wim, Py_ssize_t n,
@@ -302,85 +311,24 @@ def new_scan_state():
     return st
 
 
-cdef inline double _crossing_fraction(double a, double b, double c, double d, bint cubic) noexcept nogil:
-    """Fraction in [0, 1] between samples c (<= 0) and d (> 0) where the signal crosses zero.
-
-    Linear interpolation first; with ``cubic``, refined by Newton steps on
-    the cubic through a, b, c, d (nodes -2, -1, 0, 1). The chord's error,
-    about (2 pi / samples-per-cycle)^2 / 50 of a sample, changes from cycle to
-    cycle when the period is not a whole number of samples and would leak
-    into every spectrum; the cubic's is of fourth order.
-    """
-    cdef double mu0 = c / (c - d), mu = mu0, p1, p2, p3, f, fp
-    cdef int it
-    if not cubic:
-        return mu0
-    p1 = a / 6.0 - b + 0.5 * c + d / 3.0
-    p2 = 0.5 * b - c + 0.5 * d
-    p3 = (d - a) / 6.0 + 0.5 * (b - c)
-    for it in range(3):
-        f = ((p3 * mu + p2) * mu + p1) * mu + c
-        fp = (3.0 * p3 * mu + 2.0 * p2) * mu + p1
-        if not fp > 0.0:
-            return mu0
-        mu = mu - f / fp
-    if mu >= 0.0 and mu <= 1.0:
-        return mu
-    return mu0
-
-
 cdef Py_ssize_t _scan(const sample_t[::1] x, double* state, double* out, Py_ssize_t cap,
                      double offset, double decay, double hysteresis, double min_period,
                      const double[:, ::1] sos, bint use_filter) noexcept nogil:
-    """Crossing scan over one chunk; returns the count written or -1 (out full)."""
-    cdef Py_ssize_t n = x.shape[0], j, count = 0, s
-    cdef double armed = state[S_ARMED], peak = state[S_PEAK], prev = state[S_PREV]
-    cdef double prev2 = state[S_PREV2], prev3 = state[S_PREV3]
-    cdef double last = state[S_LAST], pos0 = state[S_POS]
-    cdef double have_prev = state[S_HAVE_PREV]      # samples seen, capped at 3
-    cdef double y, a, pos, w
-    cdef double z[6]
-    for s in range(6):
-        z[s] = state[S_FILT + s]
-    for j in range(n):
-        y = <double>x[j] - offset
-        if use_filter:
-            for s in range(N_SECT):
-                w = sos[s, 0] * y + z[2 * s]
-                z[2 * s] = sos[s, 1] * y - sos[s, 3] * w + z[2 * s + 1]
-                z[2 * s + 1] = sos[s, 2] * y - sos[s, 4] * w
-                y = w
-        a = fabs(y)
-        peak = peak * decay
-        if a > peak:
-            peak = a
-        if have_prev > 0.0 and armed != 0.0 and prev <= 0.0 and y > 0.0:
-            pos = pos0 + j - 1 + _crossing_fraction(prev3, prev2, prev, y, have_prev >= 3.0)
-            if last != last or pos - last >= min_period:
-                if count >= cap:
-                    return -1
-                out[count] = pos
-                count += 1
-                last = pos
-                armed = 0.0
-        if y < -hysteresis * peak:
-            armed = 1.0
-        prev3 = prev2
-        prev2 = prev
-        prev = y
-        if have_prev < 3.0:
-            have_prev = have_prev + 1.0
-    state[S_ARMED] = armed
-    state[S_PEAK] = peak
-    state[S_PREV] = prev
-    state[S_PREV2] = prev2
-    state[S_PREV3] = prev3
-    state[S_LAST] = last
-    state[S_POS] = pos0 + n
-    state[S_HAVE_PREV] = have_prev
-    for s in range(6):
-        state[S_FILT + s] = z[s]
-    return count
+    """Crossing scan over one chunk (C, cp_scan in _cycle_h); returns the count written or -1 (out full).
+
+    The crossing's sub-sample position is the chord between the samples
+    around zero refined by Newton steps on the cubic through four samples
+    (see cp_crossing_fraction).
+    """
+    cdef Py_ssize_t n = x.shape[0]
+    if n == 0:
+        return 0
+    if sample_t is double:
+        return cp_scan_f64(&x[0], n, state, out, cap, offset, decay, hysteresis, min_period, &sos[0, 0], use_filter)
+    elif sample_t is float:
+        return cp_scan_f32(&x[0], n, state, out, cap, offset, decay, hysteresis, min_period, &sos[0, 0], use_filter)
+    else:
+        return cp_scan_i16(&x[0], n, state, out, cap, offset, decay, hysteresis, min_period, &sos[0, 0], use_filter)
 
 
 def scan_crossings(const sample_t[::1] x, double[::1] state, double[::1] out,
@@ -714,7 +662,45 @@ cdef int _compute_cycle(CycleStream st, const cp_params* P, const sample_t[::1] 
                         hi, hv, wi, wv)
 
 
-def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv):
+def _features_range(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, Py_ssize_t chunk_start,
+                    const double[::1] t0v, const double[::1] t1v, double[:, ::1] ov,
+                    double complex[:, ::1] hiv, double complex[:, ::1] hvv, double[:, ::1] wiv,
+                    double[:, ::1] wvv, Py_ssize_t lo, Py_ssize_t hi):
+    """Features of cycles [lo, hi) of one push into their columns (GIL released; threads may run
+    disjoint ranges of the same push at once). Returns an error code."""
+    cdef Py_ssize_t nc = ov.shape[1], tmp_len = st.tmp_len, col
+    cdef int err = ERR_OK
+    cdef double* tmp
+    cdef double* work
+    cdef cp_params P
+    if lo >= hi:
+        return ERR_OK
+    if lo < 0 or hi > nc or hi > t0v.shape[0] or hi > t1v.shape[0]:
+        return ERR_BOUNDS
+    P = _params(st.plan, st.nh, st.has_v, st.want_waves, st.fs, st.i_scale, st.i_off, st.v_scale,
+                st.v_off, st.clip, st.shoulder, st.phase_rad, st.rot_r, st.rot_i)
+    tmp = <double*>malloc(sizeof(double) * (2 * tmp_len + cp_work_size(st.npts)))
+    if tmp == NULL:
+        return ERR_NOMEM
+    work = tmp + 2 * tmp_len
+    with nogil:
+        for col in range(lo, hi):
+            err = _compute_cycle(st, &P, xi, xv, chunk_start, t0v[col], t1v[col], tmp, tmp + tmp_len,
+                                 work, &ov[0, 0], nc, col, <double*>&hiv[0, 0], <double*>&hvv[0, 0],
+                                 &wiv[0, 0] if st.want_waves else NULL,
+                                 &wvv[0, 0] if st.want_waves else NULL)
+            if err != ERR_OK:
+                break
+    free(tmp)
+    return err
+
+
+# below this many cycles a push is not split over threads (thread start-up would dominate)
+MIN_CYCLES_PER_WORKER = 256
+
+
+def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, executor=None,
+                Py_ssize_t workers=1):
     """Feed one chunk to a stream; return the cycles it completed.
 
     Parameters
@@ -722,6 +708,13 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv):
     st : CycleStream
     xi, xv : 1-D arrays of one sample type
         Current and voltage chunk (pass the current twice without voltage).
+    executor : concurrent.futures.Executor, optional
+        With ``workers`` > 1, the cycles of a long chunk are split into
+        ``workers`` contiguous ranges computed on the executor's threads
+        (the kernel releases the GIL). Every cycle is computed by the same
+        code either way, so the result does not depend on ``workers``.
+    workers : int
+        Number of ranges to split into (1: all on the calling thread).
 
     Returns
     -------
@@ -745,7 +738,12 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv):
             bad = _first_nonfinite(xv)
     if bad >= 0:
         return (4, bad, None, None, None, None, None)
-    # 1. crossings of the framing channel, appended to the pending list
+    # 1. crossings of the framing channel, appended to the pending list (kept to undo a failed push)
+    cdef double saved_scan[S_LEN]
+    for j in range(S_LEN):
+        saved_scan[j] = st.scan_state[j]
+    saved_n_pend = st.n_pend
+    saved_pend = np.array(st.pend[:st.n_pend])
     cap = n // max(1, <Py_ssize_t>st.min_period) + 2
     if st.n_pend + cap > st.pend.shape[0]:
         grown = np.zeros(2 * (st.n_pend + cap))
@@ -797,27 +795,25 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv):
     cdef double complex[:, ::1] hvv = harm_v
     cdef double[:, ::1] wiv = wave_i
     cdef double[:, ::1] wvv = wave_v
-    cdef Py_ssize_t tmp_len = st.tmp_len
-    cdef double* tmp = NULL
-    cdef double* work = NULL
-    cdef cp_params P
     if nc > 0:
-        P = _params(st.plan, st.nh, st.has_v, st.want_waves, st.fs, st.i_scale, st.i_off, st.v_scale,
-                    st.v_off, st.clip, st.shoulder, st.phase_rad, st.rot_r, st.rot_i)
-        tmp = <double*>malloc(sizeof(double) * (2 * tmp_len + cp_work_size(st.npts)))
-        if tmp == NULL:
-            raise MemoryError()
-        work = tmp + 2 * tmp_len
-        with nogil:
-            for col in range(nc):
-                err = _compute_cycle(st, &P, xi, xv, chunk_start, t0v[col], t1v[col], tmp, tmp + tmp_len,
-                                     work, &ov[0, 0], nc, col, <double*>&hiv[0, 0], <double*>&hvv[0, 0],
-                                     &wiv[0, 0] if st.want_waves else NULL,
-                                     &wvv[0, 0] if st.want_waves else NULL)
-                if err != ERR_OK:
-                    break
-        free(tmp)
+        parts = min(workers, nc // MIN_CYCLES_PER_WORKER) if executor is not None else 1
+        if parts > 1:
+            bounds = [nc * k // parts for k in range(parts + 1)]
+            ai = np.asarray(xi)
+            av = np.asarray(xv)
+            futures = [executor.submit(_features_range, st, ai, av, chunk_start, t0s, t1s, out, harm_i,
+                                       harm_v, wave_i, wave_v, bounds[k], bounds[k + 1]) for k in range(parts)]
+            codes = [f.result() for f in futures]
+            err = next((c for c in codes if c != ERR_OK), ERR_OK)
+        else:
+            err = _features_range(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, 0, nc)
         if err != ERR_OK:
+            # leave the stream as it was before this push
+            for j in range(S_LEN):
+                st.scan_state[j] = saved_scan[j]
+            for j in range(saved_n_pend):
+                st.pend[j] = saved_pend[j]
+            st.n_pend = saved_n_pend
             return (err, 0, None, None, None, None, None)
     # 4. keep only the samples a future cycle can need
     if st.n_pend > 0:

@@ -77,6 +77,30 @@ typedef float cp_v4fu __attribute__((vector_size(16), aligned(4), may_alias));
 typedef short cp_v4s __attribute__((vector_size(8)));
 typedef short cp_v4su __attribute__((vector_size(8), aligned(2), may_alias));
 
+/* Fraction in [0, 1] between samples c (<= 0) and d (> 0) where the signal crosses zero: the
+ * chord, refined by Newton steps on the cubic through a, b, c, d (nodes -2..1). The chord's error,
+ * about (2 pi / samples-per-cycle)^2 / 50 of a sample, would jitter the period (and every spectrum)
+ * when it is not a whole number of samples; the cubic's is of fourth order. */
+static inline double cp_crossing_fraction(double a, double b, double c, double d, int cubic) {
+    double mu0 = c / (c - d), mu = mu0, p1, p2, p3, f, fp;
+    int it;
+    if (!cubic)
+        return mu0;
+    p1 = a / 6.0 - b + 0.5 * c + d / 3.0;
+    p2 = 0.5 * b - c + 0.5 * d;
+    p3 = (d - a) / 6.0 + 0.5 * (b - c);
+    for (it = 0; it < 3; it++) {
+        f = ((p3 * mu + p2) * mu + p1) * mu + c;
+        fp = (3.0 * p3 * mu + 2.0 * p2) * mu + p1;
+        if (!(fp > 0.0))
+            return mu0;
+        mu = mu - f / fp;
+    }
+    if (mu >= 0.0 && mu <= 1.0)
+        return mu;
+    return mu0;
+}
+
 #define CP_CAT_(a, b) a##_##b
 #define CP_CAT(a, b) CP_CAT_(a, b)
 
@@ -144,6 +168,12 @@ static int cp_simd_select(int want) {
     }                                                                                            \
     static Py_ssize_t cp_first_nonfinite_##TN(const T *x, Py_ssize_t n) {                        \
         return CP_DISPATCH(cp_first_nonfinite_##TN, (x, n));                                     \
+    }                                                                                            \
+    static Py_ssize_t cp_scan_##TN(const T *x, Py_ssize_t n, double *state, double *out,         \
+                                   Py_ssize_t cap, double offset, double decay, double hyst,     \
+                                   double min_period, const double *sos, int use_filter) {       \
+        return cp_scan_##TN##_base(x, n, state, out, cap, offset, decay, hyst, min_period, sos,  \
+                                   use_filter);                                                  \
     }
 CP_CYCLE_DECL(f64, double)
 CP_CYCLE_DECL(f32, float)

@@ -382,3 +382,64 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
 
 #undef CPT
 #undef CP_BOUND
+
+/* Framing scan over one chunk (the logic of _core.pyx's former Cython _scan, operation for
+ * operation): rising zero crossings with hysteresis, sub-sample position, optional biquad
+ * band-pass first. state: S_* layout of _core.pyx. Returns the count written or -1 (out full). */
+#define CPT(name) CPF(CP_CAT(name, CP_TN))
+static inline __attribute__((always_inline)) Py_ssize_t CPT(scan_body)(const CP_T *x, Py_ssize_t n, double *state,
+        double *out, Py_ssize_t cap, double offset, double decay, double hysteresis, double min_period,
+        const double *sos, const int use_filter) {
+    Py_ssize_t j, count = 0, s;
+    double armed = state[0], peak = state[1], prev = state[2], last = state[3], pos0 = state[4];
+    double have_prev = state[5], prev2 = state[12], prev3 = state[13];
+    double y, a, pos, w, z[6];
+    const double neg_h = -hysteresis;
+    for (s = 0; s < 6; s++)
+        z[s] = state[6 + s];
+    for (j = 0; j < n; j++) {
+        y = (double)x[j] - offset;
+        if (use_filter) {
+            for (s = 0; s < 3; s++) {
+                const double *c = sos + 5 * s;
+                w = c[0] * y + z[2 * s];
+                z[2 * s] = c[1] * y - c[3] * w + z[2 * s + 1];
+                z[2 * s + 1] = c[2] * y - c[4] * w;
+                y = w;
+            }
+        }
+        a = fabs(y);
+        peak = peak * decay;
+        peak = a > peak ? a : peak;
+        if (__builtin_expect(prev <= 0.0 && y > 0.0, 0) && have_prev > 0.0 && armed != 0.0) {
+            pos = pos0 + (double)j - 1 + cp_crossing_fraction(prev3, prev2, prev, y, have_prev >= 3.0);
+            if (last != last || pos - last >= min_period) {
+                if (count >= cap)
+                    return -1;
+                out[count++] = pos;
+                last = pos;
+                armed = 0.0;
+            }
+        }
+        armed = y < neg_h * peak ? 1.0 : armed;
+        prev3 = prev2;
+        prev2 = prev;
+        prev = y;
+        if (__builtin_expect(have_prev < 3.0, 0))
+            have_prev = have_prev + 1.0;
+    }
+    state[0] = armed; state[1] = peak; state[2] = prev; state[3] = last; state[4] = pos0 + n;
+    state[5] = have_prev; state[12] = prev2; state[13] = prev3;
+    for (s = 0; s < 6; s++)
+        state[6 + s] = z[s];
+    return count;
+}
+
+static Py_ssize_t CPT(cp_scan)(const CP_T *x, Py_ssize_t n, double *state, double *out, Py_ssize_t cap,
+                               double offset, double decay, double hysteresis, double min_period,
+                               const double *sos, int use_filter) {
+    if (use_filter)
+        return CPT(scan_body)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, 1);
+    return CPT(scan_body)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, 0);
+}
+#undef CPT
