@@ -387,6 +387,11 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
  * operation): rising zero crossings with hysteresis, sub-sample position, optional biquad
  * band-pass first. state: S_* layout of _core.pyx. Returns the count written or -1 (out full). */
 #define CPT(name) CPF(CP_CAT(name, CP_TN))
+#if defined(__clang__)
+#define CP_NO_SLP
+#else
+#define CP_NO_SLP __attribute__((optimize("no-tree-slp-vectorize")))   /* the shift register is scalar */
+#endif
 static inline __attribute__((always_inline)) Py_ssize_t CPT(scan_body)(const CP_T *x, Py_ssize_t n, double *state,
         double *out, Py_ssize_t cap, double offset, double decay, double hysteresis, double min_period,
         const double *sos, const int use_filter) {
@@ -435,7 +440,7 @@ static inline __attribute__((always_inline)) Py_ssize_t CPT(scan_body)(const CP_
     return count;
 }
 
-static Py_ssize_t CPT(cp_scan)(const CP_T *x, Py_ssize_t n, double *state, double *out, Py_ssize_t cap,
+static CP_NO_SLP Py_ssize_t CPT(cp_scan)(const CP_T *x, Py_ssize_t n, double *state, double *out, Py_ssize_t cap,
                                double offset, double decay, double hysteresis, double min_period,
                                const double *sos, int use_filter) {
     if (use_filter)
