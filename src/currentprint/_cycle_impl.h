@@ -3,8 +3,20 @@
 
 #define CPF(name) CP_CAT(name, CP_ISA)
 
+#if CP_ISA_AVX2
 static inline __attribute__((always_inline)) cp_v4d CPF(ld4)(const double *p) { return *(const cp_v4du *)p; }
 static inline __attribute__((always_inline)) void CPF(st4)(double *p, cp_v4d v) { *(cp_v4du *)p = v; }
+#else
+/* 128-bit halves spelled out: GCC's generic lowering of a 256-bit store otherwise goes through the stack */
+static inline __attribute__((always_inline)) cp_v4d CPF(ld4)(const double *p) {
+    cp_v2d a = *(const cp_v2du *)p, b = *(const cp_v2du *)(p + 2);
+    return (cp_v4d){a[0], a[1], b[0], b[1]};
+}
+static inline __attribute__((always_inline)) void CPF(st4)(double *p, cp_v4d v) {
+    *(cp_v2du *)p = (cp_v2d){v[0], v[1]};
+    *(cp_v2du *)(p + 2) = (cp_v2d){v[2], v[3]};
+}
+#endif
 static inline __attribute__((always_inline)) cp_v4d CPF(bc4)(double s) { return (cp_v4d){s, s, s, s}; }
 /* a > b ? a : b lane by lane (the semantics of maxpd; inputs are finite here) */
 static inline __attribute__((always_inline)) cp_v4d CPF(vmax)(cp_v4d a, cp_v4d b) {
@@ -185,7 +197,11 @@ static void CPF(weights)(Py_ssize_t npts, double step, int32_t *idx, double *w) 
 #define CP_TN f64
 #define CP_FBITS 64
 #define CP_LOAD4(p) CPF(ld4)(p)
+#if CP_ISA_AVX2
+#define CP_GATHER4(p, vi) ((cp_v4d)_mm256_i32gather_pd((p), (vi), 8))
+#endif
 #include "_cycle_tmpl.h"
+#undef CP_GATHER4
 #undef CP_T
 #undef CP_TN
 #undef CP_LOAD4
@@ -195,7 +211,11 @@ static void CPF(weights)(Py_ssize_t npts, double step, int32_t *idx, double *w) 
 #define CP_TN f32
 #define CP_FBITS 32
 #define CP_LOAD4(p) __builtin_convertvector(*(const cp_v4fu *)(p), cp_v4d)
+#if CP_ISA_AVX2
+#define CP_GATHER4(p, vi) ((cp_v4d)_mm256_cvtps_pd(_mm_i32gather_ps((p), (vi), 4)))
+#endif
 #include "_cycle_tmpl.h"
+#undef CP_GATHER4
 #undef CP_T
 #undef CP_TN
 #undef CP_LOAD4

@@ -130,6 +130,25 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
                     CPF(st4)(rv + j, (acc - voffv) * vscv);
                 }
             } else {
+#ifdef CP_GATHER4
+                /* stencils not side by side (fewer samples than points per cycle): gather the lanes */
+                cp_v4d W0 = CPF(ld4)(w0 + j), W1 = CPF(ld4)(w1 + j), W2 = CPF(ld4)(w2 + j);
+                cp_v4d W3 = CPF(ld4)(w3 + j), W4 = CPF(ld4)(w4 + j), W5 = CPF(ld4)(w5 + j);
+                __m128i vi = _mm_loadu_si128((const __m128i *)(idx + j));
+                const CP_T *s = bi;
+                cp_v4d acc = ((W0 * CP_GATHER4(s, vi) + W1 * CP_GATHER4(s + 1, vi))
+                              + (W2 * CP_GATHER4(s + 2, vi) + W3 * CP_GATHER4(s + 3, vi)));
+                acc = acc + (W4 * CP_GATHER4(s + 4, vi) + W5 * CP_GATHER4(s + 5, vi));
+                CPF(st4)(ri + j, (acc - ioffv) * iscv);
+                if (has_v) {
+                    s = bv;
+                    acc = ((W0 * CP_GATHER4(s, vi) + W1 * CP_GATHER4(s + 1, vi))
+                           + (W2 * CP_GATHER4(s + 2, vi) + W3 * CP_GATHER4(s + 3, vi)));
+                    acc = acc + (W4 * CP_GATHER4(s + 4, vi) + W5 * CP_GATHER4(s + 5, vi));
+                    CPF(st4)(rv + j, (acc - voffv) * vscv);
+                }
+                continue;
+#endif
                 for (k = j; k < j + 4; k++) {
                     const CP_T *s = bi + idx[k];
                     double acc = ((w0[k] * (double)s[0] + w1[k] * (double)s[1]) + (w2[k] * (double)s[2] + w3[k] * (double)s[3]));
