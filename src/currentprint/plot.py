@@ -151,6 +151,7 @@ def plot_timeline(cycles, *, quantities: Sequence[str] = ("i_rms", "p"), events:
     ax = _axes(ax)
     t = cycles.time
     axes = [ax]
+    labels: list[tuple[int, str, str]] = []
     for k, name in enumerate(quantities):
         if k == 1:
             axes.append(ax.twinx())
@@ -158,12 +159,18 @@ def plot_timeline(cycles, *, quantities: Sequence[str] = ("i_rms", "p"), events:
         unit = COLUMN_DOCS.get(name, "").rsplit(", ", 1)[-1].split(";")[0].strip() if name in COLUMN_DOCS else ""
         unit = _unit(unit, getattr(cycles, "calibrated", True)) if unit and len(unit) < 8 else ""
         target.plot(t, cycles.column(name), lw=1.0, color=f"C{k}", label=name)
-        target.set_ylabel(f"{name} [{unit}]" if unit else name, color=f"C{k}")
+        labels.append((min(k, 1), f"{name} [{unit}]" if unit else name, f"C{k}"))
+    for side in (0, 1):
+        mine = [(text, color) for s_, text, color in labels if s_ == side]
+        if mine:
+            # quantities sharing the right axis are named together, each in its line's colour
+            axes[side].set_ylabel(", ".join(text for text, _ in mine),
+                                  color=mine[0][1] if len(mine) == 1 else "black")
     ax.set_xlabel("time [s]")
     fs = cycles.fs
-    for marks, color in ((events, "C2"), (alerts, "C3")):
+    for marks, color, style in ((events, "C2", "--"), (alerts, "C3", "-")):
         for sample, label in _positions(marks):
-            ax.axvline(sample / fs, color=color, ls="--", lw=1.0)
+            ax.axvline(sample / fs, color=color, ls=style, lw=1.0)
             ax.annotate(label, (sample / fs, 1.0), xycoords=("data", "axes fraction"), rotation=90, va="top",
                         ha="right", fontsize=7, color=color)
     return ax
@@ -300,7 +307,7 @@ def plot_overview(cycles, alerts: Iterable = (), *, current=None, voltage=None, 
     plot_timeline(cycles, quantities=quantities, events=events, alerts=others, ax=ax_t)
     n_ev, n_al = len(events), len(others)
     ax_t.set_title(f"{len(cycles)} cycles; {n_ev} event{'s' * (n_ev != 1)} (green, dashed), "
-                   f"{n_al} alert{'s' * (n_al != 1)} (red)", fontsize=9, loc="left")
+                   f"{n_al} alert{'s' * (n_al != 1)} (red, solid)", fontsize=9, loc="left")
     ax_s = plot_spectrum(cycles, ax=fig.add_subplot(grid[1, 0]))
     ax_s.set_title("current harmonics, mean over all cycles", fontsize=9, loc="left")
     if current is not None and fs is not None and len(cycles):

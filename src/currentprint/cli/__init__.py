@@ -430,7 +430,7 @@ def _cmd_analyze(args) -> int:
     calibrated = summary.calibrated
     if writer is not None:
         _say(f"{writer.rows} cycles written to {args.cycles}")
-    rows = summary.rows()
+    rows = summary.rows(end_s=rec.duration_s)
     if fmt == "jsonl":
         for r in rows:
             _emit({"record": "interval", **r})

@@ -91,14 +91,19 @@ class IntervalSummary:
         target = self._events if alert.kind == "event" else self._alerts
         target[k] = target.get(k, 0) + 1
 
-    def rows(self) -> list[dict[str, Any]]:
-        """One dict per interval that holds cycles or findings, in time order (NaN where undefined)."""
+    def rows(self, end_s: float | None = None) -> list[dict[str, Any]]:
+        """One dict per interval that holds cycles or findings, in time order (NaN where undefined).
+
+        ``end_s`` (the recording's length, s) shortens the last interval to it.
+        """
         out = []
         nan = float("nan")
         for k in sorted(set(self._acc) | set(self._events) | set(self._alerts)):
             n, sf, sv, si, sp, sq, ss, nt, st, npw = self._acc.get(k, [0.0] * 10)
-            row: dict[str, Any] = {"t_start_s": k * self.interval_s, "t_end_s": (k + 1) * self.interval_s,
-                                   "cycles": int(n)}
+            t_end = (k + 1) * self.interval_s
+            if end_s is not None and k * self.interval_s < end_s < t_end:
+                t_end = float(end_s)
+            row: dict[str, Any] = {"t_start_s": k * self.interval_s, "t_end_s": t_end, "cycles": int(n)}
             row["frequency"] = sf / n if n else nan
             row["v_rms"] = math.sqrt(sv / n) if n and self.has_voltage else nan
             row["i_rms"] = math.sqrt(si / n) if n else nan
@@ -163,7 +168,7 @@ def format_table(out: IO[str], *, name: str, fs: float, duration_s: float, n_cyc
     head += [f"{'THD':>7}", f"{'events':>6}", f"{'alerts':>6}"]
     out.write(" ".join(head) + "\n")
     for r in rows:
-        t = f"{r['t_start_s']:g}-{r['t_end_s']:g}"
+        t = f"{r['t_start_s']:g}-{round(r['t_end_s'], 2):g}"
         f = r["frequency"]
         cells = [f"{t:>11}", f"{r['cycles']:>6d}", f"{f:7.3f}" if math.isfinite(f) else f"{'-':>7}"]
         if has_voltage:
