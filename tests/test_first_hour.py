@@ -215,6 +215,9 @@ def test_units_of_repr_event_and_alerts():
     mon = cp.Monitor(FS, detectors=["events", "resistive_load"])
     alerts = mon.push(ic, vc) + mon.flush()
     assert alerts and all(" W" not in a.explanation and " A," not in a.explanation for a in alerts)
+    fp = cp.fingerprint(ic[-3200:], vc[-3200:], fs=FS)
+    assert "counts" in repr(fp) and " W" not in repr(fp)
+    assert " W" in repr(cp.fingerprint(i[-3200:], v[-3200:], fs=FS))
 
 
 # -- plots -------------------------------------------------------------------------------------
