@@ -293,6 +293,16 @@ def test_cli_columns_option(tmp_path, capsys):
     assert code == 0, err and json.loads(out.splitlines()[-1])["voltage"] is True
 
 
+def test_current_only_csv_skips_voltage_detectors(tmp_path, capsys):
+    i, _ = _sig(2.0)
+    p = _write(tmp_path, "i.csv", "I [A]\n" + "\n".join(repr(x) for x in i.tolist()))
+    code, out, err = run(capsys, "analyze", p, "--fs", FS, "--format", "table")
+    assert code == 0, err
+    assert "resistive_load, phase_chopper skipped" in err and "P [" not in out and "I [A]" in out
+    code, _, err = run(capsys, "analyze", p, "--fs", FS, "--detectors", "resistive_load")
+    assert code == 2 and "no voltage channel" in err
+
+
 def test_decimal_comma_csv(tmp_path):
     i, v = _sig(0.5)
     rows = [f"{k / FS:.7f};{a:.5f};{b:.3f}".replace(".", ",") for k, (a, b) in enumerate(zip(i, v))]

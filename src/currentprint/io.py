@@ -306,7 +306,10 @@ def _load_csv(p: Path, *, columns: dict | None = None, decimal: str | None = Non
             delim = ","
         else:
             delim = " "
-        cells = [c.strip().strip('"') for c in first_lines[0].split(None if delim == " " else delim)]
+        if delim == " " and len(probe.split()) == 1:
+            cells = [first_lines[0].strip().strip('"')]        # one column: the header may hold spaces
+        else:
+            cells = [c.strip().strip('"') for c in first_lines[0].split(None if delim == " " else delim)]
         if decimal is None:
             # "1,25;230,1": commas inside ;- or tab-separated numbers are decimal commas
             body_cells = [c.strip() for c in probe.split(None if delim == " " else delim)]

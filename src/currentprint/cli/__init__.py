@@ -361,6 +361,15 @@ def _cmd_analyze(args) -> int:
     rec = _load(args)
     calibration = _calibration(rec, args)
     dets = build_detectors(args)
+    if rec.voltage is None:
+        blind = [d.name for d in dets if getattr(d, "needs_voltage", False)]
+        if blind and args.detectors not in (None, "all", "builtin", "default"):
+            raise CLIError(f"{Path(args.file).name} has no voltage channel, which {', '.join(blind)} need(s); "
+                           "map it with --columns (CSV) or choose other --detectors", EXIT_USAGE)
+        if blind:
+            _say(f"note: no voltage channel in {Path(args.file).name}: {', '.join(blind)} skipped (they judge "
+                 "P, Q and PF); P, Q and PF are not shown")
+            dets = [d for d in dets if d.name not in blind]
     try:
         mon = cp.Monitor(fs=rec.fs, mains_hz=args.mains_hz, calibration=calibration, detectors=dets,
                          harmonics=args.harmonics)

@@ -153,7 +153,7 @@ def format_table(out: IO[str], *, name: str, fs: float, duration_s: float, n_cyc
     out.write(f"{name}: {duration_s:.2f} s at {fs:g} Hz, {n_cycles} cycles{mains}, "
               f"{'current and voltage' if has_voltage else 'current only (no voltage: no P, Q, PF)'}\n")
     if calibrated:
-        out.write(f"units: A, V, W, var{calibration_note}\n")
+        out.write(f"units: {'A, V, W, var' if has_voltage else 'A'}{calibration_note}\n")
     else:
         out.write("units: ADC counts (no calibration: give --current-scale/--voltage-scale for A and V; "
                   "powers are in counts², relative only)\n")
