@@ -410,6 +410,7 @@ def test_harmonics_default_follows_fs():
     with pytest.raises(SampleRateError, match="harmonics<=15"):
         cp.analyze(i, v, fs=2000, harmonics=25)       # an explicit request is not reduced silently
     assert cp.Monitor(2000).harmonics == 15
+    assert cp.detect_events(i, v, fs=2000) == []        # no refusal at 2 kHz either
     assert cp.analyze(*_sig(1.0), fs=FS).n_harmonics == 25
 
 
@@ -423,6 +424,8 @@ def test_unknown_keyword_names_the_public_function():
     with pytest.raises(TypeError, match=r"analyze\(\).*'foo'") as exc:
         cp.analyze(np.zeros(6400), fs=FS, foo=1)
     assert "CycleAnalyzer.__init__" not in str(exc.value)
+    with pytest.raises(TypeError, match=r"fingerprint\(\).*'foo'"):
+        cp.fingerprint(np.zeros(6400), fs=FS, foo=1)
 
 
 def test_no_load_thd_is_nan_not_hundreds_of_percent():

@@ -672,7 +672,7 @@ def _kind(dp: float, dq: float, di1: float, pre: SteadyState, post: SteadyState,
 
 
 def detect_events(current, voltage=None, *, fs: float, method: str = "steady", calibration=None,
-                  mains_hz: float | None = None, harmonics: int = 25, **params: Any) -> list[Event]:
+                  mains_hz: float | None = None, harmonics: int | None = None, **params: Any) -> list[Event]:
     """Find the switching events of a recording.
 
     Runs :func:`currentprint.analyze` (with ``waveforms=True``) and an
@@ -698,8 +698,9 @@ def detect_events(current, voltage=None, *, fs: float, method: str = "steady", c
         in int16).
     mains_hz : float, optional
         Nominal mains frequency, Hz (None: detected).
-    harmonics : int
-        Harmonics computed by the analysis (default 25).
+    harmonics : int or None
+        Harmonics computed by the analysis (default 25, or as many as ``fs``
+        resolves, as :func:`currentprint.analyze`).
     **params
         :class:`EventDetector` parameters (``window``, ``settle``,
         ``threshold``, ``min_power_w``, ...).

@@ -523,6 +523,11 @@ def fingerprint(current=None, voltage=None, *, fs: float | None = None, event=No
         from ..core.analyzer import analyze
         from ..core.framing import frequency_limits
         from ..core.signal import check_fs
+        from ..core.analyzer import _ANALYZE_OPTIONS
+        unknown = sorted(set(options) - {"harmonics", *_ANALYZE_OPTIONS})
+        if unknown:
+            raise TypeError(f"currentprint.fingerprint() got an unexpected keyword argument {unknown[0]!r}; "
+                            f"its options are passed to analyze(): harmonics, {', '.join(_ANALYZE_OPTIONS)}.")
         if "harmonics" not in options:
             # the table's own harmonics are not used here: ask only what fs can resolve
             fmax = frequency_limits(mains_hz)[1]
