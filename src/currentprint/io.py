@@ -384,7 +384,7 @@ def _load_csv(p: Path, *, columns: dict | None = None, decimal: str | None = Non
     if not blocks:
         raise InputError(f"{p.name} has a header but no samples.")
     arr = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
-    del blocks
+    blocks.clear()
     col = {q: j for j, (q, _) in enumerate(order)}
     current = np.ascontiguousarray(arr[:, col["current"]])
     if factors.get("current", 1.0) != 1.0:
