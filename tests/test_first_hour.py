@@ -405,6 +405,14 @@ def test_cli_wrong_fs_and_mains_exit_3(capsys, kettle_npz):
     assert code == 3 and "mains_hz=60" in err
 
 
+def test_cli_slightly_wrong_fs_is_warned(capsys, kettle_npz):
+    # 6000 Hz given for 6400 Hz data: cycles at 46.9 Hz are framed, but no grid runs there
+    code, _, err = run(capsys, "analyze", kettle_npz, "--fs", "6000", "--format", "jsonl", "--detectors", "none")
+    assert code == 0 and "46.88 Hz" in err and "6400 Hz" in err
+    code, _, err = run(capsys, "analyze", kettle_npz, "--format", "jsonl", "--detectors", "none")
+    assert "is fs right" not in err
+
+
 def test_real_recording_wrong_fs():
     path = data_path("hfhadc", "kettle_01.npz")
     if not path.exists():

@@ -429,7 +429,14 @@ def _cmd_analyze(args) -> int:
         raise CLIError(f"{args.file}: no complete mains cycle found: "
                        + (why or "the signal has no regular zero crossings (is the channel DC, zero or "
                                  "disconnected? is --fs right?)"), EXIT_INPUT)
-    expected = rec.duration_s * float(np.median([r["frequency"] for r in summary.rows() if r["cycles"]]))
+    f_mains = float(np.median([r["frequency"] for r in summary.rows() if r["cycles"]]))
+    nominal = min((50.0, 60.0), key=lambda f: abs(f - f_mains))
+    if abs(f_mains / nominal - 1.0) > 0.02:
+        # public grids stay within about 1 % (EN 50160: 50 Hz +-1 % for 99.5 % of a year)
+        _say(f"warning: the mains frequency measured is {f_mains:.2f} Hz, {100 * (f_mains / nominal - 1):+.1f} % "
+             f"from {nominal:g} Hz: is fs right? With {nominal:g} Hz mains it would be "
+             f"{rec.fs * nominal / f_mains:.6g} Hz (give --fs)")
+    expected = rec.duration_s * f_mains
     if mon.cycles_seen < 0.5 * expected - 2:
         _say(f"warning: only {mon.cycles_seen} cycles framed in {rec.duration_s:.1f} s; the rest has no "
              "usable zero crossings (a dead voltage channel, or a gap?)")
