@@ -4,8 +4,11 @@ The parser and the sub-commands; ``bench`` lives in :mod:`.bench`, the helpers
 both use (built-in detector names, machine information) in :mod:`._common`.
 
 Sub-commands: ``demo``, ``analyze FILE``, ``enroll``, ``match``, ``info``,
-``bench``. Machine-readable output (JSON, JSON lines) goes to stdout,
-messages and progress bars to stderr.
+``bench``. Results go to stdout: readable tables on a terminal (``analyze``,
+``bench``, ``demo``), JSON lines or CSV when piped or asked for
+(``analyze --format``, ``bench --json``); messages and progress bars go to
+stderr. Integer ADC counts without scales are labelled counts and counts²,
+never A or W.
 
 Exit codes
 ----------
@@ -654,7 +657,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="currentprint",
         description="Mains current analysis: per-cycle quantities, switching events, appliance "
-                    "fingerprints and electrical-fire detectors. JSON goes to stdout, messages to stderr.",
+                    "fingerprints and electrical-fire detectors. Results go to stdout (tables on a "
+                    "terminal, JSON lines or CSV for machines), messages to stderr.",
         epilog="exit codes: 0 ok, 1 alerts found (--fail-on-alert), 2 usage error, 3 bad input file, "
                "4 optional dependency missing, 5 internal error")
     p.add_argument("--version", action="version", version=f"currentprint {cp.__version__}")
