@@ -117,13 +117,14 @@ def plot_waveform(current, voltage=None, *, fs: float, cycles=None, events: Iter
         if ct.shape[0] <= 400:          # beyond that the lines only grey the plot
             for x in ct:
                 ax.axvline(x, color="0.85", lw=0.5, zorder=0)
-    for marks, color, style in ((events, "C2", "--"), (alerts, "C3", "-")):
+    # event labels left of their line, alert labels right of it: both stay readable when they coincide
+    for marks, color, style, side in ((events, "C2", "--", "right"), (alerts, "C3", "-", "left")):
         for sample, label in _positions(marks):
             x = sample / fs
             if t0 <= x <= t1:
                 ax.axvline(x, color=color, ls=style, lw=1.2)
                 ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), rotation=90, va="top",
-                            ha="right", fontsize=7, color=color)
+                            ha=side, fontsize=7, color=color)
     return ax
 
 
@@ -168,11 +169,11 @@ def plot_timeline(cycles, *, quantities: Sequence[str] = ("i_rms", "p"), events:
                                   color=mine[0][1] if len(mine) == 1 else "black")
     ax.set_xlabel("time [s]")
     fs = cycles.fs
-    for marks, color, style in ((events, "C2", "--"), (alerts, "C3", "-")):
+    for marks, color, style, side in ((events, "C2", "--", "right"), (alerts, "C3", "-", "left")):
         for sample, label in _positions(marks):
             ax.axvline(sample / fs, color=color, ls=style, lw=1.0)
             ax.annotate(label, (sample / fs, 1.0), xycoords=("data", "axes fraction"), rotation=90, va="top",
-                        ha="right", fontsize=7, color=color)
+                        ha=side, fontsize=7, color=color)
     return ax
 
 
