@@ -347,7 +347,7 @@ def test_irregular_timestamps_warn_rounded_do_not(tmp_path):
 
 def test_csv_read_in_blocks_with_progress(tmp_path, monkeypatch):
     import currentprint.io as cio
-    monkeypatch.setattr(cio, "_CSV_BLOCK_ROWS", 1000)
+    monkeypatch.setattr(cio, "_CSV_BLOCK_CHARS", 20_000)
     i, v = _sig(1.0)
     p = _write(tmp_path, "k.csv", "current,voltage\n" + "\n".join(
         f"{a!r},{b!r}" for a, b in zip(i.tolist(), v.tolist())))

@@ -8,6 +8,7 @@ Used by the command line (``currentprint analyze FILE``); handy in scripts too::
 
 from __future__ import annotations
 
+import io as _io
 import wave
 import warnings
 from dataclasses import dataclass, field
@@ -190,8 +191,8 @@ def _load_npz(p: Path, key: str | None) -> Recording:
 
 
 # -- CSV ------------------------------------------------------------------------------------------
-#: rows parsed per block: bounds the memory of reading a big CSV to the output arrays
-_CSV_BLOCK_ROWS = 65536
+#: characters parsed per block: bounds the memory of reading a big CSV to the output arrays
+_CSV_BLOCK_CHARS = 1 << 22
 
 _BASE_NAMES = {
     "current": ("current", "i", "ia", "ib", "ic", "il", "i1", "amps", "ampere", "amperes", "curr", "strom"),
@@ -287,7 +288,7 @@ def _load_csv(p: Path, *, columns: dict | None = None, decimal: str | None = Non
               progress=None, infer_fs: bool = True) -> Recording:
     """Read a CSV block by block (memory: the output arrays plus one block of text)."""
     size = max(1, p.stat().st_size)
-    with open(p, encoding="utf-8", errors="replace", newline="") as fh:
+    with open(p, encoding="utf-8", errors="replace") as fh:
         # the first non-comment lines: header, delimiter and decimal mark
         first_lines: list[str] = []
         for ln in fh:
@@ -346,41 +347,47 @@ def _load_csv(p: Path, *, columns: dict | None = None, decimal: str | None = Non
         usecols = [k for _, k in order]
         fh.seek(0)
         blocks: list[np.ndarray] = []
-        pending: list[str] = []
-        skipped_header = not header
+        carry = ""
+        header_pending = header
         done = 0
         line_no = 0
-
-        def flush() -> None:
-            nonlocal pending
-            if not pending:
-                return
-            text = pending if decimal == "." else [ln.replace(",", ".") for ln in pending]
-            try:
-                arr = np.loadtxt(text, delimiter=None if delim == " " else delim, usecols=usecols, ndmin=2,
-                                 dtype=np.float64)
-            except ValueError as exc:
-                raise InputError(f"{p.name}: cannot read numbers near line {line_no} ({exc}).") from None
-            blocks.append(arr)
-            pending = []
-
-        for ln in fh:
-            line_no += 1
-            done += len(ln)
-            s = ln.strip()
-            if not s or s.startswith("#"):
-                continue
-            if not skipped_header:
-                skipped_header = True
-                continue
-            pending.append(s)
-            if len(pending) >= _CSV_BLOCK_ROWS:
-                flush()
-                if progress is not None:
-                    progress(min(1.0, done / size))
-        flush()
-        if progress is not None:
-            progress(1.0)
+        while True:
+            chunk = fh.read(_CSV_BLOCK_CHARS)
+            if chunk:
+                done += len(chunk)
+                text = carry + chunk
+                cut = text.rfind("\n")
+                if cut < 0:
+                    carry = text
+                    continue
+                text, carry = text[:cut + 1], text[cut + 1:]
+            else:
+                text, carry = carry, ""
+            pos = 0
+            while header_pending and pos < len(text):
+                # the header is the first line that is neither blank nor a comment
+                nl = text.find("\n", pos)
+                end = len(text) if nl < 0 else nl + 1
+                line = text[pos:end].strip()
+                pos = end
+                if line and not line.startswith("#"):
+                    header_pending = False
+            text = text[pos:]
+            if text.strip():
+                if decimal == ",":
+                    text = text.replace(",", ".")
+                try:
+                    # the C parser skips blank lines and # comments itself
+                    arr = np.loadtxt(_io.StringIO(text), delimiter=None if delim == " " else delim,
+                                     usecols=usecols, ndmin=2, dtype=np.float64, comments="#")
+                except ValueError as exc:
+                    raise InputError(f"{p.name}: cannot read numbers after line {line_no} ({exc}).") from None
+                blocks.append(arr)
+                line_no += text.count("\n")
+            if progress is not None:
+                progress(min(1.0, done / size) if chunk else 1.0)
+            if not chunk:
+                break
     if not blocks:
         raise InputError(f"{p.name} has a header but no samples.")
     arr = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
