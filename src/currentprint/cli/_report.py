@@ -110,8 +110,9 @@ class IntervalSummary:
             row["p"] = sp / npw if npw else nan
             row["q"] = sq / npw if npw else nan
             row["pf"] = sp / ss if npw and ss > 0 else nan
-            # most cycles below the THD floor (no load): no THD for the interval either
-            row["thd"] = math.sqrt(st / nt) if nt and nt >= 0.5 * n else nan
+            # THD of the cycles that carry a load; none when fewer than a quarter do (a few noisy
+            # cycles above the floor must not give an idle interval a THD of hundreds of percent)
+            row["thd"] = math.sqrt(st / nt) if nt and nt >= 0.25 * n else nan
             row["events"] = self._events.get(k, 0)
             row["alerts"] = self._alerts.get(k, 0)
             out.append(row)
