@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import warnings
 import wave
 
@@ -460,3 +461,21 @@ def test_no_load_thd_is_nan_not_hundreds_of_percent():
     counts = cp.analyze(np.round(rng.standard_normal(t.shape)).astype(np.int16),
                         np.round(v * 20).astype(np.int16), fs=FS)
     assert np.all(np.isnan(counts.thd))
+
+
+def test_interval_aggregation_rules():
+    from currentprint.cli._report import IntervalSummary, default_interval
+    # 1 s at 10 A RMS then 1 s at 0 A: I is the RMS over the interval, P the mean, PF = mean P / mean S
+    i, v = _sig(2.0, on_s=1.0, amps=10.0 * math.sqrt(2))
+    table = cp.analyze(i, v, fs=FS)
+    s = IntervalSummary(2.0)
+    s.add(table[: len(table) // 2])
+    s.add(table[len(table) // 2:])                   # chunk boundaries do not matter
+    (row,) = s.rows(end_s=2.0)
+    on = table.i_rms > 1
+    assert row["i_rms"] == pytest.approx(math.sqrt(np.mean(table.i_rms ** 2)), rel=1e-12)
+    assert row["i_rms"] == pytest.approx(10 * math.sqrt(on.mean()), rel=1e-9)
+    assert row["p"] == pytest.approx(np.mean(table.p), rel=1e-12)
+    assert row["pf"] == pytest.approx(np.sum(table.p) / np.sum(table.s), rel=1e-12)
+    assert row["cycles"] == len(table) and row["t_end_s"] == 2.0
+    assert default_interval(30) == 1 and default_interval(600) == 10 and default_interval(86400) == 1800
