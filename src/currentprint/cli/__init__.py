@@ -224,7 +224,7 @@ def _cmd_demo(args) -> int:
         for k in range(len(table)):
             out.write(f"{k:5d} {table.time[k]:7.3f} {table.frequency[k]:7.3f} {table.v_rms[k]:6.1f} "
                       f"{table.i_rms[k]:7.3f} {table.p[k]:7.1f} {table.q[k]:8.1f} {table.pf[k]:5.2f} "
-                      f"{100 * table.thd[k]:5.1f}%\n")
+                      + (f"{100 * table.thd[k]:5.1f}%\n" if math.isfinite(table.thd[k]) else f"{'-':>6}\n"))
         out.write("\n")
     out.write(f"{len(table)} cycles analysed; per-cycle values averaged over each second:\n")
     out.write(f"{'t [s]':>7} {'f [Hz]':>7} {'V [V]':>6} {'I [A]':>7} {'P [W]':>7} {'Q [var]':>8} "
