@@ -86,6 +86,8 @@ class Calibration:
                 f"Calibration.phase_deg={self.phase_deg} is not a plausible sensor phase error; "
                 "it must lie within (-90, 90) degrees."
             )
+        if not isinstance(self.counts, (bool, np.bool_)):
+            raise InputError(f"Calibration.counts must be True or False, got {self.counts!r}.")
         if self.adc_full_scale is not None and not (self.adc_full_scale > 0):
             raise InputError(f"Calibration.adc_full_scale must be positive or None, got {self.adc_full_scale!r}.")
 
