@@ -24,8 +24,13 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-#if defined(__x86_64__)
+/* x86-64 specifics (SSE2 max, the AVX2 copy); CP_PORTABLE_ONLY builds the plain-vector code that
+ * other targets (aarch64) compile, for testing it on x86-64 */
+#if defined(__x86_64__) && !defined(CP_PORTABLE_ONLY)
+#define CP_X86 1
 #include <immintrin.h>
+#else
+#define CP_X86 0
 #endif
 
 #if !defined(__GNUC__)
@@ -112,7 +117,7 @@ static inline double cp_crossing_fraction(double a, double b, double c, double d
 #undef CP_ISA_AVX2
 
 /* ---- the AVX2 copy (x86-64 only) ---- */
-#if defined(__x86_64__) && !defined(CP_NO_AVX2)
+#if CP_X86 && !defined(CP_NO_AVX2)
 #define CP_HAVE_AVX2 1
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)

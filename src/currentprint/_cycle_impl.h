@@ -22,7 +22,7 @@ static inline __attribute__((always_inline)) cp_v4d CPF(bc4)(double s) { return 
 static inline __attribute__((always_inline)) cp_v4d CPF(vmax)(cp_v4d a, cp_v4d b) {
 #if CP_ISA_AVX2
     return (cp_v4d)_mm256_max_pd((__m256d)a, (__m256d)b);
-#elif defined(__x86_64__)
+#elif CP_X86
     /* maxpd(a, b) is exactly a > b ? a : b */
     cp_v2d lo = (cp_v2d)_mm_max_pd((__m128d){a[0], a[1]}, (__m128d){b[0], b[1]});
     cp_v2d hi = (cp_v2d)_mm_max_pd((__m128d){a[2], a[3]}, (__m128d){b[2], b[3]});
