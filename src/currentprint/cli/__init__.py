@@ -219,10 +219,15 @@ def _cmd_analyze(args) -> int:
     dets, notes = _make_detectors(args.detectors)
     for n in notes:
         _say("note:", n)
+    library = None if args.library is None else _open_library(Path(args.library), create=False)
+    tracker = None
+    if args.ledger:
+        tracker = cp.ApplianceTracker()
+        dets = [*dets, tracker]
     try:
         harmonics = args.harmonics if args.harmonics is not None else _max_harmonics(rec.fs, args.mains_hz)
         mon = cp.Monitor(fs=rec.fs, mains_hz=args.mains_hz, calibration=rec.calibration, detectors=dets,
-                         harmonics=harmonics)
+                         harmonics=harmonics, library=library, start_time=args.start_time)
     except CurrentprintError as exc:
         raise CLIError(str(exc), EXIT_USAGE) from None
     step = max(1, int(round(args.chunk_s * rec.fs)))
@@ -253,6 +258,8 @@ def _cmd_analyze(args) -> int:
             bar.close()
     if mon.cycles_seen == 0:
         _say(f"warning: no complete mains cycle found in {args.file} (is --fs right? is there a voltage?)")
+    if tracker is not None:
+        _print_ledger(tracker)
     _emit({"record": "summary", "file": str(args.file), "fs": rec.fs, "duration_s": rec.duration_s,
            "samples": n, "cycles": mon.cycles_seen, "voltage": rec.voltage is not None,
            "detectors": [d.name for d in dets], "alerts": count})
@@ -264,6 +271,20 @@ def _cmd_analyze(args) -> int:
     if args.fail_on_alert and count:
         return EXIT_ALERTS
     return EXIT_OK
+
+
+def _print_ledger(tracker) -> None:
+    """The per-appliance table: JSON lines (``"record": "ledger"``) on stdout, a text table on stderr."""
+    book = tracker.ledger()
+    unit = "Wh"
+    lines = [f"{'appliance':<20} {'runs':>4} {'on-time s':>10} {'energy ' + unit:>12} {'running':>7}"]
+    for label, e in sorted(book.items()):
+        _emit({"record": "ledger", "label": label, **e})
+        lines.append(f"{label:<20} {e['runs']:>4d} {e['on_time_s']:>10.1f} {e['energy_wh']:>12.4g} "
+                     f"{e['running']:>7d}")
+    if not book:
+        lines.append("(no appliance switched on)")
+    _say("\n".join(lines))
 
 
 def _plot_overview(table, alerts, path, *, current=None, voltage=None, fs=None, calibration=None) -> None:
@@ -318,10 +339,35 @@ def _open_library(path: Path, *, create: bool):
         raise CLIError(f"cannot read library {path}: {exc}", EXIT_INPUT) from None
 
 
+def _event_fingerprint(args):
+    """Fingerprint of the ``args.event``-th switch-on inside the file (1-based)."""
+    from ..detectors._background import switch_fingerprints
+    from ..errors import CurrentprintError
+    rec = _load(args)
+    if rec.voltage is None:
+        raise CLIError("--event needs the voltage channel (the event's power and phase)", EXIT_INPUT)
+    try:
+        found = switch_fingerprints(rec.current, rec.voltage, fs=rec.fs, calibration=rec.calibration,
+                                    mains_hz=args.mains_hz, kind="on")
+    except CurrentprintError as exc:
+        raise CLIError(f"{args.file}: {exc}", EXIT_INPUT) from None
+    if len(found) < args.event:
+        raise CLIError(f"{args.file}: {len(found)} switch-on event(s) found, --event {args.event} asked for",
+                       EXIT_INPUT)
+    ev, fp = found[args.event - 1]
+    _say(f"enrolling the switch-on at {ev.time:.3f} s (dP {ev.delta_p:.4g})")
+    return fp, {"event_time_s": float(ev.time)}
+
+
 def _cmd_enroll(args) -> int:
     lib = _open_library(Path(args.library), create=True)
-    fp = _file_fingerprint(args)
-    lib.enroll(args.label, fp, meta={"file": Path(args.file).name})
+    meta = {"file": Path(args.file).name}
+    if args.event:
+        fp, extra = _event_fingerprint(args)
+        meta.update(extra)
+    else:
+        fp = _file_fingerprint(args)
+    lib.enroll(args.label, fp, meta=meta)
     lib.save(args.library)
     _emit({"library": str(args.library), "enrolled": args.label, "entries": len(lib), "labels": lib.labels})
     return EXIT_OK
@@ -386,6 +432,14 @@ def _positive_int(text: str) -> int:
     return k
 
 
+def _iso_time(text: str):
+    from datetime import datetime
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time (e.g. 2026-11-27T08:00:00+00:00)") from None
+
+
 def _non_negative(text: str) -> float:
     try:
         x = float(text)
@@ -448,6 +502,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="progress bar on stderr (default: for files over 60 s on a terminal; needs tqdm)")
     a.add_argument("--no-progress", dest="progress", action="store_false")
     a.add_argument("--fail-on-alert", action="store_true", help="exit with code 1 when anything was reported")
+    a.add_argument("--library", help="fingerprint library (JSON): switchings carry the appliance's name")
+    a.add_argument("--ledger", action="store_true",
+                   help="track appliances (cp.ApplianceTracker): per-appliance runs, on-time and energy at the end")
+    a.add_argument("--start-time", type=_iso_time, metavar="ISO8601",
+                   help="wall-clock time of the first sample (alerts and ledger rows get UTC timestamps)")
     a.set_defaults(func=_cmd_analyze)
 
     e = sub.add_parser("enroll", help="add a recording's fingerprint to a library file (created if needed)")
@@ -456,6 +515,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--label", required=True, help="appliance name")
     e.add_argument("--start-s", type=_non_negative, help="start of the steady window, s")
     e.add_argument("--stop-s", type=_non_negative, help="end of the steady window, s")
+    e.add_argument("--event", type=_positive_int, metavar="N",
+                   help="enrol the load of the N-th switch-on event inside the recording (after minus before, "
+                        "over whatever else was running) instead of a steady window")
     e.set_defaults(func=_cmd_enroll)
 
     m = sub.add_parser("match", help="identify a recording against a library file")

@@ -302,5 +302,50 @@ def identify_delta(library: Any, bd: BackgroundDelta, *, kind: str = "on", fs: f
                                       transient=None if off else transient)
 
     fp = make(bd.delta)
+    if not hasattr(library, "distance"):
+        # a duck-typed library without distances: its own radius only
+        return library.identify(fp), fp, 0.0
     spread = noise_spread(library, bd, fp, make, seed=seed)
     return library.identify(fp, spread=NOISE_SIGMA * spread), fp, spread
+
+
+def switch_fingerprints(current, voltage, *, fs: float, calibration=None, mains_hz: float | None = None,
+                        kind: str = "on") -> list:
+    """Fingerprints of the loads that switched inside a recording.
+
+    Every switch-on (``kind="on"``) or switch-off (``"off"``) event found by
+    a default :class:`~currentprint.EventDetector` is fingerprinted from its
+    period-aware after-minus-before cycle (before-minus-after for a
+    switch-off), exactly as the Monitor and the
+    :class:`~currentprint.ApplianceTracker` fingerprint events, so a library
+    enrolled this way matches what they see.
+
+    Returns
+    -------
+    list of (Event, Fingerprint)
+    """
+    from ..core.analyzer import analyze
+    from ..fingerprints.fingerprint import fingerprint_from_waves
+    from .events import EventDetector
+
+    if kind not in ("on", "off"):
+        raise ValueError(f"kind must be 'on' or 'off', got {kind!r}")
+    table = analyze(current, voltage, fs=fs, calibration=calibration, mains_hz=mains_hz, waveforms=True)
+    det = EventDetector()
+    events = det.push(table) + det.flush()
+    iw, vw = table.i_wave, table.v_wave
+    out = []
+    for ev in events:
+        if ev.kind != kind:
+            continue
+        pre = (max(ev.pre.cycles[0], ev.cycle - MAX_PRE), min(ev.pre.cycles[1] + 1, ev.cycle))
+        post = (max(ev.post.cycles[0], ev.cycle + 1), ev.post.cycles[1] + 1)
+        bd = background_delta(iw, vw, table.p, table.q, table.v_rms, pre, post)
+        if bd is None:
+            continue
+        off = kind == "off"
+        fp = fingerprint_from_waves((-1.0 if off else 1.0) * bd.delta, bd.pre.v_wave if off else bd.post.v_wave,
+                                    fs=fs, mains_hz=ev.mains_hz if ev.mains_hz == ev.mains_hz else None,
+                                    source="event", n_cycles=bd.post.n_cycles)
+        out.append((ev, fp))
+    return out
