@@ -67,8 +67,9 @@ def background_period(waves: np.ndarray, max_period: int = MAX_PERIOD) -> int:
     Returns
     -------
     int
-        The lag whose mean squared cycle difference is smallest, when it is
-        below a quarter of the one-cycle lag's; else 1 (no rhythm).
+        The shortest lag whose mean squared cycle difference is below a
+        quarter of the one-cycle lag's and within twice the smallest; else
+        1 (no rhythm).
     """
     w = np.asarray(waves, dtype=float)
     n = w.shape[0]
@@ -79,8 +80,14 @@ def background_period(waves: np.ndarray, max_period: int = MAX_PERIOD) -> int:
         d.append(float(np.mean(diff * diff)))
     if len(d) < 2 or not d[0] > 0:
         return 1
-    best = int(np.argmin(d)) + 1
-    return best if d[best - 1] < _PERIOD_SHARE * d[0] else 1
+    d = np.asarray(d)
+    low = min(float(np.min(d)), _PERIOD_SHARE * d[0])
+    # the shortest lag that removes about as much as the best one (a period
+    # of 2 also repeats at 4)
+    for lag in range(2, d.shape[0] + 1):
+        if d[lag - 1] < _PERIOD_SHARE * d[0] and d[lag - 1] <= 2.0 * low + 1e-12 * d[0]:
+            return lag
+    return 1
 
 
 class _State:

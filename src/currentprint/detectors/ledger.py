@@ -133,13 +133,14 @@ class ApplianceTracker(_EventJudge):
                                                     mains_hz=ev.mains_hz if ev.mains_hz == ev.mains_hz else None,
                                                     seed=int(ev.sample) & 0x7FFFFFFF)
                 label = str(match.label)
-            alerts.append(self._book(ev, label, match, calibrated))
+            # the step of active power over whole background periods (the event's own is a plain mean)
+            step = abs(bd.post.p - bd.pre.p) if bd is not None else abs(float(ev.delta_p))
+            alerts.append(self._book(ev, label, match, calibrated, step))
         last = cycles.start[-1] + cycles.period[-1]
         self._now = int(math.floor(last + 0.5))
         return alerts
 
-    def _book(self, ev, label: str, match, calibrated: bool) -> Alert:
-        power = abs(float(ev.delta_p))
+    def _book(self, ev, label: str, match, calibrated: bool, power: float) -> Alert:
         unit = "W" if calibrated else "units"
         m = None if match is None else {"label": str(match.label), "distance": _fin(match.distance),
                                         "confidence": _fin(match.confidence)}

@@ -6,12 +6,18 @@ after-minus-before change is a pure resistance of some hundred watts or more.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
 
 from ..errors import InputError
 from ._background import NOISE_SIGMA
+
+#: noise multiple added (in quadrature) to the harmonic-ratio limits: a ratio summed over
+#: ~14 harmonics (28 degrees of freedom) stays below 1.5 times its noise RMS with
+#: probability 0.999 (chi distribution)
+RATIO_SIGMA = 1.5
 from ._switch_on import _EventJudge, _event_source, _num, delta_features
 from .alerts import Alert
 
@@ -49,20 +55,24 @@ def judge_resistive(f: dict, *, min_power_w: float, max_inrush: float = 1.15, mi
     :class:`~currentprint.detectors._background.BackgroundDelta`),
     ``noise_peak`` the noise of one band-limited cycle's peak over the
     delta's peak. Ratios measured on a noisy difference carry that noise:
-    the harmonic rules (``proportional``, ``odd_harmonics``) and the PF
-    floor are widened by ``NOISE_SIGMA × noise``, the inrush limit by
-    ``NOISE_SIGMA × noise_peak``. With 0 (a quiet circuit) the rules are
+    the harmonic rules (``proportional``, ``odd_harmonics``) are widened by
+    ``RATIO_SIGMA × noise`` in quadrature (noise adds to a ratio's RMS in
+    quadrature), the PF floor lowered by half its square, the inrush limit
+    raised by ``NOISE_SIGMA × noise_peak`` (one cycle's peak). With 0 (a quiet circuit) the rules are
     the plain ones.
     """
     p = f["power_w"]
     floor = resistive_pf_floor(p) if pf_min is None else pf_min
-    wn = NOISE_SIGMA * float(noise) if noise == noise else 0.0
+    wn = RATIO_SIGMA * float(noise) if noise == noise else 0.0
     wp = NOISE_SIGMA * float(noise_peak) if noise_peak == noise_peak else 0.0
     # a resistor copies the whole voltage distortion; a PFC supply's sine
     # copies none of it (mismatch ~ v_thd): demand at least half copied,
-    # with a floor of 0.01 for ADC noise and the cap mismatch_tol
-    tol = min(mismatch_tol, max(0.01, 0.5 * f["v_thd"])) + wn
-    odd_lim = f["v_thd"] + 0.03 + wn
+    # with a floor of 0.01 for ADC noise and the cap mismatch_tol. Noise adds
+    # to a ratio's RMS in quadrature (a heater reads ~noise, a PFC supply
+    # ~sqrt(v_thd² + noise²)), so the limits do too
+    tol0 = min(mismatch_tol, max(0.01, 0.5 * f["v_thd"]))
+    tol = math.hypot(tol0, wn)
+    odd_lim = f["v_thd"] + math.hypot(0.03, wn)
     # noise adds power to the delta's RMS but not to its ΔP: PF reads low by ~noise²/2
     floor = floor - 0.5 * wn * wn
     inrush_lim = max_inrush + wp
