@@ -61,7 +61,10 @@ class ApplianceTracker(_EventJudge):
         ``"unknown"`` appliance (any running one if the switch-off itself is
         ``"unknown"``) whose switch-on step is within this relative
         difference of its own (default 0.25); an ``"unknown"`` run closed by
-        a named switch-off takes that name.
+        a named switch-off takes that name. An ``"unknown"`` switch-off
+        whose step matches two running appliances together (both switched
+        off within one switching) much better than any single one closes
+        both.
     min_power_w : float
         Switchings with a smaller active-power step (W, absolute) are not
         tracked (default 0: every event).
@@ -151,39 +154,56 @@ class ApplianceTracker(_EventJudge):
             detail = {"label": label, "state": "on", "power_w": power, "match": m}
             expl = f"{label} switched on ({power:.0f} {unit})"
         else:
-            run = self._close(label, power)
-            if run is None:
+            closed = self._close(label, power)
+            if not closed:
                 self._orphans.append({"label": label, "off_sample": int(ev.sample), "off_power_w": power,
                                       "off_match": m})
                 detail = {"label": label, "state": "off", "power_w": power, "match": m, "paired": False}
                 expl = f"{label} switched off ({power:.0f} {unit}); it was not seen switching on"
             else:
-                run["off_sample"], run["off_power_w"], run["off_match"] = int(ev.sample), power, m
-                if run["label"] == UNKNOWN and label != UNKNOWN:
-                    run["label"] = label        # named at its switch-off (paired by power)
-                row = self._row(run)
-                detail = {"label": run["label"], "state": "off", "power_w": power, "match": m, "paired": True,
-                          "on_sample": run["on_sample"], "duration_s": row["duration_s"],
-                          "energy_wh": row["energy_wh"]}
-                expl = (f"{run['label']} switched off ({power:.0f} {unit}) after {row['duration_s']:.1f} s, "
-                        f"{row['energy_wh']:.4g} Wh")
+                total_on = sum(r["on_power_w"] for r in closed)
+                for run in closed:
+                    # two loads off in one switching: the step is shared in proportion
+                    share = run["on_power_w"] / total_on if total_on > 0 else 1.0 / len(closed)
+                    run["off_sample"], run["off_power_w"], run["off_match"] = int(ev.sample), power * share, m
+                    if run["label"] == UNKNOWN and label != UNKNOWN and len(closed) == 1:
+                        run["label"] = label        # named at its switch-off (paired by power)
+                rows = [self._row(r) for r in closed]
+                names = " and ".join(r["label"] for r in closed)
+                detail = {"label": closed[0]["label"] if len(closed) == 1 else names, "state": "off",
+                          "power_w": power, "match": m, "paired": True,
+                          "on_sample": closed[0]["on_sample"], "duration_s": rows[0]["duration_s"],
+                          "energy_wh": sum(r["energy_wh"] for r in rows), "closed": [r["label"] for r in closed]}
+                expl = (f"{names} switched off ({power:.0f} {unit}) after {rows[0]['duration_s']:.1f} s, "
+                        f"{detail['energy_wh']:.4g} Wh")
         return Alert("appliance", ev.sample, time=ev.sample / self._fs, detail=detail, explanation=expl,
                      detector=self.name, timestamp=self._stamp(int(ev.sample)))
 
-    def _close(self, label: str, power: float) -> dict | None:
+    def _close(self, label: str, power: float) -> list[dict]:
+        """The running runs a switch-off of ``label`` and step ``power`` ends (none, one, or two at once)."""
         running = [r for r in self._runs if r["off_sample"] is None]
         if label != UNKNOWN:
             same = [r for r in running if r["label"] == label]
             if same:
                 # the one whose switch-on step is closest (latest on a tie)
-                return min(reversed(same), key=lambda r: abs(r["on_power_w"] - power))
-        near = [r for r in running if abs(r["on_power_w"] - power) <= self.pair_tolerance * max(power, 1e-12)]
-        if label != UNKNOWN:
-            # a named switch-off closes only a run that was not named otherwise
-            near = [r for r in near if r["label"] == UNKNOWN]
-        if near:
-            return min(reversed(near), key=lambda r: abs(r["on_power_w"] - power))
-        return None
+                return [min(reversed(same), key=lambda r: abs(r["on_power_w"] - power))]
+        tol = self.pair_tolerance * max(power, 1e-12)
+        # a named switch-off closes only a run that was not named otherwise
+        free = [r for r in running if label == UNKNOWN or r["label"] == UNKNOWN]
+        best, err = [], math.inf
+        for r in reversed(free):
+            e = abs(r["on_power_w"] - power)
+            if e <= tol and e < err:
+                best, err = [r], e
+        if label == UNKNOWN:
+            # two loads switched off within one switching (closer than the event detector separates):
+            # a pair whose steps add up clearly better than any single run
+            for j, a in enumerate(running):
+                for b in running[j + 1:]:
+                    e = abs(a["on_power_w"] + b["on_power_w"] - power)
+                    if e <= tol and e < 0.5 * err:
+                        best, err = [a, b], e
+        return best
 
     # -- answers ---------------------------------------------------------------
     def _row(self, run: dict) -> dict:
