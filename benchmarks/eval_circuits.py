@@ -281,6 +281,7 @@ def _rate(pairs_):
 
 
 def main(argv=None) -> int:
+    global SWITCH_S, DURATION_S
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer pairs per case (a few minutes)")
     ap.add_argument("--data", type=Path, default=DATA)
@@ -290,7 +291,6 @@ def main(argv=None) -> int:
                     help="seconds the background runs before the switching (default 5; the recordings are ~3 s "
                          "and are played on)")
     args = ap.parse_args(argv)
-    global SWITCH_S, DURATION_S
     SWITCH_S, DURATION_S = args.lead_s, args.lead_s + 3.0
     data = args.data
     if not (data / "hfhadc").is_dir():

@@ -108,7 +108,9 @@ def test_real_heater_over_the_real_induction_cooker_alarms(heater, n):
     c.add_recording(_rec(heater, n + 1), on_s=1.5, resistive=True)
     alerts = cp.Monitor(fs=FS, detectors=["resistive_load"]).run(c.current, c.voltage)
     assert [a.kind for a in alerts] == ["resistive_load"]
-    assert abs(alerts[0].sample - 1.5 * FS) <= 64
+    # within the cycle of the switch-on (the onset inside the cycle is located against the previous
+    # cycle, which a burst background makes differ)
+    assert abs(alerts[0].sample - 1.5 * FS) <= N
 
 
 @needs_hfhadc
@@ -330,3 +332,38 @@ def test_cli_enroll_from_a_switch_on_event(tmp_path, capsys):
     assert lib.identify(cp.fingerprint(tv.current, tv.voltage, fs=FS, calibration=tv.calibration)).label == "tv"
     capsys.readouterr()
     assert main(["enroll", str(lib_path), str(path), "--label", "tv", "--event", "3"]) != 0
+
+
+# -- event detection over a burst background -------------------------------------------------
+def test_small_load_over_a_burst_background_is_an_event_in_any_chunking():
+    v = _mains(6.0)
+    k = np.arange(v.shape[0])
+    small = np.where(k >= int(4.0 * FS), 0.6 * np.sin(2 * np.pi * 50.0 * k / FS - 0.5), 0.0)   # ~95 W, lagging
+    i = _burst(v) + small
+    t = cp.analyze(i, v, fs=FS, waveforms=True)
+    whole = [e.sample for e in cp.EventDetector().push(t)]
+    assert len(whole) == 1 and abs(whole[0] - 4.0 * FS) <= N
+    for step in (1, 7, 50):
+        det = cp.EventDetector()
+        got = []
+        for a in range(0, len(t), step):
+            got += [e.sample for e in det.push(t[a:a + step])]
+        assert got == whole
+    # the same load on a steady background: features unchanged by the rhythm test
+    steady = cp.analyze(v / 40.0 + small, v, fs=FS, waveforms=True)
+    det = cp.EventDetector()
+    x = det._features(steady)
+    assert np.array_equal(det._rhythm(x), x)
+
+
+def test_two_loads_off_in_one_switching_close_both_runs():
+    v = _mains(10.0)
+    c = Circuit(v, FS)
+    c.add_branch((v / 40.0)[int(1.0 * FS):int(7.0 * FS)], label="a", on_s=1.0, off_s=7.0)
+    c.add_branch((v / 90.0)[int(3.0 * FS):int(7.0 * FS)], label="b", on_s=3.0, off_s=7.0)
+    tracker = cp.ApplianceTracker()
+    cp.Monitor(fs=FS, detectors=[tracker]).run(c.current, c.voltage)
+    rows = tracker.timeline()
+    assert len(rows) == 2 and tracker.running() == [] and tracker.unpaired() == []
+    for row, truth in zip(rows, c.truth()):
+        assert abs(row["energy_wh"] - truth["energy_wh"]) <= 0.01 * truth["energy_wh"]
