@@ -44,7 +44,6 @@ import math
 import os
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -159,7 +158,7 @@ def naming(data, lib, libs_without, recs, k, kind):
                     c = mixture(data, (bg, rb), (a, rl), on_s=0.0, off_s=SWITCH_S)
                 target = SWITCH_S * FS
 
-                def found(alerts):
+                def found(alerts, target=target):
                     return [x for x in alerts if x.kind == "event" and x.detail.get("kind") == kind
                             and abs(x.sample - target) <= TOL and x.detail.get("match")]
 

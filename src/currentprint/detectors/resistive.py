@@ -63,8 +63,8 @@ def judge_resistive(f: dict, *, min_power_w: float, max_inrush: float = 1.15, mi
     """
     p = f["power_w"]
     floor = resistive_pf_floor(p) if pf_min is None else pf_min
-    wn = RATIO_SIGMA * float(noise) if noise == noise else 0.0
-    wp = NOISE_SIGMA * float(noise_peak) if noise_peak == noise_peak else 0.0
+    wn = RATIO_SIGMA * float(noise) if math.isfinite(noise) else 0.0
+    wp = NOISE_SIGMA * float(noise_peak) if math.isfinite(noise_peak) else 0.0
     # a resistor copies the whole voltage distortion; a PFC supply's sine
     # copies none of it (mismatch ~ v_thd): demand at least half copied,
     # with a floor of 0.01 for ADC noise and the cap mismatch_tol. Noise adds
@@ -180,11 +180,11 @@ class ResistiveLoadDetector(_EventJudge):
         f = delta_features(pre, post, transient, nominal_voltage=self.nominal_voltage, calibrated=calibrated)
         noise = noise_peak = 0.0
         if background is not None:
-            if background.inrush == background.inrush:
+            if math.isfinite(background.inrush):
                 f["inrush"] = float(background.inrush)
-            if background.ratio_noise == background.ratio_noise:
+            if math.isfinite(background.ratio_noise):
                 noise = background.ratio_noise
-            if background.delta_peak_a > 0 and background.noise_peak_a == background.noise_peak_a:
+            if background.delta_peak_a > 0 and math.isfinite(background.noise_peak_a):
                 noise_peak = background.noise_peak_a / background.delta_peak_a
             f["noise"], f["noise_peak"] = noise, noise_peak
             f["background_period"] = background.period
