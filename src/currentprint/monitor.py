@@ -25,7 +25,7 @@ from .detectors.alerts import Alert
 from .core.analyzer import CycleAnalyzer
 from .core.cycles import CycleTable
 from .detectors.base import BaseDetector, _resolve, get_detector
-from .detectors._background import MAX_PRE
+from .detectors._background import GUARD, MAX_PRE
 from .errors import CorruptFileError, InputError, RegistryError
 from .core.signal import Calibration, check_fs
 
@@ -299,7 +299,7 @@ class Monitor:
         which cycles they span (``detail["pre"]["cycles"]`` and
         ``detail["post"]["cycles"]``, absolute first and last cycle, as the
         built-in ``EventDetector`` reports): at most ``MAX_PRE`` cycles
-        before the cycle holding the onset, and the settled cycles after it
+        ending ``GUARD`` cycles before the cycle holding the onset, and the settled cycles after it
         without that cycle (windows that avoid the switching and any
         transition before it). Otherwise fixed windows around the onset.
         """
@@ -311,8 +311,8 @@ class Monitor:
             pre_c = [int(x) for x in alert.detail["pre"]["cycles"]]
             post_c = [int(x) for x in alert.detail["post"]["cycles"]]
             if pre_c[0] <= pre_c[1] < post_c[0] <= post_c[1]:
-                pre0 = max(pre_c[0] - first, ec - MAX_PRE)
-                pre1 = min(pre_c[1] + 1 - first, ec)
+                pre0 = max(pre_c[0] - first, ec - GUARD - MAX_PRE)
+                pre1 = min(pre_c[1] + 1 - first, ec - GUARD)
                 post0 = max(post_c[0] - first, ec + 1)
                 return pre0, pre1, post0, post_c[1] + 1 - first, ec
         except (KeyError, TypeError, ValueError, IndexError):

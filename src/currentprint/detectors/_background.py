@@ -34,13 +34,17 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_PERIOD", "MAX_PRE", "NOISE_SIGMA", "SPREAD_DRAWS", "BackgroundDelta", "background_period",
+__all__ = ["GUARD", "MAX_PERIOD", "MAX_PRE", "NOISE_SIGMA", "SPREAD_DRAWS", "BackgroundDelta", "background_period",
            "background_delta", "identify_delta"]
 
 #: longest background rhythm looked for, cycles
 MAX_PERIOD = 4
 #: most cycles averaged before a switching (0.48 s at 50 Hz; a multiple of 1, 2, 3 and 4)
 MAX_PRE = 24
+#: cycles left out between the "before" window and the cycle holding the onset: over a background
+#: with a rhythm the scan's onset cycle can be one late (it reads pairs of cycles), and a partly
+#: switched cycle in the "before" mean would pass for background noise
+GUARD = 1
 #: a limit is widened by this many noise standard deviations of the compared quantity
 NOISE_SIGMA = 3.0
 #: noise draws used to measure how far noise moves a fingerprint
@@ -345,7 +349,7 @@ def switch_fingerprints(current, voltage, *, fs: float, calibration=None, mains_
     for ev in events:
         if ev.kind != kind:
             continue
-        pre = (max(ev.pre.cycles[0], ev.cycle - MAX_PRE), min(ev.pre.cycles[1] + 1, ev.cycle))
+        pre = (max(ev.pre.cycles[0], ev.cycle - GUARD - MAX_PRE), min(ev.pre.cycles[1] + 1, ev.cycle - GUARD))
         post = (max(ev.post.cycles[0], ev.cycle + 1), ev.post.cycles[1] + 1)
         bd = background_delta(iw, vw, table.p, table.q, table.v_rms, pre, post)
         if bd is None:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.cycles import align_waves
 from ..errors import InputError
-from ._background import MAX_PRE, background_delta
+from ._background import GUARD, MAX_PRE, background_delta
 from .base import BaseDetector
 
 __all__ = ["delta_features"]
@@ -165,7 +165,7 @@ class _EventJudge(BaseDetector):
 
         ``pre`` and ``post`` are means over whole periods of the running
         background (:func:`~currentprint.detectors._background.background_delta`):
-        at most ``MAX_PRE`` cycles before the switching cycle, and the event's
+        at most ``MAX_PRE`` cycles ending ``GUARD`` cycles before the switching cycle, and the event's
         post window without the cycle holding the onset (a partly switched
         cycle would make a heater's delta look distorted). ``background`` is
         the :class:`~currentprint.detectors._background.BackgroundDelta` with
@@ -196,8 +196,8 @@ class _EventJudge(BaseDetector):
         out = []
         for ev in found:
             # rows (of hist) of the windows: before the switching cycle, after it
-            a = max(ev.pre.cycles[0], ev.cycle - MAX_PRE) - first
-            b = min(ev.pre.cycles[1] + 1, ev.cycle) - first
+            a = max(ev.pre.cycles[0], ev.cycle - GUARD - MAX_PRE) - first
+            b = min(ev.pre.cycles[1] + 1, ev.cycle - GUARD) - first
             c, d = max(ev.post.cycles[0], ev.cycle + 1) - first, ev.post.cycles[1] + 1 - first
             bd = None
             if 0 <= a < b <= ev.cycle - first < c < d <= n_hist:
@@ -205,7 +205,7 @@ class _EventJudge(BaseDetector):
                 st, per = hist["start"][a:d], hist["period"][a:d]
                 wi, wv = align_waves(raw_i[a:d], st, per), align_waves(raw_v[a:d], st, per)
                 bd = background_delta(wi, wv, hist["p"][a:d], hist["q"][a:d], hist["v_rms"][a:d],
-                                      (0, b - a), (c - a, d - a), transient=(ev.cycle - first - a, d - a),
+                                      (0, b - a), (c - a, d - a), transient=(b - a, d - a),
                                       first=first + a)
             if bd is not None:
                 out.append((ev, bd.pre, bd.post, bd))
