@@ -22,7 +22,7 @@ import numpy as np
 
 from . import _state
 from .detectors.alerts import Alert
-from .core.analyzer import CycleAnalyzer
+from .core.analyzer import CycleAnalyzer, default_harmonics
 from .core.cycles import CycleTable
 from .detectors.base import BaseDetector, _resolve, get_detector
 from .detectors._background import GUARD, MAX_PRE
@@ -69,8 +69,10 @@ class Monitor:
         ``detail["kind"] == "on"``) carry the identification of the load
         that switched on in ``detail["match"]`` (``label``, ``distance``,
         ``confidence``).
-    harmonics : int
-        Highest harmonic order analysed (default 25).
+    harmonics : int or None
+        Highest harmonic order analysed; default 25, or as many as ``fs``
+        resolves (:func:`currentprint.analyzer.default_harmonics`, as
+        :func:`currentprint.analyze`).
     start_time : datetime or None
         Wall-clock time of the first sample pushed. Every alert then carries
         ``timestamp`` (UTC: ``start_time + sample / fs``), and detectors that
@@ -97,7 +99,7 @@ class Monitor:
     """
 
     def __init__(self, fs: float, *, mains_hz: float | None = None, calibration: Calibration | None = None,
-                 detectors: Sequence[BaseDetector | str] = (), library: Any = None, harmonics: int = 25,
+                 detectors: Sequence[BaseDetector | str] = (), library: Any = None, harmonics: int | None = None,
                  start_time: datetime | None = None) -> None:
         self.fs = check_fs(fs)
         if start_time is not None and not isinstance(start_time, datetime):
@@ -107,7 +109,8 @@ class Monitor:
             else start_time.astimezone(timezone.utc))
         self.mains_hz = mains_hz
         self.calibration = calibration
-        self.harmonics = harmonics
+        # resolved here (not left None): saved states record the order analysed
+        self.harmonics = default_harmonics(self.fs, mains_hz) if harmonics is None else harmonics
         self.library = library
         if detectors is None:
             detectors = []
