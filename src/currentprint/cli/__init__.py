@@ -455,11 +455,11 @@ def _cmd_analyze(args) -> int:
     if writer is not None:
         _say(f"{writer.rows} cycles written to {args.cycles}")
     rows = summary.rows(end_s=rec.duration_s)
-    if tracker is not None:
-        _print_ledger(tracker, jsonl=fmt == "jsonl")
     if fmt == "jsonl":
         for r in rows:
             _emit({"record": "interval", **r})
+        if tracker is not None:
+            _print_ledger(tracker, fmt)
         _emit({"record": "summary", "file": str(args.file), "fs": rec.fs, "duration_s": rec.duration_s,
                "samples": n, "cycles": mon.cycles_seen, "voltage": rec.voltage is not None,
                "calibrated": calibrated, "units": units(calibrated), "interval_s": interval,
@@ -468,6 +468,8 @@ def _cmd_analyze(args) -> int:
         write_interval_csv(sys.stdout, rows, calibrated)
         for a in found:
             _say(str(a))
+        if tracker is not None:
+            _print_ledger(tracker, fmt)
     else:
         source = ""
         if calibrated and rec.calibration is not None and args.current_scale is None:
@@ -476,6 +478,8 @@ def _cmd_analyze(args) -> int:
                      n_cycles=mon.cycles_seen, rows=rows, alerts=found, detectors=[d.name for d in dets],
                      calibrated=calibrated, has_voltage=rec.voltage is not None, interval_s=interval,
                      calibration_note=source)
+        if tracker is not None:
+            _print_ledger(tracker, fmt)
     if args.plot:
         table = cp.CycleTable.concatenate(tables) if tables else None
         if table is not None and len(table):
@@ -486,9 +490,11 @@ def _cmd_analyze(args) -> int:
     return EXIT_OK
 
 
-def _print_ledger(tracker, *, jsonl: bool) -> None:
-    """The per-appliance table: with JSON lines one ``"record": "ledger"`` line per appliance on
-    stdout and the text table on stderr; otherwise the text table on stdout."""
+def _print_ledger(tracker, fmt: str) -> None:
+    """The per-appliance table: ``table`` on stdout after the report; ``jsonl`` one
+    ``"record": "ledger"`` line per appliance on stdout and the text table on stderr; ``csv`` the
+    text table on stderr (stdout holds the CSV)."""
+    jsonl = fmt == "jsonl"
     book = tracker.ledger()
     unit = "Wh"
     lines = [f"{'appliance':<20} {'runs':>4} {'on-time s':>10} {'energy ' + unit:>12} {'running':>7}"]
@@ -500,10 +506,10 @@ def _print_ledger(tracker, *, jsonl: bool) -> None:
     if not book:
         lines.append("(no appliance switched on)")
     text = "\n".join(lines)
-    if jsonl:
-        _say(text)
+    if fmt == "table":
+        sys.stdout.write("\nappliances (cp.ApplianceTracker):\n" + text + "\n")
     else:
-        sys.stdout.write("\n" + text + "\n")
+        _say(text)
 
 
 def _plot_overview(table, alerts, path, *, current=None, voltage=None, fs=None, calibration=None,
