@@ -662,12 +662,12 @@ cdef int _compute_cycle(CycleStream st, const cp_params* P, const sample_t[::1] 
                         hi, hv, wi, wv)
 
 
-def _features_range(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, Py_ssize_t chunk_start,
-                    const double[::1] t0v, const double[::1] t1v, double[:, ::1] ov,
-                    double complex[:, ::1] hiv, double complex[:, ::1] hvv, double[:, ::1] wiv,
-                    double[:, ::1] wvv, Py_ssize_t lo, Py_ssize_t hi):
-    """Features of cycles [lo, hi) of one push into their columns (GIL released; threads may run
-    disjoint ranges of the same push at once). Returns an error code."""
+cdef int _features_loop(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, Py_ssize_t chunk_start,
+                        const double[::1] t0v, const double[::1] t1v, double[:, ::1] ov,
+                        double complex[:, ::1] hiv, double complex[:, ::1] hvv, double[:, ::1] wiv,
+                        double[:, ::1] wvv, Py_ssize_t lo, Py_ssize_t hi) noexcept:
+    """Features of cycles [lo, hi) of one push into their columns (GIL released inside; threads
+    may run disjoint ranges of the same push at once). Returns an error code."""
     cdef Py_ssize_t nc = ov.shape[1], tmp_len = st.tmp_len, col
     cdef int err = ERR_OK
     cdef double* tmp
@@ -693,6 +693,14 @@ def _features_range(CycleStream st, const sample_t[::1] xi, const sample_t[::1] 
                 break
     free(tmp)
     return err
+
+
+def _features_range(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, Py_ssize_t chunk_start,
+                    const double[::1] t0v, const double[::1] t1v, double[:, ::1] ov,
+                    double complex[:, ::1] hiv, double complex[:, ::1] hvv, double[:, ::1] wiv,
+                    double[:, ::1] wvv, Py_ssize_t lo, Py_ssize_t hi):
+    """``_features_loop`` for a worker thread of ``stream_push``; returns an error code."""
+    return _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, lo, hi)
 
 
 # below this many cycles a push is not split over threads (thread start-up would dominate)
@@ -743,7 +751,13 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     for j in range(S_LEN):
         saved_scan[j] = st.scan_state[j]
     saved_n_pend = st.n_pend
-    saved_pend = np.array(st.pend[:st.n_pend])
+    cdef double saved_pend_c[16]
+    saved_pend = None
+    if saved_n_pend <= 16:
+        for j in range(saved_n_pend):
+            saved_pend_c[j] = st.pend[j]
+    else:
+        saved_pend = np.array(st.pend[:saved_n_pend])
     cap = n // max(1, <Py_ssize_t>st.min_period) + 2
     if st.n_pend + cap > st.pend.shape[0]:
         grown = np.zeros(2 * (st.n_pend + cap))
@@ -806,13 +820,13 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
             codes = [f.result() for f in futures]
             err = next((c for c in codes if c != ERR_OK), ERR_OK)
         else:
-            err = _features_range(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, 0, nc)
+            err = _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, 0, nc)
         if err != ERR_OK:
             # leave the stream as it was before this push
             for j in range(S_LEN):
                 st.scan_state[j] = saved_scan[j]
             for j in range(saved_n_pend):
-                st.pend[j] = saved_pend[j]
+                st.pend[j] = saved_pend_c[j] if saved_pend is None else saved_pend[j]
             st.n_pend = saved_n_pend
             return (err, 0, None, None, None, None, None)
     # 4. keep only the samples a future cycle can need
