@@ -122,6 +122,15 @@ cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, Py_ssize_t shift, do
         pk = (x2 - x1) - (x0 - xm)
         if fabs(pk) > persist * fabs(jk):
             continue
+        # only the largest second difference within +-3 points: the ringing of
+        # the resampling around a big edge is not a step of its own
+        for lo in range(k - 3, k + 4):
+            if lo >= 0 and lo < npts and aj[lo] > aj[k]:
+                break
+        else:
+            lo = -1
+        if lo != -1:
+            continue
         lo = k - AM_WIN
         if lo < 0:
             lo = 0

@@ -27,7 +27,7 @@ Counting rules:
   the measured current (Table 1 at 230 V: 2.5 A -> 1 s, 5 A -> 0.5 s, 10 A ->
   0.25 s, 16 A -> 0.15 s, 32 A and 63 A -> 0.12 s; interpolated log-log). The
   window is the break time and the required count scales with it
-  (30 % of its half-cycles, between 4 and 14). Without calibrated input the
+  (15 % of its half-cycles, between 4 and 14). Without calibrated input the
   current is unknown: the gb14287 rule is used and each alert says so.
 
 Masking-proof evidence (``masking=True``, the default; the kernel is in
@@ -86,12 +86,18 @@ _CRITERIA = ("shoulder", "step", "irregular", "skip", "hf", "run", "counted")
 _MASK_CRITERIA = ("pair1", "pair2", "random1", "random2")
 # masking-proof evidence: k_noise, persistence, match (points), widest pair (ms), randomness (points),
 # step floor relative to the cycle RMS (ADC counts have no absolute floor)
-_MASK_K_NOISE = 6.0
+_MASK_K_NOISE = 4.5
 _MASK_PERSIST = 0.5
 _MASK_MATCH = 2.0
 _MASK_WMAX_MS = 4.0
 _MASK_RAND_TOL = 1.0
 _MASK_REL_FLOOR = 0.01
+# longest flat stretch beyond a sine's (ms) that an arc's dead time explains
+_SHOULDER_MAX_MS = 4.0
+# iec62606 rule: share of the break time's half-cycles that must count (the
+# masking-proof evidence finds ~30-45 % of an arc's half-cycles under a
+# parallel load; 15 % of the window, at least 4, is reached within the break time)
+_IEC_SHARE = 0.15
 _HIST_COLS = ("start", "i_rms", "shoulder_pos", "shoulder_neg", "step_pos", "step_neg", "hc_peak_pos",
               "hc_peak_neg")
 
@@ -220,6 +226,7 @@ class ArcFaultDetector(BaseDetector):
             raise InputError("whitelist must be a sequence of (shoulder_ms, step) pairs.") from None
         self._whitelist = np.array(wl, dtype=float).reshape(-1, 2)
         self._state = _core.new_arc_state()
+        self._sh_hist = np.empty(0)       # the last four half-cycle shoulders (samples beyond a sine's)
         self._mstate = None               # masking-proof scan state, made for the first table's n_points
         self._t_first = math.nan          # first cycle start seen (samples)
         self._learned = np.empty((0, 2))  # signatures recorded while learning
@@ -298,6 +305,7 @@ class ArcFaultDetector(BaseDetector):
                              np.ascontiguousarray(hf), self._state, par, code)
         if err:
             raise RuntimeError("internal error in arc_scan: length mismatch")
+        code = self._shoulder_sanity(sh, fs, code)
         width = np.full((2 * n, 2), np.nan)
         size = np.full(2 * n, np.nan)
         if self.masking and cycles.has_waveforms and n:
@@ -305,6 +313,32 @@ class ArcFaultDetector(BaseDetector):
         return {"sample": pos, "code": code, "shoulder_ms": sh / fs * 1e3, "step": st,
                 "mask_width_ms": width / fs * 1e3 * (period.repeat(2)[:, None] / cycles.n_points),
                 "mask_step": size}
+
+    def _shoulder_sanity(self, sh: np.ndarray, fs: float, code: np.ndarray) -> np.ndarray:
+        """Discount shoulder evidence that is too long or drifts steadily.
+
+        An arc's dead time is a few ms (IEC 62606 / UL 1699 test arcs: up to
+        ~2.5 ms around the zero), while a capacitor-input load is off for most
+        of each half-cycle (flat stretches beyond ``_SHOULDER_MAX_MS``). A
+        dimmer knob being turned moves its flat stretch steadily: a shoulder
+        within ``regular_ms`` of the straight-line continuation of the same
+        polarity one and two cycles before (``2 sh1 - sh2``) is a trend, not
+        randomness. Skipped half-cycles keep counting.
+        """
+        hist = np.concatenate([self._sh_hist, sh])
+        h = np.arange(4, hist.shape[0])
+        trend = 2.0 * hist[h - 2] - hist[h - 4]
+        tol = max(1.0, self.regular_ms * 1e-3 * fs)
+        with np.errstate(invalid="ignore"):
+            steady = np.abs(hist[h] - trend) <= tol
+            too_long = sh > _SHOULDER_MAX_MS * 1e-3 * fs
+        steady = steady[-sh.shape[0]:] if steady.shape[0] >= sh.shape[0] else np.concatenate(
+            [np.zeros(sh.shape[0] - steady.shape[0], bool), steady])
+        self._sh_hist = hist[-4:]
+        drop = (steady | too_long) & ((code & _BITS["skip"]) == 0) & ((code & _BITS["counted"]) != 0)
+        out = code.copy()
+        out[drop] &= ~_BITS["counted"]
+        return out
 
     def _mask_scan(self, cycles, calibrated: bool, width: np.ndarray, size: np.ndarray) -> np.ndarray:
         """Masking-proof evidence bits (shifted by ``_MASK_SHIFT``) of each half-cycle."""
@@ -400,7 +434,7 @@ class ArcFaultDetector(BaseDetector):
             if iec:
                 t_break = iec62606_break_time(clev[start_j:])
                 w = t_break * fs
-                need = np.clip(np.round(0.3 * self._hc_per_s * t_break), 4, 14)
+                need = np.clip(np.round(_IEC_SHARE * self._hc_per_s * t_break), 4, 14)
             else:
                 w = np.full(len(cpos) - start_j, self.window_s * fs)
                 need = np.full(len(cpos) - start_j, float(self.count_threshold))
