@@ -24,7 +24,7 @@
 # the previous cycle's (within ``rand_tol`` samples) is "regular" and not
 # counted.
 
-from libc.math cimport fmin
+from libc.math cimport fmin, fmax
 
 cdef enum:
     AM_PAIR1 = 1          # step pair against one cycle back
@@ -45,7 +45,8 @@ cdef enum:
     MP_MATCH = 4          # steps within this many points (same sign) are "the same edge"
     MP_WMAX = 5           # widest pair (points): the longest dead-time difference
     MP_RAND_TOL = 6       # signed widths within this many points of the last cycle's are regular
-    MP_LEN = 7
+    MP_SPAN = 7           # both steps lie within this many points after the half-cycle's voltage zero
+    MP_LEN = 8
 ARCMASK_PARAM_LEN = MP_LEN
 
 # state layout: header then the last two rows
@@ -88,22 +89,10 @@ cdef double _median17(const double* a) noexcept nogil:
     return buf[AM_WLEN // 2]
 
 
-cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, Py_ssize_t shift, double flo,
-                          double k_noise, double persist, double* aj, Py_ssize_t* kout,
-                          double* vout) noexcept nogil:
-    """Abrupt persistent steps of the row ``x[(k + shift) mod npts]``.
-
-    A step between points k and k+1 has second difference
-    ``J = x[k+1] - 2 x[k] + x[k-1]`` large against ``flo`` and the local
-    noise (median |J| of 17 points around k), while the slope after it is
-    close to the slope before (``|x[k+2] - x[k+1] - x[k] + x[k-1]| <=
-    persist * |J|``), which rejects one-sample spikes. Returns the number of
-    steps written to ``kout`` (position k) / ``vout`` (signed J).
-    """
-    cdef Py_ssize_t k, lo, m = 0
-    cdef double xm, x0, x1, x2, jk, pk
-    if npts < AM_WLEN + 3:
-        return 0
+cdef void _am_absj(const double* x, Py_ssize_t npts, Py_ssize_t shift, double* aj) noexcept nogil:
+    """|second difference| of the row ``x[(k + shift) mod npts]`` (0 at both ends)."""
+    cdef Py_ssize_t k
+    cdef double xm, x0, x1
     aj[0] = 0.0
     aj[npts - 1] = 0.0
     for k in range(1, npts - 1):
@@ -111,6 +100,26 @@ cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, Py_ssize_t shift, do
         x0 = x[(k + shift + npts) % npts]
         x1 = x[(k + 1 + shift + npts) % npts]
         aj[k] = fabs((x1 - x0) - (x0 - xm))
+
+
+cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, Py_ssize_t shift, double flo,
+                          double k_noise, double persist, const double* aj, const double* ao,
+                          Py_ssize_t* kout, double* vout) noexcept nogil:
+    """Abrupt persistent steps of the row ``x[(k + shift) mod npts]``.
+
+    A step between points k and k+1 has second difference
+    ``J = x[k+1] - 2 x[k] + x[k-1]`` (``aj`` holds |J| of this row, ``ao``
+    of the row it is compared with) large against ``flo`` and the local
+    noise of both rows (median |J| of 17 points around k; noise that comes
+    and goes from cycle to cycle must not make steps), while the slope after it is
+    close to the slope before (``|x[k+2] - x[k+1] - x[k] + x[k-1]| <=
+    persist * |J|``), which rejects one-sample spikes. Returns the number of
+    steps written to ``kout`` (position k) / ``vout`` (signed J).
+    """
+    cdef Py_ssize_t k, lo, m = 0
+    cdef double xm, x0, x1, x2, jk, pk, noise
+    if npts < AM_WLEN + 3:
+        return 0
     for k in range(1, npts - 2):
         if aj[k] < flo or aj[k] == 0.0:
             continue
@@ -136,7 +145,8 @@ cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, Py_ssize_t shift, do
             lo = 0
         if lo > npts - AM_WLEN:
             lo = npts - AM_WLEN
-        if fabs(jk) < k_noise * 1.4826 * _median17(&aj[lo]):
+        noise = fmax(_median17(&aj[lo]), _median17(&ao[lo]))
+        if fabs(jk) < k_noise * 1.4826 * noise:
             continue
         if m < AM_MAXSTEPS:
             kout[m] = k
@@ -193,6 +203,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     cdef double vx[AM_MAXSTEPS]
     cdef double vr[AM_MAXSTEPS]
     cdef double aj[4096]
+    cdef double ao[4096]
     cdef double flo, best, bsize, w, prev, off_r
     cdef const double* ref
     cdef int bits
@@ -207,7 +218,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
             flo = par[MP_FLOOR]
             if par[MP_REL_FLOOR] * rms[j] > flo:
                 flo = par[MP_REL_FLOOR] * rms[j]
-            mx = _am_steps(&waves[j, 0], npts, 0, flo, par[MP_K_NOISE], par[MP_PERSIST], aj, kx, vx)
+            _am_absj(&waves[j, 0], npts, 0, aj)
             code[2 * j] = 0
             code[2 * j + 1] = 0
             for a in range(4):
@@ -222,17 +233,19 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 # the reference's point k + s lies where this row's point k does
                 s = <Py_ssize_t>floor(offset[j] - off_r + 0.5)
                 s = ((s % npts) + npts) % npts
-                mr = _am_steps(ref, npts, s, flo, par[MP_K_NOISE], par[MP_PERSIST], aj, kr, vr)
+                _am_absj(ref, npts, s, ao)
+                mx = _am_steps(&waves[j, 0], npts, 0, flo, par[MP_K_NOISE], par[MP_PERSIST], aj, ao, kx, vx)
+                mr = _am_steps(ref, npts, s, flo, par[MP_K_NOISE], par[MP_PERSIST], ao, aj, kr, vr)
                 for q in range(2):
                     best = NAN
                     bsize = NAN
                     for a in range(mx):
-                        if kx[a] < q * H or kx[a] >= (q + 1) * H:
+                        if kx[a] < q * H or kx[a] >= q * H + par[MP_SPAN] or kx[a] >= (q + 1) * H:
                             continue
                         if _am_matched(kx[a], vx[a], kr, vr, mr, par[MP_MATCH]):
                             continue
                         for b in range(mr):
-                            if kr[b] < q * H or kr[b] >= (q + 1) * H:
+                            if kr[b] < q * H or kr[b] >= q * H + par[MP_SPAN] or kr[b] >= (q + 1) * H:
                                 continue
                             if (vr[b] > 0.0) != (vx[a] > 0.0):
                                 continue

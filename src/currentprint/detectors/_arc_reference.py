@@ -104,15 +104,22 @@ _AM = _core.ARCMASK_BITS
 _AM_WIN, _AM_WLEN, _AM_MAXSTEPS = 8, 17, 64
 
 
-def _am_steps_reference(x, shift: int, flo: float, k_noise: float, persist: float):
-    """Reference of ``_am_steps``: (positions, signed second differences)."""
+def _am_absj(x, shift: int):
     npts = len(x)
-    if npts < _AM_WLEN + 3:
-        return [], []
     xs = [float(x[(k + shift) % npts]) for k in range(npts)]
     aj = [0.0] * npts
     for k in range(1, npts - 1):
         aj[k] = abs((xs[k + 1] - xs[k]) - (xs[k] - xs[k - 1]))
+    return xs, aj
+
+
+def _am_steps_reference(x, shift: int, other, other_shift: int, flo: float, k_noise: float, persist: float):
+    """Reference of ``_am_steps``: (positions, signed second differences)."""
+    npts = len(x)
+    if npts < _AM_WLEN + 3:
+        return [], []
+    xs, aj = _am_absj(x, shift)
+    _, ao = _am_absj(other, other_shift)
     ks, vs = [], []
     for k in range(1, npts - 2):
         if aj[k] < flo or aj[k] == 0.0:
@@ -124,7 +131,7 @@ def _am_steps_reference(x, shift: int, flo: float, k_noise: float, persist: floa
         if any(aj[m] > aj[k] for m in range(max(0, k - 3), min(npts, k + 4))):
             continue
         lo = min(max(k - _AM_WIN, 0), npts - _AM_WLEN)
-        med = sorted(aj[lo:lo + _AM_WLEN])[_AM_WLEN // 2]
+        med = max(sorted(aj[lo:lo + _AM_WLEN])[_AM_WLEN // 2], sorted(ao[lo:lo + _AM_WLEN])[_AM_WLEN // 2])
         if abs(jk) < k_noise * 1.4826 * med:
             continue
         if len(ks) < _AM_MAXSTEPS:
@@ -142,7 +149,7 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
     waves = np.asarray(waves, dtype=float)
     n, npts = waves.shape
     half = npts // 2
-    flo0, rel_floor, k_noise, persist, match, wmax, rand_tol = (float(p) for p in par)
+    flo0, rel_floor, k_noise, persist, match, wmax, rand_tol, span = (float(p) for p in par)
     code = np.zeros(2 * n, dtype=np.int32)
     width = np.full(4 * n, np.nan)
     size = np.full(2 * n, np.nan)
@@ -151,20 +158,20 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
         flo = flo0
         if rel_floor * float(rms[j]) > flo:
             flo = rel_floor * float(rms[j])
-        kx, vx = _am_steps_reference(waves[j], 0, flo, k_noise, persist)
         for r in (1, 2):
             if state[1] < r:
                 continue
             ref = state[hdr + (r - 1) * npts: hdr + r * npts]
             s = int(math.floor(float(offset[j]) - float(state[2 + r - 1]) + 0.5)) % npts
-            kr, vr = _am_steps_reference(ref, s, flo, k_noise, persist)
+            kx, vx = _am_steps_reference(waves[j], 0, ref, s, flo, k_noise, persist)
+            kr, vr = _am_steps_reference(ref, s, waves[j], 0, flo, k_noise, persist)
             for q in (0, 1):
                 best, bsize = math.nan, math.nan
                 for ka, va in zip(kx, vx):
-                    if not q * half <= ka < (q + 1) * half or _am_matched(ka, va, kr, vr, match):
+                    if not (q * half <= ka < (q + 1) * half and ka < q * half + span) or _am_matched(ka, va, kr, vr, match):
                         continue
                     for kb, vb in zip(kr, vr):
-                        if not q * half <= kb < (q + 1) * half or (vb > 0.0) != (va > 0.0):
+                        if not (q * half <= kb < (q + 1) * half and kb < q * half + span) or (vb > 0.0) != (va > 0.0):
                             continue
                         if abs(float(ka - kb)) > wmax or _am_matched(kb, vb, kx, vx, match):
                             continue

@@ -84,11 +84,16 @@ _MASK_SHIFT = 8
 _MBITS = {name: bit << _MASK_SHIFT for name, bit in _core.ARCMASK_BITS.items()}
 _CRITERIA = ("shoulder", "step", "irregular", "skip", "hf", "run", "counted")
 _MASK_CRITERIA = ("pair1", "pair2", "random1", "random2")
-# masking-proof evidence: k_noise, persistence, match (points), widest pair (ms), randomness (points),
+# masking-proof evidence: k_noise, persistence, match (ms), widest pair (ms), randomness (points),
 # step floor relative to the cycle RMS (ADC counts have no absolute floor)
 _MASK_K_NOISE = 4.5
 _MASK_PERSIST = 0.5
-_MASK_MATCH = 2.0
+_MASK_MATCH_MS = 0.3     # steps closer than this (and at least 2 points) are the same edge
+_MASK_COUNTS_FLOOR = 4.0
+# re-ignitions follow the branch current's zero by at most the dead time (~2.5 ms) and the
+# branch lags the voltage by at most ~45 deg (2.5 ms): steps later than this after the
+# voltage zero of their half-cycle are not a series arc's
+_MASK_SPAN_MS = 6.0  # smallest step in raw ADC counts (uncalibrated input)
 _MASK_WMAX_MS = 4.0
 _MASK_RAND_TOL = 1.0
 _MASK_REL_FLOOR = 0.01
@@ -355,8 +360,11 @@ class ArcFaultDetector(BaseDetector):
         floor_a = (0.2 * self._p["min_current_a"] if self.mask_step_a is None else float(self.mask_step_a))
         # widest pair in points, from the stream's first cycle (not per chunk)
         wmax = _MASK_WMAX_MS * 1e-3 * 0.5 * self._hc_per_s * npts
-        par = np.array([floor_a if calibrated else 0.0, _MASK_REL_FLOOR, _MASK_K_NOISE, _MASK_PERSIST,
-                        _MASK_MATCH, wmax, _MASK_RAND_TOL])
+        # raw ADC counts: a step of a few counts is quantisation, not a re-ignition
+        floor = floor_a if calibrated else _MASK_COUNTS_FLOOR
+        match = max(2.0, _MASK_MATCH_MS * 1e-3 * 0.5 * self._hc_per_s * npts)
+        span = _MASK_SPAN_MS * 1e-3 * 0.5 * self._hc_per_s * npts
+        par = np.array([floor, _MASK_REL_FLOOR, _MASK_K_NOISE, _MASK_PERSIST, match, wmax, _MASK_RAND_TOL, span])
         mcode = np.zeros(2 * n, dtype=np.int32)
         w = np.empty(4 * n)
         err = _core.arcmask_scan(waves, offset, rms, self._mstate, par, mcode, w, size)
