@@ -59,9 +59,10 @@ cdef enum:
     MS_ROW1 = 8           # [npts] row one cycle back
 ARCMASK_HEADER = MS_ROW1
 
-# local noise window (points) of the step test: 2 * 8 + 1 values
+# noise of the step test: median |second difference| per block of 16 points
 DEF AM_WIN = 8
 DEF AM_WLEN = 17
+DEF AM_BLOCK = 16
 DEF AM_MAXSTEPS = 64
 
 
@@ -74,78 +75,85 @@ def new_arcmask_state(Py_ssize_t npts):
     return st
 
 
-cdef double _median17(const double* a) noexcept nogil:
-    """Median of 17 values (insertion sort of a copy)."""
-    cdef double buf[AM_WLEN]
+cdef double _median16(const double* a) noexcept nogil:
+    """Median of 16 values (mean of the middle two, insertion sort of a copy)."""
+    cdef double buf[AM_BLOCK]
     cdef Py_ssize_t i, b
     cdef double x
-    for i in range(AM_WLEN):
+    for i in range(AM_BLOCK):
         x = a[i]
         b = i
         while b > 0 and buf[b - 1] > x:
             buf[b] = buf[b - 1]
             b -= 1
         buf[b] = x
-    return buf[AM_WLEN // 2]
+    return 0.5 * (buf[AM_BLOCK // 2 - 1] + buf[AM_BLOCK // 2])
 
 
-cdef void _am_absj(const double* x, Py_ssize_t npts, Py_ssize_t shift, double* aj) noexcept nogil:
-    """|second difference| of the row ``x[(k + shift) mod npts]`` (0 at both ends)."""
+cdef double _am_noise(const double* aj, Py_ssize_t npts, double* cache, Py_ssize_t b) noexcept nogil:
+    """Median |second difference| of 16-point block b (the last block may reach back); cached."""
+    cdef Py_ssize_t lo
+    if cache[b] < 0.0:
+        lo = b * AM_BLOCK
+        if lo > npts - AM_BLOCK:
+            lo = npts - AM_BLOCK
+        cache[b] = _median16(&aj[lo])
+    return cache[b]
+
+
+cdef void _am_absj(const double* x, Py_ssize_t npts, double* aj) noexcept nogil:
+    """|second difference| of a row in its own frame (0 at both ends)."""
     cdef Py_ssize_t k
-    cdef double xm, x0, x1
     aj[0] = 0.0
     aj[npts - 1] = 0.0
     for k in range(1, npts - 1):
-        xm = x[(k - 1 + shift + npts) % npts]
-        x0 = x[(k + shift + npts) % npts]
-        x1 = x[(k + 1 + shift + npts) % npts]
-        aj[k] = fabs((x1 - x0) - (x0 - xm))
+        aj[k] = fabs((x[k + 1] - x[k]) - (x[k] - x[k - 1]))
 
 
-cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, Py_ssize_t shift, double flo,
-                          double k_noise, double persist, const double* aj, const double* ao,
+cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, double flo, double k_noise, double persist,
+                          const double* aj, const double* ao, double* nx, double* no, Py_ssize_t s_other,
                           Py_ssize_t* kout, double* vout) noexcept nogil:
-    """Abrupt persistent steps of the row ``x[(k + shift) mod npts]``.
+    """Abrupt persistent steps of row ``x`` (positions in its own frame).
 
     A step between points k and k+1 has second difference
     ``J = x[k+1] - 2 x[k] + x[k-1]`` (``aj`` holds |J| of this row, ``ao``
-    of the row it is compared with) large against ``flo`` and the local
-    noise of both rows (median |J| of 17 points around k; noise that comes
-    and goes from cycle to cycle must not make steps), while the slope after it is
-    close to the slope before (``|x[k+2] - x[k+1] - x[k] + x[k-1]| <=
-    persist * |J|``), which rejects one-sample spikes. Returns the number of
-    steps written to ``kout`` (position k) / ``vout`` (signed J).
+    of the row it is compared with, whose point k + ``s_other`` lies at
+    this row's point k) that is at least ``flo``, the largest |J| within
+    +-3 points (the resampling's ringing around a big edge is not a step of
+    its own), and large against the local noise of both rows (``nx``, ``no``:
+    median |J| of the 16-point block holding the point; noise that comes and
+    goes from cycle to cycle must not make steps); and the slope after it is
+    close to the slope before
+    (``|x[k+2] - x[k+1] - x[k] + x[k-1]| <= persist * |J|``), which rejects
+    one-sample spikes. Returns the number of steps written to ``kout`` /
+    ``vout`` (signed J).
     """
-    cdef Py_ssize_t k, lo, m = 0
-    cdef double xm, x0, x1, x2, jk, pk, noise
+    cdef Py_ssize_t k, i, bo, m = 0, nblk = (npts + AM_BLOCK - 1) // AM_BLOCK
+    cdef double jk, pk, noise
+    cdef bint peak
     if npts < AM_WLEN + 3:
         return 0
     for k in range(1, npts - 2):
         if aj[k] < flo or aj[k] == 0.0:
             continue
-        xm = x[(k - 1 + shift + npts) % npts]
-        x0 = x[(k + shift + npts) % npts]
-        x1 = x[(k + 1 + shift + npts) % npts]
-        x2 = x[(k + 2 + shift + npts) % npts]
-        jk = (x1 - x0) - (x0 - xm)
-        pk = (x2 - x1) - (x0 - xm)
+        peak = True
+        for i in range(k - 3, k + 4):
+            if i >= 0 and i < npts and aj[i] > aj[k]:
+                peak = False
+                break
+        if not peak:
+            continue
+        jk = (x[k + 1] - x[k]) - (x[k] - x[k - 1])
+        pk = (x[k + 2] - x[k + 1]) - (x[k] - x[k - 1])
         if fabs(pk) > persist * fabs(jk):
             continue
-        # only the largest second difference within +-3 points: the ringing of
-        # the resampling around a big edge is not a step of its own
-        for lo in range(k - 3, k + 4):
-            if lo >= 0 and lo < npts and aj[lo] > aj[k]:
-                break
-        else:
-            lo = -1
-        if lo != -1:
-            continue
-        lo = k - AM_WIN
-        if lo < 0:
-            lo = 0
-        if lo > npts - AM_WLEN:
-            lo = npts - AM_WLEN
-        noise = fmax(_median17(&aj[lo]), _median17(&ao[lo]))
+        noise = _am_noise(aj, npts, nx, k // AM_BLOCK)
+        if ao != NULL:
+            # (without ao: a first pass on this row's own noise, a superset of the steps)
+            bo = (k + s_other) // AM_BLOCK if k + s_other >= 0 else 0
+            if bo >= nblk:
+                bo = nblk - 1
+            noise = fmax(noise, _am_noise(ao, npts, no, bo))
         if fabs(jk) < k_noise * 1.4826 * noise:
             continue
         if m < AM_MAXSTEPS:
@@ -204,6 +212,9 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     cdef double vr[AM_MAXSTEPS]
     cdef double aj[4096]
     cdef double ao[4096]
+    cdef double nx[256]
+    cdef double no[256]
+    cdef Py_ssize_t nblk = (npts + AM_BLOCK - 1) // AM_BLOCK, mx0
     cdef double flo, best, bsize, w, prev, off_r
     cdef const double* ref
     cdef int bits
@@ -218,7 +229,11 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
             flo = par[MP_FLOOR]
             if par[MP_REL_FLOOR] * rms[j] > flo:
                 flo = par[MP_REL_FLOOR] * rms[j]
-            _am_absj(&waves[j, 0], npts, 0, aj)
+            _am_absj(&waves[j, 0], npts, aj)
+            for a in range(nblk):
+                nx[a] = -1.0
+            # no step in this row on its own noise: no pair is possible (a quiet cycle costs one pass)
+            mx0 = _am_steps(&waves[j, 0], npts, flo, par[MP_K_NOISE], par[MP_PERSIST], aj, NULL, nx, no, 0, kx, vx)
             code[2 * j] = 0
             code[2 * j + 1] = 0
             for a in range(4):
@@ -228,14 +243,29 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
             for r in range(1, 3):
                 if state[MS_ROWS] < r:
                     continue
+                if mx0 == 0:
+                    state[MS_PREVW + r - 1] = NAN
+                    state[MS_PREVW + 2 + r - 1] = NAN
+                    continue
                 ref = &state[MS_ROW1 + (r - 1) * npts]
                 off_r = state[MS_OFF1 + r - 1]
                 # the reference's point k + s lies where this row's point k does
-                s = <Py_ssize_t>floor(offset[j] - off_r + 0.5)
-                s = ((s % npts) + npts) % npts
-                _am_absj(ref, npts, s, ao)
-                mx = _am_steps(&waves[j, 0], npts, 0, flo, par[MP_K_NOISE], par[MP_PERSIST], aj, ao, kx, vx)
-                mr = _am_steps(ref, npts, s, flo, par[MP_K_NOISE], par[MP_PERSIST], ao, aj, kr, vr)
+                # rows start within a point of their cycle start, so |s| <= 1; odd
+                # (or NaN) offsets are clamped rather than trusted
+                off_r = floor(offset[j] - off_r + 0.5)
+                if not (off_r <= AM_WIN):
+                    off_r = AM_WIN if off_r == off_r else 0.0
+                if off_r < -AM_WIN:
+                    off_r = -AM_WIN
+                s = <Py_ssize_t>off_r
+                _am_absj(ref, npts, ao)
+                for a in range(nblk):
+                    no[a] = -1.0
+                mx = _am_steps(&waves[j, 0], npts, flo, par[MP_K_NOISE], par[MP_PERSIST], aj, ao, nx, no, s, kx, vx)
+                mr = _am_steps(ref, npts, flo, par[MP_K_NOISE], par[MP_PERSIST], ao, aj, no, nx, -s, kr, vr)
+                # the reference's steps, placed on this row's points
+                for a in range(mr):
+                    kr[a] = kr[a] - s
                 for q in range(2):
                     best = NAN
                     bsize = NAN

@@ -104,34 +104,45 @@ _AM = _core.ARCMASK_BITS
 _AM_WIN, _AM_WLEN, _AM_MAXSTEPS = 8, 17, 64
 
 
-def _am_absj(x, shift: int):
+def _am_absj(x):
     npts = len(x)
-    xs = [float(x[(k + shift) % npts]) for k in range(npts)]
     aj = [0.0] * npts
     for k in range(1, npts - 1):
-        aj[k] = abs((xs[k + 1] - xs[k]) - (xs[k] - xs[k - 1]))
-    return xs, aj
+        aj[k] = abs((float(x[k + 1]) - float(x[k])) - (float(x[k]) - float(x[k - 1])))
+    return aj
 
 
-def _am_steps_reference(x, shift: int, other, other_shift: int, flo: float, k_noise: float, persist: float):
-    """Reference of ``_am_steps``: (positions, signed second differences)."""
+def _am_block_noise(aj):
+    """Median |J| per 16-point block (mean of the middle two; the last block may reach back)."""
+    npts = len(aj)
+    out = []
+    for b in range((npts + 15) // 16):
+        lo = min(b * 16, npts - 16)
+        srt = sorted(aj[lo:lo + 16])
+        out.append(0.5 * (srt[7] + srt[8]))
+    return out
+
+
+def _am_steps_reference(x, other, s_other: int, flo: float, k_noise: float, persist: float):
+    """Reference of ``_am_steps``: (positions in x's frame, signed second differences)."""
     npts = len(x)
     if npts < _AM_WLEN + 3:
         return [], []
-    xs, aj = _am_absj(x, shift)
-    _, ao = _am_absj(other, other_shift)
+    xs = [float(u) for u in x]
+    aj, ao = _am_absj(x), _am_absj(other)
+    nx, no = _am_block_noise(aj), _am_block_noise(ao)
     ks, vs = [], []
     for k in range(1, npts - 2):
         if aj[k] < flo or aj[k] == 0.0:
+            continue
+        if any(aj[m] > aj[k] for m in range(max(0, k - 3), min(npts, k + 4))):
             continue
         jk = (xs[k + 1] - xs[k]) - (xs[k] - xs[k - 1])
         pk = (xs[k + 2] - xs[k + 1]) - (xs[k] - xs[k - 1])
         if abs(pk) > persist * abs(jk):
             continue
-        if any(aj[m] > aj[k] for m in range(max(0, k - 3), min(npts, k + 4))):
-            continue
-        lo = min(max(k - _AM_WIN, 0), npts - _AM_WLEN)
-        med = max(sorted(aj[lo:lo + _AM_WLEN])[_AM_WLEN // 2], sorted(ao[lo:lo + _AM_WLEN])[_AM_WLEN // 2])
+        bo = min(max(k + s_other, 0) // 16, len(no) - 1)
+        med = max(nx[k // 16], no[bo])
         if abs(jk) < k_noise * 1.4826 * med:
             continue
         if len(ks) < _AM_MAXSTEPS:
@@ -162,9 +173,11 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
             if state[1] < r:
                 continue
             ref = state[hdr + (r - 1) * npts: hdr + r * npts]
-            s = int(math.floor(float(offset[j]) - float(state[2 + r - 1]) + 0.5)) % npts
-            kx, vx = _am_steps_reference(waves[j], 0, ref, s, flo, k_noise, persist)
-            kr, vr = _am_steps_reference(ref, s, waves[j], 0, flo, k_noise, persist)
+            d = math.floor(float(offset[j]) - float(state[2 + r - 1]) + 0.5)
+            s = int(min(max(d, -_AM_WIN), _AM_WIN)) if not math.isnan(d) else 0
+            kx, vx = _am_steps_reference(waves[j], ref, s, flo, k_noise, persist)
+            kr, vr = _am_steps_reference(ref, waves[j], -s, flo, k_noise, persist)
+            kr = [k - s for k in kr]
             for q in (0, 1):
                 best, bsize = math.nan, math.nan
                 for ka, va in zip(kx, vx):
