@@ -134,7 +134,10 @@ def masked_table(seeds: int, quick: bool) -> None:
         print(f"| {family} | {kind} | {r[0]} | {r[1] / r[0]:.1%} | {r[2] / r[0]:.1%} | {r[3]} |")
     tot = np.sum([r for r in rows.values()], axis=0)
     print(f"| all | all | {tot[0]} | {tot[1] / tot[0]:.1%} | {tot[2] / tot[0]:.1%} | {tot[3]} |")
-    by = collections.Counter((f[1], f[4]) for f in fails)
+    early = [f for f in fails if f[5] == "false"]
+    if early:
+        print("alarms before the arc:", early)
+    by = collections.Counter((f[1], f[4]) for f in fails if f[5] == "late")
     if by:
         print("misses by masking load and mode:", dict(by.most_common(12)))
 

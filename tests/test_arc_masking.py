@@ -66,7 +66,7 @@ def test_arcmask_scan_matches_reference_in_any_chunking(n, seed, cuts, npts, pse
     X = _rows(rng, n, npts)
     off = rng.choice([0.0, 0.2, 0.5, 0.9], size=n)
     rms = rng.choice([0.0, 1.0, 10.0, np.nan], size=n)
-    par = np.array([[0.2, 0.01, 4.5, 0.5, 2.0, 25.0, 1.0, 38.0], [0.0, 0.0, 3.0, 0.5, 1.0, 60.0, 0.0, 200.0],
+    par = np.array([[0.2, 0.01, 3.5, 0.5, 2.0, 25.0, 1.0, 38.0], [0.0, 0.0, 3.0, 0.5, 1.0, 60.0, 0.0, 200.0],
                     [5.0, 0.5, 6.0, 0.3, 3.0, 8.0, 2.0, 10.0], [0.0, 0.01, 0.0, 1.0, 0.0, 200.0, 1.0, 64.0]][pset])
     ref_state = _core.new_arcmask_state(npts)
     ref = arcmask_scan_reference(X, off, rms, ref_state, par)

@@ -56,7 +56,7 @@ cdef enum:
     MS_OFF1 = 2           # grid offset (points) of the row one cycle back
     MS_OFF2 = 3           # two cycles back
     MS_PREVW = 4          # [4] signed width of the last pair per (half, reference); NaN none
-    MS_ROW1 = 8           # [npts] row one cycle back
+    MS_ROW1 = 8           # [npts] row one cycle back, then [npts] two back, then their |J| ([npts] each)
 ARCMASK_HEADER = MS_ROW1
 
 # noise of the step test: median |second difference| per block of 16 points
@@ -69,7 +69,7 @@ DEF AM_MAXSTEPS = 64
 def new_arcmask_state(Py_ssize_t npts):
     """A fresh state vector for :func:`arcmask_scan` with ``npts`` points per cycle."""
     import numpy as np
-    st = np.full(ARCMASK_HEADER + 2 * npts, np.nan)
+    st = np.full(ARCMASK_HEADER + 4 * npts, np.nan)
     st[MS_NPTS] = npts
     st[MS_ROWS] = 0.0
     return st
@@ -207,11 +207,13 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     """
     cdef Py_ssize_t n = waves.shape[0], npts = waves.shape[1], H, j, r, q, a, b, mx, mr, s
     cdef Py_ssize_t kx[AM_MAXSTEPS]
+    cdef Py_ssize_t kx0[AM_MAXSTEPS]
+    cdef double vx0[AM_MAXSTEPS]
+    cdef double* ajr
     cdef Py_ssize_t kr[AM_MAXSTEPS]
     cdef double vx[AM_MAXSTEPS]
     cdef double vr[AM_MAXSTEPS]
     cdef double aj[4096]
-    cdef double ao[4096]
     cdef double nx[256]
     cdef double no[256]
     cdef Py_ssize_t nblk = (npts + AM_BLOCK - 1) // AM_BLOCK, mx0
@@ -221,7 +223,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     if (offset.shape[0] != n or rms.shape[0] != n or code.shape[0] != 2 * n or width.shape[0] != 4 * n
             or size.shape[0] != 2 * n or par.shape[0] != MP_LEN):
         return 1
-    if npts > 4096 or npts % 2 or state.shape[0] != ARCMASK_HEADER + 2 * npts or state[MS_NPTS] != npts:
+    if npts > 4096 or npts % 2 or state.shape[0] != ARCMASK_HEADER + 4 * npts or state[MS_NPTS] != npts:
         return 1
     H = npts // 2
     with nogil:
@@ -233,7 +235,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
             for a in range(nblk):
                 nx[a] = -1.0
             # no step in this row on its own noise: no pair is possible (a quiet cycle costs one pass)
-            mx0 = _am_steps(&waves[j, 0], npts, flo, par[MP_K_NOISE], par[MP_PERSIST], aj, NULL, nx, no, 0, kx, vx)
+            mx0 = _am_steps(&waves[j, 0], npts, flo, par[MP_K_NOISE], par[MP_PERSIST], aj, NULL, nx, no, 0, kx0, vx0)
             code[2 * j] = 0
             code[2 * j + 1] = 0
             for a in range(4):
@@ -258,11 +260,25 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 if off_r < -AM_WIN:
                     off_r = -AM_WIN
                 s = <Py_ssize_t>off_r
-                _am_absj(ref, npts, ao)
+                ajr = &state[MS_ROW1 + (r + 1) * npts]     # its |J|, kept from when it was new
                 for a in range(nblk):
                     no[a] = -1.0
-                mx = _am_steps(&waves[j, 0], npts, flo, par[MP_K_NOISE], par[MP_PERSIST], aj, ao, nx, no, s, kx, vx)
-                mr = _am_steps(ref, npts, flo, par[MP_K_NOISE], par[MP_PERSIST], ao, aj, no, nx, -s, kr, vr)
+                if mx0 < AM_MAXSTEPS:
+                    # this row's steps: the first pass's, that also beat the reference's noise
+                    mx = 0
+                    for a in range(mx0):
+                        b = (kx0[a] + s) // AM_BLOCK if kx0[a] + s >= 0 else 0
+                        if b >= nblk:
+                            b = nblk - 1
+                        if fabs(vx0[a]) >= par[MP_K_NOISE] * 1.4826 * fmax(
+                                _am_noise(aj, npts, nx, kx0[a] // AM_BLOCK), _am_noise(ajr, npts, no, b)):
+                            kx[mx] = kx0[a]
+                            vx[mx] = vx0[a]
+                            mx += 1
+                else:
+                    mx = _am_steps(&waves[j, 0], npts, flo, par[MP_K_NOISE], par[MP_PERSIST], aj, ajr, nx, no, s,
+                                   kx, vx)
+                mr = _am_steps(ref, npts, flo, par[MP_K_NOISE], par[MP_PERSIST], ajr, aj, no, nx, -s, kr, vr)
                 # the reference's steps, placed on this row's points
                 for a in range(mr):
                     kr[a] = kr[a] - s
@@ -303,6 +319,8 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
             for a in range(npts):
                 state[MS_ROW1 + npts + a] = state[MS_ROW1 + a]
                 state[MS_ROW1 + a] = waves[j, a]
+                state[MS_ROW1 + 3 * npts + a] = state[MS_ROW1 + 2 * npts + a]
+                state[MS_ROW1 + 2 * npts + a] = aj[a]
             state[MS_OFF2] = state[MS_OFF1]
             state[MS_OFF1] = offset[j]
             if state[MS_ROWS] < 2:

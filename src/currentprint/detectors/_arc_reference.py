@@ -203,6 +203,8 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
                         size[2 * j + q] = bsize
         state[hdr + npts: hdr + 2 * npts] = state[hdr: hdr + npts]
         state[hdr: hdr + npts] = waves[j]
+        state[hdr + 3 * npts: hdr + 4 * npts] = state[hdr + 2 * npts: hdr + 3 * npts]
+        state[hdr + 2 * npts: hdr + 3 * npts] = _am_absj(waves[j])
         state[3] = state[2]
         state[2] = float(offset[j])
         if state[1] < 2:

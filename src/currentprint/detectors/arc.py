@@ -86,7 +86,7 @@ _CRITERIA = ("shoulder", "step", "irregular", "skip", "hf", "run", "counted")
 _MASK_CRITERIA = ("pair1", "pair2", "random1", "random2")
 # masking-proof evidence: k_noise, persistence, match (ms), widest pair (ms), randomness (points),
 # step floor relative to the cycle RMS (ADC counts have no absolute floor)
-_MASK_K_NOISE = 4.5
+_MASK_K_NOISE = 3.5
 _MASK_PERSIST = 0.5
 _MASK_MATCH_MS = 0.3     # steps closer than this (and at least 2 points) are the same edge
 _MASK_COUNTS_FLOOR = 4.0
