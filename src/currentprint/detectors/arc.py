@@ -87,6 +87,7 @@ _MASK_CRITERIA = ("pair1", "pair2", "random1", "random2")
 # masking-proof evidence: k_noise, persistence, match (ms), widest pair (ms), randomness (points),
 # step floor relative to the cycle RMS (ADC counts have no absolute floor)
 _MASK_K_NOISE = 3.5
+_MASK_K_NOISE_COUNTS = 4.5   # uncalibrated input (raw ADC counts)
 _MASK_PERSIST = 0.5
 _MASK_MATCH_MS = 0.3     # steps closer than this (and at least 2 points) are the same edge
 _MASK_COUNTS_FLOOR = 4.0
@@ -364,7 +365,10 @@ class ArcFaultDetector(BaseDetector):
         floor = floor_a if calibrated else _MASK_COUNTS_FLOOR
         match = max(2.0, _MASK_MATCH_MS * 1e-3 * 0.5 * self._hc_per_s * npts)
         span = _MASK_SPAN_MS * 1e-3 * 0.5 * self._hc_per_s * npts
-        par = np.array([floor, _MASK_REL_FLOOR, _MASK_K_NOISE, _MASK_PERSIST, match, wmax, _MASK_RAND_TOL, span])
+        # raw counts have no absolute floors (0.2 A step, 1 A load) to keep small noisy loads
+        # out, so their steps must stand further above the noise
+        k_noise = _MASK_K_NOISE if calibrated else _MASK_K_NOISE_COUNTS
+        par = np.array([floor, _MASK_REL_FLOOR, k_noise, _MASK_PERSIST, match, wmax, _MASK_RAND_TOL, span])
         mcode = np.zeros(2 * n, dtype=np.int32)
         w = np.empty(4 * n)
         err = _core.arcmask_scan(waves, offset, rms, self._mstate, par, mcode, w, size)
