@@ -27,7 +27,7 @@ Counting rules:
   the measured current (Table 1 at 230 V: 2.5 A -> 1 s, 5 A -> 0.5 s, 10 A ->
   0.25 s, 16 A -> 0.15 s, 32 A and 63 A -> 0.12 s; interpolated log-log). The
   window is the break time and the required count scales with it
-  (15 % of its half-cycles, between 4 and 14). Without calibrated input the
+  (15 % of its half-cycles, between 6 and 14). Without calibrated input the
   current is unknown: the gb14287 rule is used and each alert says so.
 
 Masking-proof evidence (``masking=True``, the default; the kernel is in
@@ -102,7 +102,7 @@ _MASK_REL_FLOOR = 0.01
 _SHOULDER_MAX_MS = 4.0
 # iec62606 rule: share of the break time's half-cycles that must count (the
 # masking-proof evidence finds ~30-45 % of an arc's half-cycles under a
-# parallel load; 15 % of the window, at least 4, is reached within the break time)
+# parallel load; 15 % of the window is reached within the break time)
 _IEC_SHARE = 0.15
 # at least 6 counted half-cycles: a switch-mode supply beside a healthy 10-16 A load gives a few
 # scattered pairs (measured: 4 in a 0.15-0.25 s window happened, 6 did not)
