@@ -148,10 +148,6 @@ def hfhadc_files(which: str):
     return [p for p in files if lo <= int(p.stem.rsplit("_", 1)[1]) <= hi]
 
 
-def recording(path):
-    return cp.io.load(path) if hasattr(cp, "io") and hasattr(cp.io, "load") else None
-
-
 def physical(path):
     d = np.load(path)
     return (d["current"].astype(float) * float(d["current_scale"]), d["voltage"].astype(float) * float(d["voltage_scale"]),
