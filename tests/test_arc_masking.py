@@ -52,10 +52,10 @@ def _rows(rng, n, npts):
                 x[e:npts // 2 if e < npts // 2 else npts] += rng.choice([-4.0, 4.0, 0.5])
         elif mode == 2:   # a spike
             x[int(rng.integers(1, npts - 1))] += 5.0
+        elif rng.random() < 0.3:   # a staircase: a step every other point (the 64-step cap)
+            x += 3.0 * np.floor(k / 2)
         x += rng.choice([0.0, 0.01, 0.3]) * rng.normal(size=npts)
         rows[j] = x
-    if rng.random() < 0.1:   # many steps: the cap of 64 per row
-        rows[:, ::2] += 5.0
     return rows
 
 
@@ -64,7 +64,7 @@ def _rows(rng, n, npts):
 def test_arcmask_scan_matches_reference_in_any_chunking(n, seed, cuts, npts, pset):
     rng = np.random.default_rng(seed)
     X = _rows(rng, n, npts)
-    off = rng.choice([0.0, 0.2, 0.5, 0.9], size=n)
+    off = rng.choice([0.0, 0.2, 0.5, 0.9, 0.9, 0.1, 30.0, -30.0, np.nan], size=n)   # odd offsets are clamped
     rms = rng.choice([0.0, 1.0, 10.0, np.nan], size=n)
     par = np.array([[0.2, 0.01, 3.5, 0.5, 2.0, 25.0, 1.0, 38.0], [0.0, 0.0, 3.0, 0.5, 1.0, 60.0, 0.0, 200.0],
                     [5.0, 0.5, 6.0, 0.3, 3.0, 8.0, 2.0, 10.0], [0.0, 0.01, 0.0, 1.0, 0.0, 200.0, 1.0, 64.0]][pset])

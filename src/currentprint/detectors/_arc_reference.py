@@ -173,8 +173,8 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
             if state[1] < r:
                 continue
             ref = state[hdr + (r - 1) * npts: hdr + r * npts]
-            d = math.floor(float(offset[j]) - float(state[2 + r - 1]) + 0.5)
-            s = int(min(max(d, -_AM_WIN), _AM_WIN)) if not math.isnan(d) else 0
+            x = float(offset[j]) - float(state[2 + r - 1]) + 0.5
+            s = 0 if math.isnan(x) else int(min(max(math.floor(x) if math.isfinite(x) else x, -_AM_WIN), _AM_WIN))
             kx, vx = _am_steps_reference(waves[j], ref, s, flo, k_noise, persist)
             kr, vr = _am_steps_reference(ref, waves[j], -s, flo, k_noise, persist)
             kr = [k - s for k in kr]
