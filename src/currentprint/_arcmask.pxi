@@ -210,32 +210,82 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     cdef Py_ssize_t kx0[AM_MAXSTEPS]
     cdef double vx0[AM_MAXSTEPS]
     cdef double* ajr
+    cdef double* aj
+    cdef double* nx
+    cdef double* no
     cdef Py_ssize_t kr[AM_MAXSTEPS]
     cdef double vx[AM_MAXSTEPS]
     cdef double vr[AM_MAXSTEPS]
-    cdef double aj[4096]
-    cdef double nx[256]
-    cdef double no[256]
-    cdef Py_ssize_t nblk = (npts + AM_BLOCK - 1) // AM_BLOCK, mx0
-    cdef double flo, best, bsize, w, prev, off_r
+    cdef Py_ssize_t nblk = (npts + AM_BLOCK - 1) // AM_BLOCK, mx0, c, cr, nrows
+    cdef double flo, best, bsize, w, prev, off_r, thr
+    cdef double offs[3]
     cdef const double* ref
+    cdef const double* rowp[3]
     cdef int bits
+    # per-row work kept for the two cycles after it (slot j % 3): |J|, block noise
+    # (-1: not yet computed), and the row's steps on its own noise above the absolute
+    # floor (-1: not yet computed). Each is a pure function of the row, so reusing it
+    # gives the same answer as recomputing it, without copying rows through the state.
+    cdef double* ring = NULL
+    cdef double* ring_n
+    cdef double* ring_v
+    cdef Py_ssize_t* ring_k = NULL
+    cdef Py_ssize_t ring_m[3]
     if (offset.shape[0] != n or rms.shape[0] != n or code.shape[0] != 2 * n or width.shape[0] != 4 * n
             or size.shape[0] != 2 * n or par.shape[0] != MP_LEN):
         return 1
     if npts > 4096 or npts % 2 or state.shape[0] != ARCMASK_HEADER + 4 * npts or state[MS_NPTS] != npts:
         return 1
     H = npts // 2
+    if n == 0:
+        return 0
+    ring = <double*>malloc(sizeof(double) * 3 * (npts + nblk + AM_MAXSTEPS))
+    ring_k = <Py_ssize_t*>malloc(sizeof(Py_ssize_t) * 3 * AM_MAXSTEPS)
+    if ring == NULL or ring_k == NULL:
+        free(ring)
+        free(ring_k)
+        raise MemoryError()
+    ring_n = ring + 3 * npts
+    ring_v = ring_n + 3 * nblk
     with nogil:
+        nrows = <Py_ssize_t>state[MS_ROWS]
+        # the rows held in the state: slots of rows -1 and -2
+        for r in range(1, 3):
+            c = (3 - r) % 3
+            rowp[c] = &state[MS_ROW1 + (r - 1) * npts]
+            offs[c] = state[MS_OFF1 + r - 1]
+            for a in range(npts):
+                ring[c * npts + a] = state[MS_ROW1 + (r + 1) * npts + a]
+            for a in range(nblk):
+                ring_n[c * nblk + a] = -1.0
+            ring_m[c] = -1
         for j in range(n):
+            c = j % 3
+            aj = &ring[c * npts]
+            nx = &ring_n[c * nblk]
+            rowp[c] = &waves[j, 0]
+            offs[c] = offset[j]
             flo = par[MP_FLOOR]
             if par[MP_REL_FLOOR] * rms[j] > flo:
                 flo = par[MP_REL_FLOOR] * rms[j]
             _am_absj(&waves[j, 0], npts, aj)
             for a in range(nblk):
                 nx[a] = -1.0
+            # this row's steps on its own noise above the absolute floor (a superset of
+            # those above this row's floor and of those that also beat another row's noise)
+            ring_m[c] = _am_steps(&waves[j, 0], npts, par[MP_FLOOR], par[MP_K_NOISE], par[MP_PERSIST], aj, NULL,
+                                  nx, NULL, 0, &ring_k[c * AM_MAXSTEPS], &ring_v[c * AM_MAXSTEPS])
             # no step in this row on its own noise: no pair is possible (a quiet cycle costs one pass)
-            mx0 = _am_steps(&waves[j, 0], npts, flo, par[MP_K_NOISE], par[MP_PERSIST], aj, NULL, nx, no, 0, kx0, vx0)
+            if ring_m[c] < AM_MAXSTEPS:
+                mx0 = 0
+                for a in range(ring_m[c]):
+                    if not (aj[ring_k[c * AM_MAXSTEPS + a]] < flo):
+                        kx0[mx0] = ring_k[c * AM_MAXSTEPS + a]
+                        vx0[mx0] = ring_v[c * AM_MAXSTEPS + a]
+                        mx0 += 1
+            else:
+                mx0 = _am_steps(&waves[j, 0], npts, flo, par[MP_K_NOISE], par[MP_PERSIST], aj, NULL, nx, NULL, 0,
+                                kx0, vx0)
             code[2 * j] = 0
             code[2 * j + 1] = 0
             for a in range(4):
@@ -243,14 +293,15 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
             size[2 * j] = NAN
             size[2 * j + 1] = NAN
             for r in range(1, 3):
-                if state[MS_ROWS] < r:
+                if nrows < r:
                     continue
                 if mx0 == 0:
                     state[MS_PREVW + r - 1] = NAN
                     state[MS_PREVW + 2 + r - 1] = NAN
                     continue
-                ref = &state[MS_ROW1 + (r - 1) * npts]
-                off_r = state[MS_OFF1 + r - 1]
+                cr = (j - r + 3) % 3
+                ref = rowp[cr]
+                off_r = offs[cr]
                 # the reference's point k + s lies where this row's point k does
                 # rows start within a point of their cycle start, so |s| <= 1; odd
                 # (or NaN) offsets are clamped rather than trusted
@@ -260,9 +311,8 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 if off_r < -AM_WIN:
                     off_r = -AM_WIN
                 s = <Py_ssize_t>off_r
-                ajr = &state[MS_ROW1 + (r + 1) * npts]     # its |J|, kept from when it was new
-                for a in range(nblk):
-                    no[a] = -1.0
+                ajr = &ring[cr * npts]     # its |J|
+                no = &ring_n[cr * nblk]
                 if mx0 < AM_MAXSTEPS:
                     # this row's steps: the first pass's, that also beat the reference's noise
                     mx = 0
@@ -278,7 +328,28 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 else:
                     mx = _am_steps(&waves[j, 0], npts, flo, par[MP_K_NOISE], par[MP_PERSIST], aj, ajr, nx, no, s,
                                    kx, vx)
-                mr = _am_steps(ref, npts, flo, par[MP_K_NOISE], par[MP_PERSIST], ajr, aj, no, nx, -s, kr, vr)
+                if ring_m[cr] < 0:
+                    # a row from the state: its own steps, once
+                    ring_m[cr] = _am_steps(ref, npts, par[MP_FLOOR], par[MP_K_NOISE], par[MP_PERSIST], ajr, NULL,
+                                           no, NULL, 0, &ring_k[cr * AM_MAXSTEPS], &ring_v[cr * AM_MAXSTEPS])
+                if ring_m[cr] < AM_MAXSTEPS:
+                    # the reference's steps above this row's floor that also beat this row's noise
+                    mr = 0
+                    for a in range(ring_m[cr]):
+                        q = ring_k[cr * AM_MAXSTEPS + a]
+                        if ajr[q] < flo:
+                            continue
+                        b = (q - s) // AM_BLOCK if q - s >= 0 else 0
+                        if b >= nblk:
+                            b = nblk - 1
+                        thr = fmax(_am_noise(ajr, npts, no, q // AM_BLOCK), _am_noise(aj, npts, nx, b))
+                        if fabs(ring_v[cr * AM_MAXSTEPS + a]) < par[MP_K_NOISE] * 1.4826 * thr:
+                            continue
+                        kr[mr] = q
+                        vr[mr] = ring_v[cr * AM_MAXSTEPS + a]
+                        mr += 1
+                else:
+                    mr = _am_steps(ref, npts, flo, par[MP_K_NOISE], par[MP_PERSIST], ajr, aj, no, nx, -s, kr, vr)
                 # the reference's steps, placed on this row's points
                 for a in range(mr):
                     kr[a] = kr[a] - s
@@ -315,14 +386,28 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                             code[2 * j + q] |= AM_COUNTED
                         if size[2 * j + q] != size[2 * j + q] or bsize > size[2 * j + q]:
                             size[2 * j + q] = bsize
-            # shift the history: this row becomes one cycle back
+            if nrows < 2:
+                nrows += 1
+        # the history: the last two rows (and their |J|, offsets) become the state's
+        if n >= 2:
+            for r in range(1, 3):
+                c = (n - r) % 3
+                for a in range(npts):
+                    state[MS_ROW1 + (r - 1) * npts + a] = waves[n - r, a]
+                    state[MS_ROW1 + (r + 1) * npts + a] = ring[c * npts + a]
+                state[MS_OFF1 + r - 1] = offset[n - r]
+        else:
             for a in range(npts):
                 state[MS_ROW1 + npts + a] = state[MS_ROW1 + a]
-                state[MS_ROW1 + a] = waves[j, a]
+                state[MS_ROW1 + a] = waves[0, a]
                 state[MS_ROW1 + 3 * npts + a] = state[MS_ROW1 + 2 * npts + a]
-                state[MS_ROW1 + 2 * npts + a] = aj[a]
+                state[MS_ROW1 + 2 * npts + a] = ring[a]
             state[MS_OFF2] = state[MS_OFF1]
-            state[MS_OFF1] = offset[j]
-            if state[MS_ROWS] < 2:
-                state[MS_ROWS] = state[MS_ROWS] + 1.0
+            state[MS_OFF1] = offset[0]
+        if state[MS_ROWS] + n < 2:
+            state[MS_ROWS] = state[MS_ROWS] + n
+        else:
+            state[MS_ROWS] = 2.0
+    free(ring)
+    free(ring_k)
     return 0
