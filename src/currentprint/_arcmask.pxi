@@ -101,18 +101,32 @@ cdef double _am_noise(const double* aj, Py_ssize_t npts, double* cache, Py_ssize
     return cache[b]
 
 
-cdef void _am_absj(const double* x, Py_ssize_t npts, double* aj) noexcept nogil:
-    """|second difference| of a row in its own frame (0 at both ends)."""
-    cdef Py_ssize_t k
+cdef Py_ssize_t _am_absj(const double* x, Py_ssize_t npts, double* aj, double flo, Py_ssize_t* cand) noexcept nogil:
+    """|second difference| of a row in its own frame (0 at both ends).
+
+    Also lists in ``cand`` the points ``1 <= k < npts - 2`` that
+    :func:`_am_steps` would look at with floor ``flo`` (``aj[k] >= flo``, not
+    0, or NaN) and returns how many: a quiet row is then one pass.
+    """
+    cdef Py_ssize_t k, m = 0
+    cdef double v
     aj[0] = 0.0
     aj[npts - 1] = 0.0
     for k in range(1, npts - 1):
-        aj[k] = fabs((x[k + 1] - x[k]) - (x[k] - x[k - 1]))
+        v = fabs((x[k + 1] - x[k]) - (x[k] - x[k - 1]))
+        aj[k] = v
+        if not (v < flo or v == 0.0):
+            cand[m] = k
+            m += 1
+    if m > 0 and cand[m - 1] == npts - 2:
+        m -= 1
+    return m
 
 
 cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, double flo, double k_noise, double persist,
                           const double* aj, const double* ao, double* nx, double* no, Py_ssize_t s_other,
-                          Py_ssize_t* kout, double* vout) noexcept nogil:
+                          Py_ssize_t* kout, double* vout, const Py_ssize_t* cand=NULL,
+                          Py_ssize_t ncand=0) noexcept nogil:
     """Abrupt persistent steps of row ``x`` (positions in its own frame).
 
     A step between points k and k+1 has second difference
@@ -126,14 +140,16 @@ cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, double flo, double k
     close to the slope before
     (``|x[k+2] - x[k+1] - x[k] + x[k-1]| <= persist * |J|``), which rejects
     one-sample spikes. Returns the number of steps written to ``kout`` /
-    ``vout`` (signed J).
+    ``vout`` (signed J). With ``cand`` only those points are looked at (the
+    list of :func:`_am_absj` for a floor not above ``flo``).
     """
-    cdef Py_ssize_t k, i, bo, m = 0, nblk = (npts + AM_BLOCK - 1) // AM_BLOCK
+    cdef Py_ssize_t k, i, c, bo, m = 0, nblk = (npts + AM_BLOCK - 1) // AM_BLOCK
     cdef double jk, pk, noise
     cdef bint peak
     if npts < AM_WLEN + 3:
         return 0
-    for k in range(1, npts - 2):
+    for c in range(ncand if cand != NULL else npts - 3):
+        k = cand[c] if cand != NULL else c + 1
         if aj[k] < flo or aj[k] == 0.0:
             continue
         peak = True
@@ -216,7 +232,8 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     cdef Py_ssize_t kr[AM_MAXSTEPS]
     cdef double vx[AM_MAXSTEPS]
     cdef double vr[AM_MAXSTEPS]
-    cdef Py_ssize_t nblk = (npts + AM_BLOCK - 1) // AM_BLOCK, mx0, c, cr, nrows
+    cdef Py_ssize_t nblk = (npts + AM_BLOCK - 1) // AM_BLOCK, mx0, c, cr, nrows, ncand
+    cdef Py_ssize_t cand[4096]
     cdef double flo, best, bsize, w, prev, off_r, thr
     cdef double offs[3]
     cdef const double* ref
@@ -268,13 +285,13 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
             flo = par[MP_FLOOR]
             if par[MP_REL_FLOOR] * rms[j] > flo:
                 flo = par[MP_REL_FLOOR] * rms[j]
-            _am_absj(&waves[j, 0], npts, aj)
+            ncand = _am_absj(&waves[j, 0], npts, aj, par[MP_FLOOR], cand)
             for a in range(nblk):
                 nx[a] = -1.0
             # this row's steps on its own noise above the absolute floor (a superset of
             # those above this row's floor and of those that also beat another row's noise)
             ring_m[c] = _am_steps(&waves[j, 0], npts, par[MP_FLOOR], par[MP_K_NOISE], par[MP_PERSIST], aj, NULL,
-                                  nx, NULL, 0, &ring_k[c * AM_MAXSTEPS], &ring_v[c * AM_MAXSTEPS])
+                                  nx, NULL, 0, &ring_k[c * AM_MAXSTEPS], &ring_v[c * AM_MAXSTEPS], cand, ncand)
             # no step in this row on its own noise: no pair is possible (a quiet cycle costs one pass)
             if ring_m[c] < AM_MAXSTEPS:
                 mx0 = 0
