@@ -109,11 +109,14 @@ cdef Py_ssize_t _am_absj(const double* x, Py_ssize_t npts, double* aj, double fl
     0, or NaN) and returns how many: a quiet row is then one pass.
     """
     cdef Py_ssize_t k, m = 0
-    cdef double v
+    cdef double v, d, dprev = x[1] - x[0]
     aj[0] = 0.0
     aj[npts - 1] = 0.0
     for k in range(1, npts - 1):
-        v = fabs((x[k + 1] - x[k]) - (x[k] - x[k - 1]))
+        # the same two differences as (x[k+1] - x[k]) - (x[k] - x[k-1]), one computed per point
+        d = x[k + 1] - x[k]
+        v = fabs(d - dprev)
+        dprev = d
         aj[k] = v
         if not (v < flo or v == 0.0):
             cand[m] = k

@@ -431,9 +431,16 @@ class ArcFaultDetector(BaseDetector):
         irms = hist[:, 1]
         padded = np.concatenate([np.full(k - 1, np.nan), irms])
         win = np.lib.stride_tricks.sliding_window_view(padded, k)[-n:]
-        with np.errstate(all="ignore"):
-            level = np.where(np.all(np.isnan(win), axis=1), np.nan, np.nanmax(np.where(np.isnan(win), -np.inf, win), axis=1))
-        level_h = np.repeat(level, 2)
+        # the level is only read for counted half-cycles: compute it for their cycles alone
+        level_h = np.full(2 * n, np.nan)
+        cyc = np.flatnonzero(counted[0::2] | counted[1::2])
+        if cyc.shape[0]:
+            win = win[cyc]
+            with np.errstate(all="ignore"):
+                level = np.where(np.all(np.isnan(win), axis=1), np.nan,
+                                 np.nanmax(np.where(np.isnan(win), -np.inf, win), axis=1))
+            level_h[2 * cyc] = level
+            level_h[2 * cyc + 1] = level
 
         alerts: list[Alert] = []
         all_pos = np.concatenate([self._win_pos, pos])
