@@ -213,8 +213,11 @@ class _EventJudge(BaseDetector):
                 out.append((ev, bd.pre, bd.post, bd))
             else:
                 out.append((ev, ev.pre, ev.post, None))
-        self._hist = {**{k: x[-_KEEP:].copy() for k, x in hist.items()},
-                      "raw_i": raw_i[-_KEEP:].copy(), "raw_v": raw_v[-_KEEP:].copy()}
+        # an event is confirmed up to the event detector's look-back after its onset cycle (a long
+        # transient): keep that much too, or a chunked stream loses windows a whole batch keeps
+        keep = max(_KEEP, MAX_PRE + GUARD + int(getattr(self.event_source, "_keep", lambda: 0)()))
+        self._hist = {**{k: x[-keep:].copy() for k, x in hist.items()},
+                      "raw_i": raw_i[-keep:].copy(), "raw_v": raw_v[-keep:].copy()}
         return out
 
 

@@ -1,0 +1,35 @@
+"""Regression tests for bugs found in review of the parallel landings (one test per bug)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import currentprint as cp
+
+FS = 6400.0
+N = 128
+
+
+def _ramp_load(duration_s=4.0, on_s=1.0, ramp_s=1.2):
+    """A load that steps on and then keeps rising for ``ramp_s`` (a lamp warming up, a soft starter)."""
+    t = np.arange(int(duration_s * FS)) / FS
+    v = 325.0 * np.sin(2 * np.pi * 50.0 * t)
+    ramp = np.clip((t - on_s) / ramp_s, 0.0, 1.0)
+    i = v / 200.0 + (t >= on_s) * (0.3 + 0.7 * ramp) * v / 30.0
+    return i, v
+
+
+def test_switch_judges_stream_like_batch_after_a_long_transient():
+    # the event is confirmed ~70 cycles after its onset: a one-cycle chunked stream must still hold the
+    # cycles before the onset, as the whole recording does
+    i, v = _ramp_load()
+    batch = cp.Monitor(fs=FS, detectors=["resistive_load"])
+    whole = [a.to_dict() for a in batch.push(i, v) + batch.flush()]
+    stream = cp.Monitor(fs=FS, detectors=["resistive_load"])
+    parts = []
+    for k in range(0, i.shape[0], N):
+        parts += stream.push(i[k:k + N], v[k:k + N])
+    parts += stream.flush()
+    assert whole and whole[0]["detail"]["background"] is not None
+    assert [a.to_dict() for a in parts] == whole
