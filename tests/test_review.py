@@ -33,3 +33,14 @@ def test_switch_judges_stream_like_batch_after_a_long_transient():
     parts += stream.flush()
     assert whole and whole[0]["detail"]["background"] is not None
     assert [a.to_dict() for a in parts] == whole
+
+
+def test_csv_with_a_utf8_byte_order_mark_reads_its_header(tmp_path):
+    # spreadsheet programs ("CSV UTF-8") start the file with a BOM; the first column name must still match
+    from currentprint.io import load_recording
+    path = tmp_path / "excel.csv"
+    path.write_bytes("current,voltage\n1.5,2\n3,4\n".encode("utf-8-sig"))
+    rec = load_recording(path, fs=100.0)
+    assert rec.current.tolist() == [1.5, 3.0] and rec.voltage.tolist() == [2.0, 4.0]
+    path.write_bytes("1.5,2\n3,4\n".encode("utf-8-sig"))      # no header
+    assert load_recording(path, fs=100.0).current.tolist() == [1.5, 3.0]
