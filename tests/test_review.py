@@ -44,3 +44,16 @@ def test_csv_with_a_utf8_byte_order_mark_reads_its_header(tmp_path):
     assert rec.current.tolist() == [1.5, 3.0] and rec.voltage.tolist() == [2.0, 4.0]
     path.write_bytes("1.5,2\n3,4\n".encode("utf-8-sig"))      # no header
     assert load_recording(path, fs=100.0).current.tolist() == [1.5, 3.0]
+
+
+def test_cli_cycles_to_an_unwritable_path_is_a_usage_error_not_a_crash(tmp_path, capsys):
+    from currentprint.cli import main
+    t = np.arange(int(FS)) / FS
+    v = 325.0 * np.sin(2 * np.pi * 50.0 * t)
+    path = tmp_path / "rec.npz"
+    np.savez(path, current=v / 50.0, voltage=v, fs=FS)
+    code = main(["analyze", str(path), "--detectors", "none", "--cycles", str(tmp_path / "no_dir" / "c.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and "--cycles" in err
+    assert main(["analyze", str(path), "--detectors", "none", "--cycles", str(tmp_path / "c.csv")]) == 0
+    assert (tmp_path / "c.csv").read_text().startswith("time,")

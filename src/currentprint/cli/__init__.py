@@ -398,6 +398,8 @@ def _cmd_analyze(args) -> int:
             writer = CycleWriter(args.cycles, harmonics=args.cycle_harmonics)
         except ImportError as exc:
             raise CLIError(f"--cycles {args.cycles}: {exc}", EXIT_MISSING) from None
+        except OSError as exc:
+            raise CLIError(f"--cycles {args.cycles}: cannot write there ({exc.strerror or exc})", EXIT_USAGE) from None
     bar = _progress(rec.duration_s, args.progress, rec.duration_s > 60.0)
     tables, found, count, clipped = [], [], 0, 0
     stream = fmt == "jsonl"
