@@ -57,3 +57,16 @@ def test_cli_cycles_to_an_unwritable_path_is_a_usage_error_not_a_crash(tmp_path,
     assert code == 2 and "Traceback" not in err and "--cycles" in err
     assert main(["analyze", str(path), "--detectors", "none", "--cycles", str(tmp_path / "c.csv")]) == 0
     assert (tmp_path / "c.csv").read_text().startswith("time,")
+
+
+@pytest.mark.parametrize("name", ["no_dir/plot.png", "plot.unknown_suffix"])
+def test_cli_plot_to_a_bad_path_is_a_usage_error_not_a_crash(tmp_path, capsys, name):
+    pytest.importorskip("matplotlib")
+    from currentprint.cli import main
+    t = np.arange(int(FS)) / FS
+    v = 325.0 * np.sin(2 * np.pi * 50.0 * t)
+    path = tmp_path / "rec.npz"
+    np.savez(path, current=v / 50.0, voltage=v, fs=FS)
+    code = main(["analyze", str(path), "--detectors", "none", "--plot", str(tmp_path / name)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and "--plot" in err

@@ -524,9 +524,13 @@ def _plot_overview(table, alerts, path, *, current=None, voltage=None, fs=None, 
                                  title=title)
     except ImportError as exc:
         raise CLIError(f"--plot needs matplotlib: pip install 'currentprint[plot]' ({exc})", EXIT_MISSING) from None
-    fig.savefig(path, dpi=110)
     import matplotlib.pyplot as plt
-    plt.close(fig)
+    try:
+        fig.savefig(path, dpi=110)
+    except (OSError, ValueError) as exc:       # no such folder, not writable, unknown image suffix
+        raise CLIError(f"--plot {path}: cannot write the figure ({exc})", EXIT_USAGE) from None
+    finally:
+        plt.close(fig)
     _say(f"plot written to {path}")
 
 
