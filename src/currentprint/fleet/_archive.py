@@ -326,7 +326,12 @@ def probe_local(path: str, suffix: str, fs_hint: float) -> tuple[int, float]:
                     raise InputError("no 'current' array")
                 with z.open("current.npy") as fh:
                     version = np.lib.format.read_magic(fh)
-                    shape, _, _ = np.lib.format._read_array_header(fh, version)
+                    if version == (1, 0):
+                        shape = np.lib.format.read_array_header_1_0(fh)[0]
+                    elif version == (2, 0):
+                        shape = np.lib.format.read_array_header_2_0(fh)[0]
+                    else:      # a newer header: read the array itself
+                        shape = np.lib.format.read_array(fh, allow_pickle=False).shape
                 fs = fs_hint
                 if "fs.npy" in names:
                     with z.open("fs.npy") as fh:
