@@ -373,3 +373,30 @@ def test_corrupt_file_found_while_replaying(archive, reference, tmp_path):
     assert rep.failed == 0
     others = {"T0000", "T0001", "T0002", "T0003", "T0004"}
     _same(_fleet_rows(out, others), _fleet_rows(reference, others))
+
+
+def test_cli_fleet_demo_run_summary(tmp_path, capsys):
+    _need_dask()
+    from currentprint.cli import main
+    arch, out = tmp_path / "a", tmp_path / "o"
+    assert main(["fleet", "demo", "--terminals", "2", "--hours", "0.005", "--file-s", "9", str(arch)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["terminals"] == 2 and (arch / "T0001" / "terminal.json").exists()
+    assert main(["fleet", "run", str(arch), str(out), "--workers", "1", "--quiet"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["replayed"] == rep["pieces"] > 0 and rep["failed"] == 0
+    assert main(["fleet", "summary", str(out)]) == 0
+    text = capsys.readouterr().out.splitlines()
+    assert text[0].split()[:2] == ["terminal", "event"] and text[-1].startswith("total")
+    assert main(["fleet", "summary", str(out), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    from currentprint import fleet
+    assert sum(r["alerts"] for r in rows if r["kind"] == "event") == fleet.read_table(out, "events").num_rows
+    assert main(["fleet", "summary", str(tmp_path / "nothing")]) == 3
+
+
+def test_cli_fleet_without_the_extra(monkeypatch, tmp_path, capsys):
+    from currentprint.cli import main
+    monkeypatch.setitem(sys.modules, "distributed", None)        # as if dask were not installed
+    assert main(["fleet", "run", str(tmp_path), str(tmp_path / "o")]) == 4
+    assert "pip install 'currentprint[fleet]'" in capsys.readouterr().err

@@ -153,7 +153,8 @@ def parse_terminal_config(raw: bytes | str, *, where: str = "terminal.json") -> 
         Not JSON, wrong schema/version, unknown or out-of-range fields,
         detector names that are not registered or parameters they do not take.
     """
-    from ..detectors import RegistryError, _resolve
+    import currentprint as cp
+    from ..errors import RegistryError
 
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
@@ -195,7 +196,7 @@ def parse_terminal_config(raw: bytes | str, *, where: str = "terminal.json") -> 
             else:
                 checked[k] = _number(f"calibration.{k}", v, lo=-1e15, hi=1e15)
         try:
-            from ..signal import Calibration
+            from ..core.signal import Calibration
             Calibration(**checked)
         except (InputError, TypeError) as exc:
             raise CorruptFileError(f"{where}: bad calibration ({exc})") from None
@@ -207,8 +208,11 @@ def parse_terminal_config(raw: bytes | str, *, where: str = "terminal.json") -> 
         raise CorruptFileError(f"{where}: detectors must be an object (name -> parameters) or a list of names")
     checked_dets: dict[str, dict] = {}
     for name, params in dets.items():
+        if not isinstance(name, str):
+            raise CorruptFileError(f"{where}: detector names must be strings")
         try:
-            cls = _resolve(name)          # our registry only: a name never imports a module of its choosing
+            # our registry only: a name never imports a module of its choosing
+            cls = type(cp.get_detector(name))
         except RegistryError as exc:
             raise CorruptFileError(f"{where}: {exc}") from None
         if params is None:

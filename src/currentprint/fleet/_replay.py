@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from ..alerts import Alert
+from ..detectors.alerts import Alert
 from ..errors import CorruptFileError, InputError
 from ._archive import DEFAULT_DETECTORS, FileEntry, Piece, TerminalConfig, posix_join
 
