@@ -2,15 +2,69 @@
 
 ``fleet demo --terminals N --hours H OUT``, ``fleet run ARCHIVE OUT [--scheduler ADDR] [--workers N]``,
 ``fleet summary OUT``. Needs the ``fleet`` extra (dask[distributed], pyarrow, fsspec).
+
+Self-contained (it imports nothing from the main CLI module, so no import
+circle): each command reports its own errors and returns the exit code of
+the main command's table (0 ok, 2 usage, 3 bad input, 4 missing extra).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
+
 __all__ = ["add_parser"]
+
+EXIT_OK, EXIT_USAGE, EXIT_INPUT, EXIT_MISSING = 0, 2, 3, 4
+
+
+class CLIError(Exception):
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _say(*parts) -> None:
+    print(*parts, file=sys.stderr)
+
+
+def _emit(obj, *, indent: int | None = None) -> None:
+    sys.stdout.write(json.dumps(obj, indent=indent, allow_nan=False, default=str) + "\n")
+
+
+def _positive(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (x > 0 and x < float("inf")):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return x
+
+
+def _positive_int(text: str) -> int:
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if k < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return k
+
+
+def _command(func):
+    """Run a fleet command; its CLIError becomes a message on stderr and an exit code."""
+    def wrapped(args) -> int:
+        try:
+            return func(args)
+        except CLIError as exc:
+            _say(f"currentprint fleet {args.fleet_command}: error: {exc}")
+            return exc.code
+    return wrapped
 
 
 def _need_extra():
-    from . import EXIT_MISSING, CLIError
     missing = []
     for mod in ("pyarrow", "fsspec", "distributed"):
         try:
@@ -25,7 +79,6 @@ def _need_extra():
 
 
 def _cmd_demo(args) -> int:
-    from . import EXIT_OK, EXIT_USAGE, CLIError, _emit, _say
     fleet = _need_extra()
     _say(f"writing {args.terminals} terminals x {args.hours:g} h to {args.out} ...")
     try:
@@ -38,7 +91,6 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from . import EXIT_INPUT, EXIT_OK, EXIT_USAGE, CLIError, _emit, _say
     from ..errors import CurrentprintError
     fleet = _need_extra()
     dets = None
@@ -60,9 +112,6 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_summary(args) -> int:
-    import sys
-
-    from . import EXIT_INPUT, EXIT_OK, CLIError, _emit
     fleet = _need_extra()
     from pathlib import Path
     if "://" not in args.out and not Path(args.out).is_dir():
@@ -92,7 +141,6 @@ def _cmd_summary(args) -> int:
 
 def add_parser(sub) -> None:
     """Add the ``fleet`` command group to the sub-parsers ``sub`` of the main parser."""
-    from . import _positive, _positive_int
     f = sub.add_parser("fleet", help="a fleet's archive: demo archive, replay on Dask, summary "
                                      "(needs the 'fleet' extra)")
     fsub = f.add_subparsers(dest="fleet_command", metavar="FLEET_COMMAND")
@@ -104,7 +152,7 @@ def add_parser(sub) -> None:
     d.add_argument("--hours", type=_positive, default=0.25, help="recorded hours per terminal (default 0.25)")
     d.add_argument("--file-s", type=_positive, default=300.0, help="length of one recording, s (default 300)")
     d.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    d.set_defaults(func=_cmd_demo)
+    d.set_defaults(func=_command(_cmd_demo))
 
     r = fsub.add_parser("run", help="replay every terminal's recordings through Monitors; Parquet tables")
     r.add_argument("archive", help="archive folder or fsspec URL")
@@ -120,9 +168,9 @@ def add_parser(sub) -> None:
                    help="longest stretch of recordings one task replays, s (default 3600)")
     r.add_argument("--overwrite", action="store_true", help="replace results written with other settings")
     r.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    r.set_defaults(func=_cmd_run)
+    r.set_defaults(func=_command(_cmd_run))
 
     s = fsub.add_parser("summary", help="alerts per terminal and kind")
     s.add_argument("out", help="output folder of 'fleet run'")
     s.add_argument("--json", action="store_true", help="JSON rows instead of a text table")
-    s.set_defaults(func=_cmd_summary)
+    s.set_defaults(func=_command(_cmd_summary))
