@@ -400,3 +400,26 @@ def test_cli_fleet_without_the_extra(monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "distributed", None)        # as if dask were not installed
     assert main(["fleet", "run", str(tmp_path), str(tmp_path / "o")]) == 4
     assert "pip install 'currentprint[fleet]'" in capsys.readouterr().err
+
+
+def test_docs_fleet_examples(tmp_path, client, monkeypatch, capsys):
+    """docs/fleet.md's Python blocks run (smaller archive, the test's 2-worker cluster)."""
+    import re
+    text = (Path(__file__).resolve().parents[1] / "docs" / "fleet.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) == 2
+    monkeypatch.chdir(tmp_path)
+    local, backtest = blocks
+    local = local.replace("terminals=6, hours=0.05, file_s=60.0", "terminals=3, hours=0.01, file_s=12.0")
+    assert "terminals=3" in local and local.count("workers=2") == 1
+    ns = {"__name__": "__main__"}
+    exec(compile(local.replace("workers=2", "client=client"), "fleet.md", "exec"), {**ns, "client": client})
+    assert (tmp_path / "fleet-out" / "alerts").is_dir()
+    assert backtest.count("workers=2") == 2
+    exec(compile(backtest.replace("workers=2", "client=client"), "fleet.md", "exec"), {**ns, "client": client})
+    out = capsys.readouterr().out
+    from currentprint import fleet
+    long_heat = fleet.read_table(tmp_path / "replay-candidate", "alerts").to_pylist()
+    # the demo's first terminal runs a heater: the new detector fires there and the backtest says so
+    assert any(r["kind"] == "long_heat" for r in long_heat)
+    assert "long_heat 0 -> " in out

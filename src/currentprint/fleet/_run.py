@@ -322,6 +322,12 @@ def _plan(archive: str, out: str, spec: Any, *, gap_tolerance_s: float, max_piec
     return _Plan(scans, archive_errors, chains, skipped, total, len(scans))
 
 
+def _location(url) -> str:
+    """A local path made absolute (workers may run in another folder); URLs unchanged."""
+    url = os.fspath(url)
+    return url if "://" in url else os.path.abspath(url)
+
+
 def _failed(out: str, piece: Piece, exc: BaseException) -> None:
     """A piece's task failed for good: say so in its errors partition (a re-run retries it)."""
     ofs, oroot = get_fs(out)
@@ -384,7 +390,8 @@ def run_sequential(archive: str, out: str, *, detectors: Any = None, gap_toleran
     reference the distributed run is compared with.
     """
     t0 = time.perf_counter()
-    plan = _plan(str(archive), str(out), detectors, gap_tolerance_s=gap_tolerance_s, max_piece_s=max_piece_s,
+    archive, out = _location(archive), _location(out)
+    plan = _plan(archive, out, detectors, gap_tolerance_s=gap_tolerance_s, max_piece_s=max_piece_s,
                  overwrite=overwrite, client=None)
     bar = _Progress(sum(len(c[1]) for c in plan.chains), progress)
     replayed, failed = [], 0
@@ -392,11 +399,11 @@ def run_sequential(archive: str, out: str, *, detectors: Any = None, gap_toleran
         for piece in pieces:
             replayed.append(piece)
             try:
-                prev = replay_piece(str(archive), str(out), piece, config, detectors, prev, chunk_s)
+                prev = replay_piece(archive, out, piece, config, detectors, prev, chunk_s)
             except Exception as exc:  # one terminal's failure must not stop the fleet
                 log.exception("piece %s/%s failed", piece.terminal, piece.uid)
-                _failed(str(out), piece, exc)
-                failed += 1 + _skip_rest(str(out), pieces, piece, exc, replayed)
+                _failed(out, piece, exc)
+                failed += 1 + _skip_rest(out, pieces, piece, exc, replayed)
                 bar.step()
                 break
             bar.step()
@@ -484,7 +491,7 @@ def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, wo
         raise ImportError("currentprint.fleet.run needs Dask: pip install 'currentprint[fleet]' "
                           "(or use fleet.run_sequential)") from None
     t0 = time.perf_counter()
-    archive, out = str(archive), str(out)
+    archive, out = _location(archive), _location(out)
     own = []
     if client is None:
         n = int(workers or os.cpu_count() or 1)
