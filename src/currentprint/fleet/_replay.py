@@ -299,6 +299,13 @@ def _str(x) -> str | None:
     return None if x is None else str(x)
 
 
+def marker_key(piece: Piece, config: TerminalConfig) -> str:
+    """Digest of a piece's files and its terminal's settings: a marker with another key is stale."""
+    import hashlib
+    text = json.dumps(config.to_dict(), sort_keys=True, default=str)
+    return piece.key + "-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def load_library(archive: str, terminal: str, config: TerminalConfig):
     if config.library is None:
         return None
@@ -426,5 +433,5 @@ def replay_piece(archive: str, out: str, piece: Piece, config: TerminalConfig, s
         write_partition(ofs, oroot, t, piece.terminal, piece.uid, rows[t])
     counts = {t: len(rows[t]) for t in TABLES}
     write_json(ofs, marker_path(oroot, piece.terminal, piece.uid),
-               {"key": piece.key, "rows": counts, "state": state})
+               {"key": marker_key(piece, config), "rows": counts, "state": state})
     return {"terminal": piece.terminal, "uid": piece.uid, "rows": counts, "state": state}

@@ -13,8 +13,8 @@ from typing import Any
 from ..errors import CorruptFileError, InputError
 from ._archive import (RECORDING_SUFFIXES, FileEntry, Piece, TerminalConfig, check_terminal_id, parse_start,
                        parse_terminal_config, plan_pieces, posix_join, probe_local)
-from ._replay import (DONE, TABLES, describe_detectors, get_fs, local_copy, marker_path, read_json, replay_piece,
-                      write_json, write_partition)
+from ._replay import (DONE, TABLES, describe_detectors, get_fs, local_copy, marker_key, marker_path, read_json,
+                      replay_piece, write_json, write_partition)
 
 __all__ = ["run", "run_sequential", "RunReport", "scan_archive"]
 
@@ -304,7 +304,7 @@ def _plan(archive: str, out: str, spec: Any, *, gap_tolerance_s: float, max_piec
                     marker = read_json(ofs, marker_path(oroot, terminal, todo[0].uid))
                 except (OSError, ValueError):
                     break
-                if marker.get("key") != todo[0].key:
+                if marker.get("key") != marker_key(todo[0], scan["config"]):
                     break
                 prev = {"state": marker.get("state")}
                 todo.pop(0)
