@@ -199,32 +199,45 @@ class _Minutes:
     def __init__(self, carried: dict | None = None) -> None:
         # minute (epoch minutes) -> [cycles, sums per col, counts per col, i_max, p_max]
         self.acc: dict[int, list] = {}
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
         if carried:
             for k, v in carried.items():
                 self.acc[int(k)] = [int(v[0]), list(map(float, v[1])), list(map(int, v[2])),
                                     float(v[3]), float(v[4])]
 
     def add(self, minutes: np.ndarray, table) -> None:
-        if minutes.shape[0] == 0:
+        """Add the cycles of ``table``; ``minutes`` is each cycle's minute (non-decreasing)."""
+        if minutes.shape[0]:
+            # kept until the end of the file: one reduction per file, not per chunk
+            self._pending.append((minutes, np.vstack([np.asarray(getattr(table, c), dtype=float)
+                                                      for c in self.COLS])))
+
+    def flush(self) -> None:
+        """Fold the cycles added since the last flush into the per-minute sums."""
+        if not self._pending:
             return
-        cols = [np.asarray(getattr(table, c), dtype=float) for c in self.COLS]
-        bounds = np.flatnonzero(np.diff(minutes)) + 1
-        for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, minutes.shape[0]]):
-            m = int(minutes[lo])
-            a = self.acc.setdefault(m, [0, [0.0] * 6, [0] * 6, -math.inf, -math.inf])
-            a[0] += int(hi - lo)
-            for j, c in enumerate(cols):
-                x = c[lo:hi]
-                ok = np.isfinite(x)
-                a[1][j] += float(x[ok].sum())
-                a[2][j] += int(ok.sum())
-            i_max, p_max = cols[0][lo:hi], cols[2][lo:hi]
-            if np.isfinite(i_max).any():
-                a[3] = max(a[3], float(np.nanmax(i_max)))
-            if np.isfinite(p_max).any():
-                a[4] = max(a[4], float(np.nanmax(p_max)))
+        minutes = np.concatenate([m for m, _ in self._pending])
+        x = np.concatenate([c for _, c in self._pending], axis=1)
+        self._pending = []
+        n = minutes.shape[0]
+        ok = np.isfinite(x)
+        starts = np.r_[0, np.flatnonzero(np.diff(minutes)) + 1]
+        # one reduction per column over every minute of the chunk (usually one)
+        sums = np.add.reduceat(np.where(ok, x, 0.0), starts, axis=1).T.tolist()
+        counts = np.add.reduceat(ok.astype(np.int64), starts, axis=1).T.tolist()
+        i_max = np.maximum.reduceat(np.where(ok[0], x[0], -np.inf), starts).tolist()
+        p_max = np.maximum.reduceat(np.where(ok[2], x[2], -np.inf), starts).tolist()
+        sizes = np.diff(np.r_[starts, n]).tolist()
+        for g, m in enumerate(minutes[starts].tolist()):
+            a = self.acc.setdefault(int(m), [0, [0.0] * 6, [0] * 6, -math.inf, -math.inf])
+            a[0] += sizes[g]
+            a[1] = [u + v for u, v in zip(a[1], sums[g])]
+            a[2] = [u + v for u, v in zip(a[2], counts[g])]
+            a[3] = max(a[3], i_max[g])
+            a[4] = max(a[4], p_max[g])
 
     def rows(self, segment: int, part: int, keep_last: bool) -> list[dict]:
+        self.flush()
         keys = sorted(self.acc)
         if keep_last and keys:
             keys = keys[:-1]
@@ -239,6 +252,7 @@ class _Minutes:
         return out
 
     def state(self) -> dict:
+        self.flush()
         return {str(k): v for k, v in self.acc.items()}
 
 
@@ -419,6 +433,8 @@ def replay_piece(archive: str, out: str, piece: Piece, config: TerminalConfig, s
             error(entry.file, "replay", exc)
             end_stream()
             continue
+        finally:
+            minutes.flush()
         del rec, i, v
 
     state = None
