@@ -494,8 +494,12 @@ def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, wo
     archive, out = _location(archive), _location(out)
     own = []
     if client is None:
+        import dask
         n = int(workers or os.cpu_count() or 1)
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
+        # the workers' statistical profiler samples every task's stack every 10 ms: a few per cent
+        # of CPU on a replay that is all Python-level loops, and nobody reads it in a batch run
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
         client = Client(cluster)
         own = [client, cluster]
     elif isinstance(client, str):
