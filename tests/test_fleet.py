@@ -177,7 +177,7 @@ def _subset(archive: Path, dst: Path, terminals) -> Path:
 
 def _tables(out: Path) -> dict:
     from currentprint import fleet
-    return {n: fleet.read_table(out, n) for n in ("alerts", "events", "minutes", "errors")}
+    return {n: fleet.read_table(out, n) for n in ("alerts", "events", "minutes", "ledger", "errors")}
 
 
 @pytest.fixture(scope="module")
@@ -473,3 +473,44 @@ def test_fsspec_urls_for_archive_and_output(archive, reference):
         mem.rm("/fleet-a", recursive=True)
         if mem.exists("/fleet-o"):
             mem.rm("/fleet-o", recursive=True)
+
+
+def test_ledger_where_a_library_is_given(archive, tmp_path):
+    """A terminal with a fingerprint library gets an ApplianceTracker: its records form the ledger table."""
+    from currentprint import fleet
+    sy = cp.synth
+    small = _subset(archive, tmp_path / "a", ["T0000"])
+    lib = cp.FingerprintLibrary()
+    for label, load in {"kettle": sy.Resistive(2000.0), "fridge": sy.Motor(130.0, pf=0.75, inrush=3.0),
+                        "pc": sy.Rectifier(120.0), "lamp": sy.PhaseCut(80.0, firing_angle_deg=80.0)}.items():
+        sig = sy.synth_signal(duration_s=1.0, loads={label: load}, seed=1)
+        lib.enroll(label, cp.fingerprint(sig.current, sig.voltage, fs=sig.fs))
+    lib.save(small / "T0000" / "library.json")
+    cfg_path = small / "T0000" / "terminal.json"
+    cfg = json.loads(cfg_path.read_text())
+    cfg["library"] = "library.json"
+    cfg_path.write_text(json.dumps(cfg))
+    out = tmp_path / "o"
+    rep = fleet.run_sequential(small, out, max_piece_s=30.0)
+    assert rep.failed == 0 and rep.errors == 0
+    ledger = fleet.read_table(out, "ledger").to_pylist()
+    assert ledger and {r["state"] for r in ledger} <= {"on", "off"}
+    assert any(r["paired"] and r["energy_wh"] > 0 and r["on_time"] < r["time"] for r in ledger)
+    # the same records as a plain Monitor loop with the library and a tracker
+    import pyarrow.parquet as pq
+    files = sorted((r for r in pq.read_table(small / "manifest.parquet").to_pylist() if r["terminal"] == "T0000"),
+                   key=lambda r: r["start"])
+    want, mon, end = [], None, None
+    loaded = cp.FingerprintLibrary.load(small / "T0000" / "library.json")
+    for r in files:
+        rec = cp.io.load_recording(small / "T0000" / r["file"])
+        if mon is None or abs((r["start"] - end).total_seconds()) > GAP_TOL:
+            if mon is not None:
+                want += [a for a in mon.flush() if a.kind == "appliance"]
+            mon = cp.Monitor(fs=cfg["fs"], mains_hz=cfg["mains_hz"], calibration=cp.Calibration(**cfg["calibration"]),
+                             detectors=list(cfg["detectors"]) + [cp.ApplianceTracker()], library=loaded)
+        want += [a for a in mon.run(rec.current, rec.voltage) if a.kind == "appliance"]
+        end = r["start"] + _dt.timedelta(seconds=rec.current.shape[0] / cfg["fs"])
+    want += [a for a in mon.flush() if a.kind == "appliance"]
+    assert [(r["sample"], r["label"], r["state"], r["explanation"]) for r in ledger] == \
+        [(a.sample, a.detail["label"], a.detail["state"], a.explanation) for a in want]

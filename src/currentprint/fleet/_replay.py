@@ -26,7 +26,7 @@ from ..detectors.alerts import Alert
 from ..errors import CorruptFileError, InputError
 from ._archive import DEFAULT_DETECTORS, FileEntry, Piece, TerminalConfig, posix_join
 
-TABLES = ("alerts", "events", "minutes", "errors")
+TABLES = ("alerts", "events", "minutes", "ledger", "errors")
 DONE = "_done"
 EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
@@ -119,6 +119,11 @@ def schemas() -> dict:
                                      ("i_max", pa.float64()), ("v_mean", pa.float64()), ("p_mean", pa.float64()),
                                      ("p_max", pa.float64()), ("q_mean", pa.float64()), ("pf_mean", pa.float64()),
                                      ("thd_mean", pa.float64())]),
+        "ledger": pa.schema(head + [("time", ts), ("file", pa.string()), ("sample", pa.int64()),
+                                    ("label", pa.string()), ("state", pa.string()), ("power_w", pa.float64()),
+                                    ("paired", pa.bool_()), ("on_time", ts), ("duration_s", pa.float64()),
+                                    ("energy_wh", pa.float64()), ("confidence", pa.float64()),
+                                    ("detail", pa.string()), ("explanation", pa.string())]),
         "errors": pa.schema(head + [("file", pa.string()), ("stage", pa.string()), ("error", pa.string()),
                                     ("message", pa.string())]),
     }
@@ -281,13 +286,26 @@ def _epoch_us(t: _dt.datetime) -> int:
     return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
 
 
-def _alert_rows(alerts: Sequence[Alert], stream: _Stream, segment: int, part: int,
-                out_alerts: list, out_events: list) -> None:
+def _alert_rows(alerts: Sequence[Alert], stream: _Stream, segment: int, part: int, rows: dict) -> None:
+    out_alerts, out_events, out_ledger = rows["alerts"], rows["events"], rows["ledger"]
     for a in alerts:
         t, name = stream.locate(a.sample)
         d = a.to_dict()
         detail = json.dumps(d["detail"], allow_nan=False, separators=(",", ":"), sort_keys=True)
-        if a.kind == "event":
+        if a.kind == "appliance" and a.detector == "appliances":
+            # the ApplianceTracker's switch-on and switch-off records: the appliance ledger
+            det = d["detail"]
+            match = det.get("match") if isinstance(det.get("match"), dict) else {}
+            on = det.get("on_sample")
+            on_time = stream.locate(int(on))[0] if isinstance(on, int) else None
+            out_ledger.append({"segment": segment, "part": part, "time": t, "file": name, "sample": a.sample,
+                               "label": _str(det.get("label")), "state": _str(det.get("state")),
+                               "power_w": _num(det.get("power_w")),
+                               "paired": det.get("paired") if isinstance(det.get("paired"), bool) else None,
+                               "on_time": on_time, "duration_s": _num(det.get("duration_s")),
+                               "energy_wh": _num(det.get("energy_wh")), "confidence": _num(match.get("confidence")),
+                               "detail": detail, "explanation": a.explanation})
+        elif a.kind == "event":
             det = d["detail"]
             match = det.get("match") if isinstance(det.get("match"), dict) else {}
             out_events.append({"segment": segment, "part": part, "time": t, "file": name, "sample": a.sample,
@@ -343,11 +361,21 @@ def _load(fs, root: str, entry: FileEntry, config: TerminalConfig):
     return rec
 
 
+def monitor_detectors(spec: Any, config: TerminalConfig, library) -> list:
+    """:func:`make_detectors`, plus an ``ApplianceTracker`` (the ledger) when the terminal has a library."""
+    import currentprint as cp
+    dets = make_detectors(spec, config)
+    if library is not None and not any(getattr(d, "name", None) == "appliances" for d in dets):
+        dets.append(cp.ApplianceTracker())
+    return dets
+
+
 def new_monitor(config: TerminalConfig, spec: Any, library):
     import currentprint as cp
     cal = None if config.calibration is None else cp.Calibration(**config.calibration)
     return cp.Monitor(fs=config.fs, mains_hz=config.mains_hz, calibration=cal,
-                      detectors=make_detectors(spec, config), library=library, harmonics=config.harmonics)
+                      detectors=monitor_detectors(spec, config, library), library=library,
+                      harmonics=config.harmonics)
 
 
 def replay_piece(archive: str, out: str, piece: Piece, config: TerminalConfig, spec: Any,
@@ -398,13 +426,14 @@ def replay_piece(archive: str, out: str, piece: Piece, config: TerminalConfig, s
     prev = (prev or {}).get("state")
     minutes = _Minutes(prev.get("minutes") if prev else None)
     if prev is not None and prev.get("monitor") is not None:
-        mon = cp.Monitor.from_state(prev["monitor"], detectors=make_detectors(spec, config), library=library)
+        mon = cp.Monitor.from_state(prev["monitor"], detectors=monitor_detectors(spec, config, library),
+                                    library=library)
         stream = _Stream(mon, [list(f) for f in prev["files"]])
 
     def end_stream() -> None:
         nonlocal stream
         if stream is not None:
-            _alert_rows(stream.monitor.flush(), stream, seg, part, rows["alerts"], rows["events"])
+            _alert_rows(stream.monitor.flush(), stream, seg, part, rows)
         stream = None
 
     for entry in piece.files:
@@ -425,7 +454,7 @@ def replay_piece(archive: str, out: str, piece: Piece, config: TerminalConfig, s
         try:
             for k in range(0, i.shape[0], step):
                 table, alerts = mon.process(i[k:k + step], None if v is None else v[k:k + step])
-                _alert_rows(alerts, stream, seg, part, rows["alerts"], rows["events"])
+                _alert_rows(alerts, stream, seg, part, rows)
                 if len(table):
                     t_us = stream.files[-1][1] + np.round((np.asarray(table.start, dtype=float) - first) * (1e6 / config.fs))
                     minutes.add(np.floor_divide(t_us.astype(np.int64), 60_000_000), table)

@@ -442,7 +442,9 @@ def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, wo
         ``docs/fleet.md`` for the layout.
     out : str or path
         Output folder or fsspec URL. Tables ``alerts``, ``events``,
-        ``minutes`` and ``errors`` are Parquet datasets partitioned by
+        ``minutes``, ``ledger`` (terminals with a library: an
+        ``ApplianceTracker`` is added) and ``errors`` are Parquet datasets
+        partitioned by
         ``terminal`` (``out/alerts/terminal=T0001/s00000-p0000.parquet``);
         ``manifest.parquet`` lists the recordings replayed.
     detectors : None, sequence or callable
@@ -478,7 +480,7 @@ def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, wo
 
     Notes
     -----
-    Resumable: a piece is complete when its four partitions and its marker
+    Resumable: a piece is complete when its five partitions and its marker
     (written last) exist and the marker's digest of the piece's files is
     unchanged; a re-run replays only incomplete pieces (and the pieces after
     them in the same stretch). Every file is written under a temporary name

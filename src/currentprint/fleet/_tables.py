@@ -10,6 +10,7 @@ __all__ = ["read_table", "summary"]
 _ORDER = {"alerts": ["terminal", "segment", "time", "sample", "kind"],
           "events": ["terminal", "segment", "time", "sample"],
           "minutes": ["terminal", "segment", "minute"],
+          "ledger": ["terminal", "segment", "time", "sample"],
           "errors": ["terminal", "segment", "part", "file", "stage"]}
 
 
@@ -20,7 +21,7 @@ def read_table(out, name: str):
     ----------
     out : str or path
         The output folder (or fsspec URL) of :func:`currentprint.fleet.run`.
-    name : {"alerts", "events", "minutes", "errors"}
+    name : {"alerts", "events", "minutes", "ledger", "errors"}
 
     Rows are sorted by terminal, then time (for ``errors``: terminal,
     segment, part, file). ``pandas``: ``read_table(out, "alerts").to_pandas()``.
