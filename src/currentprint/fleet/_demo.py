@@ -36,8 +36,8 @@ def _schedule(rng, names: list[str], on: set[str], duration_s: float, rate_per_m
     In the file with the arc the other loads are switched off before it and
     stay off (a heater left running alone): the currents of other loads in
     parallel fill the flat shoulders near current zero that a series-arc
-    detector at the panel looks for, and a motor alone already hides them
-    from the built-in detector.
+    detector at the panel looks for, and the demo's truth should not depend
+    on how well a detector sees through them.
     """
     n = 0 if arc else rng.poisson(rate_per_min * duration_s / 60.0)
     times = np.sort(rng.uniform(1.0, max(1.5, duration_s - 1.0), size=n))
