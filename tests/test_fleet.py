@@ -334,8 +334,9 @@ def test_bad_archive_reported_per_terminal(archive, reference, tmp_path):
             f.unlink()
     # T0004: a file whose name is no UTC time, and a recording with a wrong sample rate
     shutil.copy(next((bad / "T0004").glob("*.*Z.*")), bad / "T0004" / "kettle.npz")
-    # a terminal folder without terminal.json
+    # a terminal folder without terminal.json, and one whose name is no terminal id
     (bad / "T0099").mkdir()
+    (bad / "bad name!").mkdir()
     out = tmp_path / "out"
     rep = fleet.run_sequential(bad, out, max_piece_s=30.0)
     assert rep.failed == 0
@@ -343,7 +344,8 @@ def test_bad_archive_reported_per_terminal(archive, reference, tmp_path):
     by = {}
     for e in err:
         by.setdefault(e["terminal"], []).append(e)
-    assert set(by) == {"T0001", "T0002", "T0003", "T0004", "T0099"}
+    assert set(by) == {"T0001", "T0002", "T0003", "T0004", "T0099", "~invalid"}
+    assert by["~invalid"][0]["file"] == "bad name!"
     assert [(e["file"], e["stage"]) for e in by["T0001"]] == [(files[2].name, "scan")]
     assert by["T0002"][0]["stage"] == "config" and "JSON" in by["T0002"][0]["message"]
     assert by["T0003"][0]["stage"] == "scan" and "no recordings" in by["T0003"][0]["message"]

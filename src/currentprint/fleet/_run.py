@@ -154,7 +154,8 @@ def _list_terminals(archive: str) -> tuple[list[str], list[dict]]:
         try:
             terminals.append(check_terminal_id(name))
         except InputError as exc:
-            errors.append(_err("_invalid", name, "scan", exc))
+            # reported under a partition no valid id can take ("_" would hide it from readers)
+            errors.append(_err("~invalid", name, "scan", exc))
     return sorted(terminals), errors
 
 
