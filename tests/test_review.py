@@ -70,3 +70,14 @@ def test_cli_plot_to_a_bad_path_is_a_usage_error_not_a_crash(tmp_path, capsys, n
     code = main(["analyze", str(path), "--detectors", "none", "--plot", str(tmp_path / name)])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err and "--plot" in err
+
+
+def test_cli_enroll_into_an_unwritable_library_path_is_a_usage_error(tmp_path, capsys):
+    from currentprint.cli import main
+    t = np.arange(int(FS)) / FS
+    v = 325.0 * np.sin(2 * np.pi * 50.0 * t)
+    path = tmp_path / "rec.npz"
+    np.savez(path, current=v / 50.0, voltage=v, fs=FS)
+    code = main(["enroll", str(tmp_path / "no_dir" / "lib.json"), str(path), "--label", "heater"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and "lib.json" in err

@@ -601,7 +601,10 @@ def _cmd_enroll(args) -> int:
     else:
         fp = _file_fingerprint(args)
     lib.enroll(args.label, fp, meta=meta)
-    lib.save(args.library)
+    try:
+        lib.save(args.library)
+    except OSError as exc:          # no such folder, not writable
+        raise CLIError(f"cannot write library {args.library}: {exc.strerror or exc}", EXIT_USAGE) from None
     _emit({"library": str(args.library), "enrolled": args.label, "entries": len(lib), "labels": lib.labels})
     return EXIT_OK
 
