@@ -19,23 +19,11 @@ FS = 6400
 
 
 def _cli():
-    for name in ("currentprint.cli", "currentprint.__main__"):
-        try:
-            mod = importlib.import_module(name)
-        except ImportError:
-            continue
-        if hasattr(mod, "main"):
-            return mod
-    raise ImportError("no CLI module")
+    return importlib.import_module("currentprint.cli")
 
 
 def _bench_module():
-    for name in ("currentprint.cli.bench", "currentprint.cli_bench"):
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
-    raise ImportError("no bench module")
+    return importlib.import_module("currentprint.cli.bench")
 
 
 def _wave(scale: float) -> tuple[np.ndarray, np.ndarray]:

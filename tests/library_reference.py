@@ -18,10 +18,7 @@ import numpy as np
 
 
 def _embed(vecs):
-    try:
-        from currentprint.fingerprints.library import EMBED_GROUPS, embed
-    except ImportError:
-        from currentprint.library import EMBED_GROUPS, embed
+    from currentprint.fingerprints.library import EMBED_GROUPS, embed
     return embed(np.asarray(vecs, dtype=float)), EMBED_GROUPS
 
 

@@ -136,8 +136,8 @@ def test_rearm_suppresses_a_second_alarm():
 
 # -- IEC 62606 ------------------------------------------------------------------------
 def _iec_table():
-    from currentprint import arc as arc_mod           # moved with the layout; same names
-    return getattr(arc_mod, "_IEC_I"), getattr(arc_mod, "_IEC_T")
+    from currentprint.detectors import arc as arc_mod
+    return arc_mod._IEC_I, arc_mod._IEC_T
 
 
 def test_iec_quota_is_the_documented_rule():

@@ -36,10 +36,7 @@ def _fp(label, rng, level=1.0):
 
 
 def _from_waves(i):
-    try:
-        from currentprint.fingerprints.fingerprint import fingerprint_from_waves
-    except ImportError:
-        from currentprint.fingerprints import fingerprint_from_waves
+    from currentprint.fingerprints.fingerprint import fingerprint_from_waves
     return fingerprint_from_waves(i, V)
 
 

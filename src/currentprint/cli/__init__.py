@@ -274,10 +274,34 @@ def _plot_overview(table, alerts, path, *, current=None, voltage=None, fs=None, 
         fig = plot.plot_overview(table, alerts, current=current, voltage=voltage, fs=fs, calibration=calibration)
     except ImportError as exc:
         raise CLIError(f"--plot needs matplotlib: pip install 'currentprint[plot]' ({exc})", EXIT_MISSING) from None
-    fig.savefig(path, dpi=110)
     import matplotlib.pyplot as plt
-    plt.close(fig)
+    try:
+        _save_figure(fig, Path(path))
+    finally:
+        plt.close(fig)
     _say(f"plot written to {path}")
+
+
+def _save_figure(fig, path: Path) -> None:
+    """``savefig`` through a temporary file in the same folder, fsync, rename: a crash keeps the old figure."""
+    import os
+    import tempfile
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in fig.canvas.get_supported_filetypes():
+        raise CLIError(f"--plot {path}: unsupported figure type {path.suffix!r}; use .png, .pdf or .svg", EXIT_USAGE)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fig.savefig(fh, dpi=110, format=fmt)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 # -- enroll / match -----------------------------------------------------------------------------
