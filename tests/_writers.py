@@ -82,10 +82,12 @@ def write_cli_plot(path: Path, variant: str) -> None:
     matplotlib.use("Agg")
     if variant == "old":
         path.write_bytes(b"an older figure")
+        _recording(path, 2.0)
         return
-    code = _cli().main(["demo", "--detectors", "none", "--plot", str(path)])
+    rec = _recording(path, 2.0)
+    code = _cli().main(["analyze", str(rec), "--detectors", "none", "--plot", str(path)])
     if code != 0:
-        raise OSError(f"currentprint demo --plot exited with {code}")
+        raise OSError(f"currentprint analyze --plot exited with {code}")
 
 
 WRITERS = {

@@ -126,9 +126,8 @@ def _child(kind: str, path: Path, mode: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("mode", ["efbig", "sigxfsz", "kill_fsync", "kill_replace"])
 def test_crashed_save_keeps_the_old_file(old_file, mode):
     kind, path, before, listing = old_file
-    if kind in ("cli_bench_json", "cli_plot") and mode in ("sigxfsz", "efbig"):
-        # the child's imports of matplotlib/bench write nothing, but keep these cheaper cases to two writers
-        pass
+    if kind == "cli_plot" and mode in ("sigxfsz", "kill_replace"):
+        pytest.skip("matplotlib's import makes each child slow; efbig and kill_fsync cover the plot")
     res = _child(kind, path, mode)
     if mode == "efbig":
         # the process lives: the save reports the failure and cleans up
