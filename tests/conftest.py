@@ -46,10 +46,9 @@ def pytest_sessionstart(session):
                                 f"but {DATA} does not exist; put them there or set CURRENTPRINT_DATA.")
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
-    outcome = yield
-    rep = outcome.get_result()
+    rep = yield
     if rep.skipped and _require_data(item.config) and call.excinfo is not None:
         reason = str(call.excinfo.value)
         if MISSING in reason:
@@ -59,6 +58,7 @@ def pytest_runtest_makereport(item, call):
             # CI installs the test extra, which brings these: their tests must run there
             rep.outcome = "failed"
             rep.longrepr = f"required test dependency missing: {reason}"
+    return rep
 
 
 def data_path(*parts: str) -> Path:
