@@ -160,3 +160,16 @@ def test_broken_plugin_warns_and_never_breaks_import(tmp_path):
     messages = [m for cat, m in res["warnings"] if cat == "RuntimeWarning"]
     for name in ("broken_missing", "broken_type", "broken_raises"):
         assert any(name in m for m in messages), (name, res["warnings"])
+
+
+def test_documented_entry_point_group_is_the_one_read():
+    """Every entry-point table in the docs and README names the group the registry reads."""
+    import re
+
+    from currentprint.detectors.base import ENTRY_POINT_GROUP
+    root = Path(__file__).resolve().parents[1]
+    groups = []
+    for doc in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        groups += re.findall(r'\[project\.entry-points\."([^"]+)"\]', doc.read_text(encoding="utf-8"))
+    groups += re.findall(r'\[project\.entry-points\."([^"]+)"\]', (PLUGIN / "pyproject.toml").read_text())
+    assert groups and set(groups) == {ENTRY_POINT_GROUP}, groups
