@@ -7,7 +7,7 @@ the per-file report with the missed lines. The checkout is not touched.
 
     python benchmarks/kernel_coverage.py [pytest args...]
 
-Default tests: the kernel-vs-reference files. Needs ``coverage`` and Cython.
+Default tests: the kernel-vs-reference tests (the full suite under line tracing takes far longer). Needs ``coverage`` and Cython.
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TESTS = ["tests/test_kernel.py", "tests/test_reference.py", "tests/test_fft.py", "tests/test_streaming.py",
-         "tests/test_arc.py", "tests/test_kernel_arc_branches.py", "tests/test_events.py",
-         "tests/test_kernel_event_params.py", "tests/test_loads.py", "tests/test_input.py",
-         "tests/test_rules_arc.py", "tests/test_rules_events.py", "tests/test_rules_loads.py"]
+TESTS = ["tests/test_kernel.py", "tests/test_reference.py", "tests/test_fft.py", "tests/test_input.py",
+         "tests/test_kernel_arc_branches.py", "tests/test_kernel_event_params.py",
+         "tests/test_arc.py::test_arc_scan_rejects_length_mismatch",
+         "tests/test_events.py::test_scan_matches_reference_and_is_chunk_invariant",
+         "tests/test_events.py::test_scan_rejects_bad_shapes", "tests/test_events.py::test_onset_refine_matches_reference",
+         "tests/test_loads.py::test_thermal_scan_matches_reference", "tests/test_streaming.py"]
 
 SETUP = textwrap.dedent("""
     import numpy as np
