@@ -81,6 +81,22 @@ PY = [
      "check_detector passes a silent detector", ["test_detector_interface.py"]),
     ("P24", "core/signal.py", "if abs(self.phase_deg) >= 90:", "if abs(self.phase_deg) >= 900:",
      "implausible sensor phase accepted", ["test_input.py"]),
+    ("P25", "core/analyzer.py", "cal.signed_current_scale, cal.current_offset, cal.voltage_scale, cal.voltage_offset,",
+     "cal.signed_current_scale, cal.current_offset, 1.0, cal.voltage_offset,", "voltage scale ignored",
+     ["test_input.py", "test_kernel.py", "test_monitor.py"]),
+    ("P26", "core/analyzer.py", "cal.signed_current_scale, cal.current_offset, cal.voltage_scale, cal.voltage_offset,",
+     "cal.signed_current_scale, -cal.current_offset, cal.voltage_scale, cal.voltage_offset,",
+     "current offset applied with the wrong sign", ["test_input.py", "test_kernel.py", "test_monitor.py"]),
+    ("P27", "fingerprints/library.py", "lib = cls(**dict(data[\"params\"]))", "lib = cls()",
+     "library file loses its parameters", ["test_library.py"]),
+    ("P28", "_state.py", "payload.get(\"schema\") != schema:", "False:",
+     "files of another kind accepted", ["test_state_restore.py"]),
+    ("P29", "monitor.py", "getattr(det, \"finish\", lambda: [])()", "[]",
+     "Monitor.flush forgets the detectors' finish()", ["test_monitor.py", "test_events.py"]),
+    ("P30", "detectors/arc.py", "(cpos[j] >= self._last_alarm + self.rearm_s * fs)", "(cpos[j] >= self._last_alarm)",
+     "arc re-arm time ignored", ["test_rules_arc.py", "test_arc.py"]),
+    ("P31", "core/signal.py", "return asdict(self)", "return {k: v for k, v in asdict(self).items() if k != \"phase_deg\"}",
+     "Calibration.to_dict drops the phase", ["test_state_restore.py"]),
 ]
 # kernel mutants: (id, file, old, new, what, tests)
 KERNEL = [

@@ -78,3 +78,34 @@ def test_pending_identification_survives_a_restart(tmp_path):
     got += mon.flush()
     assert cut is not None, "no moment with a pending identification was found"
     assert [x.to_dict() for x in got] == [x.to_dict() for x in ref_alerts]
+
+
+def test_calibration_round_trips_whole(tmp_path):
+    cal = cp.Calibration(current_scale=0.02, voltage_scale=0.5, current_sign=-1, phase_deg=2.5, current_offset=3.0,
+                         voltage_offset=-1.0, adc_full_scale=2047.0)
+    mon = cp.Monitor(fs=FS, calibration=cal, detectors=["overload"])
+    mon.save(tmp_path / "m.json")
+    back = cp.Monitor.load(tmp_path / "m.json")
+    assert back.calibration == cal
+    assert cp.Calibration.from_dict(cal.to_dict()) == cal
+
+
+@pytest.mark.parametrize("field,value", [("schema", "someone.else.state"), ("version", 999)])
+def test_a_file_of_another_kind_or_version_is_refused(tmp_path, field, value):
+    import json
+    mon = cp.Monitor(fs=FS, detectors=["overload"])
+    mon.save(tmp_path / "m.json")
+    data = json.loads((tmp_path / "m.json").read_text())
+    assert field in data
+    data[field] = value                       # everything else is a valid state
+    (tmp_path / "x.json").write_text(json.dumps(data))
+    with pytest.raises(cp.errors.CorruptFileError):
+        cp.Monitor.load(tmp_path / "x.json")
+    # the same for a library file
+    lib = _library()
+    lib.save(tmp_path / "lib.json")
+    data = json.loads((tmp_path / "lib.json").read_text())
+    data[field] = value
+    (tmp_path / "y.json").write_text(json.dumps(data))
+    with pytest.raises(cp.errors.CorruptFileError):
+        cp.FingerprintLibrary.load(tmp_path / "y.json")
