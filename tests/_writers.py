@@ -67,7 +67,11 @@ def write_cli_enroll(path: Path, variant: str) -> None:
 
 def write_cli_bench_json(path: Path, variant: str, monkeypatch=None) -> None:
     bench = _bench_module()
-    fake = lambda **kw: {"machine": {"variant": variant}, "results": [{"stage": "x" * 40, "seconds": 1.0}] * (30 if variant == "new" else 1)}  # noqa: E731
+    row = {"stage": "analyze", "fs": 6400.0, "seconds": 0.01, "real_time_factor": 100.0, "per_cycle_us": 2.0,
+           "peak_memory_mb": 1.0}
+    report = {"currentprint": cp.__version__, "machine": {"variant": variant, "duration_s": 1.0, "repeats": 1},
+              "results": [row] * (30 if variant == "new" else 1)}
+    fake = lambda **kw: report  # noqa: E731
     if monkeypatch is not None:
         monkeypatch.setattr(bench, "run_bench", fake)
     else:

@@ -12,7 +12,7 @@ import pytest
 import currentprint as cp
 from currentprint.core.cycles import COLUMNS
 from currentprint.errors import (ClippingWarning, CurrentprintError, InputError, LengthMismatchError,
-                                 NonFiniteError, NoZeroCrossingError, SampleRateError)
+                                 MainsFrequencyError, NonFiniteError, NoZeroCrossingError, SampleRateError)
 
 FS = 6400.0
 
@@ -284,11 +284,12 @@ def _weird_inputs():
     yield "mixed_dtypes", i.astype(np.float32), (v * 10).astype(np.int16)
 
 
-# cycles expected (with voltage, without): every one of these is analysed, none raises. Too
-# short inputs give no cycle; without voltage, current that never crosses zero cleanly
-# (all-zero, denormal, Nyquist toggling) gives none either.
+# cycles expected (with voltage, without), or the error expected. Too short inputs give no
+# cycle; without voltage, current that never crosses zero cleanly (all-zero, denormal) gives
+# none either, and current toggling at Nyquist is refused as no mains frequency. (With a
+# voltage toggling at Nyquist too, 30 "cycles" are framed: pinned here so that a change is seen.)
 _CYCLES = {"huge": (24, 23), "tiny": (24, 23), "denormal_current": (24, 23), "denormal_both": (23, 0),
-           "single_sample": (0, 0), "two_samples": (0, 0), "int16_extremes": (24, 23), "nyquist": (30, 0),
+           "single_sample": (0, 0), "two_samples": (0, 0), "int16_extremes": (24, 23), "nyquist": (30, MainsFrequencyError),
            "zero_current": (24, 0), "float32_max": (24, 23), "square_voltage": (24, 23), "one_cycle": (0, 0),
            "mixed_dtypes": (24, 23)}
 
@@ -297,6 +298,10 @@ _CYCLES = {"huge": (24, 23), "tiny": (24, 23), "denormal_current": (24, 23), "de
 def test_nothing_crashes(name, i, v):
     for volt, n_expected in zip((v, None), _CYCLES[name]):
         for h in (1, 25):
+            if isinstance(n_expected, type):
+                with pytest.raises(n_expected):
+                    cp.analyze(i, volt, fs=FS, harmonics=h)
+                continue
             with warnings.catch_warnings():
                 # int16 extremes are full-scale samples: the warning is expected here
                 warnings.simplefilter("ignore", ClippingWarning)
