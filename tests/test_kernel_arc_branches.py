@@ -132,3 +132,53 @@ def test_run_discount_boundary():
         run = (arc & B["run"]) != 0
         assert not run[:int(run_max)].any() and run[int(run_max):].all()
         assert not ((arc & B["counted"]) != 0)[int(run_max):].any()
+
+
+# -- thermal scan: trips and re-arms ------------------------------------------------------
+@settings(max_examples=40)
+@given(plan=st.lists(st.tuples(st.floats(0.0, 3.0), st.integers(1, 80)), min_size=1, max_size=8),
+       seed=st.integers(0, 2**32 - 1), tau=st.floats(0.05, 2.0), trip=st.floats(1.05, 1.6),
+       rearm_frac=st.floats(0.3, 0.95), cut=st.integers(0, 400))
+def test_thermal_kernel_equals_reference_with_rearming(plan, seed, tau, trip, rearm_frac, cut):
+    """Overloads and quiet spells alternate, so the model trips, cools below the re-arm level and trips again."""
+    from currentprint.detectors._arc_reference import thermal_scan_reference
+    rng = np.random.default_rng(seed)
+    rated = 10.0
+    i = np.concatenate([np.full(n, ratio * rated) * rng.uniform(0.97, 1.03, n) for ratio, n in plan])
+    i[rng.random(len(i)) < 0.02] = np.nan
+    dt = rng.uniform(0.018, 0.022, len(i))
+    k2, r2 = trip ** 2, (rearm_frac * trip) ** 2
+    ref_state = np.array([0.0, 1.0])
+    ref_f, ref_t = thermal_scan_reference(i, dt, ref_state, rated, tau, k2, r2)
+    state = np.array([0.0, 1.0])
+    n, c = len(i), min(cut, len(i))
+    f = np.zeros(n, np.int8)
+    th = np.zeros(n)
+    assert _core.thermal_scan(i[:c].copy(), dt[:c].copy(), state, rated, tau, k2, r2, f[:c], th[:c]) == 0
+    assert _core.thermal_scan(i[c:].copy(), dt[c:].copy(), state, rated, tau, k2, r2, f[c:], th[c:]) == 0
+    np.testing.assert_array_equal(f, ref_f)
+    np.testing.assert_array_equal(th, ref_t)
+    np.testing.assert_array_equal(state, ref_state)
+
+
+def test_thermal_rearms_after_cooling():
+    rated, tau, k2, r2 = 10.0, 0.2, 1.3 ** 2, 1.0
+    i = np.concatenate([np.full(100, 25.0), np.full(100, 0.0), np.full(100, 25.0)])
+    f = np.zeros(300, np.int8)
+    th = np.zeros(300)
+    assert _core.thermal_scan(i, np.full(300, 0.02), np.array([0.0, 1.0]), rated, tau, k2, r2, f, th) == 0
+    assert int(f.sum()) == 2 and f[:100].sum() == 1 and f[200:].sum() == 1
+
+
+def test_scans_report_bad_lengths():
+    n = 4
+    z = np.zeros(n)
+    code = np.zeros(n, np.int32)
+    # arc: state or parameter vector of the wrong length
+    assert _core.arc_scan(z, z, z, z, np.zeros(_core.ARC_STATE_LEN + 1), np.zeros(_core.ARC_PARAM_LEN), code) == 1
+    assert _core.arc_scan(z, z, z, z, _core.new_arc_state(), np.zeros(_core.ARC_PARAM_LEN - 1), code) == 1
+    # thermal: arrays of different lengths
+    assert _core.thermal_scan(z, np.zeros(3), np.array([0.0, 1.0]), 1.0, 1.0, 1.69, 1.0, np.zeros(n, np.int8),
+                              np.zeros(n)) != 0
+    # onset refinement: too few rows or points gives NaN, not a read past the end
+    assert np.isnan(_core.onset_refine(np.zeros((2, 8)), np.zeros(2), np.full(2, 128.0), 5.0, 1.5))
