@@ -141,7 +141,9 @@ def _iec_table():
 
 
 def test_iec_quota_is_the_documented_rule():
-    """30 % of the break time's half-cycles, between 4 and 14 (module docstring)."""
+    """A share of the break time's half-cycles, clipped (module constants _IEC_SHARE, _IEC_MIN; at most 14)."""
+    from currentprint.detectors import arc as arc_mod
+    share, low = getattr(arc_mod, "_IEC_SHARE", 0.3), getattr(arc_mod, "_IEC_MIN", 4)
     currents, times = _iec_table()
     for i_a, t_s in zip(currents, times):
         table = _table(float(i_a), 2.0)
@@ -152,7 +154,7 @@ def test_iec_quota_is_the_documented_rule():
         assert d["window_s"] == pytest.approx(t_s, rel=1e-3)
         # the quota of the break time the detector used (the measured current is within
         # float rounding of the table's, which decides 7.5 -> 7 or 8)
-        expect = int(np.clip(np.round(0.3 * 100 * d["window_s"]), 4, 14))
+        expect = int(np.clip(np.round(share * 100 * d["window_s"]), low, 14))
         assert d["required"] == expect, (i_a, d)
 
 
