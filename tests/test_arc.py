@@ -72,8 +72,8 @@ def test_arc_scan_rejects_length_mismatch():
                                     {"sensitivity": "low", "whitelist": [(1.0, 0.3)]}])
 def test_check_detector(params):
     testing = pytest.importorskip("currentprint.detectors.testing")
-    # the conformance signal's loads switching: no arc alarm
-    assert testing.check_detector(ArcFaultDetector(**params), min_alerts=0)["alerts"] == 0
+    # the conformance signal holds a series-arc segment: it must be found there too
+    assert testing.check_detector(ArcFaultDetector(**params))["alerts"] >= 1
     # and on a recording where it does raise alerts (a series arc on one load, starting
     # after the 0.5 s learning period of params2)
     i, v, _ = am.arc_case(1, fs=6400.0, i_rms=8.0, inductive=True, duration_s=4.0)
