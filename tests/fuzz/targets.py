@@ -51,7 +51,7 @@ def monitor_load(data: bytes) -> None:
 def library_load(data: bytes) -> None:
     lib = _expect(lambda: cp.FingerprintLibrary.load(_file(data, ".json")))
     if lib is not None and len(lib):
-        _expect(lambda: lib.identify(lib.entries()[0][1]))
+        _expect(lambda: lib.identify(list(lib.entries())[0][1]))
 
 
 def load_recording(data: bytes) -> None:

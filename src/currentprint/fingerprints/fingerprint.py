@@ -219,12 +219,18 @@ class Fingerprint:
         if data.get("version") != _VERSION:
             raise CorruptFileError(f"fingerprint version {data.get('version')!r}; this currentprint reads {_VERSION}")
         try:
-            feats = {k: num(v) for k, v in data["features"].items()}
+            if len(data["waveform"]) > 2 ** 16 or len(data["features"]) > 4096:
+                raise ValueError("fingerprint holds more values than a fingerprint has")
+            feats = {str(k): num(v) for k, v in data["features"].items()}
             wave = np.array([num(x) for x in data["waveform"]])
             vwave = np.array([num(x) for x in data["v_waveform"]])
-            if wave.ndim != 1 or wave.shape[0] < 8 or wave.shape[0] % 2 or vwave.shape != wave.shape:
-                raise ValueError(f"waveforms must be two arrays of the same even length >= 8, "
+            if wave.ndim != 1 or not 8 <= wave.shape[0] <= 2 ** 16 or wave.shape[0] % 2 or vwave.shape != wave.shape:
+                raise ValueError(f"waveforms must be two arrays of the same even length from 8 to 65536, "
                                  f"got {wave.shape} and {vwave.shape}")
+            # values a measurement can give (A, V, W ...): beyond 1e100 the distances overflow
+            big = [abs(x) > 1e100 for x in (*feats.values(), *wave, *vwave) if math.isfinite(x)]
+            if any(big) or not np.isfinite(wave).all() or not np.isfinite(vwave).all():
+                raise ValueError("fingerprint values are not finite measurements (|x| <= 1e100)")
             trans = _decode(data.get("transient", {}))
             meta = _decode(data.get("meta", {}))
             if not isinstance(trans, dict) or not isinstance(meta, dict):
