@@ -32,6 +32,11 @@ def default_n_points(fs: float, mains_hz: float | None = None) -> int:
     return min(MAX_N_POINTS, max(16, 1 << math.ceil(math.log2(0.9 * fs / f))))
 
 
+#: largest |sample| after calibration (A or V): squares and sums over a cycle stay finite
+MAX_VALUE = 1e150
+#: least share of a cycle's RMS voltage in its fundamental for it to count as a mains cycle
+_MIN_FUNDAMENTAL = 0.7
+
 #: most points a cycle is resampled to (memory: 16 bytes per point per cycle with waveforms)
 MAX_N_POINTS = 2 ** 16
 
@@ -185,6 +190,9 @@ class CycleAnalyzer:
                              + " a voltage channel; give the voltage on every push or on none.")
         if i.shape[0] == 0:
             return self._empty()
+        self._check_range(i, self._cal.current_scale, self._cal.current_offset, "current")
+        if has_v:
+            self._check_range(v, self._cal.voltage_scale, self._cal.voltage_offset, "voltage")
         if has_v and v.dtype != i.dtype:
             # the kernel reads one sample type per call; int16 with float -> float
             dt = np.result_type(i.dtype, v.dtype)
@@ -201,8 +209,32 @@ class CycleAnalyzer:
             raise RuntimeError(f"internal error in the cycle kernel: {_core.ERRORS.get(code, code)}")
         if data.shape[1] == 0:
             return self._empty()
-        return CycleTable(data, harm_i, harm_v, fs=self.fs, has_voltage=has_v, n_points=self._npts,
-                          waves=(wave_i, wave_v) if self.waveforms else None, calibrated=self._calibrated)
+        table = CycleTable(data, harm_i, harm_v, fs=self.fs, has_voltage=has_v, n_points=self._npts,
+                           waves=(wave_i, wave_v) if self.waveforms else None, calibrated=self._calibrated)
+        if has_v:
+            # a mains voltage is nearly sinusoidal: its fundamental holds > 99 % of the RMS in every
+            # cycle of the shared recordings (IEC 61000-2-2 compatibility level: THD 8 %). Below
+            # _MIN_FUNDAMENTAL (THD ~100 %) the "cycle" is noise crossing zero (a disconnected or
+            # wrong channel): it is dropped, per cycle, so streaming still equals batch
+            ok = np.abs(harm_v[:, 0]) >= _MIN_FUNDAMENTAL * table.v_rms
+            if not ok.all():
+                table = table[ok] if ok.any() else self._empty()
+        return table
+
+    def _check_range(self, x: np.ndarray, scale: float, offset: float, what: str) -> None:
+        """Refuse samples so large that a cycle's sums of squares would overflow (see :data:`MAX_VALUE`)."""
+        if x.dtype.kind in "iu":
+            big = (max(abs(float(np.iinfo(x.dtype).min)), float(np.iinfo(x.dtype).max)) + abs(offset)) * scale
+            if big <= MAX_VALUE:
+                return
+        hi, lo = float(np.max(x)), float(np.min(x))
+        if not (math.isfinite(hi) and math.isfinite(lo)):
+            return               # NaN or infinity: the kernel reports it with its position
+        big = (max(abs(hi), abs(lo)) + abs(offset)) * scale
+        if big > MAX_VALUE:
+            raise InputError(
+                f"{what} reaches {big:.3g} after calibration, beyond the {MAX_VALUE:g} the analysis can "
+                "square and sum without overflowing; check the calibration scale and the units of the input.")
 
     # -- persistence (used by the Monitor) -----------------------------------
     def state_dict(self) -> dict:
@@ -352,7 +384,7 @@ def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, 
         fmin, _ = frequency_limits(mains_hz)
         if an.samples_seen >= 2.0 * an.fs / fmin:
             raise NoZeroCrossingError(
-                "the voltage has no usable rising zero crossings (is it DC, zero, or disconnected?); "
+                "the voltage has no usable rising zero crossings or mains-like cycles (is it DC, zero, noise, or disconnected?); "
                 "check the voltage channel, or pass voltage=None to frame cycles on the current."
             )
     return table
