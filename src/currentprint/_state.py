@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import CorruptFileError, InputError
+from .errors import CorruptFileError, InputError, MissingFileError
 
 __all__ = ["encode", "decode", "atomic_write_json", "read_json", "dedupe_arrays", "resolve_arrays",
            "check_int", "check_float", "check_array", "check_keys", "MAX_DEPTH", "MAX_ARRAY_BYTES",
@@ -442,6 +442,8 @@ def atomic_write_json(path, payload: dict, *, body: str | None = None) -> None:
         mode = os.stat(path).st_mode & 0o777
     except OSError:
         mode = 0o666 & ~_umask()
+    if not parent.is_dir():
+        raise InputError(f"cannot save to {path}: the folder {parent} does not exist; create it first.")
     _clean_orphans(path)
     fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.{os.getpid()}.", suffix=".tmp", dir=parent)
     try:
@@ -477,8 +479,9 @@ def read_json(path, *, kind: str, schema: str, versions: tuple[int, ...], body: 
     The payload must be a dict with ``"schema" == schema`` and
     ``"version" in versions``; with ``body``, a ``"checksum"`` present in the
     file must match ``payload[body]``. Anything else raises
-    :class:`CorruptFileError`; a missing file :class:`FileNotFoundError`, a
-    directory :class:`~currentprint.errors.InputError`.
+    :class:`CorruptFileError`; a missing file
+    :class:`~currentprint.errors.MissingFileError` (a :class:`FileNotFoundError`),
+    a directory :class:`~currentprint.errors.InputError`.
     """
     path = Path(path)
     if path.is_dir():
@@ -488,6 +491,8 @@ def read_json(path, *, kind: str, schema: str, versions: tuple[int, ...], body: 
             raw = fh.read(MAX_FILE_BYTES + 1)
     except IsADirectoryError:
         raise InputError(f"{path} is a directory, not a {kind} file; give the file's path.") from None
+    except FileNotFoundError:
+        raise MissingFileError(f"no such {kind} file: {path}") from None
     except PermissionError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}; check the file's permissions.") from None
     if len(raw) > MAX_FILE_BYTES:

@@ -16,6 +16,7 @@ __all__ = [
     "SampleRateError",
     "NoZeroCrossingError",
     "CorruptFileError",
+    "MissingFileError",
     "RegistryError",
     "ClippingWarning",
 ]
@@ -47,6 +48,10 @@ class NoZeroCrossingError(InputError):
 
 class CorruptFileError(CurrentprintError, ValueError):
     """A saved library or state file is damaged, truncated or not ours."""
+
+
+class MissingFileError(CurrentprintError, FileNotFoundError):
+    """A file to read does not exist (also a :class:`FileNotFoundError`)."""
 
 
 class RegistryError(CurrentprintError, KeyError):

@@ -26,7 +26,8 @@ def put(target: str, name: str, data: bytes) -> None:
 
 def main() -> None:
     sig = cp.synth.example(schedule=[(1.0, "pc", "on"), (2.0, "kettle", "on")], duration_s=3.0)
-    tmp = os.path.join(HERE, "..", "_tmp.json")
+    import tempfile
+    tmp = os.path.join(tempfile.mkdtemp(), "state.json")
     # monitor states: small (one detector) and every built-in detector, cut mid-cycle
     for name, dets, n in (("overload", ["overload"], 6400), ("arc", ["arc_fault"], 6430),
                           ("all", ["events", "arc_fault", "resistive_load", "phase_chopper", "overload"], 12850),

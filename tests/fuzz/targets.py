@@ -9,6 +9,7 @@ anything else -- another exception, a crash, a hang -- is a bug. Used by
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import warnings
@@ -39,9 +40,21 @@ def _expect(call):
         return None
 
 
+def _unchecked(data: bytes) -> bytes:
+    """The file without its checksum (so that edits reach the checks behind it), when it is JSON."""
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError):
+        return data
+    if isinstance(doc, dict) and "checksum" in doc:
+        del doc["checksum"]
+        return json.dumps(doc).encode()
+    return data
+
+
 def monitor_load(data: bytes) -> None:
-    """A state file, then 0.1 s of signal into the restored monitor."""
-    mon = _expect(lambda: cp.Monitor.load(_file(data, ".json")))
+    """A state file (checksum removed), then 0.1 s of signal into the restored monitor."""
+    mon = _expect(lambda: cp.Monitor.load(_file(_unchecked(data), ".json")))
     if mon is not None:
         t = np.arange(640) / mon.fs
         v = 325 * np.sin(2 * np.pi * 50 * t)
