@@ -155,6 +155,8 @@ class _EventJudge(BaseDetector):
     """Shared plumbing: an internal event detector, recent cycles, the calibrated flag."""
 
     needs_waveforms = True
+    #: judged on P, Q and PF of the switched load: the command line skips it without a voltage channel
+    needs_voltage = True
 
     def check_state(self, state: dict) -> None:
         """The recent cycles kept: consistent columns, at most ``_KEEP`` rows (see :meth:`BaseDetector.check_state`)."""
