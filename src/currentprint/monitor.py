@@ -535,13 +535,11 @@ def _unpool(state: Any) -> dict:
 def _calibration(data: Any) -> Calibration | None:
     if data is None:
         return None
-    fields = ("current_scale", "voltage_scale", "current_sign", "phase_deg", "current_offset", "voltage_offset",
-              "adc_full_scale")
-    check_keys(data, fields, "calibration")
-    for k in fields:
-        if not (k == "adc_full_scale" and data[k] is None):
-            _state.check_float(data[k], f"calibration {k}")
-    return Calibration(**data)
+    import dataclasses
+    fields = [f.name for f in dataclasses.fields(Calibration)]
+    if not isinstance(data, dict) or not set(data) <= set(fields):
+        raise CorruptFileError(f"damaged state data: calibration fields must be among {fields}")
+    return Calibration(**data)      # its constructor checks every value's type and range
 
 
 def _rebuild_detector(entry: Any) -> BaseDetector:
