@@ -184,11 +184,17 @@ def load_recording(path: str | PathLike, *, fs: float | None = None, current_sca
 
 
 def _load_npz(p: Path, key: str | None) -> Recording:
-    try:
-        data = np.load(p, allow_pickle=False)
-        files = set(data.files)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{p.name} is not a readable .npz archive ({exc}).") from None
+    # the file is opened here so that it is closed whatever np.load does with a damaged archive
+    with open(p, "rb") as fh:
+        try:
+            data = np.load(fh, allow_pickle=False)
+            files = set(data.files)
+        except (OSError, ValueError) as exc:
+            raise CorruptFileError(f"{p.name} is not a readable .npz archive ({exc}).") from None
+        return _read_npz(p, data, files, key)
+
+
+def _read_npz(p: Path, data, files: set, key: str | None) -> Recording:
     with data:
         if key is not None:
             ci, vi = f"{key}_current", f"{key}_voltage"

@@ -219,8 +219,12 @@ class FingerprintLibrary:
             raise InputError(f"group_weights must be a mapping of group name to weight, got {group_weights!r}.")
         if group_weights is not None and not all(
                 isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-                and math.isfinite(v) for v in group_weights.values()):
-            raise InputError("group weights must be finite numbers.")
+                and math.isfinite(v) and v <= 1e6 for v in group_weights.values()):
+            raise InputError("group weights must be finite numbers of at most 1e6.")
+        if not (unknown_factor <= 1e6 and min_radius <= 1e12):
+            # a radius factor of a million already accepts anything; larger ones overflow the radii
+            raise InputError(f"unknown_factor must be at most 1e6 and min_radius at most 1e12, got "
+                             f"{unknown_factor!r} and {min_radius!r}.")
         if not (unknown_factor > 0 and math.isfinite(unknown_factor)):
             raise InputError(f"unknown_factor must be a positive number, got {unknown_factor!r}.")
         if not (min_radius >= 0 and math.isfinite(min_radius)):
