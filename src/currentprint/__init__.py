@@ -31,7 +31,7 @@ _LAZY = {
     "Monitor": "monitor",
     "ArcFaultDetector": "detectors.arc",
     "ResistiveLoadDetector": "detectors.resistive", "PhaseChopperDetector": "detectors.chopper",
-    "OverloadDetector": "detectors.overload",
+    "OverloadDetector": "detectors.overload", "ApplianceTracker": "detectors.ledger",
 }
 # sub-module names reachable as attributes (``cp.synth``); the families, and
 # the 0.1 names of modules that moved into them

@@ -1,6 +1,6 @@
 """Type stubs of the compiled core (see _core.pyx for the documentation)."""
 
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -11,6 +11,10 @@ MARGIN_BEFORE: Final[int]
 MARGIN_AFTER: Final[int]
 STATE_LEN: Final[int]
 N_SECTIONS: Final[int]
+MIN_CYCLES_PER_WORKER: Final[int]
+
+def set_simd(path: str = ...) -> str: ...
+def simd_path() -> str: ...
 
 class FFTPlan:
     n: int
@@ -75,6 +79,8 @@ def stream_push(
     st: CycleStream,
     xi: NDArray[np.float64] | NDArray[np.float32] | NDArray[np.int16],
     xv: NDArray[np.float64] | NDArray[np.float32] | NDArray[np.int16],
+    executor: Any = ...,
+    workers: int = ...,
 ) -> tuple[int, int, NDArray[np.float64] | None, NDArray[np.complex128] | None,
            NDArray[np.complex128] | None, NDArray[np.float64] | None, NDArray[np.float64] | None]: ...
 
@@ -102,3 +108,12 @@ def arc_scan(shoulder: NDArray[np.float64], step: NDArray[np.float64], peak: NDA
 def thermal_scan(i_rms: NDArray[np.float64], dt: NDArray[np.float64], state: NDArray[np.float64],
                  rated: float, tau: float, trip: float, rearm: float, fired: NDArray[np.int8],
                  theta_out: NDArray[np.float64]) -> int: ...
+
+# masking-proof arc evidence (_arcmask.pxi)
+ARCMASK_BITS: Final[dict[str, int]]
+ARCMASK_PARAM_LEN: Final[int]
+ARCMASK_HEADER: Final[int]
+def new_arcmask_state(npts: int) -> NDArray[np.float64]: ...
+def arcmask_scan(waves: NDArray[np.float64], offset: NDArray[np.float64], rms: NDArray[np.float64],
+                 state: NDArray[np.float64], par: NDArray[np.float64], code: NDArray[np.int32],
+                 width: NDArray[np.float64], size: NDArray[np.float64]) -> int: ...
