@@ -73,8 +73,19 @@ def _unpooled(text):
     """The saved document with its shared arrays put back in place (and no checksum)."""
     doc = _strip(json.loads(text))
     state = dict(doc["state"])
-    doc["state"] = _state.resolve_arrays(state, state.pop("pool"))
+    doc["state"] = _encoded(_state.resolve_arrays(state, state.pop("pool")))
     return doc
+
+
+def _encoded(x):
+    """The arrays resolve_arrays put in place, encoded again as in a file without a pool."""
+    if isinstance(x, np.ndarray):
+        return _state.encode(x)
+    if isinstance(x, dict):
+        return {k: _encoded(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_encoded(v) for v in x]
+    return x
 
 
 def _strip(doc):
@@ -120,8 +131,6 @@ def _set(doc, path, value):
 
 
 def _array(enc, pool):
-    if "__ref__" in enc:
-        enc = pool[enc["__ref__"]]
     return _state.decode(enc)
 
 

@@ -51,7 +51,7 @@ MAX_FILE_BYTES = 512 * 2 ** 20
 _DTYPES = {np.dtype(t).str: np.dtype(t) for t in
            (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
             np.float32, np.float64, np.complex64, np.complex128)}
-_MARKERS = {"__float__", "__complex__", "__ndarray__", "__tuple__", "__dict__", "__ref__"}
+_MARKERS = {"__float__", "__complex__", "__ndarray__", "__tuple__", "__dict__"}
 _SPECIAL_FLOATS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 
@@ -191,6 +191,10 @@ def decode(data: Any, *, _depth: int = 0, _budget: _Budget | None = None) -> Any
         return data
     if isinstance(data, float):
         return data
+    if isinstance(data, np.ndarray):
+        # put in place by resolve_arrays (never produced by JSON parsing): a private copy
+        budget.take(data.nbytes)
+        return data.copy()
     if isinstance(data, list):
         return [decode(x, _depth=_depth + 1, _budget=budget) for x in data]
     if not isinstance(data, dict):
@@ -198,7 +202,7 @@ def decode(data: Any, *, _depth: int = 0, _budget: _Budget | None = None) -> Any
     marks = [k for k in data if isinstance(k, str) and k.startswith("__") and k.endswith("__")]
     if not marks:
         return {k: decode(v, _depth=_depth + 1, _budget=budget) for k, v in data.items()}
-    if len(marks) != 1 or marks[0] not in _MARKERS or marks[0] == "__ref__":
+    if len(marks) != 1 or marks[0] not in _MARKERS:
         raise _bad(f"unknown entry {marks!r} (state files hold data only; objects are never rebuilt from a file)")
     mark = marks[0]
     if mark == "__ndarray__":
@@ -238,14 +242,37 @@ def decode(data: Any, *, _depth: int = 0, _budget: _Budget | None = None) -> Any
 # sharing identical arrays between parts of one document (Monitor.save)
 # ---------------------------------------------------------------------------
 def dedupe_arrays(data: Any) -> tuple[Any, list]:
-    """Replace repeated encoded arrays of ``data`` by ``{"__ref__": k}`` into a pool.
+    """Store the arrays of ``data`` once: whole arrays, and the rows of waveform arrays.
 
-    Detectors fed the same cycles (e.g. two fire detectors and the event
-    detector) hold equal history arrays; the file stores each once.
-    Returns ``(data, pool)``; :func:`resolve_arrays` is the inverse.
+    Detectors fed the same cycles (the event detector, the fire detectors'
+    recent cycles) hold equal arrays, or overlapping windows of the same
+    resampled cycles; the file stores each array, and each row of a 2-D
+    float array of >= 16 columns, once. A repeated array becomes
+    ``{"__ref__": k}`` into the pool; a waveform array becomes
+    ``{"__rows__": k, "index": <int array>}``: its rows, taken from the
+    pool's table ``k``. Returns ``(data, pool)``; :func:`resolve_arrays` is
+    the inverse.
     """
     index: dict[tuple, int] = {}
     pool: list = []
+    tables: dict[tuple, tuple[int, dict, list]] = {}     # (dtype, width) -> (pool slot, row -> k, rows)
+
+    def rows_of(x: dict) -> Any:
+        arr = decode(x)
+        key = (arr.dtype.str, arr.shape[1])
+        if key not in tables:
+            tables[key] = (len(pool), {}, [])
+            pool.append(None)                          # filled in at the end
+        slot, seen, rows = tables[key]
+        idx = np.empty(arr.shape[0], dtype=np.int64)
+        for r in range(arr.shape[0]):
+            raw = arr[r].tobytes()
+            k = seen.get(raw)
+            if k is None:
+                k = seen[raw] = len(rows)
+                rows.append(arr[r])
+            idx[r] = k
+        return {"__rows__": slot, "index": encode(idx)}
 
     def walk(x: Any, depth: int) -> Any:
         if depth > MAX_DEPTH + 4:
@@ -255,9 +282,12 @@ def dedupe_arrays(data: Any) -> tuple[Any, list]:
         if not isinstance(x, dict):
             return x
         if "__ndarray__" in x:
+            shape = x.get("shape", ())
+            if len(shape) == 2 and shape[0] > 0 and shape[1] >= 16 and x.get("dtype") in ("<f8", "<c16"):
+                return rows_of(x)
             if len(x["__ndarray__"]) < 64:      # small arrays: a reference saves nothing
                 return x
-            key = (x["__ndarray__"], x.get("dtype"), tuple(x.get("shape", ())), x.get("codec"))
+            key = (x["__ndarray__"], x.get("dtype"), tuple(shape), x.get("codec"))
             k = index.get(key)
             if k is None:
                 k = index[key] = len(pool)
@@ -265,15 +295,31 @@ def dedupe_arrays(data: Any) -> tuple[Any, list]:
             return {"__ref__": k}
         return {k: walk(v, depth + 1) for k, v in x.items()}
 
-    return walk(data, 0), pool
+    out = walk(data, 0)
+    for slot, _, rows in tables.values():
+        pool[slot] = encode(np.stack(rows))
+    return out, pool
 
 
 def resolve_arrays(data: Any, pool: Any) -> Any:
-    """Inverse of :func:`dedupe_arrays` (references checked against the pool)."""
-    if not isinstance(pool, list) or not all(isinstance(p, dict) and "__ndarray__" in p and
-                                             not any(isinstance(v, (dict, list)) and k != "shape"
-                                                     for k, v in p.items()) for p in pool):
+    """Inverse of :func:`dedupe_arrays` (references and row indices checked against the pool).
+
+    Arrays come back decoded (NumPy arrays inside the JSON data, which
+    :func:`decode` passes through as copies), within the same byte budget as
+    :func:`decode`.
+    """
+    if not isinstance(pool, list) or len(pool) > 100_000 or not all(
+            isinstance(p, dict) and "__ndarray__" in p for p in pool):
         raise _bad("the array pool is not a list of arrays")
+    budget = _Budget(MAX_ARRAY_BYTES)
+    cache: dict[int, np.ndarray] = {}
+
+    def entry(k: Any) -> np.ndarray:
+        if type(k) is not int or not 0 <= k < len(pool):
+            raise _bad(f"array reference {k!r} outside the pool of {len(pool)}")
+        if k not in cache:
+            cache[k] = decode(pool[k], _budget=budget)
+        return cache[k]
 
     def walk(x: Any, depth: int) -> Any:
         if depth > MAX_DEPTH + 4:
@@ -283,10 +329,19 @@ def resolve_arrays(data: Any, pool: Any) -> Any:
         if not isinstance(x, dict):
             return x
         if "__ref__" in x:
-            k = x["__ref__"]
-            if len(x) != 1 or type(k) is not int or not 0 <= k < len(pool):
-                raise _bad(f"array reference {k!r} outside the pool of {len(pool)}")
-            return pool[k]
+            if len(x) != 1:
+                raise _bad("an array reference has extra fields")
+            return entry(x["__ref__"])
+        if "__rows__" in x:
+            if set(x) != {"__rows__", "index"}:
+                raise _bad("a row reference needs exactly __rows__ and index")
+            table = entry(x["__rows__"])
+            idx = decode(x["index"], _budget=budget)
+            if table.ndim != 2 or not isinstance(idx, np.ndarray) or idx.dtype != np.int64 or idx.ndim != 1 \
+                    or (idx.size and (idx.min() < 0 or idx.max() >= table.shape[0])):
+                raise _bad("row references outside their table")
+            budget.take(idx.size * table.shape[1] * table.itemsize)
+            return table[idx]
         return {k: walk(v, depth + 1) for k, v in x.items()}
 
     return walk(data, 0)

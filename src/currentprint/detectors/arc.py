@@ -414,7 +414,21 @@ class ArcFaultDetector(BaseDetector):
         n_c = len(check_array(state["_counted"], "arc counted half-cycles", ndim=1, finite=True))
         check_array(state["_counted_i"], "arc counted levels", shape=(n_c,))
         n_w = len(check_array(state["_win_pos"], "arc window", ndim=1, finite=True))
-        check_array(state["_win_code"], "arc window codes", dtype=np.int32, shape=(n_w,), lo=0, hi=255)
+        check_array(state["_win_code"], "arc window codes", dtype=np.int32, shape=(n_w,), lo=0)
+        if "_win_w" in state:
+            check_array(state["_win_w"], "arc window pair widths", shape=(n_w, 2))
+        if "_sh_hist" in state and len(check_array(state["_sh_hist"], "arc shoulder history", ndim=1)) > 4:
+            raise CorruptFileError("damaged state data: arc shoulder history longer than the detector keeps")
+        ms = state.get("_mstate")
+        if ms is not None:
+            # the masking-proof scan's state (_arcmask.pxi): points per row, rows held, then the rows
+            ms = check_array(ms, "arc masking state", ndim=1)
+            if ms.shape[0] < _core.ARCMASK_HEADER:
+                raise CorruptFileError("damaged state data: arc masking state too short")
+            npts = check_int(ms[0], "arc masking points per cycle", 4, 2 ** 16)
+            if ms.shape[0] != _core.ARCMASK_HEADER + 4 * npts:
+                raise CorruptFileError("damaged state data: arc masking state does not fit its points per cycle")
+            check_int(ms[1], "arc masking rows held", 0, 2)
         hl = check_int(state["_hist_len"], "arc history length", 0, 10_000)
         check_array(state["_hist"], "arc history", shape=(None, len(_HIST_COLS)))
         if len(state["_hist"]) > max(hl, 1) or max(n_c, n_w) > 10 ** 6:
