@@ -611,6 +611,13 @@ def _event_fingerprint(args):
 
 
 def _cmd_enroll(args) -> int:
+    from ..errors import CurrentprintError
+    if not args.label or not args.label.strip():
+        raise CLIError("--label must name the appliance (a non-empty text)", EXIT_USAGE)
+    folder = Path(args.library).parent
+    if not folder.is_dir():
+        raise CLIError(f"cannot write the library {args.library}: the folder {folder} does not exist; "
+                       "create it first", EXIT_USAGE)
     lib = _open_library(Path(args.library), create=True)
     meta = {"file": Path(args.file).name}
     if args.event:
@@ -618,8 +625,11 @@ def _cmd_enroll(args) -> int:
         meta.update(extra)
     else:
         fp = _file_fingerprint(args)
-    lib.enroll(args.label, fp, meta=meta)
-    lib.save(args.library)
+    try:
+        lib.enroll(args.label, fp, meta=meta)
+        lib.save(args.library)
+    except (CurrentprintError, OSError) as exc:
+        raise CLIError(f"cannot enroll into {args.library}: {exc}", EXIT_USAGE) from None
     _emit({"library": str(args.library), "enrolled": args.label, "entries": len(lib), "labels": lib.labels})
     return EXIT_OK
 
