@@ -125,6 +125,10 @@ def arc_scan(const double[::1] shoulder, const double[::1] step, const double[::
         return 1
     cdef double sh, st, pk, r, sh1, sh2, pk1, pk2, pkref, med, c, pend
     cdef bint have_med
+    # the ring's median, kept until the ring changes (half-cycles that do not feed
+    # the ring, e.g. under a dimmer, reuse it)
+    cdef double med_cache = 0.0
+    cdef bint med_ok = False
     cdef int bits
     with nogil:
         for h in range(n):
@@ -147,7 +151,13 @@ def arc_scan(const double[::1] shoulder, const double[::1] step, const double[::
             have_med = False
             med = 0.0
             if st >= par[AP_STEP_MIN]:
-                med = _ring_median(&state[AS_RING], rn) if rn > 0 else 0.0
+                if rn > 0:
+                    if not med_ok:
+                        med_cache = _ring_median(&state[AS_RING], rn)
+                        med_ok = True
+                    med = med_cache
+                else:
+                    med = 0.0
                 have_med = True
             if (st >= par[AP_STEP_MIN] and st >= par[AP_STEP_RATIO] * med
                     and st * pk >= par[AP_MIN_STEP_A]):
@@ -190,12 +200,16 @@ def arc_scan(const double[::1] shoulder, const double[::1] step, const double[::
             if sh <= 0.5 and not (state[AS_PEND] == state[AS_PEND]):
                 if st == st:
                     if rn >= 4 and not have_med and _maybe_above_median(&state[AS_RING], rn, 0.8 * st):
-                        med = _ring_median(&state[AS_RING], rn)
+                        if not med_ok:
+                            med_cache = _ring_median(&state[AS_RING], rn)
+                            med_ok = True
+                        med = med_cache
                         have_med = True
                     if rn >= 4 and have_med and st > 1.25 * med:
                         st = 1.25 * med
                     rp = <Py_ssize_t>state[AS_RING_POS]
                     state[AS_RING + rp] = st
+                    med_ok = False
                     state[AS_RING_POS] = <double>((rp + 1) % ARC_RING)
                     if rn < ARC_RING:
                         state[AS_RING_N] = <double>(rn + 1)
