@@ -22,8 +22,8 @@ import pytest
 
 import currentprint as cp
 from currentprint import _core
-from currentprint import _reference as ref
-from currentprint.framing import ZeroCrossingScanner
+from currentprint.core import _reference as ref
+from currentprint.core.framing import ZeroCrossingScanner
 
 from conftest import DURATION_S, RESULTS, peak_memory_mb, record
 

@@ -21,9 +21,11 @@ import pytest
 
 import currentprint as cp
 from currentprint import _core
-from currentprint._arc_reference import arc_scan_reference
-from currentprint.arc import ArcFaultDetector
-from currentprint.loads import OverloadDetector, PhaseChopperDetector, ResistiveLoadDetector
+from currentprint.detectors._arc_reference import arc_scan_reference
+from currentprint.detectors.arc import ArcFaultDetector
+from currentprint.detectors.chopper import PhaseChopperDetector
+from currentprint.detectors.overload import OverloadDetector
+from currentprint.detectors.resistive import ResistiveLoadDetector
 
 from conftest import record, signal, timed
 

@@ -22,8 +22,9 @@ import numpy as np
 import pytest
 
 import currentprint as cp
-from currentprint import _core, _events_reference
-from currentprint.events import EventDetector
+from currentprint import _core
+from currentprint.detectors import _events_reference
+from currentprint.detectors.events import EventDetector
 
 from conftest import record, signal, timed
 

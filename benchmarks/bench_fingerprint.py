@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 import currentprint as cp
-from currentprint.fingerprints import fingerprint, fingerprint_from_waves
-from currentprint.library import FingerprintLibrary
+from currentprint.fingerprints.fingerprint import fingerprint, fingerprint_from_waves
+from currentprint.fingerprints.library import FingerprintLibrary
 
 from conftest import record
 

@@ -2,7 +2,7 @@
 
 Run ``python -m pytest benchmarks -q`` (add ``--benchmark-disable`` for a
 quick smoke run). Every timing of the compiled core is paired with a timing
-of the NumPy reference (``currentprint._reference``) on the same data in the
+of the NumPy reference (``currentprint.core._reference``) on the same data in the
 same run; the table printed at the end gives real-time factors (signal
 duration / run time) and the ratios. ``CP_BENCH_SECONDS`` shortens the
 signals (default 600 s, i.e. 10 minutes); ``CP_BENCH_JSON=path`` also writes

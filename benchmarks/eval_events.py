@@ -31,7 +31,7 @@ import numpy as np
 
 import currentprint as cp
 from currentprint.evaluate import event_scores, match_events
-from currentprint.events import EventDetector, detect_events
+from currentprint.detectors.events import EventDetector, detect_events
 
 DATA = Path(os.environ.get("CURRENTPRINT_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 

@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 import arc_models as am
 import currentprint as cp
 from currentprint import _core
-from currentprint._arc_reference import arc_scan_reference
+from currentprint.detectors._arc_reference import arc_scan_reference
 from currentprint._state import decode, encode
-from currentprint.analyzer import CycleAnalyzer, analyze
-from currentprint.arc import ArcFaultDetector, iec62606_break_time
+from currentprint.core.analyzer import CycleAnalyzer, analyze
+from currentprint.detectors.arc import ArcFaultDetector, iec62606_break_time
 from currentprint.errors import InputError
 
 COUNTED = _core.ARC_BITS["counted"]
@@ -71,7 +71,7 @@ def test_arc_scan_rejects_length_mismatch():
 @pytest.mark.parametrize("params", [{}, {"mode": "iec62606"}, {"sensitivity": "high", "learn_s": 0.5},
                                     {"sensitivity": "low", "whitelist": [(1.0, 0.3)]}])
 def test_check_detector(params):
-    testing = pytest.importorskip("currentprint.testing")
+    testing = pytest.importorskip("currentprint.detectors.testing")
     testing.check_detector(ArcFaultDetector(**params))
     # and on a recording where it does raise alerts (a series arc on one load)
     i, v, _ = am.arc_case(1, fs=6400.0, i_rms=8.0, inductive=True, duration_s=4.0)

@@ -7,9 +7,9 @@ import pytest
 
 import currentprint as cp
 from currentprint import synth
-from currentprint.classify import KINDS, THRESHOLDS, LoadClass, classify_load
+from currentprint.fingerprints.classify import KINDS, THRESHOLDS, LoadClass, classify_load
 from currentprint.errors import InputError
-from currentprint.fingerprints import fingerprint, fingerprint_from_waves
+from currentprint.fingerprints.fingerprint import fingerprint, fingerprint_from_waves
 
 RATES = [(6400, 50), (10000, 50), (2000, 50), (30000, 60)]
 
@@ -87,6 +87,6 @@ def test_no_voltage_or_no_current_is_unknown():
 
 def test_public_name_and_thresholds_documented():
     assert cp.classify_load is classify_load and cp.LoadClass is LoadClass
-    import currentprint.classify as mod
+    import currentprint.fingerprints.classify as mod
     for key in THRESHOLDS:
         assert key.split("_")[0] in mod.__doc__.lower()

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import currentprint as cp
-from currentprint.__main__ import main
+from currentprint.cli import main
 
 from conftest import data_path
 
@@ -42,7 +42,7 @@ class CliHigh(cp.BaseDetector):
 
 @pytest.fixture(autouse=True, scope="module")
 def _registered():
-    from currentprint.detectors import _registry
+    from currentprint.detectors.base import _registry
     cp.register_detector(CliHigh, replace=True)
     yield
     _registry.pop(CliHigh.name, None)
@@ -83,7 +83,7 @@ def test_demo_json(capsys):
 
 
 def test_demo_finds_the_events(capsys):
-    pytest.importorskip("currentprint.events")
+    pytest.importorskip("currentprint.detectors.events")
     code, out, _ = run(capsys, "demo", "--json", "--detectors", "events")
     times = np.array([a["time"] for a in json.loads(out)["alerts"] if a["record"] == "event"])
     for truth in (1.0, 2.0, 4.0, 6.0):       # every switching is reported (extra reports are the detector's call)
@@ -245,7 +245,7 @@ def test_analyze_plot(tmp_path, capsys, kettle_sig):
 
 # -- enroll / match -------------------------------------------------------------------------------
 def test_enroll_and_match(tmp_path, capsys):
-    pytest.importorskip("currentprint.library")
+    pytest.importorskip("currentprint.fingerprints.library")
     lib = tmp_path / "lib.json"
     models = {"kettle": lambda k: cp.synth.Resistive(1800.0 + 150 * k),
               "pc": lambda k: cp.synth.Rectifier(120.0 + 20 * k),
@@ -288,7 +288,7 @@ def test_bench_json(tmp_path, capsys):
         assert r["fs"] == 6400.0 and r["real_time_factor"] > 0 and "reference_ratio" in r
     ff = next(r for r in res["results"] if r["stage"] == "framing+features")
     try:
-        import currentprint._reference  # noqa: F401
+        import currentprint.core._reference  # noqa: F401
     except ImportError:
         assert ff["reference_ratio"] is None
     else:

@@ -1,4 +1,4 @@
-"""The detector contract: BaseDetector, the registry and currentprint.testing.check_detector."""
+"""The detector contract: BaseDetector, the registry and currentprint.detectors.testing.check_detector."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import currentprint as cp
-from currentprint.detectors import _BUILTIN
-from currentprint.testing import check_detector, conformance_signal
+from currentprint.detectors.base import _BUILTIN
+from currentprint.detectors.testing import check_detector, conformance_signal
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -155,7 +155,7 @@ def test_params_and_set_params():
 
 
 def test_registry_round_trip(monkeypatch):
-    from currentprint import detectors
+    from currentprint.detectors import base as detectors
     monkeypatch.setattr(detectors, "_registry", dict(detectors._registry))   # leave no trace
     cp.register_detector(HighCurrent, replace=True)
     assert "test_high_current" in cp.available_detectors()
@@ -194,7 +194,7 @@ def _python_blocks(text: str) -> list[str]:
 
 
 def test_writing_a_detector_page_runs(monkeypatch):
-    from currentprint import detectors
+    from currentprint.detectors import base as detectors
     monkeypatch.setattr(detectors, "_registry", dict(detectors._registry))   # the page registers a class
     page = (DOCS / "writing-a-detector.md").read_text(encoding="utf-8")
     blocks = _python_blocks(page)

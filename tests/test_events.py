@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import currentprint as cp
-from currentprint import _core, _events_reference as ref
+from currentprint import _core
+from currentprint.detectors import _events_reference as ref
 from currentprint.errors import InputError
 from currentprint.evaluate import event_scores, match_events
-from currentprint.events import EventDetector, detect_events
+from currentprint.detectors.events import EventDetector, detect_events
 from currentprint.synth import Motor, Rectifier, Resistive, synth_signal
 
 
@@ -160,7 +161,7 @@ def test_streaming_equals_batch(example_table, chunks, method):
 
 @pytest.mark.parametrize("method", ["steady", "cusum", "glr"])
 def test_detector_conformance(method):
-    from currentprint.testing import check_detector
+    from currentprint.detectors.testing import check_detector
     assert check_detector(EventDetector(method=method))["alerts"] >= 4
 
 

@@ -17,7 +17,7 @@ import pytest
 
 import currentprint as cp
 from currentprint.evaluate import event_scores
-from currentprint.events import EventDetector, detect_events
+from currentprint.detectors.events import EventDetector, detect_events
 
 from conftest import data_path, hfhadc_files, load_hfhadc, tabanelli_files
 

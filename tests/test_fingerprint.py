@@ -13,8 +13,8 @@ from hypothesis import given, strategies as st
 import currentprint as cp
 from currentprint import synth
 from currentprint.errors import CorruptFileError, InputError
-from currentprint.fingerprints import Fingerprint, fingerprint, fingerprint_from_waves, FEATURE_DOCS, WAVE_POINTS
-from currentprint.vi import _intersections, vi_descriptors, vi_image
+from currentprint.fingerprints.fingerprint import Fingerprint, fingerprint, fingerprint_from_waves, FEATURE_DOCS, WAVE_POINTS
+from currentprint.fingerprints.vi import _intersections, vi_descriptors, vi_image
 
 THETA = 2 * np.pi * np.arange(128) / 128
 V = 325.0 * np.sin(THETA)
@@ -159,7 +159,7 @@ def test_event_delta_is_the_switched_load():
 
 
 def test_importing_the_module_keeps_the_function():
-    import currentprint.fingerprints  # noqa: F401  (importing the module must not hide the function)
+    import currentprint.fingerprints.fingerprint  # noqa: F401  (importing the module must not hide the function)
     vv = np.tile(V, 4)
     fp = cp.fingerprint(vv / 50, vv, fs=6400)
     assert isinstance(fp, Fingerprint) and fp.pf == pytest.approx(1.0)
@@ -255,7 +255,7 @@ def test_invariances(c, k):
 
 def test_sklearn_transformer():
     pytest.importorskip("sklearn")
-    from currentprint.sklearn import FingerprintTransformer
+    from currentprint.fingerprints.sklearn import FingerprintTransformer
 
     recs, labels = [], []
     for k in range(4):
@@ -283,7 +283,7 @@ def test_with_detected_events():
     try:
         detect_events = cp.detect_events
     except (ImportError, AttributeError):  # pragma: no cover - events module not built yet
-        pytest.skip("currentprint.events not available")
+        pytest.skip("currentprint.detectors.events not available")
     s = synth.synth_signal(3.0, 6400, loads={"h": synth.Resistive(1000), "m": synth.Motor(600)},
                            schedule=[(1.0, "m", "on"), (2.0, "h", "on")], seed=2)
     evs = detect_events(s.current, s.voltage, fs=6400)

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 import currentprint as cp
-from currentprint.classify import classify_load
-from currentprint.fingerprints import fingerprint
-from currentprint.library import FingerprintLibrary
+from currentprint.fingerprints.classify import classify_load
+from currentprint.fingerprints.fingerprint import fingerprint
+from currentprint.fingerprints.library import FingerprintLibrary
 
 from conftest import hfhadc_files, load_hfhadc, tabanelli_files
 

@@ -18,8 +18,9 @@ import pytest
 
 import currentprint as cp
 from conftest import hfhadc_files, load_hfhadc, tabanelli_files
-from currentprint.arc import ArcFaultDetector
-from currentprint.loads import PhaseChopperDetector, ResistiveLoadDetector
+from currentprint.detectors.arc import ArcFaultDetector
+from currentprint.detectors.chopper import PhaseChopperDetector
+from currentprint.detectors.resistive import ResistiveLoadDetector
 
 HEATERS = {"kettle", "water_heater", "rice_cooker", "water_dispenser"}
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import currentprint as cp
-from currentprint.cycles import COLUMNS
+from currentprint.core.cycles import COLUMNS
 from currentprint.errors import (ClippingWarning, CurrentprintError, InputError, LengthMismatchError,
                                  NonFiniteError, NoZeroCrossingError, SampleRateError)
 

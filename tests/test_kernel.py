@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import currentprint as cp
-from currentprint import _reference as ref
-from currentprint.cycles import COLUMNS
+from currentprint.core import _reference as ref
+from currentprint.core.cycles import COLUMNS
 
 RTOL = 1e-9
 

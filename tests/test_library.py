@@ -11,8 +11,8 @@ import pytest
 import currentprint as cp
 from currentprint import synth
 from currentprint.errors import CorruptFileError, InputError
-from currentprint.fingerprints import Fingerprint, fingerprint, fingerprint_from_waves
-from currentprint.library import EMBED_GROUPS, FingerprintLibrary, Match, embed
+from currentprint.fingerprints.fingerprint import Fingerprint, fingerprint, fingerprint_from_waves
+from currentprint.fingerprints.library import EMBED_GROUPS, FingerprintLibrary, Match, embed
 
 LOADS = {
     "heater": lambda s: synth.Resistive(2000 * s),

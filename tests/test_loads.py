@@ -13,12 +13,14 @@ from hypothesis import strategies as st
 import arc_models as am
 import currentprint as cp
 from currentprint import _core
-from currentprint._arc_reference import thermal_scan_reference
-from currentprint.analyzer import CycleAnalyzer, analyze
-from currentprint.arc import ArcFaultDetector
+from currentprint.detectors._arc_reference import thermal_scan_reference
+from currentprint.core.analyzer import CycleAnalyzer, analyze
+from currentprint.detectors.arc import ArcFaultDetector
 from currentprint.errors import InputError
-from currentprint.loads import (OverloadDetector, PhaseChopperDetector, ResistiveLoadDetector, delta_features,
-                                resistive_pf_floor)
+from currentprint.detectors._switch_on import delta_features
+from currentprint.detectors.chopper import PhaseChopperDetector
+from currentprint.detectors.overload import OverloadDetector
+from currentprint.detectors.resistive import ResistiveLoadDetector, resistive_pf_floor
 
 FS = 6400.0
 
@@ -40,7 +42,7 @@ def _supply(seed=0, fs=FS, duration=3.0, v_rms=220.0, h3=0.03):
                                  PhaseChopperDetector(), OverloadDetector(rated_current_a=5.0, tau_s=2.0),
                                  OverloadDetector()])
 def test_check_detector(det):
-    testing = pytest.importorskip("currentprint.testing")
+    testing = pytest.importorskip("currentprint.detectors.testing")
     out = testing.check_detector(det)
     if isinstance(det, OverloadDetector) and det.rated_current_a == 5.0:
         assert out["alerts"] >= 1      # 2 kW heater + more on a 5 A circuit

@@ -93,7 +93,7 @@ class WaveReader(Recorder):
 @pytest.fixture(autouse=True, scope="module")
 def _registered():
     """Register this module's detectors (by name) for the tests, and only for them."""
-    from currentprint.detectors import _registry
+    from currentprint.detectors.base import _registry
     classes = (StepEvents, Recorder, WaveReader)
     for c in classes:
         cp.register_detector(c, replace=True)
@@ -371,14 +371,14 @@ class FakeLibrary:
 
 def test_switch_on_events_carry_identification(monkeypatch):
     waves = []
-    fake = types.ModuleType("currentprint.fingerprints")
+    fake = types.ModuleType("currentprint.fingerprints.fingerprint")
 
     def fingerprint_from_waves(i_wave, v_wave=None, **kw):
         waves.append((np.asarray(i_wave), np.asarray(v_wave)))
         return "fp"
 
     fake.fingerprint_from_waves = fingerprint_from_waves
-    monkeypatch.setitem(sys.modules, "currentprint.fingerprints", fake)
+    monkeypatch.setitem(sys.modules, "currentprint.fingerprints.fingerprint", fake)
     sig, _ = _signal()
     lib = FakeLibrary()
     mon = cp.Monitor(fs=6400, detectors=[StepEvents()], library=lib)
@@ -402,9 +402,9 @@ def test_switch_on_events_carry_identification(monkeypatch):
 
 
 def test_identification_survives_restore(monkeypatch):
-    fake = types.ModuleType("currentprint.fingerprints")
+    fake = types.ModuleType("currentprint.fingerprints.fingerprint")
     fake.fingerprint_from_waves = lambda i, v=None, **kw: float(np.sqrt(np.mean(np.square(i))))
-    monkeypatch.setitem(sys.modules, "currentprint.fingerprints", fake)
+    monkeypatch.setitem(sys.modules, "currentprint.fingerprints.fingerprint", fake)
 
     class Lib(FakeLibrary):
         def identify(self, fp):
@@ -421,8 +421,8 @@ def test_identification_survives_restore(monkeypatch):
 
 
 def test_identification_with_the_real_library():
-    lib_mod = pytest.importorskip("currentprint.library")
-    pytest.importorskip("currentprint.fingerprints")
+    lib_mod = pytest.importorskip("currentprint.fingerprints.library")
+    pytest.importorskip("currentprint.fingerprints.fingerprint")
     lib = lib_mod.FingerprintLibrary()
     kinds = {"kettle": lambda k: cp.synth.Resistive(1800.0 + 100 * k),
              "fridge": lambda k: cp.synth.Motor(280.0 + 15 * k, pf=0.72 + 0.02 * k, inrush=1.0),
@@ -442,9 +442,9 @@ def test_identification_with_the_real_library():
 def test_identification_uses_the_detectors_steady_states(monkeypatch):
     """An event detector that reports its pre/post cycles gets exactly those averaged."""
     seen = []
-    fake = types.ModuleType("currentprint.fingerprints")
+    fake = types.ModuleType("currentprint.fingerprints.fingerprint")
     fake.fingerprint_from_waves = lambda i, v=None, **kw: seen.append((np.asarray(i), np.asarray(v))) or "fp"
-    monkeypatch.setitem(sys.modules, "currentprint.fingerprints", fake)
+    monkeypatch.setitem(sys.modules, "currentprint.fingerprints.fingerprint", fake)
 
     class WithWindows(StepEvents):
         name = "test_steps_windows"
@@ -477,8 +477,8 @@ def test_identification_uses_the_detectors_steady_states(monkeypatch):
 
 
 def test_monitor_page_runs():
-    pytest.importorskip("currentprint.events")
-    pytest.importorskip("currentprint.library")
+    pytest.importorskip("currentprint.detectors.events")
+    pytest.importorskip("currentprint.fingerprints.library")
     import re
     text = (ROOT / "docs" / "monitor.md").read_text(encoding="utf-8")
     blocks = re.findall(r"^```python\n(.*?)^```", text, flags=re.S | re.M)

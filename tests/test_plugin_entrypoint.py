@@ -1,4 +1,4 @@
-"""A separately installed package adds a detector through the ``currentprint.detectors`` entry point.
+"""A separately installed package adds a detector through the ``currentprint.detectors.base`` entry point.
 
 The plugin lives in ``tests/plugin_pkg`` (its own pyproject). Each test runs in a fresh interpreter
 (subprocess) so the entry points are discovered exactly as on a user's machine, and the running
@@ -34,7 +34,7 @@ CHILD = textwrap.dedent("""
     import json, sys, warnings
     warnings.simplefilter("error")
     import currentprint as cp
-    from currentprint.testing import check_detector
+    from currentprint.detectors.testing import check_detector
 
     mode, path = sys.argv[1], sys.argv[2]
     sig = cp.synth.synth_signal(duration_s=6.0, fs=6400, loads={"charger": cp.synth.Rectifier(180.0)},

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import currentprint as cp
-from currentprint import _reference as ref
+from currentprint.core import _reference as ref
 
 
 @st.composite

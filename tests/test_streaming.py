@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import currentprint as cp
-from currentprint.cycles import COLUMNS
+from currentprint.core.cycles import COLUMNS
 
 
 @st.composite

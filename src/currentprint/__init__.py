@@ -11,34 +11,46 @@ from __future__ import annotations
 
 import importlib
 
-from . import errors
-from .alerts import Alert
-from .analyzer import CycleAnalyzer, analyze, analyze_many
-from .cycles import COLUMNS, CycleTable
-from .detectors import BaseDetector, available_detectors, get_detector, register_detector
+from . import _compat, errors
+from .core.analyzer import CycleAnalyzer, analyze, analyze_many
+from .core.cycles import COLUMNS, CycleTable
+from .core.signal import Calibration
+from .detectors.alerts import Alert
+from .detectors.base import BaseDetector, available_detectors, get_detector, register_detector
+from ._version import __version__
 from .errors import CurrentprintError
-from .signal import Calibration
-
-__version__ = "0.1.0"
 
 # public name -> module that defines it (imported lazily)
 _LAZY = {
-    "detect_events": "events", "Event": "events", "EventDetector": "events", "SteadyState": "events",
-    "fingerprint": "fingerprints", "Fingerprint": "fingerprints",
-    "FingerprintLibrary": "library", "Match": "library",
-    "classify_load": "classify", "LoadClass": "classify",
+    "detect_events": "detectors.events", "Event": "detectors.events", "EventDetector": "detectors.events",
+    "SteadyState": "detectors.events",
+    "fingerprint": "fingerprints.fingerprint", "Fingerprint": "fingerprints.fingerprint",
+    "FingerprintLibrary": "fingerprints.library", "Match": "fingerprints.library",
+    "classify_load": "fingerprints.classify", "LoadClass": "fingerprints.classify",
     "Monitor": "monitor",
-    "ArcFaultDetector": "arc",
-    "ResistiveLoadDetector": "loads", "PhaseChopperDetector": "loads", "OverloadDetector": "loads",
+    "ArcFaultDetector": "detectors.arc",
+    "ResistiveLoadDetector": "detectors.resistive", "PhaseChopperDetector": "detectors.chopper",
+    "OverloadDetector": "detectors.overload",
+    "aggregate": "core.aggregate", "Aggregates": "core.aggregate",
 }
-_SUBMODULES = {"synth", "evaluate", "plot", "testing", "events", "fingerprints", "library", "monitor",
-               "arc", "loads", "classify", "io"}
+# sub-module names reachable as attributes (``cp.synth``); the families, and
+# the 0.1 names of modules that moved into them
+_SUBMODULES = {
+    "synth": "synth", "evaluate": "evaluate", "plot": "plot", "io": "io", "monitor": "monitor",
+    "core": "core", "detectors": "detectors", "fingerprints": "fingerprints", "cli": "cli",
+    "testing": "detectors.testing", "events": "detectors.events", "arc": "detectors.arc",
+    "library": "fingerprints.library", "classify": "fingerprints.classify",
+    "alerts": "detectors.alerts", "analyzer": "core.analyzer", "cycles": "core.cycles",
+    "signal": "core.signal", "framing": "core.framing",
+}
 
 __all__ = [
     "Alert", "BaseDetector", "Calibration", "COLUMNS", "CurrentprintError", "CycleAnalyzer", "CycleTable",
     "analyze", "analyze_many", "available_detectors", "errors", "get_detector", "register_detector",
     "__version__", *_LAZY,
 ]
+
+_compat.install()
 
 
 def __getattr__(name: str):
@@ -48,9 +60,11 @@ def __getattr__(name: str):
         globals()[name] = value
         return value
     if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
+        return importlib.import_module(f".{_SUBMODULES[name]}", __name__)
+    if f"{__name__}.{name}" in _compat.MOVED:     # cp.loads: the 0.1 module, split since
+        return _compat.alias_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'currentprint' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__) | _SUBMODULES)
+    return sorted(set(globals()) | set(__all__) | set(_SUBMODULES) | {"loads"})

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
-from .signal import Calibration
+from .core.signal import Calibration
 
 __all__ = ["Recording", "load_recording", "SUPPORTED_SUFFIXES"]
 

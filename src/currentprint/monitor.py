@@ -21,12 +21,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import _state
-from .alerts import Alert
-from .analyzer import CycleAnalyzer
-from .cycles import CycleTable
-from .detectors import BaseDetector, _resolve, get_detector
+from .detectors.alerts import Alert
+from .core.analyzer import CycleAnalyzer
+from .core.cycles import CycleTable
+from .detectors.base import BaseDetector, _resolve, get_detector
 from .errors import CorruptFileError, InputError, RegistryError
-from .signal import Calibration, check_fs
+from .core.signal import Calibration, check_fs
 
 __all__ = ["Monitor"]
 
@@ -321,7 +321,7 @@ class Monitor:
 
     def _event_fingerprint(self, pre0: int, pre1: int, post0: int, post1: int, transient=None):
         """Fingerprint of the after-minus-before mean cycle (rows of the history)."""
-        fpmod = importlib.import_module("currentprint.fingerprints")  # optional sibling module
+        fpmod = importlib.import_module("currentprint.fingerprints.fingerprint")  # optional family
         i_post = self._hist_i[post0:post1].mean(axis=0)
         v_post = self._hist_v[post0:post1].mean(axis=0)
         i_pre = self._hist_i[pre0:pre1].mean(axis=0) if pre1 > pre0 else np.zeros_like(i_post)

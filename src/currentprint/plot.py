@@ -126,7 +126,7 @@ def plot_timeline(cycles, *, quantities: Sequence[str] = ("i_rms", "p"), events:
     -------
     matplotlib.axes.Axes
     """
-    from .cycles import COLUMN_DOCS
+    from .core.cycles import COLUMN_DOCS
     ax = _axes(ax)
     t = cycles.time
     axes = [ax]
@@ -204,7 +204,7 @@ def plot_vi(cycles_or_current, voltage=None, *, cycle: int | slice | None = None
     matplotlib.axes.Axes
     """
     ax = _axes(ax) if ax is not None else _plt().subplots(figsize=(4, 4))[1]
-    from .cycles import CycleTable
+    from .core.cycles import CycleTable
     if isinstance(cycles_or_current, CycleTable):
         table = cycles_or_current
         if not table.has_waveforms:

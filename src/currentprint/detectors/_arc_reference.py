@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from . import _core
+from .. import _core
 
 _B = _core.ARC_BITS
 _RING = 16

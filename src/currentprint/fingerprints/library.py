@@ -40,9 +40,9 @@ from typing import Any, Iterable, Mapping, NamedTuple
 
 import numpy as np
 
-from ._state import atomic_write_json, read_json
-from .errors import CorruptFileError, InputError
-from .fingerprints import N_HARMONICS, WAVE_POINTS, Fingerprint
+from .._state import atomic_write_json, read_json
+from ..errors import CorruptFileError, InputError
+from .fingerprint import N_HARMONICS, WAVE_POINTS, Fingerprint
 
 __all__ = ["FingerprintLibrary", "Match", "GROUP_WEIGHTS", "UNKNOWN", "embed", "EMBED_GROUPS"]
 

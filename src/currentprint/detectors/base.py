@@ -23,8 +23,8 @@ import inspect
 import warnings
 from typing import Any, ClassVar
 
-from ._state import decode, encode
-from .errors import InputError, RegistryError
+from .._state import decode, encode
+from ..errors import InputError, RegistryError
 
 __all__ = ["BaseDetector", "register_detector", "get_detector", "available_detectors", "ENTRY_POINT_GROUP"]
 
@@ -32,11 +32,11 @@ ENTRY_POINT_GROUP = "currentprint.detectors"
 
 # built-in detectors, imported on first use so that importing currentprint stays light
 _BUILTIN: dict[str, str] = {
-    "events": "currentprint.events:EventDetector",
-    "arc_fault": "currentprint.arc:ArcFaultDetector",
-    "resistive_load": "currentprint.loads:ResistiveLoadDetector",
-    "phase_chopper": "currentprint.loads:PhaseChopperDetector",
-    "overload": "currentprint.loads:OverloadDetector",
+    "events": "currentprint.detectors.events:EventDetector",
+    "arc_fault": "currentprint.detectors.arc:ArcFaultDetector",
+    "resistive_load": "currentprint.detectors.resistive:ResistiveLoadDetector",
+    "phase_chopper": "currentprint.detectors.chopper:PhaseChopperDetector",
+    "overload": "currentprint.detectors.overload:OverloadDetector",
 }
 
 _registry: dict[str, type] = {}

@@ -22,8 +22,8 @@ import math
 
 import numpy as np
 
-from . import _core
-from .errors import InputError, SampleRateError
+from .. import _core
+from ..errors import InputError, SampleRateError
 
 __all__ = ["ZeroCrossingScanner", "frequency_limits", "fundamental_sos"]
 

@@ -36,12 +36,12 @@ from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
-from . import _core
-from ._state import decode, encode
+from .. import _core
+from .._state import decode, encode
 from .alerts import Alert, _plain
-from .cycles import CycleTable
-from .detectors import BaseDetector
-from .errors import InputError
+from ..core.cycles import CycleTable
+from .base import BaseDetector
+from ..errors import InputError
 
 __all__ = ["Event", "EventDetector", "SteadyState", "Transient", "detect_events", "METHODS"]
 
@@ -715,7 +715,7 @@ def detect_events(current, voltage=None, *, fs: float, method: str = "steady", c
     >>> [e.kind for e in events]
     ['on', 'on', 'on', 'off']
     """
-    from .analyzer import analyze
+    from ..core.analyzer import analyze
     valid = set(EventDetector._param_names()) - {"method"}
     unknown = sorted(set(params) - valid)
     if unknown:

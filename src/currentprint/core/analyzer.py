@@ -9,9 +9,9 @@ from typing import Sequence
 
 import numpy as np
 
-from . import _core
+from .. import _core
 from .cycles import CycleTable
-from .errors import ClippingWarning, InputError, NonFiniteError, NoZeroCrossingError, SampleRateError
+from ..errors import ClippingWarning, InputError, NonFiniteError, NoZeroCrossingError, SampleRateError
 from .framing import ZeroCrossingScanner, frequency_limits
 from .signal import Calibration, as_pair, check_fs, clip_level
 

@@ -6,7 +6,7 @@ from typing import Iterable
 
 import numpy as np
 
-from . import _core
+from .. import _core
 
 __all__ = ["CycleTable", "COLUMNS", "COLUMN_DOCS", "align_waves"]
 

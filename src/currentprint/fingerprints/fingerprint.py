@@ -19,8 +19,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ._state import decode as _decode, encode as _encode
-from .errors import CorruptFileError, InputError
+from .._state import decode as _decode, encode as _encode
+from ..errors import CorruptFileError, InputError
 from .vi import VI_NAMES, normalise, vi_descriptors, vi_image as _vi_image
 
 __all__ = ["Fingerprint", "fingerprint", "fingerprint_from_waves", "FEATURE_DOCS", "N_HARMONICS",
@@ -516,9 +516,9 @@ def fingerprint(current=None, voltage=None, *, fs: float | None = None, event=No
             raise InputError("fingerprint needs current samples (or event=..., or table=...).")
         if fs is None:
             raise InputError("fingerprint needs the sample rate fs in Hz.")
-        from .analyzer import analyze
-        from .framing import frequency_limits
-        from .signal import check_fs
+        from ..core.analyzer import analyze
+        from ..core.framing import frequency_limits
+        from ..core.signal import check_fs
         if "harmonics" not in options:
             # the table's own harmonics are not used here: ask only what fs can resolve
             fmax = frequency_limits(mains_hz)[1]

@@ -24,8 +24,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("currentprint.sklearn needs scikit-learn: pip install 'currentprint[sklearn]' "
                       "(or pip install scikit-learn)") from exc
 
-from .errors import InputError
-from .fingerprints import Fingerprint, fingerprint
+from ..errors import InputError
+from .fingerprint import Fingerprint, fingerprint
 
 __all__ = ["FingerprintTransformer"]
 

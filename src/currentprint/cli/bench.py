@@ -50,7 +50,7 @@ _CHUNK_S = 0.1
 
 def bench_signal(fs: float, duration_s: float, seed: int = 1):
     """The recording every stage is measured on (seeded, so runs are comparable)."""
-    from . import synth
+    from .. import synth
     d = float(duration_s)
     loads = {"kettle": synth.Resistive(2000.0), "fridge": synth.Motor(300.0, pf=0.75),
              "pc": synth.Rectifier(150.0), "dimmer": synth.PhaseCut(300.0, firing_angle_deg=60.0)}
@@ -90,8 +90,8 @@ def _maxrss_mb() -> float | None:
 
 
 def _builtin_detectors() -> list:
-    from .__main__ import BUILTIN_DETECTORS
-    from .detectors import get_detector
+    from ._common import BUILTIN_DETECTORS
+    from ..detectors.base import get_detector
     out = []
     for name in BUILTIN_DETECTORS:
         try:
@@ -120,12 +120,12 @@ def run_bench(*, quick: bool = False, rates=None, duration_s: float | None = Non
     log : callable, optional
         Progress messages (the CLI passes a printer to stderr).
     """
-    from . import __version__
-    from .__main__ import machine_info
-    from .analyzer import CycleAnalyzer, analyze, analyze_many
-    from .monitor import Monitor
+    from .. import __version__
+    from ._common import machine_info
+    from ..core.analyzer import CycleAnalyzer, analyze, analyze_many
+    from ..monitor import Monitor
     try:
-        from ._reference import analyze_reference
+        from ..core._reference import analyze_reference
     except ImportError:
         analyze_reference = None
 

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .errors import InputError, LengthMismatchError, NonFiniteError, SampleRateError
+from ..errors import InputError, LengthMismatchError, NonFiniteError, SampleRateError
 
 __all__ = ["Calibration", "as_samples", "check_fs", "KERNEL_DTYPES"]
 

@@ -42,10 +42,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import _core
+from .. import _core
 from .alerts import Alert
-from .detectors import BaseDetector
-from .errors import InputError
+from .base import BaseDetector
+from ..errors import InputError
 
 __all__ = ["ArcFaultDetector", "iec62606_break_time", "PRESETS"]
 

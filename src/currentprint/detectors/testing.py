@@ -22,15 +22,15 @@ from typing import Any
 import numpy as np
 
 from .alerts import Alert
-from .cycles import CycleTable
-from .detectors import BaseDetector
+from ..core.cycles import CycleTable
+from .base import BaseDetector
 
 __all__ = ["check_detector", "conformance_signal", "alerts_close"]
 
 
 @functools.lru_cache(maxsize=4)
 def _default_table(waveforms: bool) -> tuple[CycleTable, int]:
-    from .analyzer import analyze
+    from ..core.analyzer import analyze
     sig = conformance_signal()
     table = analyze(sig.current, sig.voltage, fs=sig.fs, waveforms=waveforms)
     return table, sig.n_samples
@@ -48,7 +48,7 @@ def conformance_signal():
     -------
     currentprint.synth.SynthSignal
     """
-    from . import synth
+    from .. import synth
     return synth.synth_signal(
         duration_s=10.0, fs=6400.0,
         loads={"heater": synth.Resistive(2000.0), "motor": synth.Motor(400.0, pf=0.8),
@@ -202,7 +202,7 @@ def check_detector(det: BaseDetector, *, signal=None, rtol: float = 1e-9) -> dic
     if signal is None:
         table, n_samples = _default_table(bool(cls.needs_waveforms))
     else:
-        from .analyzer import analyze
+        from ..core.analyzer import analyze
         if hasattr(signal, "current"):
             current, voltage, fs = signal.current, signal.voltage, signal.fs
         else:

@@ -51,8 +51,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .errors import InputError
-from .fingerprints import Fingerprint
+from ..errors import InputError
+from .fingerprint import Fingerprint
 
 __all__ = ["LoadClass", "classify_load", "KINDS", "THRESHOLDS"]
 

@@ -1,0 +1,206 @@
+"""Shared switch-on judging of the load detectors (private).
+
+The heater and phase-chopper detectors judge switching events. They find
+them on their own with an internal :class:`~currentprint.detectors.events.EventDetector`,
+so a Monitor holding only one of them works; the judging itself
+(:func:`delta_features` here, ``judge_resistive`` and ``judge_chopper`` beside
+their detectors) only needs the steady states before and after, whatever
+found them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..core.cycles import align_waves
+from ..errors import InputError
+from .base import BaseDetector
+
+__all__ = ["delta_features"]
+
+def _num(name: str, value, *, lo: float = 0.0, allow_equal: bool = True) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number, got {value!r}.") from None
+    if not math.isfinite(x) or x < lo or (x == lo and not allow_equal):
+        raise InputError(f"{name} must be a finite number {'>=' if allow_equal else '>'} {lo}, got {value!r}.")
+    return x
+
+
+# ---------------------------------------------------------------------------
+# features of a switching event's delta
+# ---------------------------------------------------------------------------
+def _flat_run(x: np.ndarray, frac: float) -> float:
+    """Longest circular run of samples with |x| <= frac * max|x| (samples)."""
+    pk = float(np.max(np.abs(x)))
+    if not pk > 0:
+        return float(len(x))
+    flat = np.abs(x) <= frac * pk
+    if flat.all():
+        return float(len(x))
+    # rotate so that the array starts on a non-flat sample, then measure runs
+    k = int(np.argmin(flat))
+    f = np.roll(flat, -k).astype(np.int8)
+    d = np.diff(np.concatenate([[0], f, [0]]))
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    return float(np.max(ends - starts)) if len(starts) else 0.0
+
+
+def delta_features(pre, post, transient=None, *, nominal_voltage: float = 220.0, calibrated: bool = True,
+                   harmonics: int = 15) -> dict[str, float]:
+    """Describe the load added between two steady states.
+
+    Parameters
+    ----------
+    pre, post : SteadyState-like
+        Objects with ``p`` (W), ``q`` (var), ``v_rms`` (V), ``i_peak`` (A),
+        ``i_wave`` and ``v_wave`` (one resampled cycle from the voltage's
+        rising zero, A and V).
+    transient : Transient-like or None
+        With ``peak`` (A): the largest cycle peak during the switching.
+    nominal_voltage : float
+        Voltage (V) the power is normalised to: ``P (U_nom / U)^2``.
+    calibrated : bool
+        False when the table is in ADC counts: no voltage normalisation.
+    harmonics : int
+        Highest harmonic compared between the delta current and the voltage.
+
+    Returns
+    -------
+    dict
+        ``power_w`` (normalised delta P), ``dp`` (W), ``dq`` (var), ``pf``
+        (incremental power factor), ``mismatch`` (RMS over harmonics 2..H of
+        ``|I_k/I_1 - V_k/V_1|``: 0 when the current copies the voltage),
+        ``odd_thd`` (odd harmonics 3..H of the delta current over its
+        fundamental), ``v_thd``, ``inrush`` (transient peak over the new
+        peak, both minus the old), ``shoulder`` (flat time of the delta
+        current beyond a sine's, fraction of a cycle), ``jump`` (largest
+        sample step of the delta current over its peak), ``i_delta`` (RMS of
+        the delta current, A).
+    """
+    di = np.asarray(post.i_wave, float) - np.asarray(pre.i_wave, float)
+    v = np.asarray(post.v_wave, float)
+    n = di.shape[0]
+    dp = float(post.p - pre.p)
+    dq = float(post.q - pre.q)
+    u = float(post.v_rms)
+    scale = (nominal_voltage / u) ** 2 if calibrated and u > 0 else 1.0
+    di_rms = float(np.sqrt(np.mean(di * di)))
+    pf = dp / (u * di_rms) if u > 0 and di_rms > 0 else math.nan
+    fi = np.fft.rfft(di)
+    fv = np.fft.rfft(v)
+    h = max(2, min(harmonics, n // 2 - 1))
+    k = np.arange(2, h + 1)
+    with np.errstate(all="ignore"):
+        ri = fi[k] / fi[1]
+        rv = fv[k] / fv[1]
+        mismatch = float(np.sqrt(np.sum(np.abs(ri - rv) ** 2)))
+        odd = k[k % 2 == 1]
+        odd_thd = float(np.sqrt(np.sum(np.abs(fi[odd]) ** 2)) / np.abs(fi[1]))
+        v_thd = float(np.sqrt(np.sum(np.abs(fv[k]) ** 2)) / np.abs(fv[1]))
+    pk = float(np.max(np.abs(di)))
+    inrush = math.nan
+    if transient is not None and pk > 0:
+        inrush = float((transient.peak - pre.i_peak) / max(post.i_peak - pre.i_peak, 1e-12))
+    natural = 2.0 * math.asin(0.05) / (2.0 * math.pi)          # a sine's own share below 5 % of peak
+    # two zeros per cycle: the longer flat run around one of them, beyond a sine's
+    shoulder = max(0.0, _flat_run(di, 0.05) / n - natural)
+    jump = float(np.max(np.abs(np.diff(np.concatenate([di, di[:1]]))))) / pk if pk > 0 else math.nan
+    # while it conducts, a (chopped) resistive load draws i = G v: the
+    # conductance over the conducting samples gives its full-conduction power
+    # and the conducting share of the cycle its firing angle
+    on = np.abs(di) > 0.1 * pk if pk > 0 else np.zeros(n, bool)
+    vv = float(np.sum(v[on] * v[on]))
+    g = float(np.sum(di[on] * v[on])) / vv if vv > 0 else math.nan
+    full_power = g * u * u * scale
+    alpha = 180.0 * (1.0 - float(np.mean(on)))
+    return {"full_power_w": full_power, "firing_angle_deg": alpha,"power_w": dp * scale, "dp": dp, "dq": dq, "pf": pf, "mismatch": mismatch, "odd_thd": odd_thd,
+            "v_thd": v_thd, "inrush": inrush, "shoulder": shoulder, "jump": jump, "i_delta": di_rms,
+            "n_points": n}
+
+
+
+def _event_source(min_power_w: float):
+    from .events import EventDetector
+    # a 2 % relative noise floor: loads whose own RMS wanders by ~1 % cycle
+    # to cycle (a chopper's firing jitter, thermostats) still settle into a
+    # steady state, and the fire rules only care about steps of >= ~100 W
+    return EventDetector(rel_floor=0.02)
+
+
+class _Steady:
+    """Mean of some cycles: the fields :func:`delta_features` reads."""
+
+    def __init__(self, rows: dict[str, np.ndarray]) -> None:
+        self.p = float(np.mean(rows["p"]))
+        self.q = float(np.mean(rows["q"]))
+        self.v_rms = float(np.mean(rows["v_rms"]))
+        self.i_peak = float(np.mean(rows["i_peak"]))
+        self.i_wave = np.mean(rows["i_wave"], axis=0)
+        self.v_wave = np.mean(rows["v_wave"], axis=0)
+
+
+_KEEP = 24   # cycles kept from earlier chunks: covers an event's post window
+
+
+class _EventJudge(BaseDetector):
+    """Shared plumbing: an internal event detector, recent cycles, the calibrated flag."""
+
+    needs_waveforms = True
+
+    def _calibrated(self, cycles) -> bool:
+        if self.calibrated is not None:
+            return bool(self.calibrated)
+        return bool(getattr(cycles, "calibrated", True))
+
+    def _events(self, cycles) -> list:
+        """Events confirmed by these cycles, as (event, pre, post) with a clean post state.
+
+        The post state is re-averaged over the event's post window without
+        the cycle holding the onset (a partly switched cycle would make a
+        heater's delta look distorted).
+        """
+        if len(cycles) == 0:
+            return []
+        if not cycles.has_waveforms:
+            raise InputError(f"{type(self).__name__} needs the resampled cycles: analyse with waveforms=True "
+                             "(a Monitor does this by itself).")
+        if not cycles.has_voltage:
+            raise InputError(f"{type(self).__name__} needs the voltage channel (power and PF of the load).")
+        cols = ("p", "q", "v_rms", "i_peak", "start", "period")
+        n_tail = len(self._hist["p"]) if self._hist else 0
+        hist = {k: np.concatenate([self._hist[k], getattr(cycles, k)]) if n_tail else getattr(cycles, k)
+                for k in cols}
+        raw_i, raw_v = cycles.raw_waves
+        if n_tail:
+            raw_i = np.concatenate([self._hist["raw_i"], raw_i])
+            raw_v = np.concatenate([self._hist["raw_v"], raw_v])
+        first = self._seen - n_tail                                   # absolute index of hist row 0
+        found = self.event_source.push(cycles)
+        self.event_source.events.clear()     # the judges keep what they need; no growth
+        self._seen += len(cycles)
+
+        def waves(a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+            # aligned waves of hist rows a..b-1 (aligning costs an FFT per
+            # cycle, so only the rows an event needs are aligned)
+            st, per = hist["start"][a:b], hist["period"][a:b]
+            return align_waves(raw_i[a:b], st, per), align_waves(raw_v[a:b], st, per)
+
+        out = []
+        for ev in found:
+            a, b = max(ev.post.cycles[0], ev.cycle + 1) - first, ev.post.cycles[1] + 1 - first
+            post = ev.post
+            if 0 <= a < b <= len(hist["p"]):
+                wi, wv = waves(a, b)
+                post = _Steady({**{k: x[a:b] for k, x in hist.items()}, "i_wave": wi, "v_wave": wv})
+            out.append((ev, ev.pre, post))
+        self._hist = {**{k: x[-_KEEP:].copy() for k, x in hist.items()},
+                      "raw_i": raw_i[-_KEEP:].copy(), "raw_v": raw_v[-_KEEP:].copy()}
+        return out
+
+
+# ---------------------------------------------------------------------------
+# illegal heating loads

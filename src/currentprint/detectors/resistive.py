@@ -1,0 +1,168 @@
+"""Illegal heating loads: :class:`ResistiveLoadDetector` and its rules.
+
+A heating appliance (kettle, immersion heater, hot plate) switched on: the
+after-minus-before change is a pure resistance of some hundred watts or more.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import InputError
+from ._switch_on import _EventJudge, _event_source, _num, delta_features
+from .alerts import Alert
+
+__all__ = ["ResistiveLoadDetector", "judge_resistive", "resistive_pf_floor"]
+
+
+def resistive_pf_floor(power_w: float) -> float:
+    """Incremental power factor a heating load must reach at ``power_w`` (W).
+
+    0.975 from 1 kW up (the floor used for "malignant load" identification
+    in dormitory power limiters, e.g. the PF > 0.97–0.98 rules of Chinese
+    campus load-identification work), relaxed linearly to 0.95 at 200 W
+    where quantisation and background noise weigh more.
+    """
+    p = float(power_w)
+    return 0.975 - 0.025 * min(1.0, max(0.0, (1000.0 - p) / 800.0))
+
+
+def judge_resistive(f: dict, *, min_power_w: float, max_inrush: float = 1.07, mismatch_tol: float = 0.02,
+                    max_shoulder: float = 0.03, pf_min: float | None = None) -> dict[str, dict]:
+    """Apply the heating-load rules to :func:`delta_features` output.
+
+    Returns ``{rule: {"value", "limit", "passed"}}`` for the rules
+    ``power`` (normalised ΔP >= min), ``pf`` (incremental PF >= floor),
+    ``proportional`` (harmonic mismatch with the voltage <= tolerance: a
+    heater's current copies the voltage's distortion, a PFC supply's does
+    not), ``odd_harmonics`` (odd THD of the delta <= voltage THD + tolerance),
+    ``inrush`` (<= ``max_inrush``) and ``no_shoulder`` (flat time beyond a
+    sine's <= ``max_shoulder`` of a cycle).
+    """
+    p = f["power_w"]
+    floor = resistive_pf_floor(p) if pf_min is None else pf_min
+    # a resistor copies the whole voltage distortion; a PFC supply's sine
+    # copies none of it (mismatch ~ v_thd): demand at least half copied,
+    # with a floor of 0.01 for ADC noise and the cap mismatch_tol
+    tol = min(mismatch_tol, max(0.01, 0.5 * f["v_thd"]))
+    rules = {
+        "power": {"value": p, "limit": min_power_w, "passed": bool(p >= min_power_w)},
+        "pf": {"value": f["pf"], "limit": floor, "passed": bool(f["pf"] >= floor)},
+        "proportional": {"value": f["mismatch"], "limit": tol, "passed": bool(f["mismatch"] <= tol)},
+        "odd_harmonics": {"value": f["odd_thd"], "limit": f["v_thd"] + 0.03,
+                          "passed": bool(f["odd_thd"] <= f["v_thd"] + 0.03)},
+        "inrush": {"value": f["inrush"], "limit": max_inrush,
+                   "passed": bool(not (f["inrush"] > max_inrush))},
+        "no_shoulder": {"value": f["shoulder"], "limit": max_shoulder,
+                        "passed": bool(f["shoulder"] <= max_shoulder)},
+    }
+    return rules
+
+
+
+
+class ResistiveLoadDetector(_EventJudge):
+    """Heating appliances switched on (kettles, immersion heaters, hot plates).
+
+    On each switch-on (or upward change) the after-minus-before delta is
+    judged by :func:`judge_resistive`; every rule must pass. Power is
+    normalised to ``nominal_voltage`` as ``P (U_nom / U)^2`` (what the
+    appliance would draw at nominal voltage: a resistance's power goes with
+    U²).
+
+    Parameters
+    ----------
+    min_power_w : float
+        Smallest normalised power step (W) reported.
+    whitelist : sequence of float
+        Permitted appliance powers (W, normalised); a step within
+        ``whitelist_tolerance`` of one is not reported.
+    nominal_voltage : float
+        Normalisation voltage, V.
+    pf_min : float or None
+        Incremental PF floor; None: :func:`resistive_pf_floor` (0.975 from
+        1 kW, 0.95 at 200 W).
+    max_inrush : float
+        Largest switch-on peak over the new steady peak (heating elements
+        ~1.0–1.05; tungsten lamps and motors far more).
+    mismatch_tol : float
+        Cap of the tolerated RMS difference of the delta current's harmonic
+        ratios from the voltage's (a resistor's are equal); the limit used
+        is ``min(mismatch_tol, max(0.01, v_thd / 2))``: at least half the
+        voltage's distortion must be copied.
+    max_shoulder : float
+        Largest flat time around the current zeros beyond a sine's, as a
+        fraction of the cycle (a chopped or rectified load has more).
+    whitelist_tolerance : float
+        Relative match of a whitelist entry (default 0.10).
+    calibrated : bool or None
+        Whether the table is in A/V; None: the table's ``calibrated``
+        attribute, else True. Without calibration there is no voltage
+        normalisation and ``min_power_w`` is in count² units.
+    """
+
+    name = "resistive_load"
+
+    def __init__(self, min_power_w: float = 200.0, whitelist: Sequence[float] = (), nominal_voltage: float = 220.0,
+                 *, pf_min: float | None = None, max_inrush: float = 1.07, mismatch_tol: float = 0.02,
+                 max_shoulder: float = 0.03, whitelist_tolerance: float = 0.10,
+                 calibrated: bool | None = None) -> None:
+        self.min_power_w = min_power_w
+        self.whitelist = whitelist
+        self.nominal_voltage = nominal_voltage
+        self.pf_min = pf_min
+        self.max_inrush = max_inrush
+        self.mismatch_tol = mismatch_tol
+        self.max_shoulder = max_shoulder
+        self.whitelist_tolerance = whitelist_tolerance
+        self.calibrated = calibrated
+        _num("min_power_w", min_power_w)
+        _num("nominal_voltage", nominal_voltage, allow_equal=False)
+        _num("max_inrush", max_inrush, lo=1.0)
+        _num("mismatch_tol", mismatch_tol)
+        _num("max_shoulder", max_shoulder)
+        _num("whitelist_tolerance", whitelist_tolerance)
+        if pf_min is not None:
+            _num("pf_min", pf_min)
+        try:
+            self._whitelist = np.array([float(w) for w in whitelist], dtype=float)
+        except (TypeError, ValueError):
+            raise InputError(f"whitelist must be a sequence of powers in W, got {whitelist!r}.") from None
+        self.event_source = _event_source(min_power_w)
+        self._hist: dict[str, np.ndarray] = {}
+        self._seen = 0
+
+    def judge(self, pre, post, transient=None, *, calibrated: bool = True) -> tuple[bool, dict, dict]:
+        """(alarm, features, rules) for one step between two steady states."""
+        f = delta_features(pre, post, transient, nominal_voltage=self.nominal_voltage, calibrated=calibrated)
+        rules = judge_resistive(f, min_power_w=self.min_power_w, max_inrush=self.max_inrush,
+                                mismatch_tol=self.mismatch_tol, max_shoulder=self.max_shoulder, pf_min=self.pf_min)
+        ok = all(r["passed"] for r in rules.values())
+        if ok and len(self._whitelist):
+            if np.any(np.abs(f["power_w"] - self._whitelist) <= self.whitelist_tolerance * self._whitelist):
+                rules["whitelist"] = {"value": f["power_w"], "limit": self._whitelist.tolist(), "passed": False}
+                ok = False
+        return ok, f, rules
+
+    def update(self, cycles) -> list[Alert]:
+        """Read the next cycles; return ``"resistive_load"`` alerts for heating loads switched on."""
+        calibrated = self._calibrated(cycles) if len(cycles) else True
+        alerts = []
+        for ev, pre, post in self._events(cycles):
+            if ev.kind == "off" or not (ev.delta_p > 0):
+                continue
+            ok, f, rules = self.judge(pre, post, ev.transient, calibrated=calibrated)
+            if not ok:
+                continue
+            unit = "W" if calibrated else "units"
+            detail: dict[str, Any] = {"power_w": f["power_w"], "rules": rules, "features": f,
+                                      "event_kind": ev.kind, "delta_q": f["dq"], "calibrated": calibrated}
+            expl = (f"resistive heating load switched on: {f['power_w']:.0f} {unit} at {self.nominal_voltage:g} V, "
+                    f"incremental PF {f['pf']:.3f}, current copies the voltage (mismatch {f['mismatch']:.3f}), "
+                    f"inrush {f['inrush']:.2f}x, no flat shoulders")
+            alerts.append(Alert("resistive_load", ev.sample, time=ev.time, detail=detail, explanation=expl,
+                                detector=self.name))
+        return alerts
+
