@@ -64,7 +64,7 @@ class PhaseChopperDetector(_EventJudge):
     min_jump : float
         Smallest single-sample jump of the delta current over its peak.
     min_q_ratio : float
-        Smallest ΔQ / |ΔP|.
+        Smallest ``ΔQ / |ΔP|``.
     creep_steps : int
         Upward steps that make a creeping pattern.
     creep_window_s : float

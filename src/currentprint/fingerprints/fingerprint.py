@@ -163,7 +163,7 @@ class Fingerprint:
     # -- arrays ---------------------------------------------------------------
     @property
     def harmonic_mags(self) -> np.ndarray:
-        """|I_k| / |I_1| for k = 1..15 (first value 1)."""
+        """``|I_k| / |I_1|`` for k = 1..15 (first value 1)."""
         return np.array([1.0] + [self.features[n] for n in _HMAG])
 
     @property
