@@ -77,7 +77,7 @@ So:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -189,16 +189,19 @@ def _nominal(table: CycleTable, mains_hz: float | None) -> float:
 
 def _rms(x: _FloatArray, w: _FloatArray) -> _FloatArray:
     """Weighted root mean square along the last axis but one (cycles)."""
-    return np.sqrt(np.sum(w * x**2, axis=1) / np.sum(w, axis=1))
+    r: _FloatArray = np.sqrt(np.sum(w * x**2, axis=1) / np.sum(w, axis=1))
+    return r
 
 
 def _mean(x: _FloatArray, w: _FloatArray) -> _FloatArray:
-    return np.sum(w * x, axis=1) / np.sum(w, axis=1)
+    r: _FloatArray = np.sum(w * x, axis=1) / np.sum(w, axis=1)
+    return r
 
 
 def _thd(groups: _FloatArray) -> _FloatArray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.sqrt(np.sum(groups[:, 1:] ** 2, axis=1)) / groups[:, 0]
+        r: _FloatArray = np.sqrt(np.sum(groups[:, 1:] ** 2, axis=1)) / groups[:, 0]
+    return r
 
 
 def _basic(table: CycleTable, n: int, t0: float) -> tuple[NDArray[np.intp], dict[str, _FloatArray]]:
@@ -248,7 +251,7 @@ def _basic(table: CycleTable, n: int, t0: float) -> tuple[NDArray[np.intp], dict
 
 def _combine(values: dict[str, _FloatArray], members: list[NDArray[np.intp]]) -> dict[str, _FloatArray]:
     """Aggregate 10/12-cycle values over groups of interval indices (IEC 61000-4-30 4.5.1)."""
-    out: dict[str, list[NDArray[np.float64]]] = {k: [] for k in values}
+    out: dict[str, list[Any]] = {k: [] for k in values}
     for g in members:
         out["start"].append(values["start"][g[0]])
         out["end"].append(values["end"][g[-1]])

@@ -145,6 +145,10 @@ class Fingerprint:
         except KeyError:
             raise AttributeError(f"Fingerprint has no attribute or feature {name!r}") from None
 
+    def __dir__(self) -> list[str]:
+        # the scalar features are attributes too: list them for completion and help()
+        return sorted(set(super().__dir__()) | set(self.features))
+
     def __repr__(self) -> str:
         f = self.features
         return (f"Fingerprint({self.meta.get('source', '?')}, p={f['p']:.4g} W, q={f['q']:.4g} var, "
