@@ -96,7 +96,8 @@ def _cubic(x: np.ndarray, pos: np.ndarray) -> np.ndarray:
     idx = np.clip(i[:, None] + np.arange(-1, 3)[None, :], 0, n - 1)
     w = np.stack([-mu * (mu - 1) * (mu - 2) / 6, (mu + 1) * (mu - 1) * (mu - 2) / 2,
                   -(mu + 1) * mu * (mu - 2) / 2, (mu + 1) * mu * (mu - 1) / 6], axis=1)
-    return np.einsum("ij,ij->i", x[idx], w)
+    out: np.ndarray = np.einsum("ij,ij->i", x[idx], w)
+    return out
 
 
 def phase_align(base_crossings: np.ndarray, n: int, src_crossings: np.ndarray, *, start: int = 0,
@@ -189,7 +190,7 @@ class Circuit:
         return circuit
 
     def __len__(self) -> int:
-        return self.voltage.shape[0]
+        return int(self.voltage.shape[0])
 
     @property
     def current(self) -> np.ndarray:
@@ -288,7 +289,8 @@ def _conductance(i: np.ndarray, v: np.ndarray, crossings: np.ndarray) -> np.ndar
     cvv = np.concatenate([[0.0], np.cumsum(v * v)])
     iv = civ[edges[1:]] - civ[edges[:-1]]
     vv = cvv[edges[1:]] - cvv[edges[:-1]]
-    return iv / np.where(vv > 0, vv, np.inf)
+    out: np.ndarray = iv / np.where(vv > 0, vv, np.inf)
+    return out
 
 
 def _per_sample(g: np.ndarray, crossings: np.ndarray, n: int) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -13,7 +14,7 @@ __all__ = ["BUILTIN_DETECTORS", "machine_info"]
 BUILTIN_DETECTORS = ("events", "arc_fault", "resistive_load", "phase_chopper", "overload")
 
 
-def machine_info() -> dict:
+def machine_info() -> dict[str, Any]:
     """Version, compiled core, CPU and library versions (also used by ``bench``)."""
     import importlib.util
 

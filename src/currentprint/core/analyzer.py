@@ -124,19 +124,20 @@ class CycleAnalyzer:
                                                  calibrated=self._calibrated)
         return self._empty_table
 
-    def _start(self, has_v: bool, dtype: np.dtype) -> None:
+    def _start(self, has_v: bool, dtype: np.dtype) -> _core.CycleStream:
         cal = self._cal
         fmin, fmax = frequency_limits(self.mains_hz)
         scanner = ZeroCrossingScanner(self.fs, mains_hz=self.mains_hz, hysteresis=self.hysteresis,
                                       filtered=not has_v)
         self._has_v = has_v
-        self._stream = _core.CycleStream(
+        stream = self._stream = _core.CycleStream(
             self.fs, self._max_period, scanner.min_period, self._npts, self.harmonics,
             cal.signed_current_scale, cal.current_offset, cal.voltage_scale, cal.voltage_offset,
             clip_level(dtype, self.calibration), self._phase_rad, self.shoulder_fraction,
             scanner.decay, self.hysteresis, scanner.sos, has_v, self.waveforms)
         self._clip_dtype = dtype.str
         self._calibrated = self.calibration is not None or dtype.kind == "f"
+        return stream
 
     # -- streaming ------------------------------------------------------------
     def push(self, current, voltage=None) -> CycleTable:
@@ -162,19 +163,20 @@ class CycleAnalyzer:
         """
         i, v = as_pair(current, voltage, allow_empty=True, check_finite=False)
         has_v = v is not None
-        if self._stream is None:
-            self._start(has_v, i.dtype)
+        stream = self._stream
+        if stream is None:
+            stream = self._start(has_v, i.dtype)
         elif has_v != self._has_v:
             raise InputError("this stream started " + ("with" if self._has_v else "without")
                              + " a voltage channel; give the voltage on every push or on none.")
         if i.shape[0] == 0:
             return self._empty()
-        if has_v and v.dtype != i.dtype:
+        if v is not None and v.dtype != i.dtype:
             # the kernel reads one sample type per call; int16 with float -> float
             dt = np.result_type(i.dtype, v.dtype)
-            dt = dt if dt in (np.float32, np.float64) else np.float64
+            dt = dt if dt in (np.float32, np.float64) else np.dtype(np.float64)
             i, v = i.astype(dt), v.astype(dt)
-        code, info, data, harm_i, harm_v, wave_i, wave_v = _core.stream_push(self._stream, i, v if has_v else i)
+        code, info, data, harm_i, harm_v, wave_i, wave_v = _core.stream_push(stream, i, v if v is not None else i)
         if code != 0:
             if code == 4:
                 which = "current" if info < i.shape[0] and not np.isfinite(i[info]) else "voltage"
@@ -183,10 +185,13 @@ class CycleAnalyzer:
                     "replace dropouts (e.g. with 0 or interpolation) before analysing."
                 )
             raise RuntimeError(f"internal error in the cycle kernel: {_core.ERRORS.get(code, code)}")
+        if data is None or harm_i is None or harm_v is None:      # only with an error code
+            raise RuntimeError("internal error in the cycle kernel: no table returned")
         if data.shape[1] == 0:
             return self._empty()
+        waves = (wave_i, wave_v) if self.waveforms and wave_i is not None and wave_v is not None else None
         return CycleTable(data, harm_i, harm_v, fs=self.fs, has_voltage=has_v, n_points=self._npts,
-                          waves=(wave_i, wave_v) if self.waveforms else None, calibrated=self._calibrated)
+                          waves=waves, calibrated=self._calibrated)
 
     # -- persistence (used by the Monitor) -----------------------------------
     def state_dict(self) -> dict:
@@ -205,8 +210,7 @@ class CycleAnalyzer:
         self.reset()
         try:
             if state["started"]:
-                self._start(bool(state["has_voltage"]), np.dtype(state["dtype"]))
-                self._stream.load_arrays(state["stream"])
+                self._start(bool(state["has_voltage"]), np.dtype(state["dtype"])).load_arrays(state["stream"])
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"not a CycleAnalyzer state: {exc}") from None
         return self

@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from .. import _core
+from ..core.cycles import CycleTable
 from ..errors import InputError
 from ._switch_on import _num
 from .alerts import Alert
@@ -65,7 +66,7 @@ class OverloadDetector(BaseDetector):
         k2 = self.trip_ratio ** 2
         return self.tau_s * math.log(x2 / (x2 - k2)) if x2 > k2 else math.inf
 
-    def update(self, cycles) -> list[Alert]:
+    def update(self, cycles: CycleTable) -> list[Alert]:
         """Read the next cycles; return an ``"overload"`` alert at each trip.
 
         Raw ADC counts without a calibration (``cycles.calibrated`` False)
