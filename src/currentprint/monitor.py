@@ -151,7 +151,7 @@ class Monitor:
             if src is None or not hasattr(src, "get_params"):
                 continue
             key = (type(src), repr(sorted(src.get_params().items())))
-            d.event_source = shared.setdefault(key, src)
+            setattr(d, "event_source", shared.setdefault(key, src))   # one detector feeds all that share it
 
     @property
     def cycles_seen(self) -> int:

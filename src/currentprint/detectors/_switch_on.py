@@ -11,12 +11,16 @@ found them.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..core.cycles import align_waves
 from ..errors import InputError
 from .base import BaseDetector
+
+if TYPE_CHECKING:
+    from .events import EventDetector, SteadyState
 
 __all__ = ["delta_features"]
 
@@ -151,6 +155,12 @@ class _EventJudge(BaseDetector):
 
     needs_waveforms = True
 
+    # set by each subclass's __init__
+    calibrated: bool | None
+    event_source: EventDetector
+    _hist: dict[str, np.ndarray]
+    _seen: int
+
     def _calibrated(self, cycles) -> bool:
         if self.calibrated is not None:
             return bool(self.calibrated)
@@ -192,7 +202,7 @@ class _EventJudge(BaseDetector):
         out = []
         for ev in found:
             a, b = max(ev.post.cycles[0], ev.cycle + 1) - first, ev.post.cycles[1] + 1 - first
-            post = ev.post
+            post: SteadyState | _Steady = ev.post
             if 0 <= a < b <= len(hist["p"]):
                 wi, wv = waves(a, b)
                 post = _Steady({**{k: x[a:b] for k, x in hist.items()}, "i_wave": wi, "v_wave": wv})
