@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from typing import Sequence
+from typing import Sequence, cast
 
 import numpy as np
 
@@ -124,20 +124,19 @@ class CycleAnalyzer:
                                                  calibrated=self._calibrated)
         return self._empty_table
 
-    def _start(self, has_v: bool, dtype: np.dtype) -> _core.CycleStream:
+    def _start(self, has_v: bool, dtype: np.dtype) -> None:
         cal = self._cal
         fmin, fmax = frequency_limits(self.mains_hz)
         scanner = ZeroCrossingScanner(self.fs, mains_hz=self.mains_hz, hysteresis=self.hysteresis,
                                       filtered=not has_v)
         self._has_v = has_v
-        stream = self._stream = _core.CycleStream(
+        self._stream = _core.CycleStream(
             self.fs, self._max_period, scanner.min_period, self._npts, self.harmonics,
             cal.signed_current_scale, cal.current_offset, cal.voltage_scale, cal.voltage_offset,
             clip_level(dtype, self.calibration), self._phase_rad, self.shoulder_fraction,
             scanner.decay, self.hysteresis, scanner.sos, has_v, self.waveforms)
         self._clip_dtype = dtype.str
         self._calibrated = self.calibration is not None or dtype.kind == "f"
-        return stream
 
     # -- streaming ------------------------------------------------------------
     def push(self, current, voltage=None) -> CycleTable:
@@ -163,9 +162,8 @@ class CycleAnalyzer:
         """
         i, v = as_pair(current, voltage, allow_empty=True, check_finite=False)
         has_v = v is not None
-        stream = self._stream
-        if stream is None:
-            stream = self._start(has_v, i.dtype)
+        if self._stream is None:
+            self._start(has_v, i.dtype)
         elif has_v != self._has_v:
             raise InputError("this stream started " + ("with" if self._has_v else "without")
                              + " a voltage channel; give the voltage on every push or on none.")
@@ -176,6 +174,7 @@ class CycleAnalyzer:
             dt = np.result_type(i.dtype, v.dtype)
             dt = dt if dt in (np.float32, np.float64) else np.dtype(np.float64)
             i, v = i.astype(dt), v.astype(dt)
+        stream = cast(_core.CycleStream, self._stream)               # made by _start above
         code, info, data, harm_i, harm_v, wave_i, wave_v = _core.stream_push(stream, i, v if v is not None else i)
         if code != 0:
             if code == 4:
@@ -187,9 +186,9 @@ class CycleAnalyzer:
             raise RuntimeError(f"internal error in the cycle kernel: {_core.ERRORS.get(code, code)}")
         if data is None or harm_i is None or harm_v is None:      # only with an error code
             raise RuntimeError("internal error in the cycle kernel: no table returned")
+        waves = (wave_i, wave_v) if self.waveforms and wave_i is not None and wave_v is not None else None
         if data.shape[1] == 0:
             return self._empty()
-        waves = (wave_i, wave_v) if self.waveforms and wave_i is not None and wave_v is not None else None
         return CycleTable(data, harm_i, harm_v, fs=self.fs, has_voltage=has_v, n_points=self._npts,
                           waves=waves, calibrated=self._calibrated)
 
@@ -210,7 +209,8 @@ class CycleAnalyzer:
         self.reset()
         try:
             if state["started"]:
-                self._start(bool(state["has_voltage"]), np.dtype(state["dtype"])).load_arrays(state["stream"])
+                self._start(bool(state["has_voltage"]), np.dtype(state["dtype"]))
+                cast(_core.CycleStream, self._stream).load_arrays(state["stream"])
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"not a CycleAnalyzer state: {exc}") from None
         return self
