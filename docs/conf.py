@@ -62,3 +62,14 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
 }
 html_show_sourcelink = False
+
+
+def _escape_bars(app, what, name, obj, options, lines):
+    """The column docs (``COLUMN_DOCS``) write magnitudes as ``|x|``, which reST would
+    read as substitutions: escape the bars in CycleTable's attribute docs."""
+    if name.startswith("currentprint.CycleTable."):
+        lines[:] = [line.replace("|", "\\|") for line in lines]
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _escape_bars)

@@ -24,8 +24,8 @@ COLUMN_DOCS: dict[str, str] = {
     "frequency": "mains frequency of this cycle, Hz",
     "i_rms": "current RMS, A",
     "v_rms": "voltage RMS, V",
-    "i_peak": "largest absolute current sample in the cycle, A",
-    "v_peak": "largest absolute voltage sample in the cycle, V",
+    "i_peak": "largest |current| sample in the cycle, A",
+    "v_peak": "largest |voltage| sample in the cycle, V",
     "i_dc": "mean current, A",
     "v_dc": "mean voltage, V",
     "p": "active power (mean of v*i), W",
@@ -33,7 +33,7 @@ COLUMN_DOCS: dict[str, str] = {
     "s": "apparent power v_rms * i_rms, VA",
     "pf": "power factor p / s",
     "dpf": "displacement power factor cos(angle(V1) - angle(I1))",
-    "thd": "current total harmonic distortion sqrt(sum_{k=2..H} abs(I_k)^2) / abs(I_1) (fundamental-referenced)",
+    "thd": "current total harmonic distortion sqrt(sum_{k=2..H} |I_k|^2) / |I_1| (fundamental-referenced)",
     "v_thd": "voltage total harmonic distortion, fundamental-referenced",
     "crest": "current crest factor i_peak / i_rms",
     "i_residual": "RMS of the current not explained by DC and harmonics 1..H, A",
@@ -43,10 +43,10 @@ COLUMN_DOCS: dict[str, str] = {
     "hc_peak_neg": "peak of the negative current half-cycle (as a positive number), A",
     "hc_rms_pos": "RMS over the positive current half-cycle, A",
     "hc_rms_neg": "RMS over the negative current half-cycle, A",
-    "shoulder_pos": "samples with abs(i) <= shoulder_fraction * half peak around the zero that starts the positive half",
+    "shoulder_pos": "samples with |i| <= shoulder_fraction * half peak around the zero that starts the positive half",
     "shoulder_neg": "the same around the zero that starts the negative half, samples",
-    "step_pos": "largest abs(i[n] - i[n-1]) in the positive half, relative to its peak",
-    "step_neg": "largest abs(i[n] - i[n-1]) in the negative half, relative to its peak",
+    "step_pos": "largest |i[n] - i[n-1]| in the positive half, relative to its peak",
+    "step_neg": "largest |i[n] - i[n-1]| in the negative half, relative to its peak",
     "i_zero": "rising zero of the current's fundamental, absolute sub-sample position",
 }
 
@@ -264,7 +264,7 @@ class CycleTable:
 
     @property
     def harmonic_magnitudes(self) -> _F:
-        """``|I_k|`` for k = 1..H, A RMS, shape (cycles, H); available without voltage."""
+        """|I_k| for k = 1..H, A RMS, shape (cycles, H); available without voltage."""
         return np.abs(self._harm_i)
 
     @property
