@@ -155,16 +155,16 @@ class _EventJudge(BaseDetector):
 
     needs_waveforms = True
 
-    # set by each subclass's __init__
-    calibrated: bool | None
-    event_source: EventDetector
-    _hist: dict[str, np.ndarray]
-    _seen: int
-
     def _calibrated(self, cycles) -> bool:
         if self.calibrated is not None:
             return bool(self.calibrated)
         return bool(getattr(cycles, "calibrated", True))
+
+    # set by each subclass's __init__ (declared for type checkers)
+    calibrated: bool | None
+    event_source: EventDetector
+    _hist: dict[str, np.ndarray]
+    _seen: int
 
     def _events(self, cycles) -> list:
         """Events confirmed by these cycles, as (event, pre, post) with a clean post state.

@@ -56,8 +56,8 @@ class BaseDetector:
     handle it generically (NumPy arrays, numbers, strings, lists, dicts and
     nested detectors), so a subclass rarely overrides them.
 
-    Attributes
-    ----------
+    Class attributes
+    ----------------
     name : str
         Registry name, also written into each alert's ``detector`` field.
     needs_waveforms : bool

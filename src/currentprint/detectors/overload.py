@@ -6,15 +6,18 @@ Current above the rating for longer than the model allows.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import _core
-from ..core.cycles import CycleTable
 from ..errors import InputError
 from ._switch_on import _num
 from .alerts import Alert
 from .base import BaseDetector
+
+if TYPE_CHECKING:
+    from ..core.cycles import CycleTable
 
 __all__ = ["OverloadDetector"]
 
