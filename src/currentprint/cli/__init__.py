@@ -161,8 +161,8 @@ def _cmd_demo(args) -> int:
     out.write("\nalerts from the detectors (" + (", ".join(d.name for d in dets) or "none") + "):\n")
     if not alerts:
         out.write("  (none)\n")
-    for a in alerts:
-        out.write(f"  {a}\n")
+    for alert in alerts:
+        out.write(f"  {alert}\n")
     out.write("\nground truth of the scenario:\n")
     for e in truth:
         out.write(f"  {e['time']:.3f} s  {e['load']:<7} {e['kind']:<4} dP = {e['delta_p_w']:+.0f} W\n")
@@ -171,7 +171,7 @@ def _cmd_demo(args) -> int:
 
 
 def _per_second(table) -> list[dict]:
-    rows = []
+    rows: list[dict] = []
     if len(table) == 0:
         return rows
     sec = np.floor(table.time).astype(int)
@@ -257,7 +257,7 @@ def _cmd_analyze(args) -> int:
            "samples": n, "cycles": mon.cycles_seen, "voltage": rec.voltage is not None,
            "detectors": [d.name for d in dets], "alerts": count})
     if args.plot:
-        table = cp.CycleTable.concatenate(tables) if tables else None
+        table = cp.CycleTable.concatenate(tables) if tables else None  # type: ignore[assignment]
         if table is not None and len(table):
             _plot_overview(table, [], args.plot, current=rec.current, voltage=rec.voltage, fs=rec.fs,
                            calibration=rec.calibration)
