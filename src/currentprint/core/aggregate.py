@@ -19,8 +19,8 @@ clause 4.5 "Measurement aggregation over time intervals"):
     start ``t0`` (POSIX seconds, UTC) to align them with the clock; with the
     default ``t0=0`` the first sample is taken to be on a tick.
 
-Aggregation rules
------------------
+**Aggregation rules**
+
 * RMS magnitudes (``i_rms``, ``v_rms``, harmonic groups): square root
   of the mean of the squares (IEC 61000-4-30 4.5.1). In a 10/12-cycle
   interval each cycle's square is weighted by its length in samples, which
@@ -34,8 +34,8 @@ Aggregation rules
 * ``thd``, ``v_thd``: from the interval's own harmonic groups (IEC
   61000-4-7 THDG), not averaged.
 
-Harmonics: what per-cycle values can and cannot give (IEC 61000-4-7)
---------------------------------------------------------------------
+**Harmonics: what per-cycle values can and cannot give (IEC 61000-4-7)**
+
 IEC 61000-4-7 (ed. 2, 2002 + A1 2008, clause 5.5) analyses each 10/12-cycle
 window with one DFT of the whole window (rectangular, synchronised), which
 gives spectral lines every 5 Hz; line ``10 h`` (50 Hz; ``12 h`` at 60 Hz)
@@ -184,7 +184,8 @@ class Aggregates:
         return int(self.start.shape[0])
 
     def to_dict(self) -> dict[str, NDArray[np.generic]]:
-        """Scalar columns as a dict of arrays, plus ``i_g{h}``/``v_g{h}`` group columns."""
+        """Scalar columns as a dict of arrays, plus the group (``i_g{h}``, ``v_g{h}``) and
+        subgroup (``i_sg{h}``, ``v_sg{h}``) columns for h = 1..H."""
         out: dict[str, NDArray[np.generic]] = {
             name: getattr(self, name).copy()
             for name in ("start", "end", "n_cycles", "complete", "frequency", "i_rms", "v_rms",
