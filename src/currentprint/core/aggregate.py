@@ -394,7 +394,7 @@ def aggregate(table: CycleTable, interval: Interval = "10/12-cycle", *, mains_hz
     >>> v = 325 * np.sin(2 * np.pi * 50 * t)
     >>> agg = cp.aggregate(cp.analyze(v / 46, v, fs=6400), "10/12-cycle")
     >>> len(agg), round(float(agg.i_rms[0]), 4), round(float(agg.pf[0]), 6)
-    (14, 4.9961, 1.0)
+    (14, 4.9959, 1.0)
     """
     if interval not in INTERVALS:
         raise InputError(f"unknown interval {interval!r}; use one of {', '.join(map(repr, INTERVALS))}")
