@@ -55,7 +55,9 @@ def run(capsys, *argv):
 
 
 def lines(out: str) -> list[dict]:
-    return [json.loads(x) for x in out.splitlines() if x.strip()]
+    """Event, alert and summary records (the per-interval records are tested in test_first_hour.py)."""
+    recs = [json.loads(x) for x in out.splitlines() if x.strip()]
+    return [r for r in recs if r.get("record") != "interval"]
 
 
 @pytest.fixture(scope="module")
@@ -280,7 +282,7 @@ def test_bench_json(tmp_path, capsys):
                          "--json", out_path, "--device-id", "test-box")
     assert code == 0, err
     res = json.loads(out_path.read_text())
-    assert json.loads(out) == res
+    assert "x real time" in out and "monitor" in out       # with PATH: the readable table on stdout
     assert res["machine"]["device_id"] == "test-box" and res["machine"]["cpu_count"] >= 1
     stages = {r["stage"] for r in res["results"]}
     assert {"framing+features", "analyze (batch)", "monitor", "threads"} <= stages
@@ -334,7 +336,7 @@ def test_csv_with_an_unnamed_index_column(tmp_path):
 
 
 def test_bad_settings_and_counts_exit_2(capsys):
-    assert main(["bench", "--fs", "2000", "--duration", "1"]) == 2
+    assert main(["bench", "--fs", "500", "--duration", "1"]) == 2     # < 8 samples per 65 Hz cycle
     with pytest.raises(SystemExit) as exc:
         main(["match", "lib.json", "rec.npz", "-k", "0"])
     assert exc.value.code == 2

@@ -15,9 +15,11 @@ __all__ = [
     "LengthMismatchError",
     "SampleRateError",
     "NoZeroCrossingError",
+    "MainsFrequencyError",
     "CorruptFileError",
     "RegistryError",
     "ClippingWarning",
+    "InputWarning",
 ]
 
 
@@ -45,6 +47,10 @@ class NoZeroCrossingError(InputError):
     """The voltage has no usable rising zero crossings (DC, zero or dead channel)."""
 
 
+class MainsFrequencyError(NoZeroCrossingError):
+    """Zero crossings exist but not at an accepted mains frequency: ``fs`` or ``mains_hz`` is likely wrong."""
+
+
 class CorruptFileError(CurrentprintError, ValueError):
     """A saved library or state file is damaged, truncated or not ours."""
 
@@ -58,3 +64,7 @@ class RegistryError(CurrentprintError, KeyError):
 
 class ClippingWarning(UserWarning):
     """ADC samples at full scale were found: values near the peak are unreliable."""
+
+
+class InputWarning(UserWarning):
+    """A file was read with an assumption the caller should check (irregular time stamps, unused columns)."""

@@ -8,9 +8,9 @@ Used by the command line (``currentprint analyze FILE``); handy in scripts too::
 
 from __future__ import annotations
 
-import csv
 import io as _io
 import wave
+import warnings
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -18,16 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, InputWarning
 from .core.signal import Calibration
 
 __all__ = ["Recording", "load_recording", "SUPPORTED_SUFFIXES"]
 
 SUPPORTED_SUFFIXES = (".npz", ".csv", ".txt", ".wav", ".flac", ".ogg", ".aiff", ".aif")
 
-_CURRENT_NAMES = ("current", "i", "i_a", "current_a", "amps", "ia")
-_VOLTAGE_NAMES = ("voltage", "v", "u", "v_v", "voltage_v", "volts", "ua", "va")
-_TIME_NAMES = ("time", "t", "t_s", "time_s", "seconds", "timestamp")
 
 
 @dataclass
@@ -61,7 +58,8 @@ class Recording:
 
 
 def load_recording(path: str | PathLike, *, fs: float | None = None, current_scale: float | None = None,
-                   voltage_scale: float | None = None, key: str | None = None) -> Recording:
+                   voltage_scale: float | None = None, key: str | None = None, columns: dict | None = None,
+                   decimal: str | None = None, progress=None) -> Recording:
     """Read current (and voltage) samples from a file.
 
     Parameters
@@ -70,11 +68,17 @@ def load_recording(path: str | PathLike, *, fs: float | None = None, current_sca
         ``.npz`` with arrays ``current`` (and ``voltage``, ``fs``, optionally
         ``current_scale``/``voltage_scale`` in A and V per count), or pairs
         ``<key>_current``/``<key>_voltage``; ``.csv``/``.txt`` with a header
-        naming ``current``/``voltage``/``time`` columns, or without a header
-        (column 1 current, column 2 voltage); ``.wav`` (PCM, channel 1
-        current, channel 2 voltage; read with the standard library) or any
-        format ``soundfile`` reads (``.flac``, ``.ogg``; needs the ``audio``
-        extra).
+        naming the current, voltage and time columns (``current``, ``I``,
+        ``I_A``, ``current [mA]``, ``U_V``, ``voltage``, ``time``, ``t_ms``
+        ...; a unit in the name scales the column to A, V and s), or
+        without a header (column 1 current, column 2 voltage), separated by
+        ``,``, ``;``, tabs or spaces, with decimal points or (with ``;``/tab
+        separators) decimal commas; ``.wav`` (PCM, channel 1 current,
+        channel 2 voltage; read with the standard library) or any format
+        ``soundfile`` reads (``.flac``, ``.ogg``; needs the ``audio``
+        extra). Integer PCM (WAV or FLAC alike) is returned as integer
+        counts of the file's bit depth (int16 for 16 bit, int32 for 24 and
+        32 bit), float PCM as floats: give the scales to get A and V.
     fs : float, optional
         Sample rate, Hz; overrides the file's. Needed for CSV files without
         a time column.
@@ -82,6 +86,17 @@ def load_recording(path: str | PathLike, *, fs: float | None = None, current_sca
         A (V) per input unit; override the file's scales.
     key : str, optional
         Which ``<key>_current`` pair of an ``.npz`` to read.
+    columns : dict, optional
+        CSV only: which column holds what, ``{"current": NAME_OR_INDEX,
+        "voltage": ..., "time": ...}`` (indices count from 0). Without it
+        the header names are recognised; a named column left unread is
+        reported with an :class:`~currentprint.errors.InputWarning`.
+    decimal : {".", ","}, optional
+        CSV only: the decimal mark (default: detected; a comma needs ``;``
+        or tab separators).
+    progress : callable, optional
+        CSV only: called with the fraction of the file read (0..1) after
+        each block of rows, e.g. to drive a progress bar.
 
     Returns
     -------
@@ -93,6 +108,12 @@ def load_recording(path: str | PathLike, *, fs: float | None = None, current_sca
         No such file.
     InputError
         Unknown format, missing channels or sample rate, unreadable content.
+
+    Warns
+    -----
+    InputWarning
+        A CSV's time stamps are irregular (the sample rate inferred from
+        them is named), or a named column was not used.
     """
     p = Path(path)
     if not p.is_file():
@@ -101,13 +122,15 @@ def load_recording(path: str | PathLike, *, fs: float | None = None, current_sca
     if suffix == ".npz":
         rec = _load_npz(p, key)
     elif suffix in (".csv", ".txt"):
-        rec = _load_csv(p)
+        rec = _load_csv(p, columns=columns, decimal=decimal, progress=progress, infer_fs=fs is None)
     elif suffix == ".wav":
         rec = _load_wav(p)
     elif suffix in SUPPORTED_SUFFIXES:
         rec = _load_soundfile(p)
     else:
         raise InputError(f"{p.name}: unknown file type {suffix!r}; give one of {', '.join(SUPPORTED_SUFFIXES)}.")
+    if columns is not None and suffix not in (".csv", ".txt"):
+        raise InputError(f"{p.name}: columns=... maps CSV columns; this is a {suffix} file.")
     if fs is not None:
         rec.fs = float(fs)
     if rec.fs is None or not np.isfinite(rec.fs) or rec.fs <= 0:
@@ -167,51 +190,247 @@ def _load_npz(p: Path, key: str | None) -> Recording:
     return Recording(current, voltage, fs, cal, meta)
 
 
-def _load_csv(p: Path) -> Recording:
-    text = p.read_text(encoding="utf-8", errors="replace")
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    if not lines:
-        raise InputError(f"{p.name} is empty.")
-    try:
-        dialect = csv.Sniffer().sniff(lines[0], delimiters=",;\t ")
-        delim = dialect.delimiter
-    except csv.Error:
-        delim = ","
-    # keep empty header cells (an unnamed index column, as pandas writes it):
-    # dropping them would shift every name after them by one column
-    first = [c.strip().strip('"').lower() for c in lines[0].split(delim)]
-    if delim == " ":
-        first = [c for c in first if c]
-    header = not all(_is_number(c) for c in first)
-    body = "\n".join(lines[1:] if header else lines)
-    try:
-        arr = np.loadtxt(_io.StringIO(body), delimiter=None if delim == " " else delim, ndmin=2)
-    except ValueError as exc:
-        raise InputError(f"{p.name}: cannot read numbers ({exc}).") from None
-    if arr.shape[0] == 0:
-        raise InputError(f"{p.name} has a header but no samples.")
-    cols = {name: k for k, name in enumerate(first)} if header else {}
+# -- CSV ------------------------------------------------------------------------------------------
+#: characters parsed per block: bounds the memory of reading a big CSV to the output arrays
+_CSV_BLOCK_CHARS = 1 << 22
 
-    def find(names):
-        for n in names:
-            if n in cols:
-                return cols[n]
-        return None
+_BASE_NAMES = {
+    "current": ("current", "i", "ia", "ib", "ic", "il", "i1", "amps", "ampere", "amperes", "curr", "strom"),
+    "voltage": ("voltage", "v", "u", "ua", "ub", "uc", "va", "vb", "vc", "v1", "u1", "vl", "ul", "un", "vn",
+                "volts", "volt", "spannung"),
+    "time": ("time", "t", "timestamp", "seconds", "sec", "secs", "zeit"),
+}
+#: unit written after a name ("I_A", "current [mA]", "time(ms)"): the quantity it implies and the factor to SI
+_UNITS = {"a": ("current", 1.0), "ma": ("current", 1e-3), "ua": ("current", 1e-6), "ka": ("current", 1e3),
+          "v": ("voltage", 1.0), "mv": ("voltage", 1e-3), "kv": ("voltage", 1e3),
+          "s": ("time", 1.0), "ms": ("time", 1e-3), "us": ("time", 1e-6)}
+_INDEX_NAMES = ("", "index", "idx", "n", "sample", "samples", "unnamed: 0", "#")
 
-    fs = None
-    if header:
-        ci, vi, ti = find(_CURRENT_NAMES), find(_VOLTAGE_NAMES), find(_TIME_NAMES)
-        if ci is None:
-            raise InputError(f"{p.name}: no current column; name it 'current' (columns: {', '.join(first)}).")
-        if ti is not None and arr.shape[0] > 1:
-            dt = np.diff(arr[:, ti])
-            if np.all(dt > 0):
-                fs = 1.0 / float(np.median(dt))
+
+def _classify(name: str) -> tuple[str | None, float]:
+    """(quantity, factor to A/V/s) a column name stands for, or (None, 1) when it is not recognised."""
+    n = name.strip().strip('"').strip("'").lower()
+    if n in _INDEX_NAMES or n.startswith("unnamed"):
+        return None, 1.0
+    unit = None
+    for open_, close in (("[", "]"), ("(", ")"), ("{", "}")):
+        if n.endswith(close) and open_ in n:
+            n, unit = n[: n.rindex(open_)].strip(), n[n.rindex(open_) + 1: -1].strip()
+            break
     else:
-        ci, vi = 0, (1 if arr.shape[1] > 1 else None)
-    current = np.ascontiguousarray(arr[:, ci])
-    voltage = None if vi is None else np.ascontiguousarray(arr[:, vi])
-    return Recording(current, voltage, fs, None, {"format": "csv"})
+        for sep in ("_", " ", "/", "-", "."):
+            if sep in n:
+                head, tail = n.rsplit(sep, 1)
+                if tail in _UNITS:
+                    n, unit = head.strip(), tail
+                    break
+    n = n.rstrip("_ ")
+    kind = None
+    for quantity, names in _BASE_NAMES.items():
+        if n in names:
+            kind = quantity
+    factor = 1.0
+    if unit is not None and unit in _UNITS:
+        by_unit, factor = _UNITS[unit]
+        if kind is None and n in ("", "ch", "channel") or kind is None and len(n) <= 3:
+            kind = by_unit
+        elif kind is not None and kind != by_unit:
+            return None, 1.0          # e.g. "v_a": contradictory, leave it to the caller
+    elif unit is not None:
+        return None, 1.0
+    return kind, factor
+
+
+def _csv_columns(names: list[str], columns: dict | None, pname: str) -> tuple[dict[str, int], dict[str, float]]:
+    """Column index of current/voltage/time from an explicit mapping or the header; unit factors."""
+    lowered = [c.strip().strip('"').lower() for c in names]
+    found: dict[str, int] = {}
+    factors: dict[str, float] = {}
+    if columns:
+        for quantity, ref in columns.items():
+            if quantity not in ("current", "voltage", "time"):
+                raise InputError(f"columns: unknown quantity {quantity!r}; map 'current', 'voltage' and 'time'.")
+            if ref is None:
+                continue
+            if isinstance(ref, (int, np.integer)) and not isinstance(ref, bool):
+                if not 0 <= int(ref) < len(names):
+                    raise InputError(f"{pname}: column {ref} does not exist (the file has {len(names)} columns, "
+                                     "counted from 0).")
+                found[quantity] = int(ref)
+            else:
+                key = str(ref).strip().lower()
+                if key not in lowered:
+                    if key.isdigit() and int(key) < len(names):
+                        found[quantity] = int(key)
+                        continue
+                    raise InputError(f"{pname}: no column named {ref!r} (columns: {', '.join(names)}).")
+                found[quantity] = lowered.index(key)
+            factors[quantity] = _classify(names[found[quantity]])[1]
+        if "current" not in found:
+            raise InputError("columns: the mapping must name the 'current' column.")
+        return found, factors
+    for k, name in enumerate(names):
+        quantity, factor = _classify(name)
+        if quantity is None:
+            continue
+        if quantity in found:
+            raise InputError(f"{pname}: both {names[found[quantity]]!r} and {name!r} look like the {quantity}; "
+                             f"choose with columns={{'{quantity}': NAME}} (--columns {quantity}=NAME).")
+        found[quantity], factors[quantity] = k, factor
+    if "current" not in found:
+        raise InputError(f"{pname}: no current column recognised (columns: {', '.join(names)}); name it "
+                         "'current' (or I, I_A, current [mA], ...) or map it: columns={'current': NAME} "
+                         "(--columns current=NAME).")
+    return found, factors
+
+
+def _load_csv(p: Path, *, columns: dict | None = None, decimal: str | None = None,
+              progress=None, infer_fs: bool = True) -> Recording:
+    """Read a CSV block by block (memory: the output arrays plus one block of text)."""
+    size = max(1, p.stat().st_size)
+    with open(p, encoding="utf-8", errors="replace") as fh:
+        # the first non-comment lines: header, delimiter and decimal mark
+        first_lines: list[str] = []
+        for ln in fh:
+            if ln.strip() and not ln.lstrip().startswith("#"):
+                first_lines.append(ln.rstrip("\r\n"))
+                if len(first_lines) >= 3:
+                    break
+        if not first_lines:
+            raise InputError(f"{p.name} is empty.")
+        probe = first_lines[-1]
+        if ";" in probe:
+            delim = ";"
+        elif "\t" in probe:
+            delim = "\t"
+        elif "," in probe and decimal != ",":
+            delim = ","
+        else:
+            delim = " "
+        if delim == " " and len(probe.split()) == 1:
+            cells = [first_lines[0].strip().strip('"')]        # one column: the header may hold spaces
+        else:
+            cells = [c.strip().strip('"') for c in first_lines[0].split(None if delim == " " else delim)]
+        if decimal is None:
+            # "1,25;230,1": commas inside ;- or tab-separated numbers are decimal commas
+            body_cells = [c.strip() for c in probe.split(None if delim == " " else delim)]
+            decimal = "," if delim != "," and any("," in c and _is_number(c.replace(",", ".")) for c in body_cells) \
+                else "."
+        elif decimal not in (".", ","):
+            raise InputError(f"decimal must be '.' or ',', got {decimal!r}.")
+        if decimal == "," and delim == ",":
+            raise InputError(f"{p.name}: a decimal comma needs another column separator (';' or tab).")
+        header = not all(_is_number(c.replace(",", ".") if decimal == "," else c) for c in cells)
+        if header:
+            found, factors = _csv_columns(cells, columns, p.name)
+            named = {v for v in found.values()}
+            ignored = [c for k, c in enumerate(cells) if k not in named and _classify(c) == (None, 1.0)
+                       and c.strip().lower() not in _INDEX_NAMES and not c.strip().lower().startswith("unnamed")]
+            if ignored:
+                warnings.warn(f"{p.name}: column(s) {', '.join(repr(c) for c in ignored)} not used (read: "
+                              + ", ".join(f"{q}={cells[k]!r}" for q, k in found.items())
+                              + "); map them with columns={'voltage': NAME} (--columns voltage=NAME) if one is "
+                              "the voltage.", InputWarning, stacklevel=3)
+        else:
+            n_cols = len(cells)
+            if columns:
+                found, factors = _csv_columns([str(k) for k in range(n_cols)], columns, p.name)
+            else:
+                found, factors = {"current": 0}, {"current": 1.0}
+                if n_cols > 1:
+                    found["voltage"], factors["voltage"] = 1, 1.0
+                if n_cols > 2:
+                    warnings.warn(f"{p.name}: no header; column 1 read as the current, 2 as the voltage, "
+                                  f"{n_cols - 2} more ignored (map them with columns=...).", InputWarning,
+                                  stacklevel=3)
+        order = sorted(found.items(), key=lambda kv: kv[1])
+        usecols = [k for _, k in order]
+        fh.seek(0)
+        blocks: list[np.ndarray] = []
+        carry = ""
+        header_pending = header
+        done = 0
+        line_no = 0
+        while True:
+            chunk = fh.read(_CSV_BLOCK_CHARS)
+            if chunk:
+                done += len(chunk)
+                text = carry + chunk
+                cut = text.rfind("\n")
+                if cut < 0:
+                    carry = text
+                    continue
+                text, carry = text[:cut + 1], text[cut + 1:]
+            else:
+                text, carry = carry, ""
+            pos = 0
+            while header_pending and pos < len(text):
+                # the header is the first line that is neither blank nor a comment
+                nl = text.find("\n", pos)
+                end = len(text) if nl < 0 else nl + 1
+                line = text[pos:end].strip()
+                pos = end
+                if line and not line.startswith("#"):
+                    header_pending = False
+            text = text[pos:]
+            if text.strip():
+                if decimal == ",":
+                    text = text.replace(",", ".")
+                try:
+                    # the C parser skips blank lines and # comments itself
+                    arr = np.loadtxt(_io.StringIO(text), delimiter=None if delim == " " else delim,
+                                     usecols=usecols, ndmin=2, dtype=np.float64, comments="#")
+                except ValueError as exc:
+                    raise InputError(f"{p.name}: cannot read numbers after line {line_no} ({exc}).") from None
+                blocks.append(arr)
+                line_no += text.count("\n")
+            if progress is not None:
+                progress(min(1.0, done / size) if chunk else 1.0)
+            if not chunk:
+                break
+    if not blocks:
+        raise InputError(f"{p.name} has a header but no samples.")
+    arr = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+    blocks.clear()
+    col = {q: j for j, (q, _) in enumerate(order)}
+    current = np.ascontiguousarray(arr[:, col["current"]])
+    if factors.get("current", 1.0) != 1.0:
+        current *= factors["current"]
+    voltage = None
+    if "voltage" in col:
+        voltage = np.ascontiguousarray(arr[:, col["voltage"]])
+        if factors.get("voltage", 1.0) != 1.0:
+            voltage *= factors["voltage"]
+    meta: dict[str, Any] = {"format": "csv", "decimal": decimal, "delimiter": delim,
+                            "columns": {q: (cells[k] if header else k) for q, k in found.items()}}
+    fs = None
+    if "time" in col and arr.shape[0] > 1 and infer_fs:
+        t = arr[:, col["time"]] * factors.get("time", 1.0)
+        fs = _fs_from_time(t, p.name, meta)
+    return Recording(current, voltage, fs, None, meta)
+
+
+def _fs_from_time(t: np.ndarray, name: str, meta: dict) -> float | None:
+    """Sample rate from a time column, warning when the stamps are irregular."""
+    dt = np.diff(t)
+    if not np.all(np.isfinite(dt)) or not np.all(dt > 0):
+        raise InputError(f"{name}: the time column does not increase from row to row; fix it, or give the "
+                         "sample rate (fs=..., --fs HZ) and map the columns without time.")
+    med = float(np.median(dt))
+    # the mean over the whole record is exact for a uniform clock however the stamps are rounded
+    mean = float((t[-1] - t[0]) / (t.shape[0] - 1))
+    fs = 1.0 / mean
+    dev = float(np.max(np.abs(dt - mean))) / mean
+    # stamps printed with a fixed resolution (1 µs, or 9 digits) take two or three step values
+    # close to the mean: rounding, not jitter; gaps (a dropped sample) or a wandering clock do not
+    n_steps = np.unique(np.round(dt[:100_000] / mean, 3)).shape[0]
+    meta["fs_from_time"] = fs
+    meta["time_jitter"] = dev
+    if dev > (0.05 if n_steps <= 3 else 0.002) or abs(med / mean - 1.0) > 0.01:
+        warnings.warn(f"{name}: the time stamps are irregular (steps from {np.min(dt):.6g} to {np.max(dt):.6g} s, "
+                      f"median {med:.6g} s); fs = {fs:.6g} Hz inferred from their mean. If the recorder has a "
+                      "fixed rate, give it (fs=..., --fs HZ).", InputWarning, stacklevel=4)
+    return fs
 
 
 def _is_number(s: str) -> bool:
@@ -259,8 +478,23 @@ def _load_soundfile(p: Path) -> Recording:
     except ImportError:
         raise InputError(f"reading {p.suffix} files needs soundfile: pip install 'currentprint[audio]'") from None
     try:
-        frames, rate = soundfile.read(str(p), dtype="float64", always_2d=False)
+        subtype = soundfile.info(str(p)).subtype
+        # one convention with the WAV reader: integer PCM as integer counts of its own bit depth
+        if subtype in ("PCM_16", "PCM_S8", "PCM_U8"):
+            frames, rate = soundfile.read(str(p), dtype="int16", always_2d=False)
+            if subtype != "PCM_16":
+                frames = frames // 256            # soundfile scales 8-bit samples up to 16 bit
+            bits = 16 if subtype == "PCM_16" else 8
+        elif subtype in ("PCM_24", "PCM_32"):
+            frames, rate = soundfile.read(str(p), dtype="int32", always_2d=False)
+            if subtype == "PCM_24":
+                frames = frames >> 8              # soundfile left-aligns 24-bit samples in int32
+            bits = int(subtype[4:])
+        else:
+            frames, rate = soundfile.read(str(p), dtype="float64", always_2d=False)
+            bits = None
     except RuntimeError as exc:
         raise InputError(f"{p.name} is not readable by soundfile ({exc}).") from None
     current, voltage = _split_channels(np.asarray(frames), p.name)
-    return Recording(current, voltage, float(rate), None, {"format": p.suffix.lower().lstrip(".")})
+    return Recording(current, voltage, float(rate), None,
+                     {"format": p.suffix.lower().lstrip("."), "subtype": subtype, "bits": bits})

@@ -22,7 +22,7 @@ import numpy as np
 
 from . import _state
 from .detectors.alerts import Alert
-from .core.analyzer import CycleAnalyzer
+from .core.analyzer import CycleAnalyzer, default_harmonics
 from .core.cycles import CycleTable
 from .detectors.base import BaseDetector, _resolve, get_detector
 from .errors import CorruptFileError, InputError, RegistryError
@@ -68,8 +68,10 @@ class Monitor:
         ``detail["kind"] == "on"``) carry the identification of the load
         that switched on in ``detail["match"]`` (``label``, ``distance``,
         ``confidence``).
-    harmonics : int
-        Highest harmonic order analysed (default 25).
+    harmonics : int or None
+        Highest harmonic order analysed; default 25, or as many as ``fs``
+        resolves (:func:`currentprint.analyzer.default_harmonics`, as
+        :func:`currentprint.analyze`).
 
     Examples
     --------
@@ -84,11 +86,12 @@ class Monitor:
     """
 
     def __init__(self, fs: float, *, mains_hz: float | None = None, calibration: Calibration | None = None,
-                 detectors: Sequence[BaseDetector | str] = (), library: Any = None, harmonics: int = 25) -> None:
+                 detectors: Sequence[BaseDetector | str] = (), library: Any = None, harmonics: int | None = None) -> None:
         self.fs = check_fs(fs)
         self.mains_hz = mains_hz
         self.calibration = calibration
-        self.harmonics = harmonics
+        # resolved here (not left None): saved states record the order analysed
+        self.harmonics = default_harmonics(self.fs, mains_hz) if harmonics is None else harmonics
         self.library = library
         if detectors is None:
             detectors = []

@@ -4,8 +4,11 @@ The parser and the sub-commands; ``bench`` lives in :mod:`.bench`, the helpers
 both use (built-in detector names, machine information) in :mod:`._common`.
 
 Sub-commands: ``demo``, ``analyze FILE``, ``enroll``, ``match``, ``info``,
-``bench``. Machine-readable output (JSON, JSON lines) goes to stdout,
-messages and progress bars to stderr.
+``bench``. Results go to stdout: readable tables on a terminal (``analyze``,
+``bench``, ``demo``), JSON lines or CSV when piped or asked for
+(``analyze --format``, ``bench --json``); messages and progress bars go to
+stderr. Integer ADC counts without scales are labelled counts and counts²,
+never A or W.
 
 Exit codes
 ----------
@@ -32,8 +35,6 @@ import numpy as np
 from ._common import BUILTIN_DETECTORS, machine_info
 
 EXIT_OK, EXIT_ALERTS, EXIT_USAGE, EXIT_INPUT, EXIT_MISSING, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
-
-
 
 class CLIError(Exception):
     """An error the command reports with a message and an exit code."""
@@ -79,14 +80,19 @@ def _emit(obj, *, indent: int | None = None) -> None:
 
 
 # -- detectors --------------------------------------------------------------------------------
-def _make_detectors(spec: str | None) -> tuple[list, list[str]]:
-    """Detectors for ``--detectors`` (comma list, ``all``, ``none``; default: available built-ins)."""
+def _make_detectors(spec: str | None, params: dict[str, dict] | None = None) -> tuple[list, list[str]]:
+    """Detectors for ``--detectors`` (comma list, ``all``, ``none``; default: available built-ins).
+
+    ``params`` maps a detector name to constructor keywords (from the
+    detector options and ``--set``); a wrong name or value is a usage error.
+    """
     import currentprint as cp
-    from ..errors import RegistryError
+    from ..errors import CurrentprintError, RegistryError
+    params = params or {}
     notes: list[str] = []
     if spec is not None and spec.strip().lower() == "none":
-        return [], notes
-    if spec is None or spec.strip().lower() in ("builtin", "default"):
+        names, strict = [], True
+    elif spec is None or spec.strip().lower() in ("builtin", "default"):
         names, strict = list(BUILTIN_DETECTORS), False
     elif spec.strip().lower() == "all":
         names, strict = cp.available_detectors(), False
@@ -94,8 +100,9 @@ def _make_detectors(spec: str | None) -> tuple[list, list[str]]:
         names, strict = [n.strip() for n in spec.split(",") if n.strip()], True
     dets = []
     for name in names:
+        kw = params.get(name, {})
         try:
-            dets.append(cp.get_detector(name))
+            dets.append(cp.get_detector(name, **kw))
         except RegistryError as exc:
             raise CLIError(str(exc), EXIT_USAGE) from None
         except ImportError as exc:
@@ -103,7 +110,77 @@ def _make_detectors(spec: str | None) -> tuple[list, list[str]]:
                 raise CLIError(f"detector {name!r} is not available in this installation ({exc}).",
                                EXIT_MISSING) from None
             notes.append(f"detector {name!r} skipped (not available: {exc})")
+        except TypeError as exc:
+            raise CLIError(f"{name}: {_param_problem(name, kw, exc)}", EXIT_USAGE) from None
+        except (CurrentprintError, ValueError) as exc:
+            raise CLIError(f"{name}: {exc}", EXIT_USAGE) from None
+    built = {d.name for d in dets}
+    available = set(cp.available_detectors())
+    for name in sorted(set(params) - built):
+        if name not in available:
+            raise CLIError(f"options given for {name!r}, which is not a detector; available: "
+                           f"{', '.join(sorted(available))}", EXIT_USAGE)
+        notes.append(f"options for {name!r} ignored: it is not among --detectors")
     return dets, notes
+
+
+def _param_problem(name: str, kw: dict, exc: Exception) -> str:
+    """Which keyword a detector refused, and the ones it takes."""
+    import inspect
+
+    import currentprint as cp
+    try:
+        cls = type(cp.get_detector(name))
+        accepted = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    except Exception:  # noqa: BLE001 - only for the message
+        return str(exc)
+    bad = [k for k in kw if k not in accepted]
+    if bad:
+        return f"no parameter {bad[0]!r}; its parameters are {', '.join(accepted)}"
+    return str(exc)
+
+
+#: detector options of ``analyze`` -> the (detector, parameter) pairs they set
+DETECTOR_FLAGS = {
+    "rated_current": (("overload", "rated_current_a"),),
+    "nominal_voltage": (("resistive_load", "nominal_voltage"), ("phase_chopper", "nominal_voltage")),
+    "arc_sensitivity": (("arc_fault", "sensitivity"),),
+    "arc_mode": (("arc_fault", "mode"),),
+}
+
+
+def _parse_value(text: str):
+    """A ``--set`` value: JSON (numbers, true/false/null, lists, quoted strings) or else the plain string."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _detector_params(args) -> dict[str, dict]:
+    """Constructor keywords per detector from the detector options and ``--set det.param=value``."""
+    params: dict[str, dict] = {}
+    for flag, targets in DETECTOR_FLAGS.items():
+        value = getattr(args, flag, None)
+        if value is not None:
+            for det, name in targets:
+                params.setdefault(det, {})[name] = value
+    for item in getattr(args, "set", None) or ():
+        key, sep, value = item.partition("=")
+        det, dot, name = key.strip().partition(".")
+        if not sep or not dot or not det.strip() or not name.strip():
+            raise CLIError(f"--set {item!r}: expected DETECTOR.PARAM=VALUE, e.g. --set overload.tau_s=30",
+                           EXIT_USAGE)
+        params.setdefault(det.strip(), {})[name.strip()] = _parse_value(value.strip())
+    return params
+
+
+def build_detectors(args) -> list:
+    """The detectors an ``analyze`` command line asks for, with its options applied (for tests and tools)."""
+    dets, notes = _make_detectors(getattr(args, "detectors", None), _detector_params(args))
+    for n in notes:
+        _say("note:", n)
+    return dets
 
 
 def _record(alert) -> dict:
@@ -130,7 +207,8 @@ def _cmd_demo(args) -> int:
     truth = [{"time": e.time, "load": e.load, "kind": e.kind, "delta_p_w": e.delta_p} for e in sig.events]
     summary = _per_second(table)
     if args.plot:
-        _plot_overview(table, alerts, args.plot, current=sig.current, voltage=sig.voltage, fs=sig.fs)
+        _plot_overview(table, alerts, args.plot, current=sig.current, voltage=sig.voltage, fs=sig.fs,
+                       title="currentprint demo: synth.example()")
     if args.json:
         _emit({"scenario": "currentprint.synth.example()", "fs": sig.fs, "duration_s": sig.duration,
                "cycles": len(table), "detectors": [d.name for d in dets], "per_second": summary,
@@ -146,7 +224,7 @@ def _cmd_demo(args) -> int:
         for k in range(len(table)):
             out.write(f"{k:5d} {table.time[k]:7.3f} {table.frequency[k]:7.3f} {table.v_rms[k]:6.1f} "
                       f"{table.i_rms[k]:7.3f} {table.p[k]:7.1f} {table.q[k]:8.1f} {table.pf[k]:5.2f} "
-                      f"{100 * table.thd[k]:5.1f}%\n")
+                      + (f"{100 * table.thd[k]:5.1f}%\n" if math.isfinite(table.thd[k]) else f"{'-':>6}\n"))
         out.write("\n")
     out.write(f"{len(table)} cycles analysed; per-cycle values averaged over each second:\n")
     out.write(f"{'t [s]':>7} {'f [Hz]':>7} {'V [V]':>6} {'I [A]':>7} {'P [W]':>7} {'Q [var]':>8} "
@@ -186,19 +264,58 @@ def _per_second(table) -> list[dict]:
 
 
 # -- analyze ------------------------------------------------------------------------------------
+def _parse_columns(text: str | None) -> dict | None:
+    """``current=I_A,voltage=U_V,time=t`` (names or 0-based indices) -> mapping."""
+    if not text:
+        return None
+    out: dict = {}
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        key = key.strip().lower()
+        if not sep or key not in ("current", "voltage", "time") or not value.strip():
+            raise CLIError(f"--columns {text!r}: expected current=NAME[,voltage=NAME][,time=NAME] "
+                           "(names from the header or 0-based column numbers)", EXIT_USAGE)
+        value = value.strip()
+        out[key] = int(value) if value.isdigit() else value
+    return out
+
+
 def _load(args):
-    from ..errors import CurrentprintError
+    import warnings
+
+    from ..errors import CurrentprintError, InputWarning
     from ..io import load_recording
+    columns = _parse_columns(getattr(args, "columns", None))
+    bar = None
+    if getattr(args, "progress", None) and Path(args.file).suffix.lower() in (".csv", ".txt"):
+        bar = _bar(1.0, "read", "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]", enabled=True)
+    last = [0.0]
+
+    def progress(fraction: float) -> None:
+        if bar is not None:
+            bar.update(fraction - last[0])
+            last[0] = fraction
+
     try:
-        return load_recording(args.file, fs=args.fs, current_scale=args.current_scale,
-                              voltage_scale=args.voltage_scale, key=getattr(args, "key", None))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", InputWarning)
+            rec = load_recording(args.file, fs=args.fs, current_scale=getattr(args, "current_scale", None),
+                                 voltage_scale=getattr(args, "voltage_scale", None), key=getattr(args, "key", None),
+                                 columns=columns, decimal=getattr(args, "decimal", None),
+                                 progress=progress if bar is not None else None)
     except FileNotFoundError as exc:
         raise CLIError(str(exc), EXIT_INPUT) from None
     except (CurrentprintError, ValueError, OSError) as exc:
         raise CLIError(f"cannot read {args.file}: {exc}", EXIT_INPUT) from None
+    finally:
+        if bar is not None:
+            bar.close()
+    for w in caught:
+        _say(f"warning: {w.message}")
+    return rec
 
 
-def _progress(total: int, enabled: bool | None, long_file: bool):
+def _bar(total: float, desc: str, fmt: str, *, enabled: bool | None, long_file: bool = True):
     """A tqdm bar on stderr, or None (silent by default for short files and pipes)."""
     if enabled is False or (enabled is None and not (long_file and sys.stderr.isatty())):
         return None
@@ -208,70 +325,168 @@ def _progress(total: int, enabled: bool | None, long_file: bool):
         if enabled:
             _say("note: install tqdm for a progress bar (pip install 'currentprint[progress]')")
         return None
-    return tqdm(total=round(total, 1), unit="s", unit_scale=False, file=sys.stderr, desc="analyze", leave=False,
-                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s of signal [{elapsed}<{remaining}]")
+    return tqdm(total=round(total, 1), file=sys.stderr, desc=desc, leave=False, bar_format=fmt)
+
+
+def _progress(total: float, enabled: bool | None, long_file: bool):
+    return _bar(total, "analyze",
+                "{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s of signal [{elapsed}<{remaining}]",
+                enabled=enabled, long_file=long_file)
+
+
+def _calibration(rec, args):
+    """The file's calibration with --adc-full-scale, --current-sign and --phase-deg applied."""
+    import dataclasses
+
+    from ..core.signal import Calibration
+    extra = {k: getattr(args, k) for k in ("adc_full_scale", "current_sign", "phase_deg")
+             if getattr(args, k, None) is not None}
+    if not extra:
+        return rec.calibration
+    if rec.calibration is None:
+        # integer samples without scales stay counts: a sign or a full scale is no unit
+        base = Calibration(counts=np.issubdtype(rec.current.dtype, np.integer))
+    else:
+        base = rec.calibration
+    try:
+        return dataclasses.replace(base, **extra)
+    except (ValueError, TypeError) as exc:
+        raise CLIError(str(exc), EXIT_USAGE) from None
 
 
 def _cmd_analyze(args) -> int:
     import currentprint as cp
+    from ._report import CycleWriter, IntervalSummary, compact_record, default_interval, format_table, units, \
+        write_interval_csv
     from ..errors import CurrentprintError
+    from ..core.framing import diagnose_frequency
+    fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     rec = _load(args)
-    dets, notes = _make_detectors(args.detectors)
-    for n in notes:
-        _say("note:", n)
+    calibration = _calibration(rec, args)
+    dets = build_detectors(args)
+    if rec.voltage is None:
+        blind = [d.name for d in dets if getattr(d, "needs_voltage", False)]
+        if blind and args.detectors not in (None, "all", "builtin", "default"):
+            raise CLIError(f"{Path(args.file).name} has no voltage channel, which {', '.join(blind)} need(s); "
+                           "map it with --columns (CSV) or choose other --detectors", EXIT_USAGE)
+        if blind:
+            _say(f"note: no voltage channel in {Path(args.file).name}: {', '.join(blind)} skipped (they judge "
+                 "P, Q and PF); P, Q and PF are not shown")
+            dets = [d for d in dets if d.name not in blind]
     try:
-        harmonics = args.harmonics if args.harmonics is not None else _max_harmonics(rec.fs, args.mains_hz)
-        mon = cp.Monitor(fs=rec.fs, mains_hz=args.mains_hz, calibration=rec.calibration, detectors=dets,
-                         harmonics=harmonics)
+        mon = cp.Monitor(fs=rec.fs, mains_hz=args.mains_hz, calibration=calibration, detectors=dets,
+                         harmonics=args.harmonics)
     except CurrentprintError as exc:
         raise CLIError(str(exc), EXIT_USAGE) from None
     step = max(1, int(round(args.chunk_s * rec.fs)))
     n = rec.current.shape[0]
-    if rec.calibration is None and np.issubdtype(rec.current.dtype, np.integer):
+    integer = np.issubdtype(rec.current.dtype, np.integer)
+    if integer and (calibration is None or calibration.counts):
         _say(f"note: {Path(args.file).name} holds integer samples and no scales: values are in counts, not A/V; "
-             "give --current-scale/--voltage-scale for detectors with absolute limits (e.g. overload)")
+             "give --current-scale/--voltage-scale for A and V and for detectors with absolute limits "
+             "(e.g. overload)")
+    interval = args.interval or default_interval(rec.duration_s)
+    summary = IntervalSummary(interval)
+    writer = None
+    if args.cycles:
+        try:
+            writer = CycleWriter(args.cycles, harmonics=args.cycle_harmonics)
+        except ImportError as exc:
+            raise CLIError(f"--cycles {args.cycles}: {exc}", EXIT_MISSING) from None
     bar = _progress(rec.duration_s, args.progress, rec.duration_s > 60.0)
-    tables, count = [], 0
+    tables, found, count, clipped = [], [], 0, 0
+    stream = fmt == "jsonl"
+
+    def report(alerts) -> None:
+        nonlocal count
+        for a in alerts:
+            summary.mark(a)
+            count += 1
+            found.append(a)
+            if stream:
+                _emit(compact_record(_record(a), full=args.full))
+
     try:
         for k in range(0, n, step):
             v = None if rec.voltage is None else rec.voltage[k:k + step]
             table, alerts = mon.process(rec.current[k:k + step], v)
+            summary.add(table)
+            clipped += int(np.count_nonzero(table.i_clipped)) if len(table) else 0
+            if writer is not None:
+                writer.add(table)
             if args.plot:
                 tables.append(table)
-            for a in alerts:
-                _emit(_record(a))
-                count += 1
+            report(alerts)
             if bar is not None:
                 bar.update(min(step, n - k) / rec.fs)
-        for a in mon.flush():
-            _emit(_record(a))
-            count += 1
+        report(mon.flush())
     except CurrentprintError as exc:
         raise CLIError(f"{args.file}: {exc}", EXIT_INPUT) from None
     finally:
         if bar is not None:
             bar.close()
+        if writer is not None:
+            writer.close()
     if mon.cycles_seen == 0:
-        _say(f"warning: no complete mains cycle found in {args.file} (is --fs right? is there a voltage?)")
-    _emit({"record": "summary", "file": str(args.file), "fs": rec.fs, "duration_s": rec.duration_s,
-           "samples": n, "cycles": mon.cycles_seen, "voltage": rec.voltage is not None,
-           "detectors": [d.name for d in dets], "alerts": count})
+        why = diagnose_frequency(rec.voltage if rec.voltage is not None else rec.current, rec.fs, args.mains_hz)
+        raise CLIError(f"{args.file}: no complete mains cycle found: "
+                       + (why or "the signal has no regular zero crossings (is the channel DC, zero or "
+                                 "disconnected? is --fs right?)"), EXIT_INPUT)
+    f_mains = float(np.median([r["frequency"] for r in summary.rows() if r["cycles"]]))
+    nominal = min((50.0, 60.0), key=lambda f: abs(f - f_mains))
+    if abs(f_mains / nominal - 1.0) > 0.02:
+        # public grids stay within about 1 % (EN 50160: 50 Hz +-1 % for 99.5 % of a year)
+        _say(f"warning: the mains frequency measured is {f_mains:.2f} Hz, {100 * (f_mains / nominal - 1):+.1f} % "
+             f"from {nominal:g} Hz: is fs right? With {nominal:g} Hz mains it would be "
+             f"{rec.fs * nominal / f_mains:.6g} Hz (give --fs)")
+    expected = rec.duration_s * f_mains
+    if mon.cycles_seen < 0.5 * expected - 2:
+        _say(f"warning: only {mon.cycles_seen} cycles framed in {rec.duration_s:.1f} s; the rest has no "
+             "usable zero crossings (a dead voltage channel, or a gap?)")
+    if clipped:
+        _say(f"warning: {clipped} cycle(s) hold current samples at the ADC full scale: peaks, RMS and "
+             "harmonics under-read there (see the i_clipped column of --cycles)")
+    calibrated = summary.calibrated
+    if writer is not None:
+        _say(f"{writer.rows} cycles written to {args.cycles}")
+    rows = summary.rows(end_s=rec.duration_s)
+    if fmt == "jsonl":
+        for r in rows:
+            _emit({"record": "interval", **r})
+        _emit({"record": "summary", "file": str(args.file), "fs": rec.fs, "duration_s": rec.duration_s,
+               "samples": n, "cycles": mon.cycles_seen, "voltage": rec.voltage is not None,
+               "calibrated": calibrated, "units": units(calibrated), "interval_s": interval,
+               "harmonics": mon.harmonics, "detectors": [d.name for d in dets], "alerts": count})
+    elif fmt == "csv":
+        write_interval_csv(sys.stdout, rows, calibrated)
+        for a in found:
+            _say(str(a))
+    else:
+        source = ""
+        if calibrated and rec.calibration is not None and args.current_scale is None:
+            source = " (scales from the file)"
+        format_table(sys.stdout, name=Path(args.file).name, fs=rec.fs, duration_s=rec.duration_s,
+                     n_cycles=mon.cycles_seen, rows=rows, alerts=found, detectors=[d.name for d in dets],
+                     calibrated=calibrated, has_voltage=rec.voltage is not None, interval_s=interval,
+                     calibration_note=source)
     if args.plot:
         table = cp.CycleTable.concatenate(tables) if tables else None  # type: ignore[assignment]
         if table is not None and len(table):
-            _plot_overview(table, [], args.plot, current=rec.current, voltage=rec.voltage, fs=rec.fs,
-                           calibration=rec.calibration)
+            _plot_overview(table, found, args.plot, current=rec.current, voltage=rec.voltage, fs=rec.fs,
+                           calibration=calibration, title=Path(args.file).name)
     if args.fail_on_alert and count:
         return EXIT_ALERTS
     return EXIT_OK
 
 
-def _plot_overview(table, alerts, path, *, current=None, voltage=None, fs=None, calibration=None) -> None:
+def _plot_overview(table, alerts, path, *, current=None, voltage=None, fs=None, calibration=None,
+                   title=None) -> None:
     try:
         import matplotlib
         matplotlib.use("Agg")
         from .. import plot
-        fig = plot.plot_overview(table, alerts, current=current, voltage=voltage, fs=fs, calibration=calibration)
+        fig = plot.plot_overview(table, alerts, current=current, voltage=voltage, fs=fs, calibration=calibration,
+                                 title=title)
     except ImportError as exc:
         raise CLIError(f"--plot needs matplotlib: pip install 'currentprint[plot]' ({exc})", EXIT_MISSING) from None
     fig.savefig(path, dpi=110)
@@ -353,29 +568,59 @@ def _cmd_info(args) -> int:
 
 # -- bench --------------------------------------------------------------------------------------
 def _cmd_bench(args) -> int:
-    from .bench import run_bench
+    from ..core.analyzer import CycleAnalyzer
     from ..errors import CurrentprintError
+    from .bench import run_bench
+    for fs in args.fs or ():
+        try:                         # a rate the analysis refuses is a usage error, before any timing
+            CycleAnalyzer(fs)
+        except CurrentprintError as exc:
+            raise CLIError(f"cannot benchmark at fs={fs:g} Hz: {exc}", EXIT_USAGE) from None
     try:
         report = run_bench(quick=args.quick, rates=args.fs, duration_s=args.duration, repeats=args.repeats,
                            device_id=args.device_id, log=_say)
     except CurrentprintError as exc:
         raise CLIError(f"cannot benchmark at these settings: {exc}", EXIT_USAGE) from None
-    if args.json:
+    if args.json not in (None, "-"):
         from .._state import atomic_write_json
         atomic_write_json(args.json, _clean(report))
         _say(f"results written to {args.json}")
-    _emit(report, indent=2)
+    if args.json == "-":
+        _emit(report, indent=2)
+    else:
+        bench_table(report, sys.stdout)
     return EXIT_OK
 
 
+def bench_table(report: dict, out) -> None:
+    """The readable form of a ``run_bench`` report."""
+    m = report["machine"]
+    out.write(f"currentprint {report['currentprint']} bench on {m.get('cpu')} ({m.get('cpus_usable')} usable "
+              f"CPUs), Python {m.get('python')}, NumPy {m.get('numpy')}\n")
+    out.write(f"{m.get('duration_s'):g} s of signal per rate, best of {m.get('repeats')} runs"
+              + (" (--quick)" if m.get("quick") else "")
+              + (f"; load average {m['load_average'][0]:.2f} before" if m.get("load_average") else "")
+              + "\n\n")
+    out.write(f"{'stage':<18} {'fs [kHz]':>8} {'time [ms]':>10} {'x real time':>12} {'us/cycle':>9} "
+              f"{'peak MB':>8}  note\n")
+    for r in report["results"]:
+        note = ""
+        if r.get("reference_ratio"):
+            note = f"{r['reference_ratio']:.0f}x faster than the NumPy reference"
+        if r["stage"] == "monitor":
+            note = f"{r['channels_per_core']:.0f} channels per core"
+        if r["stage"] == "threads":
+            note = f"2 threads {r['speedup']:.2f}x one thread"
+        us = r.get("per_cycle_us")
+        peak = r.get("peak_memory_mb")
+        out.write(f"{r['stage']:<18} {r['fs'] / 1000:>8g} {1000 * r['seconds']:>10.2f} "
+                  f"{r['real_time_factor']:>12.0f} {us if us is None else round(us, 2)!s:>9} "
+                  f"{'-' if peak is None else f'{peak:.1f}':>8}  {note}\n")
+    out.write("\n'x real time': seconds of signal processed per second on one core. "
+              "Machine-readable: --json (stdout) or --json PATH.\n")
+
+
 # -- parser -------------------------------------------------------------------------------------
-def _max_harmonics(fs: float, mains_hz: float | None) -> int:
-    """25, or the highest harmonic below Nyquist at the highest mains frequency accepted."""
-    from ..core.framing import frequency_limits
-    _, fmax = frequency_limits(mains_hz)
-    return max(1, min(25, int(math.floor(fs / (2.0 * fmax) - 1e-9))))
-
-
 def _positive_int(text: str) -> int:
     try:
         k = int(text)
@@ -412,7 +657,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="currentprint",
         description="Mains current analysis: per-cycle quantities, switching events, appliance "
-                    "fingerprints and electrical-fire detectors. JSON goes to stdout, messages to stderr.",
+                    "fingerprints and electrical-fire detectors. Results go to stdout (tables on a "
+                    "terminal, JSON lines or CSV for machines), messages to stderr.",
         epilog="exit codes: 0 ok, 1 alerts found (--fail-on-alert), 2 usage error, 3 bad input file, "
                "4 optional dependency missing, 5 internal error")
     p.add_argument("--version", action="version", version=f"currentprint {cp.__version__}")
@@ -438,14 +684,50 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--mains-hz", type=_positive, help="nominal mains frequency, Hz (default: detected)")
         sp.add_argument("--harmonics", type=_positive_int,
                         help="highest harmonic analysed (default 25, fewer when fs cannot resolve 25)")
+        sp.add_argument("--columns", metavar="MAP",
+                        help="CSV columns, e.g. current=I_A,voltage=U_V,time=t (names or 0-based numbers); "
+                             "default: recognised from the header")
+        sp.add_argument("--decimal", choices=(".", ","), help="CSV decimal mark (default: detected)")
 
-    a = sub.add_parser("analyze", help="analyse a recording; JSON lines of events and alerts")
+    a = sub.add_parser(
+        "analyze", help="analyse a recording: summary table, events and alerts",
+        description="Analyse a recording cycle by cycle and run the detectors. On a terminal a readable "
+                    "table (per-interval I, V, P, Q, PF, THD, events, alerts); piped, JSON lines. Values are "
+                    "in A, V, W when the file or the options give scales, otherwise in ADC counts.")
     file_options(a)
+    a.add_argument("--format", choices=("table", "jsonl", "csv"),
+                   help="table (default on a terminal), jsonl (default when piped: event/alert records as "
+                        "found, then interval records and a summary) or csv (interval rows)")
+    a.add_argument("--interval", type=_positive, metavar="S",
+                   help="length of the summary intervals, s (default 1 s; longer for recordings over a minute, "
+                        "at most 60 rows)")
+    a.add_argument("--cycles", metavar="PATH",
+                   help="write the per-cycle table to PATH: CSV, or Parquet for *.parquet (pyarrow or pandas)")
+    a.add_argument("--cycle-harmonics", action="store_true",
+                   help="with --cycles: also harmonic magnitudes and phases per cycle")
+    a.add_argument("--full", action="store_true",
+                   help="jsonl: keep harmonic phasors and per-half-cycle lists in event and alert records")
     a.add_argument("--detectors", help="comma-separated detector names, 'all' or 'none' (default: built-ins)")
+    g = a.add_argument_group("detector and sensor options")
+    g.add_argument("--rated-current", type=_positive, metavar="A", help="overload: rated current of the circuit, A")
+    g.add_argument("--nominal-voltage", type=_positive, metavar="V",
+                   help="resistive_load, phase_chopper: nominal mains voltage, V (default 220)")
+    g.add_argument("--arc-sensitivity", choices=("low", "medium", "high"), help="arc_fault: sensitivity")
+    g.add_argument("--arc-mode", choices=("gb14287", "iec62606"), help="arc_fault: counting rule")
+    g.add_argument("--adc-full-scale", type=_positive, metavar="COUNTS",
+                   help="input value at which the ADC saturates (default: the integer type's limit)")
+    g.add_argument("--current-sign", type=int, choices=(1, -1),
+                   help="-1 flips the current (a CT mounted the wrong way round: P < 0 for a heater)")
+    g.add_argument("--phase-deg", type=float, metavar="DEG",
+                   help="phase error of the current sensor at the fundamental, degrees (lag positive)")
+    g.add_argument("--set", action="append", metavar="DETECTOR.PARAM=VALUE",
+                   help="any detector parameter, e.g. --set overload.tau_s=30 --set events.window=20 "
+                        "(VALUE as JSON, else a string; repeatable)")
     a.add_argument("--chunk-s", type=_positive, default=1.0, help="samples pushed per step, s (default 1)")
     a.add_argument("--plot", metavar="PNG", help="save an overview figure (needs matplotlib)")
     a.add_argument("--progress", dest="progress", action="store_true", default=None,
-                   help="progress bar on stderr (default: for files over 60 s on a terminal; needs tqdm)")
+                   help="progress bars on stderr for reading a CSV and analysing (default: analysing files "
+                        "over 60 s on a terminal; needs tqdm)")
     a.add_argument("--no-progress", dest="progress", action="store_false")
     a.add_argument("--fail-on-alert", action="store_true", help="exit with code 1 when anything was reported")
     a.set_defaults(func=_cmd_analyze)
@@ -471,7 +753,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("bench", help="speed per stage at 6.4, 12.8 and 30 kHz; channels per core")
     b.add_argument("--quick", action="store_true", help="short signals, fewer repeats (under a minute)")
-    b.add_argument("--json", metavar="PATH", help="also write the results to PATH")
+    b.add_argument("--json", metavar="PATH", nargs="?", const="-",
+                   help="JSON instead of the table on stdout; with PATH, the table on stdout and the JSON "
+                        "written to PATH")
     b.add_argument("--device-id", help="name of the device measured (stored in the results)")
     b.add_argument("--fs", type=_positive, action="append", help="sample rate(s) to measure, Hz (repeatable)")
     b.add_argument("--duration", type=_positive, help="signal length per rate, s")

@@ -11,11 +11,37 @@ import numpy as np
 
 from .. import _core
 from .cycles import CycleTable
-from ..errors import ClippingWarning, InputError, NonFiniteError, NoZeroCrossingError, SampleRateError
-from .framing import ZeroCrossingScanner, frequency_limits
+from ..errors import (ClippingWarning, InputError, MainsFrequencyError, NonFiniteError, NoZeroCrossingError,
+                      SampleRateError)
+from .framing import ZeroCrossingScanner, diagnose_frequency, frequency_limits
 from .signal import Calibration, as_pair, check_fs, clip_level
 
-__all__ = ["CycleAnalyzer", "analyze", "analyze_many", "default_n_points"]
+__all__ = ["CycleAnalyzer", "analyze", "analyze_many", "default_n_points", "default_harmonics", "THD_FLOOR_A",
+           "THD_FLOOR_COUNTS"]
+
+#: default harmonic order: IEC 61000-4-7 evaluates harmonics up to order 40; 25 covers what appliance
+#: signatures and the arc criteria use, and is resolved by 6.4 kHz sampling at 65 Hz mains
+MAX_DEFAULT_HARMONICS = 25
+
+#: THD is NaN when the fundamental current is below this, A RMS (calibrated input):
+#: below it sensor noise, not the load, makes the "harmonics"
+THD_FLOOR_A = 0.01
+#: the same for raw ADC counts, counts RMS: a fundamental of 2 counts RMS makes
+#: quantisation noise alone (0.29 count RMS) a THD of the order of 10 %
+THD_FLOOR_COUNTS = 2.0
+
+_ANALYZE_OPTIONS = ("n_points", "shoulder_fraction", "hysteresis", "waveforms", "thd_floor")
+
+
+def default_harmonics(fs: float, mains_hz: float | None = None) -> int:
+    """The harmonics analysed by default: 25, or the highest order below Nyquist at the fastest mains accepted.
+
+    ``analyze``, :class:`CycleAnalyzer`, the :class:`Monitor`, the command line
+    and ``fingerprint`` all use it. At least 1; a sample rate too low for that
+    is refused by the framing (fewer than 8 samples per cycle).
+    """
+    _, fmax = frequency_limits(mains_hz)
+    return max(1, min(MAX_DEFAULT_HARMONICS, int(math.floor(float(fs) / (2.0 * fmax) - 1e-9))))
 
 
 def default_n_points(fs: float, mains_hz: float | None = None) -> int:
@@ -43,10 +69,15 @@ class CycleAnalyzer:
     mains_hz : float or None
         Nominal mains frequency, Hz. ``None`` accepts any cycle between 45
         and 65 Hz; the frequency is measured per cycle in either case.
-    harmonics : int
-        Highest harmonic order H stored and used for THD (default 25).
+    harmonics : int or None
+        Highest harmonic order H stored and used for THD. ``None`` (default):
+        :func:`default_harmonics`, 25 or as many as ``fs`` resolves. An
+        explicit order above Nyquist is an error, never reduced silently.
     calibration : Calibration or None
-        Scales for ADC counts; ``None`` treats input as A and V.
+        Scales for ADC counts; ``None`` treats float input as A and V and
+        integer input as uncalibrated counts. ``Calibration(counts=True)``
+        applies sign, offsets, phase and full scale but keeps the values
+        labelled as counts.
     n_points : int or None
         Points per resampled cycle (power of two); default
         :func:`default_n_points`.
@@ -60,20 +91,42 @@ class CycleAnalyzer:
         in the table, for :attr:`CycleTable.i_wave` / ``v_wave``
         (fingerprints, event steady states). Costs 16 bytes per point per
         cycle.
+    thd_floor : float or None
+        The ``thd`` column is NaN in cycles whose fundamental current
+        ``|I_1|`` is below this (A RMS, or counts RMS for uncalibrated
+        input) or below the noise expected in harmonics 2..H (the cycle's
+        ``i_residual`` times sqrt((H - 1) / (n_points/2 - H - 1)), white
+        noise spread over all bins): without a load, noise makes "THD" of
+        hundreds of percent. ``None`` (default): :data:`THD_FLOOR_A`
+        (10 mA) for float input, :data:`THD_FLOOR_COUNTS` (2 counts) times
+        the current scale for integer samples; 0 keeps every value.
     """
 
-    def __init__(self, fs: float, mains_hz: float | None = None, harmonics: int = 25,
+    def __init__(self, fs: float, mains_hz: float | None = None, harmonics: int | None = None,
                  calibration: Calibration | None = None, *, n_points: int | None = None,
-                 shoulder_fraction: float = 0.05, hysteresis: float = 0.1, waveforms: bool = False) -> None:
+                 shoulder_fraction: float = 0.05, hysteresis: float = 0.1, waveforms: bool = False,
+                 thd_floor: float | None = None) -> None:
         self.fs = check_fs(fs)
         self.mains_hz = mains_hz
+        fmin, fmax = frequency_limits(mains_hz)
+        if self.fs < 8 * fmax:
+            # before any harmonics advice: no harmonic order helps at this rate
+            raise SampleRateError(
+                f"fs={self.fs:g} Hz gives fewer than 8 samples per mains cycle at {fmax:g} Hz; "
+                "sample at 1 kHz or more (6.4 kHz resolves 25 harmonics)."
+            )
+        if harmonics is None:
+            harmonics = default_harmonics(self.fs, mains_hz)
         self.harmonics = harmonics
         self.calibration = calibration
         self.n_points = n_points
         self.shoulder_fraction = shoulder_fraction
         self.hysteresis = hysteresis
         self.waveforms = bool(waveforms)
-        fmin, fmax = frequency_limits(mains_hz)
+        if thd_floor is not None and not (isinstance(thd_floor, (int, float, np.floating, np.integer))
+                                          and math.isfinite(thd_floor) and thd_floor >= 0):
+            raise InputError(f"thd_floor must be a current >= 0 (A RMS, or counts) or None, got {thd_floor!r}.")
+        self.thd_floor = thd_floor
         if not isinstance(harmonics, (int, np.integer)) or harmonics < 1:
             raise InputError(f"harmonics must be a positive integer, got {harmonics!r}.")
         h_max = int(math.floor(self.fs / (2.0 * fmax) - 1e-9))
@@ -102,7 +155,7 @@ class CycleAnalyzer:
         return {"fs": self.fs, "mains_hz": self.mains_hz, "harmonics": self.harmonics,
                 "calibration": self.calibration, "n_points": self.n_points,
                 "shoulder_fraction": self.shoulder_fraction, "hysteresis": self.hysteresis,
-                "waveforms": self.waveforms}
+                "waveforms": self.waveforms, "thd_floor": self.thd_floor}
 
     def reset(self) -> "CycleAnalyzer":
         """Forget the stream; the next push starts at sample 0."""
@@ -136,7 +189,13 @@ class CycleAnalyzer:
             clip_level(dtype, self.calibration), self._phase_rad, self.shoulder_fraction,
             scanner.decay, self.hysteresis, scanner.sos, has_v, self.waveforms)
         self._clip_dtype = dtype.str
-        self._calibrated = self.calibration is not None or dtype.kind == "f"
+        self._calibrated = not cal.counts and (self.calibration is not None or dtype.kind == "f")
+        if self.thd_floor is not None:
+            self._thd_floor = float(self.thd_floor)
+        elif dtype.kind == "f":
+            self._thd_floor = THD_FLOOR_A
+        else:
+            self._thd_floor = THD_FLOOR_COUNTS * cal.current_scale
 
     # -- streaming ------------------------------------------------------------
     def push(self, current, voltage=None) -> CycleTable:
@@ -189,6 +248,12 @@ class CycleAnalyzer:
         waves = (wave_i, wave_v) if self.waveforms and wave_i is not None and wave_v is not None else None
         if data.shape[1] == 0:
             return self._empty()
+        if self._thd_floor > 0:
+            # noise spread evenly over the n_points/2 bins puts this much of the out-of-band residual's
+            # RMS into harmonics 2..H: a fundamental below it gives a THD made of noise
+            h = self.harmonics
+            noise = data[_RESIDUAL] * math.sqrt((h - 1) / max(1.0, self._npts / 2 - h - 1))
+            data[_THD, np.abs(harm_i[:, 0]) < np.maximum(self._thd_floor, noise)] = np.nan
         return CycleTable(data, harm_i, harm_v, fs=self.fs, has_voltage=has_v, n_points=self._npts,
                           waves=waves, calibrated=self._calibrated)
 
@@ -216,7 +281,11 @@ class CycleAnalyzer:
         return self
 
 
-def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, harmonics: int = 25,
+_THD = list(_core.COLUMNS).index("thd")
+_RESIDUAL = list(_core.COLUMNS).index("i_residual")
+
+
+def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, harmonics: int | None = None,
             calibration: Calibration | None = None, **options) -> CycleTable:
     """Describe every complete mains cycle of a recording.
 
@@ -232,13 +301,14 @@ def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, 
         Sample rate, Hz.
     mains_hz : float or None
         Nominal mains frequency, Hz (None: detected, 45–65 Hz).
-    harmonics : int
-        Highest harmonic order stored (default 25).
+    harmonics : int or None
+        Highest harmonic order stored; default 25, or as many as ``fs``
+        resolves (:func:`default_harmonics`).
     calibration : Calibration, optional
         Scales, sign, offsets and phase correction of the channels.
     **options
-        ``n_points``, ``shoulder_fraction``, ``hysteresis``: see
-        :class:`CycleAnalyzer`.
+        ``n_points``, ``shoulder_fraction``, ``hysteresis``, ``waveforms``,
+        ``thd_floor``: see :class:`CycleAnalyzer`.
 
     Returns
     -------
@@ -250,9 +320,15 @@ def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, 
         Empty, not 1-D, non-numeric, NaN/inf, or mismatched channels.
     SampleRateError
         ``fs`` not positive, or too low for ``harmonics``.
+    MainsFrequencyError
+        No cycle was found but the signal crosses zero periodically at a
+        frequency outside the mains range: ``fs`` or ``mains_hz`` is wrong
+        (the message names the likely sample rate or grid frequency).
     NoZeroCrossingError
         A voltage was given but has no rising zero crossings over at least
         two mains periods (DC, zero, or a disconnected channel).
+    TypeError
+        An unknown keyword.
 
     Warns
     -----
@@ -269,6 +345,10 @@ def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, 
     >>> round(float(table.pf[0]), 6), round(float(table.thd[0]), 6)
     (1.0, 0.0)
     """
+    unknown = sorted(set(options) - set(_ANALYZE_OPTIONS))
+    if unknown:
+        raise TypeError(f"currentprint.analyze() got an unexpected keyword argument {unknown[0]!r}; "
+                        f"options are fs, mains_hz, harmonics, calibration, {', '.join(_ANALYZE_OPTIONS)}.")
     an = CycleAnalyzer(fs, mains_hz, harmonics, calibration, **options)
     # push() accepts empty chunks (streams); a whole recording may not be empty
     current, voltage = as_pair(current, voltage, check_finite=False)
@@ -282,9 +362,12 @@ def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, 
                 "columns): their peaks, RMS and harmonics under-read. Lower the gain, or give "
                 "Calibration(adc_full_scale=...) if the converter saturates below its integer range.",
                 ClippingWarning, stacklevel=2)
-    if voltage is not None and len(table) == 0:
-        fmin, _ = frequency_limits(mains_hz)
-        if an.samples_seen >= 2.0 * an.fs / fmin:
+    fmin, _ = frequency_limits(mains_hz)
+    if len(table) == 0 and an.samples_seen >= 2.0 * an.fs / fmin:
+        why = diagnose_frequency(voltage if voltage is not None else current, an.fs, mains_hz)
+        if why is not None:
+            raise MainsFrequencyError(why)
+        if voltage is not None:
             raise NoZeroCrossingError(
                 "the voltage has no usable rising zero crossings (is it DC, zero, or disconnected?); "
                 "check the voltage channel, or pass voltage=None to frame cycles on the current."
@@ -310,11 +393,19 @@ def analyze_many(currents: Sequence, voltages: Sequence | None = None, *, fs: fl
     **kwargs
         Passed to :func:`analyze`.
 
+    Raises
+    ------
+    TypeError
+        An unknown keyword (checked before any thread starts).
+
     Returns
     -------
     list of CycleTable, in channel order.
     """
     import os
+    unknown = sorted(set(kwargs) - {"mains_hz", "harmonics", "calibration", *_ANALYZE_OPTIONS})
+    if unknown:
+        raise TypeError(f"currentprint.analyze_many() got an unexpected keyword argument {unknown[0]!r}.")
     currents = list(currents)
     if voltages is None:
         voltages = [None] * len(currents)

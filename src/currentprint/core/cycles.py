@@ -33,7 +33,8 @@ COLUMN_DOCS: dict[str, str] = {
     "s": "apparent power v_rms * i_rms, VA",
     "pf": "power factor p / s",
     "dpf": "displacement power factor cos(angle(V1) - angle(I1))",
-    "thd": "current total harmonic distortion sqrt(sum_{k=2..H} |I_k|^2) / |I_1| (fundamental-referenced)",
+    "thd": "current total harmonic distortion sqrt(sum_{k=2..H} |I_k|^2) / |I_1| (fundamental-referenced); "
+           "NaN when |I_1| is below the analyzer's thd_floor (no load: noise only)",
     "v_thd": "voltage total harmonic distortion, fundamental-referenced",
     "crest": "current crest factor i_peak / i_rms",
     "i_residual": "RMS of the current not explained by DC and harmonics 1..H, A",
@@ -197,8 +198,9 @@ class CycleTable:
     def __repr__(self) -> str:
         if len(self) == 0:
             return f"CycleTable(0 cycles, fs={self.fs:g} Hz)"
+        unit = "A" if self.calibrated else "counts (uncalibrated)"
         return (f"CycleTable({len(self)} cycles, fs={self.fs:g} Hz, "
-                f"{np.nanmedian(self.frequency):.3f} Hz mains, median i_rms={np.nanmedian(self.i_rms):.4g} A, "
+                f"{np.nanmedian(self.frequency):.3f} Hz mains, median i_rms={np.nanmedian(self.i_rms):.4g} {unit}, "
                 f"voltage={'yes' if self.has_voltage else 'no'})")
 
     # -- columns ------------------------------------------------------------

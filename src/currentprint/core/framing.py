@@ -26,7 +26,7 @@ import numpy as np
 from .. import _core
 from ..errors import InputError, SampleRateError
 
-__all__ = ["ZeroCrossingScanner", "frequency_limits", "fundamental_sos"]
+__all__ = ["ZeroCrossingScanner", "frequency_limits", "fundamental_sos", "crossing_rate", "diagnose_frequency"]
 
 #: mains frequencies accepted when none is given (Hz)
 MAINS_RANGE_HZ = (45.0, 65.0)
@@ -126,3 +126,84 @@ class ZeroCrossingScanner:
         if st.shape != (_core.STATE_LEN,):
             raise InputError("framing state has the wrong length")
         self.state = st.copy()
+
+#: sample rates of common ADCs, sound cards and power-quality recorders (Hz),
+#: offered when a wrong ``fs`` is diagnosed
+COMMON_RATES_HZ = (1000.0, 2000.0, 3200.0, 4000.0, 5000.0, 6400.0, 7680.0, 8000.0, 10000.0, 10240.0, 12800.0,
+                   15360.0, 16000.0, 20000.0, 22050.0, 25600.0, 30000.0, 30720.0, 32000.0, 44100.0, 48000.0,
+                   50000.0, 51200.0, 96000.0, 100000.0)
+
+
+def crossing_rate(x, fs: float, *, hysteresis: float = 0.1, max_samples: int = 2_000_000) -> float:
+    """Rate of rising zero crossings of ``x``, Hz (NaN when fewer than four are found or they are irregular).
+
+    A crossing is counted when the signal, with its mean removed, goes from
+    below ``-hysteresis * peak`` to above ``+hysteresis * peak`` (peak: the
+    99.9th percentile of |x|, so that single spikes do not set it). Only the
+    first ``max_samples`` samples are read.
+    """
+    x = np.asarray(x[:max_samples], dtype=float)
+    if x.shape[0] < 3:
+        return float("nan")
+    x = x - np.mean(x)
+    peak = float(np.percentile(np.abs(x), 99.9))
+    if not peak > 0:
+        return float("nan")
+    state = np.where(x > hysteresis * peak, 1, np.where(x < -hysteresis * peak, -1, 0))
+    idx = np.flatnonzero(state)
+    if idx.shape[0] < 2:
+        return float("nan")
+    s = state[idx]
+    rising = idx[1:][(s[1:] == 1) & (s[:-1] == -1)]
+    if rising.shape[0] < 3:
+        return float("nan")
+    periods = np.diff(rising)
+    if np.std(periods) > 0.1 * np.mean(periods):
+        return float("nan")           # irregular: noise, not a periodic wave
+    # mean period between the first and last rising crossing: robust to a partial first cycle
+    return float((rising.shape[0] - 1) * fs / (rising[-1] - rising[0]))
+
+
+def diagnose_frequency(x, fs: float, mains_hz: float | None = None) -> str | None:
+    """Why no mains cycles were found although ``x`` is periodic: a wrong ``fs`` or ``mains_hz``.
+
+    Parameters
+    ----------
+    x : array_like, 1-D
+        The channel cycles are framed on (the voltage, else the current).
+    fs : float
+        The sample rate the caller gave, Hz.
+    mains_hz : float or None
+        The nominal mains frequency the caller gave, Hz.
+
+    Returns
+    -------
+    str or None
+        A sentence naming the likely cause and the fix, or None when the
+        signal shows no periodic zero crossings either (then it is DC, zero
+        or noise, not a wrong setting).
+    """
+    f = crossing_rate(x, fs)
+    if not math.isfinite(f):
+        return None
+    lo, hi = frequency_limits(mains_hz)
+    if lo <= f <= hi:
+        return None
+    seen = f"the zero crossings repeat at {f:.4g} Hz with fs={fs:g} Hz"
+    if mains_hz is not None and MAINS_RANGE_HZ[0] <= f <= MAINS_RANGE_HZ[1]:
+        return (f"{seen}, outside the {lo:g}–{hi:g} Hz accepted for mains_hz={mains_hz:g}: "
+                f"is the grid {min((50.0, 60.0), key=lambda n: abs(n - f)):g} Hz? Give that as mains_hz "
+                "(--mains-hz), or leave it out to detect it.")
+    guesses = []
+    for nominal in ((mains_hz,) if mains_hz is not None else (50.0, 60.0)):
+        true_fs = fs * nominal / f
+        near = min(COMMON_RATES_HZ, key=lambda r: abs(r / true_fs - 1.0))
+        if abs(near / true_fs - 1.0) < 0.02:
+            true_fs = near
+        guesses.append((nominal, true_fs))
+    first = guesses[0]
+    text = (f"{seen}, not at a mains frequency ({lo:g}–{hi:g} Hz): is fs wrong? With {first[0]:g} Hz mains "
+            f"the sample rate would be about {first[1]:.6g} Hz")
+    if len(guesses) > 1:
+        text += f" ({guesses[1][0]:g} Hz mains: {guesses[1][1]:.6g} Hz)"
+    return text + f"; is fs {first[1]:.6g}?"

@@ -45,6 +45,12 @@ class Calibration:
         a 14-bit converter). Samples with ``|x| >= adc_full_scale`` are counted
         as clipped. ``None``: the limits of the input integer type (e.g.
         32767 for int16); float input is never counted as clipped.
+    counts : bool
+        True when the scales do not give amperes and volts (raw ADC counts
+        whose sign, offsets, phase or full scale are corrected): results are
+        then labelled in counts (``CycleTable.calibrated`` False) and
+        detectors with absolute limits stay silent. Default False: a
+        Calibration states A and V.
 
     Examples
     --------
@@ -60,6 +66,7 @@ class Calibration:
     current_offset: float = 0.0
     voltage_offset: float = 0.0
     adc_full_scale: float | None = None
+    counts: bool = False
 
     def __post_init__(self) -> None:
         for name in ("current_scale", "voltage_scale"):
@@ -79,6 +86,8 @@ class Calibration:
                 f"Calibration.phase_deg={self.phase_deg} is not a plausible sensor phase error; "
                 "it must lie within (-90, 90) degrees."
             )
+        if not isinstance(self.counts, (bool, np.bool_)):
+            raise InputError(f"Calibration.counts must be True or False, got {self.counts!r}.")
         if self.adc_full_scale is not None and not (self.adc_full_scale > 0):
             raise InputError(f"Calibration.adc_full_scale must be positive or None, got {self.adc_full_scale!r}.")
 

@@ -154,6 +154,8 @@ class _EventJudge(BaseDetector):
     """Shared plumbing: an internal event detector, recent cycles, the calibrated flag."""
 
     needs_waveforms = True
+    #: judged on P, Q and PF of the switched load: the command line skips it without a voltage channel
+    needs_voltage = True
 
     def _calibrated(self, cycles) -> bool:
         if self.calibrated is not None:

@@ -361,7 +361,7 @@ class ArcFaultDetector(BaseDetector):
         note = ""
         if self.mode == "iec62606" and not iec:
             note = " (input not calibrated: the IEC 62606 break time needs the current in A, gb14287 rule used)"
-        unit = "A" if calibrated else "units"
+        unit = "A" if calibrated else "counts"
         detail: dict[str, Any] = {
             "rule": rule,
             "mode": self.mode,

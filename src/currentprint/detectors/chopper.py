@@ -114,7 +114,7 @@ class PhaseChopperDetector(_EventJudge):
                                calibrated=calibrated)
             rules = judge_chopper(f, min_power_w=self.min_power_w, min_shoulder=self.min_shoulder,
                                   min_jump=self.min_jump, min_q_ratio=self.min_q_ratio)
-            unit = "W" if calibrated else "units"
+            unit = "W" if calibrated else "counts²"
             if all(r["passed"] for r in rules.values()):
                 detail = {"pattern": "chopped", "power_w": f["power_w"], "full_power_w": f["full_power_w"],
                           "firing_angle_deg": f["firing_angle_deg"], "rules": rules, "features": f}

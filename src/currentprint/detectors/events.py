@@ -197,6 +197,10 @@ class Event:
     mains_hz : float
         Median mains frequency over the post window, Hz (converts the
         transient's cycles to seconds).
+    calibrated : bool
+        False when the cycles were raw ADC counts without scales: the
+        quantities above are then in counts (currents) and counts² (powers),
+        not A and W.
     """
 
     sample: int
@@ -215,6 +219,7 @@ class Event:
     detected_cycle: int
     method: str
     mains_hz: float = float("nan")
+    calibrated: bool = True
 
     def to_dict(self, *, waveforms: bool = True) -> dict:
         """JSON-safe dict of every field (NaN as None)."""
@@ -224,12 +229,13 @@ class Event:
             "delta_i1": self.delta_i1, "pre": self.pre.to_dict(waveforms=waveforms),
             "post": self.post.to_dict(waveforms=waveforms), "transient": self.transient.to_dict(),
             "clipped": self.clipped, "score": self.score, "detected_cycle": self.detected_cycle,
-            "method": self.method, "mains_hz": self.mains_hz,
+            "method": self.method, "mains_hz": self.mains_hz, "calibrated": self.calibrated,
         })
 
     def __str__(self) -> str:
-        return (f"{self.kind} at {self.time:.4f} s (sample {self.sample}): dP={self.delta_p:.4g} W, "
-                f"dQ={self.delta_q:.4g} var, dI={self.delta_i_rms:.4g} A" + (" [clipped]" if self.clipped else ""))
+        w, var, a = ("W", "var", "A") if self.calibrated else ("counts²", "counts²", "counts")
+        return (f"{self.kind} at {self.time:.4f} s (sample {self.sample}): dP={self.delta_p:.4g} {w}, "
+                f"dQ={self.delta_q:.4g} {var}, dI={self.delta_i_rms:.4g} {a}" + (" [clipped]" if self.clipped else ""))
 
 
 def _check_positive_int(name: str, value, minimum: int) -> int:
@@ -600,7 +606,8 @@ class EventDetector(BaseDetector):
                      delta_p=float(dp), delta_q=float(dq), delta_i_rms=float(di), delta_i1=di1, pre=pre,
                      post=post, transient=transient, clipped=clipped > 0, score=float(rec[_STEP_STAT]),
                      detected_cycle=confirm, method=self.method,
-                     mains_hz=float(np.median(sub(post0, post1)[0].frequency)))
+                     mains_hz=float(np.median(sub(post0, post1)[0].frequency)),
+                     calibrated=bool(getattr(self._history[-1], "calibrated", True)))
 
     @staticmethod
     def _onset_sample(onset: int, sub) -> int:
@@ -668,7 +675,7 @@ def _kind(dp: float, dq: float, di1: float, pre: SteadyState, post: SteadyState,
 
 
 def detect_events(current, voltage=None, *, fs: float, method: str = "steady", calibration=None,
-                  mains_hz: float | None = None, harmonics: int = 25, **params: Any) -> list[Event]:
+                  mains_hz: float | None = None, harmonics: int | None = None, **params: Any) -> list[Event]:
     """Find the switching events of a recording.
 
     Runs :func:`currentprint.analyze` (with ``waveforms=True``) and an
@@ -694,8 +701,9 @@ def detect_events(current, voltage=None, *, fs: float, method: str = "steady", c
         in int16).
     mains_hz : float, optional
         Nominal mains frequency, Hz (None: detected).
-    harmonics : int
-        Harmonics computed by the analysis (default 25).
+    harmonics : int or None
+        Harmonics computed by the analysis (default 25, or as many as ``fs``
+        resolves, as :func:`currentprint.analyze`).
     **params
         :class:`EventDetector` parameters (``window``, ``settle``,
         ``threshold``, ``min_power_w``, ...).

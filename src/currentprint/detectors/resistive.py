@@ -156,10 +156,12 @@ class ResistiveLoadDetector(_EventJudge):
             ok, f, rules = self.judge(pre, post, ev.transient, calibrated=calibrated)
             if not ok:
                 continue
-            unit = "W" if calibrated else "units"
+            unit = "W" if calibrated else "counts²"
+            at = f" at {self.nominal_voltage:g} V" if calibrated else " (uncalibrated)"
             detail: dict[str, Any] = {"power_w": f["power_w"], "rules": rules, "features": f,
-                                      "event_kind": ev.kind, "delta_q": f["dq"], "calibrated": calibrated}
-            expl = (f"resistive heating load switched on: {f['power_w']:.0f} {unit} at {self.nominal_voltage:g} V, "
+                                      "event_kind": ev.kind, "delta_q": f["dq"], "calibrated": calibrated,
+                                      "power_unit": unit}
+            expl = (f"resistive heating load switched on: {f['power_w']:.0f} {unit}{at}, "
                     f"incremental PF {f['pf']:.3f}, current copies the voltage (mismatch {f['mismatch']:.3f}), "
                     f"inrush {f['inrush']:.2f}x, no flat shoulders")
             alerts.append(Alert("resistive_load", ev.sample, time=ev.time, detail=detail, explanation=expl,

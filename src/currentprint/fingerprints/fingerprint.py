@@ -151,8 +151,10 @@ class Fingerprint:
 
     def __repr__(self) -> str:
         f = self.features
-        return (f"Fingerprint({self.meta.get('source', '?')}, p={f['p']:.4g} W, q={f['q']:.4g} var, "
-                f"i_rms={f['i_rms']:.4g} A, pf={f['pf']:.3f}, thd={f['thd']:.3f})")
+        # meta["calibrated"] is False for fingerprints of raw ADC counts: no A or W then
+        w, var, a = ("W", "var", "A") if self.meta.get("calibrated", True) else ("counts²", "counts²", "counts")
+        return (f"Fingerprint({self.meta.get('source', '?')}, p={f['p']:.4g} {w}, q={f['q']:.4g} {var}, "
+                f"i_rms={f['i_rms']:.4g} {a}, pf={f['pf']:.3f}, thd={f['thd']:.3f})")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Fingerprint):
@@ -514,6 +516,8 @@ def fingerprint(current=None, voltage=None, *, fs: float | None = None, event=No
                                     n_cycles=int(getattr(post, "n_cycles", 1) or 1))
         if isinstance(fp.meta, dict):
             fp.meta["direction"] = "off" if off else "on"
+            if getattr(event, "calibrated", True) is False:
+                fp.meta["calibrated"] = False
         return fp
     if table is None:
         if current is None:
@@ -523,6 +527,11 @@ def fingerprint(current=None, voltage=None, *, fs: float | None = None, event=No
         from ..core.analyzer import analyze
         from ..core.framing import frequency_limits
         from ..core.signal import check_fs
+        from ..core.analyzer import _ANALYZE_OPTIONS
+        unknown = sorted(set(options) - {"harmonics", *_ANALYZE_OPTIONS})
+        if unknown:
+            raise TypeError(f"currentprint.fingerprint() got an unexpected keyword argument {unknown[0]!r}; "
+                            f"its options are passed to analyze(): harmonics, {', '.join(_ANALYZE_OPTIONS)}.")
         if "harmonics" not in options:
             # the table's own harmonics are not used here: ask only what fs can resolve
             fmax = frequency_limits(mains_hz)[1]
@@ -538,5 +547,8 @@ def fingerprint(current=None, voltage=None, *, fs: float | None = None, event=No
     i_mean = _robust_mean(iw)
     v_mean = _robust_mean(vw) if vw is not None else None
     f = float(np.nanmedian(table.frequency))
-    return fingerprint_from_waves(i_mean, v_mean, fs=table.fs, mains_hz=mains_hz if mains_hz is not None else f,
-                                  n_points=n_points, source="steady", n_cycles=len(table))
+    fp = fingerprint_from_waves(i_mean, v_mean, fs=table.fs, mains_hz=mains_hz if mains_hz is not None else f,
+                                n_points=n_points, source="steady", n_cycles=len(table))
+    if not table.calibrated:
+        fp.meta["calibrated"] = False
+    return fp
