@@ -230,8 +230,8 @@ class CycleWriter:
         self.harmonics = harmonics
         self.parquet = self.path.suffix.lower() in (".parquet", ".pq")
         self._parts: list[dict[str, np.ndarray]] = []
-        self._fh = None
-        self._writer = None
+        self._fh: IO[str] | None = None
+        self._writer: Any = None          # a csv writer, made with the file
         self.rows = 0
         if self.parquet:
             self._engine = _parquet_engine()
