@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from typing import Sequence, cast
+from typing import Sequence
 
 import numpy as np
 
@@ -228,13 +228,12 @@ class CycleAnalyzer:
                              + " a voltage channel; give the voltage on every push or on none.")
         if i.shape[0] == 0:
             return self._empty()
-        if v is not None and v.dtype != i.dtype:
+        if has_v and v.dtype != i.dtype:
             # the kernel reads one sample type per call; int16 with float -> float
             dt = np.result_type(i.dtype, v.dtype)
-            dt = dt if dt in (np.float32, np.float64) else np.dtype(np.float64)
+            dt = dt if dt in (np.float32, np.float64) else np.float64
             i, v = i.astype(dt), v.astype(dt)
-        stream = cast(_core.CycleStream, self._stream)               # made by _start above
-        code, info, data, harm_i, harm_v, wave_i, wave_v = _core.stream_push(stream, i, v if v is not None else i)
+        code, info, data, harm_i, harm_v, wave_i, wave_v = _core.stream_push(self._stream, i, v if has_v else i)
         if code != 0:
             if code == 4:
                 which = "current" if info < i.shape[0] and not np.isfinite(i[info]) else "voltage"
@@ -243,9 +242,6 @@ class CycleAnalyzer:
                     "replace dropouts (e.g. with 0 or interpolation) before analysing."
                 )
             raise RuntimeError(f"internal error in the cycle kernel: {_core.ERRORS.get(code, code)}")
-        if data is None or harm_i is None or harm_v is None:      # only with an error code
-            raise RuntimeError("internal error in the cycle kernel: no table returned")
-        waves = (wave_i, wave_v) if self.waveforms and wave_i is not None and wave_v is not None else None
         if data.shape[1] == 0:
             return self._empty()
         if self._thd_floor > 0:
@@ -255,7 +251,7 @@ class CycleAnalyzer:
             noise = data[_RESIDUAL] * math.sqrt((h - 1) / max(1.0, self._npts / 2 - h - 1))
             data[_THD, np.abs(harm_i[:, 0]) < np.maximum(self._thd_floor, noise)] = np.nan
         return CycleTable(data, harm_i, harm_v, fs=self.fs, has_voltage=has_v, n_points=self._npts,
-                          waves=waves, calibrated=self._calibrated)
+                          waves=(wave_i, wave_v) if self.waveforms else None, calibrated=self._calibrated)
 
     # -- persistence (used by the Monitor) -----------------------------------
     def state_dict(self) -> dict:
@@ -275,7 +271,7 @@ class CycleAnalyzer:
         try:
             if state["started"]:
                 self._start(bool(state["has_voltage"]), np.dtype(state["dtype"]))
-                cast(_core.CycleStream, self._stream).load_arrays(state["stream"])
+                self._stream.load_arrays(state["stream"])
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"not a CycleAnalyzer state: {exc}") from None
         return self
