@@ -41,11 +41,11 @@ _LAZY = {
     "fingerprint": "fingerprints.fingerprint", "Fingerprint": "fingerprints.fingerprint",
     "FingerprintLibrary": "fingerprints.library", "Match": "fingerprints.library",
     "classify_load": "fingerprints.classify", "LoadClass": "fingerprints.classify",
+    "aggregate": "core.aggregate", "Aggregates": "core.aggregate",
     "Monitor": "monitor",
     "ArcFaultDetector": "detectors.arc",
     "ResistiveLoadDetector": "detectors.resistive", "PhaseChopperDetector": "detectors.chopper",
     "OverloadDetector": "detectors.overload",
-    "aggregate": "core.aggregate", "Aggregates": "core.aggregate",
 }
 # sub-module names reachable as attributes (``cp.synth``); the families, and
 # the 0.1 names of modules that moved into them
