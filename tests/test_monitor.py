@@ -386,9 +386,11 @@ def test_switch_on_events_carry_identification(monkeypatch):
     alerts = mon.run(sig.current, sig.voltage)
     on = [a for a in alerts if a.detail["kind"] == "on"]
     off = [a for a in alerts if a.detail["kind"] == "off"]
-    assert len(on) == 2 and len(off) == 1 and "match" not in off[0].detail
-    for a in on:
-        assert a.detail["match"] == {"label": "kettle", "distance": 0.25, "confidence": 0.9}
+    # switch-offs are identified too (before-minus-after: the load that stopped)
+    assert len(on) == 2 and len(off) == 1 and off[0].detail["match"]["label"] == "kettle"
+    for a in on + off:
+        # a duck-typed library without distance(): its own radius, no noise spread
+        assert a.detail["match"] == {"label": "kettle", "distance": 0.25, "confidence": 0.9, "noise_spread": 0.0}
         assert "kettle" in a.explanation
         json.dumps(a.to_dict(), allow_nan=False)
     # the first switch-on is the kettle alone: the after-minus-before cycle is its current

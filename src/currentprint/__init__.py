@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the lazily imported names, typed for checkers (keep in step
     from .detectors.chopper import PhaseChopperDetector as PhaseChopperDetector
     from .detectors.events import Event as Event, EventDetector as EventDetector
     from .detectors.events import SteadyState as SteadyState, detect_events as detect_events
+    from .detectors.ledger import ApplianceTracker as ApplianceTracker
     from .detectors.overload import OverloadDetector as OverloadDetector
     from .detectors.resistive import ResistiveLoadDetector as ResistiveLoadDetector
     from .fingerprints.classify import LoadClass as LoadClass, classify_load as classify_load
@@ -45,7 +46,7 @@ _LAZY = {
     "Monitor": "monitor",
     "ArcFaultDetector": "detectors.arc",
     "ResistiveLoadDetector": "detectors.resistive", "PhaseChopperDetector": "detectors.chopper",
-    "OverloadDetector": "detectors.overload",
+    "OverloadDetector": "detectors.overload", "ApplianceTracker": "detectors.ledger",
 }
 # sub-module names reachable as attributes (``cp.synth``); the families, and
 # the 0.1 names of modules that moved into them

@@ -13,8 +13,8 @@ an uninterrupted one would, wherever the stream was cut (mid-cycle included).
 from __future__ import annotations
 
 import copy
-import importlib
 import logging
+from datetime import datetime, timedelta, timezone
 from os import PathLike
 from typing import Any, Sequence
 
@@ -25,6 +25,7 @@ from .detectors.alerts import Alert
 from .core.analyzer import CycleAnalyzer, default_harmonics
 from .core.cycles import CycleTable
 from .detectors.base import BaseDetector, _resolve, get_detector
+from .detectors._background import GUARD, MAX_PRE
 from .errors import CorruptFileError, InputError, RegistryError
 from .core.signal import Calibration, check_fs
 
@@ -72,6 +73,18 @@ class Monitor:
         Highest harmonic order analysed; default 25, or as many as ``fs``
         resolves (:func:`currentprint.analyzer.default_harmonics`, as
         :func:`currentprint.analyze`).
+    start_time : datetime or None
+        Wall-clock time of the first sample pushed. Every alert then carries
+        ``timestamp`` (UTC: ``start_time + sample / fs``), and detectors that
+        keep a timeline (:class:`~currentprint.ApplianceTracker`) stamp their
+        rows. A naive datetime is taken as UTC.
+
+    With a library, switch-on *and* switch-off event alerts carry the
+    identification, over whatever else runs on the circuit (period-aware
+    windows; acceptance radius widened by the measured background noise,
+    ``detail["match"]["noise_spread"]``); detectors that use a library
+    (``uses_library = True``, e.g. :class:`~currentprint.ApplianceTracker`)
+    and were given none get the Monitor's.
 
     Examples
     --------
@@ -86,8 +99,14 @@ class Monitor:
     """
 
     def __init__(self, fs: float, *, mains_hz: float | None = None, calibration: Calibration | None = None,
-                 detectors: Sequence[BaseDetector | str] = (), library: Any = None, harmonics: int | None = None) -> None:
+                 detectors: Sequence[BaseDetector | str] = (), library: Any = None, harmonics: int | None = None,
+                 start_time: datetime | None = None) -> None:
         self.fs = check_fs(fs)
+        if start_time is not None and not isinstance(start_time, datetime):
+            raise InputError(f"start_time must be a datetime, got {type(start_time).__name__}")
+        self.start_time = None if start_time is None else (
+            start_time.replace(tzinfo=timezone.utc) if start_time.tzinfo is None
+            else start_time.astimezone(timezone.utc))
         self.mains_hz = mains_hz
         self.calibration = calibration
         # resolved here (not left None): saved states record the order analysed
@@ -117,7 +136,8 @@ class Monitor:
     def get_params(self) -> dict:
         """Constructor parameters (detectors as given instances)."""
         return {"fs": self.fs, "mains_hz": self.mains_hz, "calibration": self.calibration,
-                "detectors": list(self.detectors), "library": self.library, "harmonics": self.harmonics}
+                "detectors": list(self.detectors), "library": self.library, "harmonics": self.harmonics,
+                "start_time": self.start_time}
 
     def __repr__(self) -> str:
         return (f"Monitor(fs={self.fs:g}, mains_hz={self.mains_hz!r}, detectors={self._names!r}, "
@@ -129,6 +149,7 @@ class Monitor:
         for d in self.detectors:
             d.reset()
         self._share_event_sources()
+        self._hand_over()
         self._cycles = 0
         self._hist_first = 0          # absolute index of the first cycle kept
         self._hist_start = np.empty(0)
@@ -136,6 +157,14 @@ class Monitor:
         self._hist_v = np.empty((0, self._analyzer._npts))
         self._pending: list[Alert] = []   # switch-on alerts waiting for their post window
         return self
+
+    def _hand_over(self) -> None:
+        """Give the library and the start time to detectors that use them."""
+        for d in self.detectors:
+            if getattr(d, "uses_library", False) and getattr(d, "library", None) is None and self.library is not None:
+                d.library = self.library
+            if self.start_time is not None and hasattr(d, "set_start_time"):
+                d.set_start_time(self.start_time)
 
     def _share_event_sources(self) -> None:
         """Let fresh detectors with identical ``event_source`` detectors use one.
@@ -222,9 +251,11 @@ class Monitor:
                     raise TypeError(f"{type(det).__name__}.{verb} returned {type(a).__name__}, not Alert")
                 if a.time is None:
                     a.time = a.sample / self.fs
+                if self.start_time is not None and a.timestamp is None:
+                    a.timestamp = self.start_time + timedelta(seconds=a.sample / self.fs)
                 if a.detector is None:
                     a.detector = det.name
-                if identify and a.kind == "event" and a.detail.get("kind") == "on":
+                if identify and a.kind == "event" and a.detail.get("kind") in ("on", "off"):
                     self._pending.append(a)      # emitted once its post window is complete
                 else:
                     alerts.append(a)
@@ -264,93 +295,105 @@ class Monitor:
         self._hist_i = np.concatenate([self._hist_i[drop:], table.i_wave])
         self._hist_v = np.concatenate([self._hist_v[drop:], table.v_wave])
 
-    def _windows(self, alert: Alert) -> tuple[int, int, int, int]:
-        """History rows ``[pre0, pre1)`` and ``[post0, post1)`` around a switch-on event.
+    def _windows(self, alert: Alert) -> tuple[int, int, int, int, int]:
+        """History rows ``[pre0, pre1)``, ``[post0, post1)`` and the onset row of a switching event.
 
         The event detector's own steady states are used when its alert says
         which cycles they span (``detail["pre"]["cycles"]`` and
         ``detail["post"]["cycles"]``, absolute first and last cycle, as the
-        built-in ``EventDetector`` reports); otherwise fixed windows around
-        the cycle that contains the onset.
+        built-in ``EventDetector`` reports): at most ``MAX_PRE`` cycles
+        ending ``GUARD`` cycles before the cycle holding the onset, and the settled cycles after it
+        without that cycle (windows that avoid the switching and any
+        transition before it). Otherwise fixed windows around the onset.
         """
         first = self._hist_first
+        # the event's cycle: the last one starting at or before the onset
+        e = int(np.searchsorted(self._hist_start, alert.sample, side="right")) - 1
         try:
+            ec = int(alert.detail["cycle"]) - first if "cycle" in alert.detail else e
             pre_c = [int(x) for x in alert.detail["pre"]["cycles"]]
             post_c = [int(x) for x in alert.detail["post"]["cycles"]]
             if pre_c[0] <= pre_c[1] < post_c[0] <= post_c[1]:
-                return pre_c[0] - first, pre_c[1] + 1 - first, post_c[0] - first, post_c[1] + 1 - first
+                pre0 = max(pre_c[0] - first, ec - GUARD - MAX_PRE)
+                pre1 = min(pre_c[1] + 1 - first, ec - GUARD)
+                post0 = max(post_c[0] - first, ec + 1)
+                return pre0, pre1, post0, post_c[1] + 1 - first, ec
         except (KeyError, TypeError, ValueError, IndexError):
             pass
-        # the event's cycle: the last one starting at or before the onset
-        e = int(np.searchsorted(self._hist_start, alert.sample, side="right")) - 1
         e = max(e, 0)
-        return e - _FP_CYCLES, e, e + _FP_SKIP, e + _FP_SKIP + _FP_CYCLES
+        return e - _FP_CYCLES, e, e + _FP_SKIP, e + _FP_SKIP + _FP_CYCLES, e
 
     def _identify_ready(self, final: bool = False) -> list[Alert]:
         out, waiting = [], []
         n = self._hist_start.shape[0]
         for a in self._pending:
-            pre0, pre1, post0, post1 = self._windows(a)
+            pre0, pre1, post0, post1, onset = self._windows(a)
             if post1 > n and not final:
                 waiting.append(a)       # its post-event cycles have not all arrived
                 continue
-            self._identify(a, pre0, pre1, post0, min(post1, n))
+            self._identify(a, pre0, pre1, post0, min(post1, n), onset)
             out.append(a)
         self._pending = waiting
         return out
 
-    def _identify(self, alert: Alert, pre0: int, pre1: int, post0: int, post1: int) -> None:
-        """Attach the library's identification of the load that switched on."""
+    def _identify(self, alert: Alert, pre0: int, pre1: int, post0: int, post1: int, onset: int) -> None:
+        """Attach the library's identification of the load that switched on or off."""
         match, why = None, ""
         if pre0 < 0 and self._hist_first > 0:
             why = "the event was reported too late after its onset to recover the cycles before it"
         elif post1 <= post0:
             why = "no complete cycle after the event"
+        elif pre1 <= max(pre0, 0):
+            why = "no steady cycle before the event"
         else:
             try:
-                fp = self._event_fingerprint(max(pre0, 0), max(pre1, 0), post0, post1,
-                                             alert.detail.get("transient"))
-                match = self.library.identify(fp)
+                match, spread, info = self._identify_delta(max(pre0, 0), pre1, post0, post1, onset, alert)
             except ImportError:
                 why = "currentprint.fingerprints is not available"
         if match is None:
-            log.debug("switch-on at sample %d not identified: %s", alert.sample, why)
+            log.debug("event at sample %d not identified: %s", alert.sample, why)
             alert.detail["match"] = None
             alert.detail["match_error"] = why
             return
         alert.detail["match"] = {"label": str(match.label), "distance": _float(getattr(match, "distance", None)),
-                                 "confidence": _float(getattr(match, "confidence", None))}
+                                 "confidence": _float(getattr(match, "confidence", None)),
+                                 "noise_spread": _float(spread)}
+        alert.detail["background"] = info
         alert.explanation = f"{alert.explanation} (identified as {match.label})"
 
-    def _event_fingerprint(self, pre0: int, pre1: int, post0: int, post1: int, transient=None):
-        """Fingerprint of the after-minus-before mean cycle (rows of the history)."""
-        fpmod = importlib.import_module("currentprint.fingerprints.fingerprint")  # optional family
-        i_post = self._hist_i[post0:post1].mean(axis=0)
-        v_post = self._hist_v[post0:post1].mean(axis=0)
-        i_pre = self._hist_i[pre0:pre1].mean(axis=0) if pre1 > pre0 else np.zeros_like(i_post)
-        delta = i_post - i_pre      # superposition: the load that switched on, background removed
+    def _identify_delta(self, pre0: int, pre1: int, post0: int, post1: int, onset: int, alert: Alert):
+        """The library's answer for the after-minus-before cycle over the running background."""
+        from .detectors._background import background_delta, identify_delta
+        a = pre0
+        wi, wv = self._hist_i[a:post1], self._hist_v[a:post1]
+        p = np.mean(wi * wv, axis=1)            # per-cycle power of the aligned cycles, W
+        zeros = np.zeros_like(p)
+        bd = background_delta(wi, wv, p, zeros, zeros, (0, pre1 - a), (post0 - a, post1 - a),
+                              first=self._hist_first + a)
         starts = self._hist_start[post0:post1]
         period = float(starts[-1] - starts[0]) / (starts.shape[0] - 1) if starts.shape[0] > 1 else self.fs / 50.0
         mains = self.fs / period
-        if hasattr(fpmod, "fingerprint_from_waves"):
-            tr = None
-            if isinstance(transient, dict):
-                # the EventDetector's transient (ratio, settling_cycles) under the fingerprint's names
-                tr = {"inrush_ratio": transient.get("inrush_ratio", transient.get("ratio")),
-                      "settling_s": transient.get("settling_s", _div(transient.get("settling_cycles"), mains))}
-            return fpmod.fingerprint_from_waves(delta, v_post, fs=self.fs, mains_hz=mains, source="event",
-                                                n_cycles=int(post1 - post0), transient=tr)
-        # a steady window of the delta current at the resampled rate
-        reps = 12
-        return fpmod.fingerprint(np.tile(delta, reps), np.tile(v_post, reps), fs=delta.shape[0] * mains)
+        kind = "off" if alert.detail.get("kind") == "off" else "on"
+        tr = None
+        transient = alert.detail.get("transient")
+        if isinstance(transient, dict) and kind == "on":
+            # the EventDetector's transient (ratio, settling_cycles) under the fingerprint's names
+            tr = {"inrush_ratio": transient.get("inrush_ratio", transient.get("ratio")),
+                  "settling_s": transient.get("settling_s", _div(transient.get("settling_cycles"), mains))}
+        match, _fp, spread = identify_delta(self.library, bd, kind=kind, fs=self.fs, mains_hz=mains, transient=tr,
+                                            seed=int(alert.sample) & 0x7FFFFFFF)
+        return match, spread, bd.info()
 
     # -- persistence --------------------------------------------------------
     def state_dict(self) -> dict:
         """The running state as JSON-safe data (configuration included)."""
         dets = []
         for name, d in zip(self._names, self.detectors):
+            # a library is data of its own (saved with FingerprintLibrary.save), not a parameter to store
+            params = {k: v for k, v in d.get_params().items()
+                      if not (k == "library" and getattr(d, "uses_library", False))}
             dets.append({"name": name, "class": f"{type(d).__module__}:{type(d).__qualname__}",
-                         "params": _state.encode(d.get_params()), "state": d.state_dict()})
+                         "params": _state.encode(params), "state": d.state_dict()})
         return {
             "fs": self.fs, "mains_hz": self.mains_hz, "harmonics": self.harmonics,
             "calibration": None if self.calibration is None else self.calibration.to_dict(),
@@ -361,6 +404,7 @@ class Monitor:
             "history": _state.encode({"first": self._hist_first, "start": self._hist_start, "i": self._hist_i,
                                       "v": self._hist_v}),
             "pending": [a.to_dict() for a in self._pending],
+            "start_time": None if self.start_time is None else self.start_time.isoformat(),
         }
 
     def load_state(self, state: dict) -> "Monitor":
@@ -408,8 +452,10 @@ class Monitor:
             cal = None if state["calibration"] is None else Calibration.from_dict(state["calibration"])
             if detectors is None:
                 detectors = [_rebuild_detector(d) for d in state["detectors"]]
+            start = state.get("start_time")
             mon = cls(float(state["fs"]), mains_hz=state["mains_hz"], calibration=cal, detectors=detectors,
-                      library=library, harmonics=int(state["harmonics"]))
+                      library=library, harmonics=int(state["harmonics"]),
+                      start_time=None if start is None else datetime.fromisoformat(str(start)))
         except CorruptFileError:
             raise
         except (KeyError, TypeError, ValueError) as exc:

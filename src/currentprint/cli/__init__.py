@@ -373,9 +373,14 @@ def _cmd_analyze(args) -> int:
             _say(f"note: no voltage channel in {Path(args.file).name}: {', '.join(blind)} skipped (they judge "
                  "P, Q and PF); P, Q and PF are not shown")
             dets = [d for d in dets if d.name not in blind]
+    library = None if args.library is None else _open_library(Path(args.library), create=False)
+    tracker = None
+    if args.ledger:
+        tracker = cp.ApplianceTracker()
+        dets = [*dets, tracker]
     try:
         mon = cp.Monitor(fs=rec.fs, mains_hz=args.mains_hz, calibration=calibration, detectors=dets,
-                         harmonics=args.harmonics)
+                         harmonics=args.harmonics, library=library, start_time=args.start_time)
     except CurrentprintError as exc:
         raise CLIError(str(exc), EXIT_USAGE) from None
     step = max(1, int(round(args.chunk_s * rec.fs)))
@@ -453,6 +458,8 @@ def _cmd_analyze(args) -> int:
     if fmt == "jsonl":
         for r in rows:
             _emit({"record": "interval", **r})
+        if tracker is not None:
+            _print_ledger(tracker, fmt)
         _emit({"record": "summary", "file": str(args.file), "fs": rec.fs, "duration_s": rec.duration_s,
                "samples": n, "cycles": mon.cycles_seen, "voltage": rec.voltage is not None,
                "calibrated": calibrated, "units": units(calibrated), "interval_s": interval,
@@ -461,6 +468,8 @@ def _cmd_analyze(args) -> int:
         write_interval_csv(sys.stdout, rows, calibrated)
         for a in found:
             _say(str(a))
+        if tracker is not None:
+            _print_ledger(tracker, fmt)
     else:
         source = ""
         if calibrated and rec.calibration is not None and args.current_scale is None:
@@ -469,6 +478,8 @@ def _cmd_analyze(args) -> int:
                      n_cycles=mon.cycles_seen, rows=rows, alerts=found, detectors=[d.name for d in dets],
                      calibrated=calibrated, has_voltage=rec.voltage is not None, interval_s=interval,
                      calibration_note=source)
+        if tracker is not None:
+            _print_ledger(tracker, fmt)
     if args.plot:
         table = cp.CycleTable.concatenate(tables) if tables else None  # type: ignore[assignment]
         if table is not None and len(table):
@@ -477,6 +488,28 @@ def _cmd_analyze(args) -> int:
     if args.fail_on_alert and count:
         return EXIT_ALERTS
     return EXIT_OK
+
+
+def _print_ledger(tracker, fmt: str) -> None:
+    """The per-appliance table: ``table`` on stdout after the report; ``jsonl`` one
+    ``"record": "ledger"`` line per appliance on stdout and the text table on stderr; ``csv`` the
+    text table on stderr (stdout holds the CSV)."""
+    jsonl = fmt == "jsonl"
+    book = tracker.ledger()
+    unit = "Wh"
+    lines = [f"{'appliance':<20} {'runs':>4} {'on-time s':>10} {'energy ' + unit:>12} {'running':>7}"]
+    for label, e in sorted(book.items()):
+        if jsonl:
+            _emit({"record": "ledger", "label": label, **e})
+        lines.append(f"{label:<20} {e['runs']:>4d} {e['on_time_s']:>10.1f} {e['energy_wh']:>12.4g} "
+                     f"{e['running']:>7d}")
+    if not book:
+        lines.append("(no appliance switched on)")
+    text = "\n".join(lines)
+    if fmt == "table":
+        sys.stdout.write("\nappliances (cp.ApplianceTracker):\n" + text + "\n")
+    else:
+        _say(text)
 
 
 def _plot_overview(table, alerts, path, *, current=None, voltage=None, fs=None, calibration=None,
@@ -533,10 +566,35 @@ def _open_library(path: Path, *, create: bool):
         raise CLIError(f"cannot read library {path}: {exc}", EXIT_INPUT) from None
 
 
+def _event_fingerprint(args):
+    """Fingerprint of the ``args.event``-th switch-on inside the file (1-based)."""
+    from ..detectors._background import switch_fingerprints
+    from ..errors import CurrentprintError
+    rec = _load(args)
+    if rec.voltage is None:
+        raise CLIError("--event needs the voltage channel (the event's power and phase)", EXIT_INPUT)
+    try:
+        found = switch_fingerprints(rec.current, rec.voltage, fs=rec.fs, calibration=rec.calibration,
+                                    mains_hz=args.mains_hz, kind="on")
+    except CurrentprintError as exc:
+        raise CLIError(f"{args.file}: {exc}", EXIT_INPUT) from None
+    if len(found) < args.event:
+        raise CLIError(f"{args.file}: {len(found)} switch-on event(s) found, --event {args.event} asked for",
+                       EXIT_INPUT)
+    ev, fp = found[args.event - 1]
+    _say(f"enrolling the switch-on at {ev.time:.3f} s (dP {ev.delta_p:.4g})")
+    return fp, {"event_time_s": float(ev.time)}
+
+
 def _cmd_enroll(args) -> int:
     lib = _open_library(Path(args.library), create=True)
-    fp = _file_fingerprint(args)
-    lib.enroll(args.label, fp, meta={"file": Path(args.file).name})
+    meta = {"file": Path(args.file).name}
+    if args.event:
+        fp, extra = _event_fingerprint(args)
+        meta.update(extra)
+    else:
+        fp = _file_fingerprint(args)
+    lib.enroll(args.label, fp, meta=meta)
     lib.save(args.library)
     _emit({"library": str(args.library), "enrolled": args.label, "entries": len(lib), "labels": lib.labels})
     return EXIT_OK
@@ -629,6 +687,14 @@ def _positive_int(text: str) -> int:
     if k < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
     return k
+
+
+def _iso_time(text: str):
+    from datetime import datetime
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time (e.g. 2026-11-27T08:00:00+00:00)") from None
 
 
 def _non_negative(text: str) -> float:
@@ -730,6 +796,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "over 60 s on a terminal; needs tqdm)")
     a.add_argument("--no-progress", dest="progress", action="store_false")
     a.add_argument("--fail-on-alert", action="store_true", help="exit with code 1 when anything was reported")
+    a.add_argument("--library", help="fingerprint library (JSON): switchings carry the appliance's name")
+    a.add_argument("--ledger", action="store_true",
+                   help="track appliances (cp.ApplianceTracker): per-appliance runs, on-time and energy at the end")
+    a.add_argument("--start-time", type=_iso_time, metavar="ISO8601",
+                   help="wall-clock time of the first sample (alerts and ledger rows get UTC timestamps)")
     a.set_defaults(func=_cmd_analyze)
 
     e = sub.add_parser("enroll", help="add a recording's fingerprint to a library file (created if needed)")
@@ -738,6 +809,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--label", required=True, help="appliance name")
     e.add_argument("--start-s", type=_non_negative, help="start of the steady window, s")
     e.add_argument("--stop-s", type=_non_negative, help="end of the steady window, s")
+    e.add_argument("--event", type=_positive_int, metavar="N",
+                   help="enrol the load of the N-th switch-on event inside the recording (after minus before, "
+                        "over whatever else was running) instead of a steady window")
     e.set_defaults(func=_cmd_enroll)
 
     m = sub.add_parser("match", help="identify a recording against a library file")

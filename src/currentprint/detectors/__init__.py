@@ -9,6 +9,7 @@ registry name             class                                      module
 ``resistive_load``        :class:`~.resistive.ResistiveLoadDetector` :mod:`.resistive`
 ``phase_chopper``         :class:`~.chopper.PhaseChopperDetector`    :mod:`.chopper`
 ``overload``              :class:`~.overload.OverloadDetector`       :mod:`.overload`
+``appliances``            :class:`~.ledger.ApplianceTracker`         :mod:`.ledger`
 ========================  =========================================  ===================
 
 The detector modules are imported on first use (``import currentprint``
@@ -26,7 +27,7 @@ from .base import ENTRY_POINT_GROUP, BaseDetector, available_detectors, get_dete
 # class name -> module of this package that defines it (imported lazily)
 _LAZY = {
     "EventDetector": "events", "ArcFaultDetector": "arc", "ResistiveLoadDetector": "resistive",
-    "PhaseChopperDetector": "chopper", "OverloadDetector": "overload",
+    "PhaseChopperDetector": "chopper", "OverloadDetector": "overload", "ApplianceTracker": "ledger",
 }
 
 __all__ = ["Alert", "BaseDetector", "ENTRY_POINT_GROUP", "available_detectors", "get_detector",

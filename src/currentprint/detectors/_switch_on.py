@@ -17,6 +17,7 @@ import numpy as np
 
 from ..core.cycles import align_waves
 from ..errors import InputError
+from ._background import GUARD, MAX_PRE, background_delta
 from .base import BaseDetector
 
 if TYPE_CHECKING:
@@ -147,7 +148,10 @@ class _Steady:
         self.v_wave = np.mean(rows["v_wave"], axis=0)
 
 
-_KEEP = 24   # cycles kept from earlier chunks: covers an event's post window
+# cycles kept from earlier chunks: an event's post window, the transient and
+# MAX_PRE cycles before it (longer transients fall back to the event
+# detector's own steady states)
+_KEEP = MAX_PRE + 48
 
 
 class _EventJudge(BaseDetector):
@@ -169,11 +173,16 @@ class _EventJudge(BaseDetector):
     _seen: int
 
     def _events(self, cycles) -> list:
-        """Events confirmed by these cycles, as (event, pre, post) with a clean post state.
+        """Events confirmed by these cycles, as (event, pre, post, background).
 
-        The post state is re-averaged over the event's post window without
-        the cycle holding the onset (a partly switched cycle would make a
-        heater's delta look distorted).
+        ``pre`` and ``post`` are means over whole periods of the running
+        background (:func:`~currentprint.detectors._background.background_delta`):
+        at most ``MAX_PRE`` cycles ending ``GUARD`` cycles before the switching cycle, and the event's
+        post window without the cycle holding the onset (a partly switched
+        cycle would make a heater's delta look distorted). ``background`` is
+        the :class:`~currentprint.detectors._background.BackgroundDelta` with
+        the noise estimate, or None when the cycles are no longer kept (then
+        the event detector's own states are used).
         """
         if len(cycles) == 0:
             return []
@@ -194,21 +203,26 @@ class _EventJudge(BaseDetector):
         found = self.event_source.push(cycles)
         self.event_source.events.clear()     # the judges keep what they need; no growth
         self._seen += len(cycles)
-
-        def waves(a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
-            # aligned waves of hist rows a..b-1 (aligning costs an FFT per
-            # cycle, so only the rows an event needs are aligned)
-            st, per = hist["start"][a:b], hist["period"][a:b]
-            return align_waves(raw_i[a:b], st, per), align_waves(raw_v[a:b], st, per)
+        n_hist = len(hist["p"])
 
         out = []
         for ev in found:
-            a, b = max(ev.post.cycles[0], ev.cycle + 1) - first, ev.post.cycles[1] + 1 - first
-            post: SteadyState | _Steady = ev.post
-            if 0 <= a < b <= len(hist["p"]):
-                wi, wv = waves(a, b)
-                post = _Steady({**{k: x[a:b] for k, x in hist.items()}, "i_wave": wi, "v_wave": wv})
-            out.append((ev, ev.pre, post))
+            # rows (of hist) of the windows: before the switching cycle, after it
+            a = max(ev.pre.cycles[0], ev.cycle - GUARD - MAX_PRE) - first
+            b = min(ev.pre.cycles[1] + 1, ev.cycle - GUARD) - first
+            c, d = max(ev.post.cycles[0], ev.cycle + 1) - first, ev.post.cycles[1] + 1 - first
+            bd = None
+            if 0 <= a < b <= ev.cycle - first < c < d <= n_hist:
+                # aligning costs an FFT per cycle, so only the rows the event needs
+                st, per = hist["start"][a:d], hist["period"][a:d]
+                wi, wv = align_waves(raw_i[a:d], st, per), align_waves(raw_v[a:d], st, per)
+                bd = background_delta(wi, wv, hist["p"][a:d], hist["q"][a:d], hist["v_rms"][a:d],
+                                      (0, b - a), (c - a, d - a), transient=(b - a, d - a),
+                                      first=first + a)
+            if bd is not None:
+                out.append((ev, bd.pre, bd.post, bd))
+            else:
+                out.append((ev, ev.pre, ev.post, None))
         self._hist = {**{k: x[-_KEEP:].copy() for k, x in hist.items()},
                       "raw_i": raw_i[-_KEEP:].copy(), "raw_v": raw_v[-_KEEP:].copy()}
         return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,9 @@ class Alert:
         One line a person can read: why this alert was raised.
     detector : str or None
         Registered name of the detector that raised it.
+    timestamp : datetime or None
+        Wall-clock time of ``sample`` (UTC), when the Monitor was given a
+        ``start_time``; written as ISO 8601 by :meth:`to_dict`.
     """
 
     kind: str
@@ -38,9 +42,12 @@ class Alert:
     detail: dict[str, Any] = field(default_factory=dict)
     explanation: str = ""
     detector: str | None = None
+    timestamp: datetime | None = None
 
     def __post_init__(self) -> None:
         self.sample = int(self.sample)
+        if isinstance(self.timestamp, str):
+            self.timestamp = datetime.fromisoformat(self.timestamp)
         if self.time is not None:
             self.time = float(self.time)
         if not self.explanation:
@@ -48,8 +55,11 @@ class Alert:
 
     def to_dict(self) -> dict:
         """JSON-safe dict (NaN/inf as null)."""
-        return {"kind": self.kind, "sample": self.sample, "time": self.time,
-                "detail": _plain(self.detail), "explanation": self.explanation, "detector": self.detector}
+        out = {"kind": self.kind, "sample": self.sample, "time": self.time,
+               "detail": _plain(self.detail), "explanation": self.explanation, "detector": self.detector}
+        if self.timestamp is not None:
+            out["timestamp"] = self.timestamp.isoformat()
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> "Alert":
@@ -57,6 +67,8 @@ class Alert:
 
     def __str__(self) -> str:
         when = f"{self.time:.3f} s" if self.time is not None else f"sample {self.sample}"
+        if self.timestamp is not None:
+            when = self.timestamp.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
         return f"[{self.kind}] {when}: {self.explanation}"
 
 

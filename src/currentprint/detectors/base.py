@@ -37,6 +37,7 @@ _BUILTIN: dict[str, str] = {
     "resistive_load": "currentprint.detectors.resistive:ResistiveLoadDetector",
     "phase_chopper": "currentprint.detectors.chopper:PhaseChopperDetector",
     "overload": "currentprint.detectors.overload:OverloadDetector",
+    "appliances": "currentprint.detectors.ledger:ApplianceTracker",
 }
 
 _registry: dict[str, type] = {}

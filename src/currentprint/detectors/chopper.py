@@ -106,7 +106,7 @@ class PhaseChopperDetector(_EventJudge):
         calibrated = self._calibrated(cycles) if len(cycles) else True
         alerts = []
         fs = cycles.fs
-        for ev, pre, post in self._events(cycles):
+        for ev, pre, post, _bg in self._events(cycles):
             if not (ev.delta_p > 0):
                 self._steps = []
                 continue

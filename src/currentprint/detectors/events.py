@@ -59,6 +59,20 @@ DEFAULT_THRESHOLD: dict[str, float] = {"steady": 200.0, "cusum": 20.0, "glr": 20
 (_ONSET, _CONFIRM, _REF_FIRST, _REF_LAST, _REF_N, _POST_FIRST, _POST_LAST, _TRIG_STAT,
  _STEP_STAT) = range(9)
 
+# a background that alternates cycle by cycle (an induction cooker in burst
+# mode conducts about one mains cycle in two) makes every cycle look like a
+# jump. When most of the last _RHYTHM_WINDOW cycles differ from the cycle two
+# back by less than _RHYTHM_SHARE (in squared norm) of their difference from
+# the previous one, the scan reads each cycle's features averaged with the
+# previous cycle's: the alternation cancels and a load switching on over it
+# stands out. A majority vote ignores a single switching step, and streams
+# without such a rhythm never enter this mode (their features are unchanged:
+# for independent noise in 8 features the vote is true with probability
+# ~0.001).
+_RHYTHM_WINDOW = 25
+_RHYTHM_MIN = 6
+_RHYTHM_SHARE = 0.1
+
 # onset refinement: a point departs when |i - i_previous_cycle| exceeds this
 # many noise RMS of the same difference one cycle earlier
 _ONSET_SIGMA = 5.0
@@ -390,8 +404,36 @@ class EventDetector(BaseDetector):
         # table, and only the first push does the work
         self._memo_table: CycleTable | None = None
         self._memo_events: list[Event] = []
+        # raw features of the last cycles (the rhythm test and pair averaging)
+        self._ftail = np.empty((0, 0))
 
     # -- features ---------------------------------------------------------------
+    def _rhythm(self, x: np.ndarray) -> np.ndarray:
+        """Features with a cycle-by-cycle alternating background averaged out (see ``_RHYTHM_*``)."""
+        tail = self._ftail if self._ftail.shape[1:] == x.shape[1:] else np.empty((0, x.shape[1]))
+        z = np.concatenate([tail, x])
+        n0, nz, w = tail.shape[0], z.shape[0], _RHYTHM_WINDOW
+        # cycle k votes "alternating" when its squared difference to the cycle two back is below
+        # _RHYTHM_SHARE of the one to the previous cycle; cycle k is averaged when most of the
+        # last w cycles (k-w .. k-1) voted so (a single switching step moves one or two votes)
+        vote = np.zeros(nz + 1)
+        valid = np.zeros(nz + 1)
+        if nz > 2:
+            d1 = np.sum((z[2:] - z[1:-1]) ** 2, axis=1)
+            d2 = np.sum((z[2:] - z[:-2]) ** 2, axis=1)
+            vote[3:] = (d2 < _RHYTHM_SHARE * d1) & (d1 > 0)
+            valid[3:] = 1.0
+        cv, cn = np.cumsum(vote), np.cumsum(valid)
+        k = np.arange(n0, nz)                      # cycles of this chunk, in z
+        lo = np.maximum(k - w, 0)
+        votes, count = cv[k] - cv[lo], cn[k] - cn[lo]
+        mode = (count >= _RHYTHM_MIN) & (votes > 0.5 * count)
+        self._ftail = z[-(w + 2):].copy()
+        if not mode.any():
+            return x
+        prev = np.concatenate([z[n0 - 1:n0] if n0 else x[:1], x[:-1]])
+        return np.ascontiguousarray(np.where(mode[:, None], 0.5 * (x + prev), x))
+
     def _features(self, cycles: CycleTable) -> np.ndarray:
         """Per-cycle feature matrix (n, d), float64, C-contiguous."""
         idx = [k - 1 for k in self._orders]
@@ -477,7 +519,7 @@ class EventDetector(BaseDetector):
         elif cycles.has_voltage != self._has_voltage:
             raise InputError("this stream started " + ("with" if self._has_voltage else "without")
                              + " a voltage channel; every table must be analysed the same way.")
-        x = self._features(cycles)
+        x = self._rhythm(self._features(cycles))
         out = np.empty((len(cycles), _core.EVENT_FIELDS))
         state = self._state
         if state is None:                 # allocated with the first table above
@@ -640,7 +682,7 @@ class EventDetector(BaseDetector):
                  "waves": None if t._waves is None else list(t._waves)} for t in self._history]
         return {"state": encode({"scan": self._state, "has_voltage": self._has_voltage, "history": hist,
                                  "hist_first": self._hist_first, "seen": self._seen,
-                                 "events": [e.sample for e in self.events]})}
+                                 "events": [e.sample for e in self.events], "ftail": self._ftail})}
 
     def load_state(self, state: dict) -> "EventDetector":
         """Restore :meth:`state_dict` output (events found before are not restored)."""
@@ -656,6 +698,8 @@ class EventDetector(BaseDetector):
                          for h in s["history"]]
         self._hist_first = int(s["hist_first"])
         self._seen = int(s["seen"])
+        ftail = np.asarray(s.get("ftail", np.empty((0, 0))), dtype=np.float64)
+        self._ftail = ftail if ftail.ndim == 2 and ftail.shape[0] <= _RHYTHM_WINDOW + 2 else np.empty((0, 0))
         self.events = []
         self._memo_table, self._memo_events = None, []
         return self

@@ -6,11 +6,18 @@ after-minus-before change is a pure resistance of some hundred watts or more.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
 
 from ..errors import InputError
+from ._background import NOISE_SIGMA
+
+#: noise multiple added (in quadrature) to the harmonic-ratio limits: a ratio summed over
+#: ~14 harmonics (28 degrees of freedom) stays below 1.5 times its noise RMS with
+#: probability 0.999 (chi distribution)
+RATIO_SIGMA = 1.5
 from ._switch_on import _EventJudge, _event_source, _num, delta_features
 from .alerts import Alert
 
@@ -29,8 +36,9 @@ def resistive_pf_floor(power_w: float) -> float:
     return 0.975 - 0.025 * min(1.0, max(0.0, (1000.0 - p) / 800.0))
 
 
-def judge_resistive(f: dict, *, min_power_w: float, max_inrush: float = 1.07, mismatch_tol: float = 0.02,
-                    max_shoulder: float = 0.03, pf_min: float | None = None) -> dict[str, dict]:
+def judge_resistive(f: dict, *, min_power_w: float, max_inrush: float = 1.15, mismatch_tol: float = 0.02,
+                    max_shoulder: float = 0.03, pf_min: float | None = None, noise: float = 0.0,
+                    noise_peak: float = 0.0) -> dict[str, dict]:
     """Apply the heating-load rules to :func:`delta_features` output.
 
     Returns ``{rule: {"value", "limit", "passed"}}`` for the rules
@@ -40,21 +48,41 @@ def judge_resistive(f: dict, *, min_power_w: float, max_inrush: float = 1.07, mi
     not), ``odd_harmonics`` (odd THD of the delta <= voltage THD + tolerance),
     ``inrush`` (<= ``max_inrush``) and ``no_shoulder`` (flat time beyond a
     sine's <= ``max_shoulder`` of a cycle).
+
+    ``noise`` is the noise of the delta's harmonic ratios (RMS over
+    harmonics 2..15 of the mean difference's noise over its fundamental;
+    the running background's,
+    :class:`~currentprint.detectors._background.BackgroundDelta`),
+    ``noise_peak`` the noise of one band-limited cycle's peak over the
+    delta's peak. Ratios measured on a noisy difference carry that noise:
+    the harmonic rules (``proportional``, ``odd_harmonics``) are widened by
+    ``RATIO_SIGMA × noise`` in quadrature (noise adds to a ratio's RMS in
+    quadrature), the PF floor lowered by half its square, the inrush limit
+    raised by ``NOISE_SIGMA × noise_peak`` (one cycle's peak). With 0 (a quiet circuit) the rules are
+    the plain ones.
     """
     p = f["power_w"]
     floor = resistive_pf_floor(p) if pf_min is None else pf_min
+    wn = RATIO_SIGMA * float(noise) if math.isfinite(noise) else 0.0
+    wp = NOISE_SIGMA * float(noise_peak) if math.isfinite(noise_peak) else 0.0
     # a resistor copies the whole voltage distortion; a PFC supply's sine
     # copies none of it (mismatch ~ v_thd): demand at least half copied,
-    # with a floor of 0.01 for ADC noise and the cap mismatch_tol
-    tol = min(mismatch_tol, max(0.01, 0.5 * f["v_thd"]))
+    # with a floor of 0.01 for ADC noise and the cap mismatch_tol. Noise adds
+    # to a ratio's RMS in quadrature (a heater reads ~noise, a PFC supply
+    # ~sqrt(v_thd² + noise²)), so the limits do too
+    tol0 = min(mismatch_tol, max(0.01, 0.5 * f["v_thd"]))
+    tol = math.hypot(tol0, wn)
+    odd_lim = f["v_thd"] + math.hypot(0.03, wn)
+    # noise adds power to the delta's RMS but not to its ΔP: PF reads low by ~noise²/2
+    floor = floor - 0.5 * wn * wn
+    inrush_lim = max_inrush + wp
     rules = {
         "power": {"value": p, "limit": min_power_w, "passed": bool(p >= min_power_w)},
         "pf": {"value": f["pf"], "limit": floor, "passed": bool(f["pf"] >= floor)},
         "proportional": {"value": f["mismatch"], "limit": tol, "passed": bool(f["mismatch"] <= tol)},
-        "odd_harmonics": {"value": f["odd_thd"], "limit": f["v_thd"] + 0.03,
-                          "passed": bool(f["odd_thd"] <= f["v_thd"] + 0.03)},
-        "inrush": {"value": f["inrush"], "limit": max_inrush,
-                   "passed": bool(not (f["inrush"] > max_inrush))},
+        "odd_harmonics": {"value": f["odd_thd"], "limit": odd_lim, "passed": bool(f["odd_thd"] <= odd_lim)},
+        "inrush": {"value": f["inrush"], "limit": inrush_lim,
+                   "passed": bool(not (f["inrush"] > inrush_lim))},
         "no_shoulder": {"value": f["shoulder"], "limit": max_shoulder,
                         "passed": bool(f["shoulder"] <= max_shoulder)},
     }
@@ -85,8 +113,15 @@ class ResistiveLoadDetector(_EventJudge):
         Incremental PF floor; None: :func:`resistive_pf_floor` (0.975 from
         1 kW, 0.95 at 200 W).
     max_inrush : float
-        Largest switch-on peak over the new steady peak (heating elements
-        ~1.0–1.05; tungsten lamps and motors far more).
+        Largest switch-on peak over the new steady peak, both minus the
+        background (default 1.15). A metal heating element's resistance
+        rises by a few percent from cold to working temperature
+        (nickel-chromium and iron-chromium-aluminium alloys: resistance
+        factors ~1.02–1.08 at 600–1000 °C, e.g. Kanthal's alloy data), so
+        its switch-on peak is at most ~1.1 times its steady one (the real
+        Tabanelli moka pot: 1.07). Motors (5–10×), capacitor-input supplies
+        (tens) and tungsten filaments (10–15×: halogen and quartz heaters,
+        which are heaters but are *not* caught by this rule) are far above.
     mismatch_tol : float
         Cap of the tolerated RMS difference of the delta current's harmonic
         ratios from the voltage's (a resistor's are equal); the limit used
@@ -106,7 +141,7 @@ class ResistiveLoadDetector(_EventJudge):
     name = "resistive_load"
 
     def __init__(self, min_power_w: float = 200.0, whitelist: Sequence[float] = (), nominal_voltage: float = 220.0,
-                 *, pf_min: float | None = None, max_inrush: float = 1.07, mismatch_tol: float = 0.02,
+                 *, pf_min: float | None = None, max_inrush: float = 1.15, mismatch_tol: float = 0.02,
                  max_shoulder: float = 0.03, whitelist_tolerance: float = 0.10,
                  calibrated: bool | None = None) -> None:
         self.min_power_w = min_power_w
@@ -134,11 +169,28 @@ class ResistiveLoadDetector(_EventJudge):
         self._hist: dict[str, np.ndarray] = {}
         self._seen = 0
 
-    def judge(self, pre, post, transient=None, *, calibrated: bool = True) -> tuple[bool, dict, dict]:
-        """(alarm, features, rules) for one step between two steady states."""
+    def judge(self, pre, post, transient=None, *, calibrated: bool = True,
+              background=None) -> tuple[bool, dict, dict]:
+        """(alarm, features, rules) for one step between two steady states.
+
+        ``background`` (a :class:`~currentprint.detectors._background.BackgroundDelta`
+        or None) supplies the period-aware inrush and the background noise
+        the limits are widened by.
+        """
         f = delta_features(pre, post, transient, nominal_voltage=self.nominal_voltage, calibrated=calibrated)
+        noise = noise_peak = 0.0
+        if background is not None:
+            if math.isfinite(background.inrush):
+                f["inrush"] = float(background.inrush)
+            if math.isfinite(background.ratio_noise):
+                noise = background.ratio_noise
+            if background.delta_peak_a > 0 and math.isfinite(background.noise_peak_a):
+                noise_peak = background.noise_peak_a / background.delta_peak_a
+            f["noise"], f["noise_peak"] = noise, noise_peak
+            f["background_period"] = background.period
         rules = judge_resistive(f, min_power_w=self.min_power_w, max_inrush=self.max_inrush,
-                                mismatch_tol=self.mismatch_tol, max_shoulder=self.max_shoulder, pf_min=self.pf_min)
+                                mismatch_tol=self.mismatch_tol, max_shoulder=self.max_shoulder, pf_min=self.pf_min,
+                                noise=noise, noise_peak=noise_peak)
         ok = all(r["passed"] for r in rules.values())
         if ok and len(self._whitelist):
             if np.any(np.abs(f["power_w"] - self._whitelist) <= self.whitelist_tolerance * self._whitelist):
@@ -150,17 +202,17 @@ class ResistiveLoadDetector(_EventJudge):
         """Read the next cycles; return ``"resistive_load"`` alerts for heating loads switched on."""
         calibrated = self._calibrated(cycles) if len(cycles) else True
         alerts = []
-        for ev, pre, post in self._events(cycles):
+        for ev, pre, post, bg in self._events(cycles):
             if ev.kind == "off" or not (ev.delta_p > 0):
                 continue
-            ok, f, rules = self.judge(pre, post, ev.transient, calibrated=calibrated)
+            ok, f, rules = self.judge(pre, post, ev.transient, calibrated=calibrated, background=bg)
             if not ok:
                 continue
             unit = "W" if calibrated else "counts²"
             at = f" at {self.nominal_voltage:g} V" if calibrated else " (uncalibrated)"
             detail: dict[str, Any] = {"power_w": f["power_w"], "rules": rules, "features": f,
                                       "event_kind": ev.kind, "delta_q": f["dq"], "calibrated": calibrated,
-                                      "power_unit": unit}
+                                      "power_unit": unit, "background": None if bg is None else bg.info()}
             expl = (f"resistive heating load switched on: {f['power_w']:.0f} {unit}{at}, "
                     f"incremental PF {f['pf']:.3f}, current copies the voltage (mismatch {f['mismatch']:.3f}), "
                     f"inrush {f['inrush']:.2f}x, no flat shoulders")

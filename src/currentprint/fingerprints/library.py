@@ -412,16 +412,47 @@ class FingerprintLibrary:
         rad = c["radius"]
         return [Match(name, dist, float(math.exp(-math.log(2) * (dist / rad[j]) ** 2))) for dist, name, j in exact]
 
-    def identify(self, fp: Fingerprint) -> Match:
+    def identify(self, fp: Fingerprint, *, spread: float = 0.0) -> Match:
         """The best label, or ``Match("unknown", ...)`` when it is outside that label's radius.
+
+        Parameters
+        ----------
+        fp : Fingerprint
+        spread : float
+            How far (scaled distance units) measurement noise alone may have
+            moved ``fp`` (e.g. a difference fingerprint taken over a noisy
+            running background). The acceptance radius becomes
+            ``sqrt(radius² + spread²)``, and the confidence is computed
+            against it. 0 (default): the library's own radius.
 
         An ``"unknown"`` answer keeps the distance and confidence of the
         rejected nearest label, which is named in ``nearest``.
         """
+        spread = float(spread)
+        if not (spread >= 0 and math.isfinite(spread)):
+            raise InputError(f"spread must be a finite number >= 0, got {spread!r}.")
         best = self.match(fp, k=1)[0]
+        if spread > 0:
+            r = self.radius(best.label)
+            reff = math.hypot(r, spread)
+            best = Match(best.label, best.distance, float(math.exp(-math.log(2) * (best.distance / reff) ** 2)))
         if best.confidence < 0.5:
             return _UnknownMatch(best.distance, best.confidence, best.label)
         return best
+
+    def distance(self, a: Fingerprint, b: Fingerprint) -> float:
+        """Scaled distance between two fingerprints, in the units of :meth:`match` (NaN features skipped)."""
+        c = self._fit()
+        ea = embed(a.vector())[0] * c["w"]
+        eb = embed(b.vector())[0] * c["w"]
+        d = ea - eb
+        ok = np.isfinite(d)
+        if not ok.any():
+            return math.nan
+        wfull = float(np.sum(c["w"] ** 2 * c["scale"] ** 2))
+        wok = float(np.sum((c["w"] ** 2 * c["scale"] ** 2)[ok]))
+        frac = wfull / wok if wok > 0 else 1.0
+        return math.sqrt(float(d[ok] @ d[ok]) * frac)
 
     def radius(self, label: str) -> float:
         """Acceptance radius of ``label`` (scaled distance units)."""
