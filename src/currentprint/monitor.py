@@ -162,7 +162,7 @@ class Monitor:
         """Give the library and the start time to detectors that use them."""
         for d in self.detectors:
             if getattr(d, "uses_library", False) and getattr(d, "library", None) is None and self.library is not None:
-                d.library = self.library
+                setattr(d, "library", self.library)
             if self.start_time is not None and hasattr(d, "set_start_time"):
                 d.set_start_time(self.start_time)
 
@@ -370,6 +370,8 @@ class Monitor:
         zeros = np.zeros_like(p)
         bd = background_delta(wi, wv, p, zeros, zeros, (0, pre1 - a), (post0 - a, post1 - a),
                               first=self._hist_first + a)
+        if bd is None:                          # _identify checked that both windows hold cycles
+            raise RuntimeError("internal error: an empty background window")
         starts = self._hist_start[post0:post1]
         period = float(starts[-1] - starts[0]) / (starts.shape[0] - 1) if starts.shape[0] > 1 else self.fs / 50.0
         mains = self.fs / period

@@ -11,7 +11,7 @@ found them.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -205,7 +205,7 @@ class _EventJudge(BaseDetector):
         self._seen += len(cycles)
         n_hist = len(hist["p"])
 
-        out = []
+        out: list[tuple[Any, Any, Any, Any]] = []
         for ev in found:
             # rows (of hist) of the windows: before the switching cycle, after it
             a = max(ev.pre.cycles[0], ev.cycle - GUARD - MAX_PRE) - first
