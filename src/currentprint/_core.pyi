@@ -1,6 +1,6 @@
 """Type stubs of the compiled core (see _core.pyx for the documentation)."""
 
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -11,6 +11,10 @@ MARGIN_BEFORE: Final[int]
 MARGIN_AFTER: Final[int]
 STATE_LEN: Final[int]
 N_SECTIONS: Final[int]
+MIN_CYCLES_PER_WORKER: Final[int]
+
+def set_simd(path: str = ...) -> str: ...
+def simd_path() -> str: ...
 
 class FFTPlan:
     n: int
@@ -75,6 +79,8 @@ def stream_push(
     st: CycleStream,
     xi: NDArray[np.float64] | NDArray[np.float32] | NDArray[np.int16],
     xv: NDArray[np.float64] | NDArray[np.float32] | NDArray[np.int16],
+    executor: Any = ...,
+    workers: int = ...,
 ) -> tuple[int, int, NDArray[np.float64] | None, NDArray[np.complex128] | None,
            NDArray[np.complex128] | None, NDArray[np.float64] | None, NDArray[np.float64] | None]: ...
 

@@ -11,6 +11,89 @@ from libc.stdlib cimport malloc, free
 
 from ._fused cimport sample_t
 
+# The per-cycle pass and the FFT are C (SIMD through GCC/Clang vector
+# extensions, an AVX2 copy chosen at run time); see _cycle.h.
+cdef extern from "_cycle.h" nogil:
+    enum:
+        CP_N_COLUMNS
+        CP_ERR_OVERFLOW
+        CP_HAVE_AVX2
+    ctypedef struct cp_params:
+        Py_ssize_t npts, nh
+        int has_v, want_waves, has_phase
+        double fs, i_scale, i_off, v_scale, v_off, clip, shoulder
+        const Py_ssize_t* rev
+        const double* cos_t
+        const double* sin_t
+        const double* tw_r
+        const double* tw_i
+        const double* rot_r
+        const double* rot_i
+    Py_ssize_t cp_work_size(Py_ssize_t npts)
+    int cp_simd_select(int want)
+    int cp_cycle_f64(const cp_params* P, const double* xi, const double* xv, Py_ssize_t n_len, double t0,
+                     double t1, Py_ssize_t base, double* work, double* out, Py_ssize_t os, Py_ssize_t col,
+                     double* hi, double* hv, double* wi, double* wv)
+    int cp_cycle_f32(const cp_params* P, const float* xi, const float* xv, Py_ssize_t n_len, double t0,
+                     double t1, Py_ssize_t base, double* work, double* out, Py_ssize_t os, Py_ssize_t col,
+                     double* hi, double* hv, double* wi, double* wv)
+    int cp_cycle_i16(const cp_params* P, const short* xi, const short* xv, Py_ssize_t n_len, double t0,
+                     double t1, Py_ssize_t base, double* work, double* out, Py_ssize_t os, Py_ssize_t col,
+                     double* hi, double* hv, double* wi, double* wv)
+    Py_ssize_t cp_scan_f64(const double* x, Py_ssize_t n, double* state, double* out, Py_ssize_t cap,
+                           double offset, double decay, double hyst, double min_period, const double* sos,
+                           int use_filter)
+    Py_ssize_t cp_scan_f32(const float* x, Py_ssize_t n, double* state, double* out, Py_ssize_t cap,
+                           double offset, double decay, double hyst, double min_period, const double* sos,
+                           int use_filter)
+    Py_ssize_t cp_scan_i16(const short* x, Py_ssize_t n, double* state, double* out, Py_ssize_t cap,
+                           double offset, double decay, double hyst, double min_period, const double* sos,
+                           int use_filter)
+    Py_ssize_t cp_first_nonfinite_f64(const double* x, Py_ssize_t n)
+    Py_ssize_t cp_first_nonfinite_f32(const float* x, Py_ssize_t n)
+    void cp_rfft(const double* x, double* fr, double* fi, double* wre, double* wim, Py_ssize_t n,
+                 const Py_ssize_t* rev, const double* cos_t, const double* sin_t,
+                 const double* tw_r, const double* tw_i)
+
+
+# ---------------------------------------------------------------------------
+# SIMD path: AVX2 when the CPU has it, unless CURRENTPRINT_SIMD=baseline.
+# ---------------------------------------------------------------------------
+def set_simd(str path="auto"):
+    """Choose the compiled copy of the per-cycle kernel.
+
+    Parameters
+    ----------
+    path : {"auto", "baseline"}
+        ``"auto"``: AVX2 when this is an x86-64 build and the CPU has it;
+        ``"baseline"``: the portable copy (SSE2 on x86-64). Both give
+        bit-identical results (no fused multiply-adds in either).
+
+    Returns
+    -------
+    str
+        The path now in use, ``"avx2"`` or ``"baseline"``.
+    """
+    if path not in ("auto", "baseline"):
+        raise ValueError(f"path must be 'auto' or 'baseline', got {path!r}")
+    _SIMD[0] = "avx2" if cp_simd_select(1 if path == "auto" else 0) else "baseline"
+    return _SIMD[0]
+
+
+def simd_path():
+    """The compiled copy in use: ``"avx2"`` or ``"baseline"``."""
+    return _SIMD[0]
+
+
+def _init_simd():
+    import os
+    want = os.environ.get("CURRENTPRINT_SIMD", "auto").strip().lower()
+    set_simd("baseline" if want in ("baseline", "0", "off", "none", "sse2") else "auto")
+
+
+_SIMD = ["baseline"]
+_init_simd()
+
 # ---------------------------------------------------------------------------
 # Per-cycle table layout.  cycles.py reads COLUMNS to name the rows of the
 # (n_columns, n_cycles) block that cycle_features fills.
@@ -54,7 +137,7 @@ COLUMNS = (
     "hc_rms_pos", "hc_rms_neg", "shoulder_pos", "shoulder_neg", "step_pos",
     "step_neg", "i_zero",
 )
-assert len(COLUMNS) == N_COLUMNS
+assert len(COLUMNS) == N_COLUMNS == CP_N_COLUMNS
 
 # error codes returned by the kernels
 cdef enum:
@@ -62,10 +145,14 @@ cdef enum:
     ERR_BOUNDS = 1        # a cycle needs samples outside the buffer given
     ERR_NOMEM = 2
     ERR_BAD_N = 3         # harmonics >= n_points/2 or < 1
+    ERR_NONFINITE = 4     # (stream_push) NaN or inf sample; info = its index
+    ERR_OVERFLOW = 5      # a cycle's spectrum is not finite (values overflow float64)
 ERRORS = {
     ERR_BOUNDS: "a cycle needs samples outside the buffer",
     ERR_NOMEM: "out of memory",
     ERR_BAD_N: "harmonics must be >= 1 and below half the resampled points",
+    ERR_NONFINITE: "NaN or infinity in the samples",
+    ERR_OVERFLOW: "a cycle's values overflow float64 (scale or samples far too large)",
 }
 
 # Half-width of the Lagrange resampling stencil: 6 points, nodes -2..3.
@@ -124,100 +211,6 @@ cdef class FFTPlan:
         self.rev = rev
 
 
-cdef inline void _butterfly(double* re, double* im, Py_ssize_t a, Py_ssize_t b, double wr,
-                            double wi) noexcept nogil:
-    """Radix-2 butterfly: (x_a, x_b) <- (x_a + w x_b, x_a - w x_b)."""
-    cdef double ar = re[b], ai = im[b]
-    cdef double tr = wr * ar - wi * ai
-    cdef double ti = wr * ai + wi * ar
-    re[b] = re[a] - tr
-    im[b] = im[a] - ti
-    re[a] = re[a] + tr
-    im[a] = im[a] + ti
-
-
-cdef void _cfft(double* re, double* im, Py_ssize_t m, const double* tw_r, const double* tw_i) noexcept nogil:
-    """In-place forward radix-2 FFT of m = n/2 points given in bit-reversed order.
-
-    The first two stages have trivial twiddles (1 and -i) and are written out;
-    later stages load each twiddle once (outer loop over the twiddle).
-    """
-    cdef Py_ssize_t a, b, size, half, start, t
-    cdef double tr, ti, wr, wi, ar, ai
-    # stage 1 (size 2): twiddle 1
-    a = 0
-    while a < m:
-        tr = re[a + 1]; ti = im[a + 1]
-        re[a + 1] = re[a] - tr; im[a + 1] = im[a] - ti
-        re[a] = re[a] + tr; im[a] = im[a] + ti
-        a += 2
-    if m >= 4:
-        # stage 2 (size 4): twiddles 1 and -i
-        a = 0
-        while a < m:
-            tr = re[a + 2]; ti = im[a + 2]
-            re[a + 2] = re[a] - tr; im[a + 2] = im[a] - ti
-            re[a] = re[a] + tr; im[a] = im[a] + ti
-            # (-i) * z = (im, -re)
-            tr = im[a + 3]; ti = -re[a + 3]
-            re[a + 3] = re[a + 1] - tr; im[a + 3] = im[a + 1] - ti
-            re[a + 1] = re[a + 1] + tr; im[a + 1] = im[a + 1] + ti
-            a += 4
-    size = 8
-    while size <= m:
-        half = size >> 1
-        if half <= 16:
-            # few twiddles, many groups: load each twiddle once
-            for t in range(half):
-                wr = tw_r[half + t]
-                wi = tw_i[half + t]
-                start = t
-                while start < m:
-                    _butterfly(re, im, start, start + half, wr, wi)
-                    start += size
-        else:
-            # long groups: walk memory contiguously (cache-friendly for n >= 64)
-            start = 0
-            while start < m:
-                for t in range(half):
-                    _butterfly(re, im, start + t, start + t + half, tw_r[half + t], tw_i[half + t])
-                start += size
-        size <<= 1
-
-
-cdef void _rfft(const double* x, double* fr, double* fi, double* wre, double* wim,
-                Py_ssize_t n, const Py_ssize_t* rev, const double* cos_t,
-                const double* sin_t, const double* tw_r, const double* tw_i) noexcept nogil:
-    """Real FFT of n points into bins 0..n/2 (fr, fi of length n/2 + 1).
-
-    Packs even/odd samples into one complex sequence of n/2 points (directly
-    in bit-reversed order), transforms it and separates the two halves (the
-    classic "two for one" real FFT).
-    """
-    cdef Py_ssize_t m = n >> 1, j, k, kc
-    cdef double er, ei, orr, oi, zr, zi, cr, ci, wr, wi
-    for j in range(m):
-        k = rev[j]
-        wre[k] = x[2 * j]
-        wim[k] = x[2 * j + 1]
-    _cfft(wre, wim, m, tw_r, tw_i)
-    # k = 0 and k = m use Z[0] twice
-    fr[0] = wre[0] + wim[0]
-    fi[0] = 0.0
-    fr[m] = wre[0] - wim[0]
-    fi[m] = 0.0
-    for k in range(1, m):
-        kc = m - k
-        zr = wre[k]; zi = wim[k]
-        cr = wre[kc]; ci = -wim[kc]          # conj(Z[m-k])
-        er = 0.5 * (zr + cr); ei = 0.5 * (zi + ci)
-        # O = (Z - conj) / (2i) = -i (Z - conj) / 2
-        orr = 0.5 * (zi - ci); oi = -0.5 * (zr - cr)
-        wr = cos_t[k]; wi = -sin_t[k]        # exp(-2 pi i k / n)
-        fr[k] = er + wr * orr - wi * oi
-        fi[k] = ei + wr * oi + wi * orr
-
-
 def rfft_batch(const double[:, ::1] x, FFTPlan plan=None):
     """Real FFT of each row of ``x`` with the core's own FFT.
 
@@ -252,8 +245,8 @@ def rfft_batch(const double[:, ::1] x, FFTPlan plan=None):
     try:
         with nogil:
             for r in range(rows):
-                _rfft(&x[r, 0], fr, fi, wre, wim, n, &plan.rev[0], &plan.cos_t[0], &plan.sin_t[0],
-                      &plan.tw_r[0], &plan.tw_i[0])
+                cp_rfft(&x[r, 0], fr, fi, wre, wim, n, &plan.rev[0], &plan.cos_t[0], &plan.sin_t[0],
+                        &plan.tw_r[0], &plan.tw_i[0])
                 for k in range(n // 2 + 1):
                     o[r, k] = fr[k] + 1j * fi[k]
     finally:
@@ -318,85 +311,24 @@ def new_scan_state():
     return st
 
 
-cdef inline double _crossing_fraction(double a, double b, double c, double d, bint cubic) noexcept nogil:
-    """Fraction in [0, 1] between samples c (<= 0) and d (> 0) where the signal crosses zero.
-
-    Linear interpolation first; with ``cubic``, refined by Newton steps on
-    the cubic through a, b, c, d (nodes -2, -1, 0, 1). The chord's error,
-    about (2 pi / samples-per-cycle)^2 / 50 of a sample, changes from cycle to
-    cycle when the period is not a whole number of samples and would leak
-    into every spectrum; the cubic's is of fourth order.
-    """
-    cdef double mu0 = c / (c - d), mu = mu0, p1, p2, p3, f, fp
-    cdef int it
-    if not cubic:
-        return mu0
-    p1 = a / 6.0 - b + 0.5 * c + d / 3.0
-    p2 = 0.5 * b - c + 0.5 * d
-    p3 = (d - a) / 6.0 + 0.5 * (b - c)
-    for it in range(3):
-        f = ((p3 * mu + p2) * mu + p1) * mu + c
-        fp = (3.0 * p3 * mu + 2.0 * p2) * mu + p1
-        if not fp > 0.0:
-            return mu0
-        mu = mu - f / fp
-    if mu >= 0.0 and mu <= 1.0:
-        return mu
-    return mu0
-
-
 cdef Py_ssize_t _scan(const sample_t[::1] x, double* state, double* out, Py_ssize_t cap,
                      double offset, double decay, double hysteresis, double min_period,
                      const double[:, ::1] sos, bint use_filter) noexcept nogil:
-    """Crossing scan over one chunk; returns the count written or -1 (out full)."""
-    cdef Py_ssize_t n = x.shape[0], j, count = 0, s
-    cdef double armed = state[S_ARMED], peak = state[S_PEAK], prev = state[S_PREV]
-    cdef double prev2 = state[S_PREV2], prev3 = state[S_PREV3]
-    cdef double last = state[S_LAST], pos0 = state[S_POS]
-    cdef double have_prev = state[S_HAVE_PREV]      # samples seen, capped at 3
-    cdef double y, a, pos, w
-    cdef double z[6]
-    for s in range(6):
-        z[s] = state[S_FILT + s]
-    for j in range(n):
-        y = <double>x[j] - offset
-        if use_filter:
-            for s in range(N_SECT):
-                w = sos[s, 0] * y + z[2 * s]
-                z[2 * s] = sos[s, 1] * y - sos[s, 3] * w + z[2 * s + 1]
-                z[2 * s + 1] = sos[s, 2] * y - sos[s, 4] * w
-                y = w
-        a = fabs(y)
-        peak = peak * decay
-        if a > peak:
-            peak = a
-        if have_prev > 0.0 and armed != 0.0 and prev <= 0.0 and y > 0.0:
-            pos = pos0 + j - 1 + _crossing_fraction(prev3, prev2, prev, y, have_prev >= 3.0)
-            if last != last or pos - last >= min_period:
-                if count >= cap:
-                    return -1
-                out[count] = pos
-                count += 1
-                last = pos
-                armed = 0.0
-        if y < -hysteresis * peak:
-            armed = 1.0
-        prev3 = prev2
-        prev2 = prev
-        prev = y
-        if have_prev < 3.0:
-            have_prev = have_prev + 1.0
-    state[S_ARMED] = armed
-    state[S_PEAK] = peak
-    state[S_PREV] = prev
-    state[S_PREV2] = prev2
-    state[S_PREV3] = prev3
-    state[S_LAST] = last
-    state[S_POS] = pos0 + n
-    state[S_HAVE_PREV] = have_prev
-    for s in range(6):
-        state[S_FILT + s] = z[s]
-    return count
+    """Crossing scan over one chunk (C, cp_scan in _cycle_h); returns the count written or -1 (out full).
+
+    The crossing's sub-sample position is the chord between the samples
+    around zero refined by Newton steps on the cubic through four samples
+    (see cp_crossing_fraction).
+    """
+    cdef Py_ssize_t n = x.shape[0]
+    if n == 0:
+        return 0
+    if sample_t is double:
+        return cp_scan_f64(&x[0], n, state, out, cap, offset, decay, hysteresis, min_period, &sos[0, 0], use_filter)
+    elif sample_t is float:
+        return cp_scan_f32(&x[0], n, state, out, cap, offset, decay, hysteresis, min_period, &sos[0, 0], use_filter)
+    else:
+        return cp_scan_i16(&x[0], n, state, out, cap, offset, decay, hysteresis, min_period, &sos[0, 0], use_filter)
 
 
 def scan_crossings(const sample_t[::1] x, double[::1] state, double[::1] out,
@@ -451,293 +383,6 @@ def scan_crossings(const sample_t[::1] x, double[::1] state, double[::1] out,
 # ---------------------------------------------------------------------------
 # Per-cycle features.
 # ---------------------------------------------------------------------------
-cdef inline void _lagrange6(double mu, double* w) noexcept nogil:
-    """Weights of the 6-point Lagrange interpolator, nodes -2..3, at mu in [0, 1)."""
-    cdef double a = mu + 2.0, b = mu + 1.0, c = mu, d = mu - 1.0, e = mu - 2.0, f = mu - 3.0
-    # shared partial products; constants are the node denominators
-    cdef double ab = a * b, de = d * e, ef = e * f, cd = c * d
-    w[0] = b * cd * ef * (-1.0 / 120.0)
-    w[1] = a * cd * ef * (1.0 / 24.0)
-    w[2] = ab * d * ef * (-1.0 / 12.0)
-    w[3] = ab * c * ef * (1.0 / 12.0)
-    w[4] = ab * cd * f * (-1.0 / 24.0)
-    w[5] = ab * cd * e * (1.0 / 120.0)
-
-
-cdef inline double _sum_squares(const double* x, Py_ssize_t n) noexcept nogil:
-    """Sum of x[j]^2 with two interleaved accumulators (n even)."""
-    cdef double s0 = 0.0, s1 = 0.0
-    cdef Py_ssize_t j = 0
-    while j + 1 < n:
-        s0 = s0 + x[j] * x[j]
-        s1 = s1 + x[j + 1] * x[j + 1]
-        j += 2
-    if j < n:
-        s0 = s0 + x[j] * x[j]
-    return s0 + s1
-
-
-cdef inline double _rotated_harmonics(const double* fr, const double* fi, double norm, double d_r,
-                                      double d_i, Py_ssize_t nh, double complex[:, ::1] dest,
-                                      Py_ssize_t col) noexcept nogil:
-    """Write phasors 1..nh (bins times ``norm``) rotated by exp(k * i * arg(d)) into
-    ``dest[col]``; return the sum of |X_k|^2 for k >= 2 (for THD).
-
-    The rotation of harmonic k is built by recurrence, without a trig call per k.
-    """
-    cdef Py_ssize_t k
-    cdef double rot_r = d_r, rot_i = d_i, cr, ci, tmp, hsum = 0.0
-    for k in range(1, nh + 1):
-        cr = fr[k] * norm
-        ci = fi[k] * norm
-        dest[col, k - 1] = (cr * rot_r - ci * rot_i) + 1j * (cr * rot_i + ci * rot_r)
-        if k >= 2:
-            hsum = hsum + cr * cr + ci * ci
-        tmp = rot_r * d_r - rot_i * d_i
-        rot_i = rot_r * d_i + rot_i * d_r
-        rot_r = tmp
-    return hsum
-
-
-cdef int _one_cycle(const sample_t[::1] xi, const sample_t[::1] xv, bint has_v,
-                    double t0, double t1, Py_ssize_t base,
-                    Py_ssize_t npts, Py_ssize_t nh,
-                    double i_scale, double i_off, double v_scale, double v_off,
-                    double clip, double phase_rad, double shoulder_frac,
-                    const Py_ssize_t* rev, const double* cos_t, const double* sin_t,
-                    const double* tw_r, const double* tw_i,
-                    double* ri, double* rv, double* fir, double* fii, double* fvr, double* fvi,
-                    double* wre, double* wim,
-                    double[:, ::1] out, Py_ssize_t col,
-                    double complex[:, ::1] hi_out, double complex[:, ::1] hv_out,
-                    bint want_waves, double[:, ::1] wave_i, double[:, ::1] wave_v) noexcept nogil:
-    cdef Py_ssize_t n_len = xi.shape[0]
-    cdef double period = t1 - t0
-    cdef Py_ssize_t n0 = <Py_ssize_t>ceil(t0) - base
-    cdef Py_ssize_t n_end = <Py_ssize_t>ceil(t1) - base
-    cdef Py_ssize_t m_len = n_end - n0
-    cdef Py_ssize_t j, k, idx, q, m, mstar, steps
-    cdef double step = period / npts, p, mu, acc_i, acc_v
-    cdef double w[6]
-    cdef double sq_i = 0.0, sq_v = 0.0, val, vv
-    cdef double norm = sqrt(2.0) / npts
-    cdef double i_rms, v_rms, p_act, s_app, v1r, v1i, i1r, i1i, ang
-    cdef double v1mag, i1mag, hsum, cr, ci, tmp, r0, u, thr, d_r, d_i
-    cdef double ipk = 0.0, vpk = 0.0, iclip = 0.0, vclip = 0.0
-    cdef double pk_pos = -INFINITY, pk_neg = -INFINITY, sq_pos = 0.0, sq_neg = 0.0
-    cdef double st_pos = 0.0, st_neg = 0.0, cnt_pos = 0.0, cnt_neg = 0.0
-    cdef double sh_pos, sh_neg, z_pos, inv_period, prev
-
-    if n0 - LAGRANGE_LO < 0 or n_end + LAGRANGE_HI + 1 > n_len or m_len < 4:
-        return ERR_BOUNDS
-
-    # 1. resample one period to npts points on a grid that starts at the first
-    #    whole sample n0 after the crossing: for an integer period equal to
-    #    npts no interpolation happens at all (exact); otherwise 6-point
-    #    Lagrange interpolation (error ~ (2 pi k / samples-per-cycle)^6).
-    for j in range(npts):
-        p = j * step
-        idx = <Py_ssize_t>p             # p >= 0: truncation is floor, without a libm call
-        mu = p - idx
-        idx = idx + n0
-        _lagrange6(mu, w)
-        # pairwise sum: three short dependency chains instead of one of six
-        # (this loop is latency-bound; ~25 % faster per cycle)
-        q = idx - LAGRANGE_LO
-        acc_i = ((w[0] * (<double>xi[q]) + w[1] * (<double>xi[q + 1]))
-                 + (w[2] * (<double>xi[q + 2]) + w[3] * (<double>xi[q + 3])))
-        acc_i = acc_i + (w[4] * (<double>xi[q + 4]) + w[5] * (<double>xi[q + 5]))
-        val = (acc_i - i_off) * i_scale
-        ri[j] = val
-        if has_v:
-            acc_v = ((w[0] * (<double>xv[q]) + w[1] * (<double>xv[q + 1]))
-                     + (w[2] * (<double>xv[q + 2]) + w[3] * (<double>xv[q + 3])))
-            acc_v = acc_v + (w[4] * (<double>xv[q + 4]) + w[5] * (<double>xv[q + 5]))
-            rv[j] = (acc_v - v_off) * v_scale
-    # sums of squares in a second, independent pass (two accumulators)
-    sq_i = _sum_squares(ri, npts)
-    if has_v:
-        sq_v = _sum_squares(rv, npts)
-
-    if want_waves:
-        for j in range(npts):
-            wave_i[col, j] = ri[j]
-            wave_v[col, j] = rv[j] if has_v else NAN
-
-    # 2. spectra
-    _rfft(ri, fir, fii, wre, wim, npts, rev, cos_t, sin_t, tw_r, tw_i)
-    if has_v:
-        _rfft(rv, fvr, fvi, wre, wim, npts, rev, cos_t, sin_t, tw_r, tw_i)
-    if phase_rad != 0.0:
-        # sensor delay correction: bin k rotated by k * phase
-        # rotation by k * phase, by recurrence (no trig call per bin)
-        d_r = cos(phase_rad)
-        d_i = sin(phase_rad)
-        cr = d_r
-        ci = d_i
-        for k in range(1, npts // 2 + 1):
-            tmp = fir[k] * cr - fii[k] * ci
-            fii[k] = fir[k] * ci + fii[k] * cr
-            fir[k] = tmp
-            tmp = cr * d_r - ci * d_i
-            ci = cr * d_i + ci * d_r
-            cr = tmp
-
-    i_rms = sqrt(sq_i / npts)
-    out[C_START, col] = t0
-    out[C_PERIOD, col] = period
-    out[C_I_RMS, col] = i_rms
-    out[C_I_DC, col] = fir[0] / npts
-
-    # reference angle: the voltage fundamental when there is a voltage,
-    # otherwise the current fundamental (only used internally then)
-    i1r = fir[1] * norm
-    i1i = fii[1] * norm
-    i1mag = sqrt(i1r * i1r + i1i * i1i)
-    if has_v:
-        v1r = fvr[1] * norm
-        v1i = fvi[1] * norm
-        v1mag = sqrt(v1r * v1r + v1i * v1i)
-        ang = atan2(v1i, v1r)
-    else:
-        ang = atan2(i1i, i1r)
-
-    # harmonic k is rotated by -k * ang (time shift to the voltage
-    # fundamental's zero phase); exp(-i k ang) by recurrence
-    d_r = cos(ang)
-    d_i = -sin(ang)
-    hsum = _rotated_harmonics(fir, fii, norm, d_r, d_i, nh, hi_out, col)
-    out[C_THD, col] = sqrt(hsum) / i1mag if i1mag > 0.0 else NAN
-    # energy above harmonic nh (Parseval on the resampled period)
-    tmp = i_rms * i_rms - out[C_I_DC, col] * out[C_I_DC, col] - hsum - i1mag * i1mag
-    out[C_I_RESIDUAL, col] = sqrt(tmp) if tmp > 0.0 else 0.0
-
-    if has_v:
-        v_rms = sqrt(sq_v / npts)
-        out[C_V_RMS, col] = v_rms
-        out[C_V_DC, col] = fvr[0] / npts
-        hsum = _rotated_harmonics(fvr, fvi, norm, d_r, d_i, nh, hv_out, col)
-        out[C_V_THD, col] = sqrt(hsum) / v1mag if v1mag > 0.0 else NAN
-        # active power from the whole spectrum (Parseval), so that the
-        # sensor phase correction applies to it as well
-        p_act = fvr[0] * fir[0]
-        for k in range(1, npts // 2):
-            p_act = p_act + 2.0 * (fvr[k] * fir[k] + fvi[k] * fii[k])
-        k = npts // 2
-        p_act = (p_act + fvr[k] * fir[k] + fvi[k] * fii[k]) / (<double>npts * npts)
-        s_app = v_rms * i_rms
-        out[C_P, col] = p_act
-        out[C_S, col] = s_app
-        # fundamental reactive power, inductive (current lagging) positive
-        out[C_Q, col] = v1i * i1r - v1r * i1i
-        out[C_PF, col] = p_act / s_app if s_app > 0.0 else NAN
-        out[C_DPF, col] = (v1r * i1r + v1i * i1i) / (v1mag * i1mag) if v1mag * i1mag > 0.0 else NAN
-    else:
-        out[C_V_RMS, col] = NAN
-        out[C_V_DC, col] = NAN
-        out[C_V_THD, col] = NAN
-        out[C_P, col] = NAN
-        out[C_S, col] = NAN
-        out[C_Q, col] = NAN
-        out[C_PF, col] = NAN
-        out[C_DPF, col] = NAN
-        out[C_V_PEAK, col] = NAN
-        out[C_V_CLIPPED, col] = NAN
-
-    # 3. raw-sample quantities over [n0, n_end): peaks, clipping, and the
-    #    half-cycle arc evidence.  Half-cycles are placed by the zeros of the
-    #    current's fundamental (rising zero starts the positive half).
-    r0 = (-0.5 * M_PI - atan2(i1i, i1r)) / (2.0 * M_PI)
-    r0 = r0 - floor(r0)                        # in [0, 1) of the period
-    z_pos = r0 * period                        # offset of the rising zero, samples from n0
-    inv_period = 1.0 / period                  # a multiply per sample instead of a divide
-    prev = (<double>xi[n0 - 1] - i_off) * i_scale
-    for m in range(m_len):
-        val = (<double>xi[n0 + m] - i_off) * i_scale
-        if fabs(val) > ipk:
-            ipk = fabs(val)
-        tmp = fabs(val - prev)
-        prev = val
-        u = (m - z_pos) * inv_period    # in (-1, 2): fractional part without floor()
-        if u < 0.0:
-            u = u + 1.0
-        elif u >= 1.0:
-            u = u - 1.0
-        if u < 0.5:
-            if val > pk_pos:
-                pk_pos = val
-            sq_pos += val * val
-            cnt_pos += 1.0
-            if tmp > st_pos:
-                st_pos = tmp
-        else:
-            if -val > pk_neg:
-                pk_neg = -val
-            sq_neg += val * val
-            cnt_neg += 1.0
-            if tmp > st_neg:
-                st_neg = tmp
-    if clip < INFINITY:             # float input is never clipped: skip the test
-        for m in range(m_len):
-            if fabs(<double>xi[n0 + m]) >= clip:
-                iclip += 1.0
-            if has_v and fabs(<double>xv[n0 + m]) >= clip:
-                vclip += 1.0
-    if has_v:
-        for m in range(m_len):
-            vv = fabs((<double>xv[n0 + m] - v_off) * v_scale)
-            if vv > vpk:
-                vpk = vv
-    out[C_I_PEAK, col] = ipk
-    out[C_I_CLIPPED, col] = iclip
-    if has_v:
-        out[C_V_PEAK, col] = vpk
-        out[C_V_CLIPPED, col] = vclip
-    out[C_CREST, col] = ipk / i_rms if i_rms > 0.0 else NAN
-    out[C_HC_PEAK_POS, col] = pk_pos if cnt_pos > 0 else NAN
-    out[C_HC_PEAK_NEG, col] = pk_neg if cnt_neg > 0 else NAN
-    out[C_HC_RMS_POS, col] = sqrt(sq_pos / cnt_pos) if cnt_pos > 0 else NAN
-    out[C_HC_RMS_NEG, col] = sqrt(sq_neg / cnt_neg) if cnt_neg > 0 else NAN
-    out[C_STEP_POS, col] = st_pos / pk_pos if cnt_pos > 0 and pk_pos > 0.0 else NAN
-    out[C_STEP_NEG, col] = st_neg / pk_neg if cnt_neg > 0 and pk_neg > 0.0 else NAN
-    out[C_I_ZERO, col] = n0 + base + z_pos
-
-    # shoulders: contiguous samples with |i| <= shoulder_frac * half peak
-    # around each fundamental zero, walking the period as a ring
-    for q in range(2):
-        if q == 0:
-            thr = shoulder_frac * pk_pos
-            tmp = z_pos
-        else:
-            thr = shoulder_frac * pk_neg
-            tmp = z_pos + 0.5 * period
-        mstar = (<Py_ssize_t>(tmp + 0.5)) % m_len
-        steps = 0
-        if thr > 0.0:
-            m = mstar
-            while steps < m_len // 2 and fabs((<double>xi[n0 + m] - i_off) * i_scale) <= thr:
-                steps += 1
-                m = m + 1
-                if m >= m_len:
-                    m = 0
-            if steps > 0:
-                m = mstar - 1
-                if m < 0:
-                    m = m_len - 1
-                idx = 0
-                while idx < m_len // 2 and fabs((<double>xi[n0 + m] - i_off) * i_scale) <= thr:
-                    idx += 1
-                    m = m - 1
-                    if m < 0:
-                        m = m_len - 1
-                steps = steps + idx
-        if q == 0:
-            out[C_SHOULDER_POS, col] = steps
-        else:
-            out[C_SHOULDER_NEG, col] = steps
-    return ERR_OK
-
-
 def cycle_features(const sample_t[::1] current, const sample_t[::1] voltage, bint has_voltage,
                    const double[::1] t0, const double[::1] t1, Py_ssize_t base,
                    FFTPlan plan, Py_ssize_t harmonics,
@@ -785,37 +430,98 @@ def cycle_features(const sample_t[::1] current, const sample_t[::1] voltage, bin
         return ERR_BAD_N
     if out.shape[0] != N_COLUMNS or out.shape[1] < nc or harm_i.shape[0] < nc or harm_v.shape[0] < nc:
         return ERR_BOUNDS
+    if harm_i.shape[1] != harmonics or harm_v.shape[1] != harmonics:
+        return ERR_BOUNDS
+    if has_voltage and voltage.shape[0] < current.shape[0]:
+        return ERR_BOUNDS
     if nc == 0:
         return ERR_OK
     cdef bint want_waves = wave_i.shape[0] > 0
     if want_waves and (wave_i.shape[0] < nc or wave_v.shape[0] < nc or wave_i.shape[1] != npts
                        or wave_v.shape[1] != npts):
         return ERR_BOUNDS
-    cdef double* work = <double*>malloc(sizeof(double) * (npts * 5 + 8))
+    rot_r, rot_i = _phase_tables(npts, phase_rad)
+    cdef cp_params P = _params(plan, harmonics, has_voltage, want_waves, fs, i_scale, i_offset, v_scale,
+                               v_offset, clip, shoulder_fraction, phase_rad, rot_r, rot_i)
+    cdef double* work = <double*>malloc(sizeof(double) * cp_work_size(npts))
     if work == NULL:
         return ERR_NOMEM
-    cdef double* ri = work
-    cdef double* rv = ri + npts
-    cdef double* fir = rv + npts
-    cdef double* fii = fir + (npts // 2 + 1)
-    cdef double* fvr = fii + (npts // 2 + 1)
-    cdef double* fvi = fvr + (npts // 2 + 1)
-    cdef double* wre = fvi + (npts // 2 + 1)
-    cdef double* wim = wre + npts // 2
+    cdef double* hi = <double*>&harm_i[0, 0]
+    cdef double* hv = <double*>&harm_v[0, 0]
+    cdef double* wi = &wave_i[0, 0] if want_waves else NULL
+    cdef double* wv = &wave_v[0, 0] if want_waves else NULL
     with nogil:
         for c in range(nc):
-            err = _one_cycle(current, voltage, has_voltage, t0[c], t1[c], base, npts, harmonics,
-                             i_scale, i_offset, v_scale, v_offset, clip, phase_rad,
-                             shoulder_fraction, &plan.rev[0], &plan.cos_t[0], &plan.sin_t[0],
-                             &plan.tw_r[0], &plan.tw_i[0],
-                             ri, rv, fir, fii, fvr, fvi, wre, wim, out, c, harm_i, harm_v,
-                             want_waves, wave_i, wave_v)
+            err = _cycle(&P, current, voltage, t0[c], t1[c], base, work, &out[0, 0], out.shape[1], c,
+                         hi, hv, wi, wv)
             if err != ERR_OK:
                 break
-            out[C_FREQUENCY, c] = fs / (t1[c] - t0[c])
     free(work)
     return err
 
+
+def _phase_tables(Py_ssize_t npts, double phase_rad):
+    """Rotation exp(i k phase) of bins k = 0..npts/2 (by recurrence, as the kernel always did)."""
+    import numpy as np
+    rot_r = np.zeros(npts // 2 + 1)
+    rot_i = np.zeros(npts // 2 + 1)
+    cdef double[::1] rr = rot_r
+    cdef double[::1] ri = rot_i
+    cdef double d_r = cos(phase_rad), d_i = sin(phase_rad), cr = d_r, ci = d_i, tmp
+    cdef Py_ssize_t k
+    rr[0] = 1.0
+    for k in range(1, npts // 2 + 1):
+        rr[k] = cr
+        ri[k] = ci
+        tmp = cr * d_r - ci * d_i
+        ci = cr * d_i + ci * d_r
+        cr = tmp
+    return rot_r, rot_i
+
+
+cdef cp_params _params(FFTPlan plan, Py_ssize_t nh, bint has_v, bint want_waves, double fs,
+                       double i_scale, double i_off, double v_scale, double v_off, double clip,
+                       double shoulder, double phase_rad, double[::1] rot_r, double[::1] rot_i):
+    """Constants of the C kernel; the arrays it points into must outlive its use."""
+    cdef cp_params P
+    P.npts = plan.n
+    P.nh = nh
+    P.has_v = has_v
+    P.want_waves = want_waves
+    P.has_phase = phase_rad != 0.0
+    P.fs = fs
+    P.i_scale = i_scale
+    P.i_off = i_off
+    P.v_scale = v_scale
+    P.v_off = v_off
+    P.clip = clip
+    P.shoulder = shoulder
+    P.rev = &plan.rev[0]
+    P.cos_t = &plan.cos_t[0]
+    P.sin_t = &plan.sin_t[0]
+    P.tw_r = &plan.tw_r[0]
+    P.tw_i = &plan.tw_i[0]
+    P.rot_r = &rot_r[0]
+    P.rot_i = &rot_i[0]
+    return P
+
+
+cdef inline int _cycle(const cp_params* P, const sample_t[::1] xi, const sample_t[::1] xv,
+                       double t0, double t1, Py_ssize_t base, double* work, double* out, Py_ssize_t os,
+                       Py_ssize_t col, double* hi, double* hv, double* wi, double* wv) noexcept nogil:
+    """One cycle through the C kernel of this sample type (xv is read only with a voltage)."""
+    cdef Py_ssize_t n = xi.shape[0]
+    if n == 0 or (P.has_v and xv.shape[0] < n):
+        return ERR_BOUNDS
+    if sample_t is double:
+        return cp_cycle_f64(P, &xi[0], &xv[0] if P.has_v else NULL, n, t0, t1, base, work, out, os, col,
+                            hi, hv, wi, wv)
+    elif sample_t is float:
+        return cp_cycle_f32(P, &xi[0], &xv[0] if P.has_v else NULL, n, t0, t1, base, work, out, os, col,
+                            hi, hv, wi, wv)
+    else:
+        return cp_cycle_i16(P, &xi[0], &xv[0] if P.has_v else NULL, n, t0, t1, base, work, out, os, col,
+                            hi, hv, wi, wv)
 
 
 # ---------------------------------------------------------------------------
@@ -826,15 +532,12 @@ def cycle_features(const sample_t[::1] current, const sample_t[::1] voltage, bin
 # float64 copy of the samples they need (int16/float32 -> float64 is exact).
 # ---------------------------------------------------------------------------
 cdef Py_ssize_t _first_nonfinite(const sample_t[::1] x) noexcept nogil:
-    cdef Py_ssize_t j
-    cdef double y
-    if sample_t is short:
+    if sample_t is short or x.shape[0] == 0:
         return -1
-    for j in range(x.shape[0]):
-        y = <double>x[j]
-        if y - y != 0.0:        # NaN or +-inf
-            return j
-    return -1
+    elif sample_t is double:
+        return cp_first_nonfinite_f64(&x[0], x.shape[0])
+    else:
+        return cp_first_nonfinite_f32(&x[0], x.shape[0])
 
 
 cdef class CycleStream:
@@ -852,8 +555,10 @@ cdef class CycleStream:
     cdef double[::1] scan_state
     cdef double[::1] buf_i
     cdef double[::1] buf_v
-    cdef readonly Py_ssize_t buf_start, buf_len, total, n_pend
+    cdef readonly Py_ssize_t buf_start, buf_len, total, n_pend, tmp_len
     cdef double[::1] pend
+    cdef double[::1] rot_r
+    cdef double[::1] rot_i
 
     def __init__(self, double fs, double max_period, double min_period, Py_ssize_t npts, Py_ssize_t harmonics,
                  double i_scale, double i_offset, double v_scale, double v_offset, double clip,
@@ -866,6 +571,8 @@ cdef class CycleStream:
         self.npts = npts
         self.nh = harmonics
         self.plan = FFTPlan(npts)
+        self.rot_r, self.rot_i = _phase_tables(npts, phase_rad)
+        self.tmp_len = <Py_ssize_t>max_period + 2 * (LAGRANGE_HI + LAGRANGE_LO) + 8
         self.i_scale = i_scale
         self.i_off = i_offset
         self.v_scale = v_scale
@@ -929,56 +636,79 @@ cdef class CycleStream:
         self.n_pend = pe.shape[0]
 
 
-cdef int _compute_cycle(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv,
+cdef int _compute_cycle(CycleStream st, const cp_params* P, const sample_t[::1] xi, const sample_t[::1] xv,
                         Py_ssize_t chunk_start, double t0, double t1, double* tmp_i, double* tmp_v,
-                        double* work, double[:, ::1] out, Py_ssize_t col,
-                        double complex[:, ::1] hi, double complex[:, ::1] hv,
-                        double[:, ::1] wi, double[:, ::1] wv) noexcept nogil:
+                        double* work, double* out, Py_ssize_t os, Py_ssize_t col, double* hi, double* hv,
+                        double* wi, double* wv) noexcept nogil:
     """One cycle, on the chunk itself or on a float64 copy when it straddles the buffer."""
-    cdef Py_ssize_t npts = st.npts, half = npts // 2 + 1
     cdef Py_ssize_t lo = <Py_ssize_t>ceil(t0) - LAGRANGE_LO
     cdef Py_ssize_t hi_idx = <Py_ssize_t>ceil(t1) + LAGRANGE_HI + 1     # exclusive
-    cdef Py_ssize_t k, m, err
-    cdef double* ri = work
-    cdef double* rv = ri + npts
-    cdef double* fir = rv + npts
-    cdef double* fii = fir + half
-    cdef double* fvr = fii + half
-    cdef double* fvi = fvr + half
-    cdef double* wre = fvi + half
-    cdef double* wim = wre + npts // 2
-    cdef double[::1] ti
-    cdef double[::1] tv
+    cdef Py_ssize_t k, m
     if lo >= chunk_start:
-        err = _one_cycle(xi, xv if st.has_v else xi, st.has_v, t0, t1, chunk_start, npts, st.nh,
-                         st.i_scale, st.i_off, st.v_scale, st.v_off, st.clip, st.phase_rad, st.shoulder,
-                         &st.plan.rev[0], &st.plan.cos_t[0], &st.plan.sin_t[0],
-                         &st.plan.tw_r[0], &st.plan.tw_i[0],
-                         ri, rv, fir, fii, fvr, fvi, wre, wim, out, col, hi, hv, st.want_waves, wi, wv)
-    else:
-        # samples [lo, hi_idx): the part before chunk_start from the buffer
-        m = 0
-        for k in range(lo, hi_idx):
-            if k < chunk_start:
-                tmp_i[m] = st.buf_i[k - st.buf_start]
-                tmp_v[m] = st.buf_v[k - st.buf_start]
-            else:
-                tmp_i[m] = <double>xi[k - chunk_start]
-                tmp_v[m] = <double>xv[k - chunk_start] if st.has_v else 0.0
-            m += 1
-        with gil:
-            ti = <double[:m]>tmp_i
-            tv = <double[:m]>tmp_v
-        err = _one_cycle(ti, tv if st.has_v else ti, st.has_v, t0, t1, lo, npts, st.nh,
-                         st.i_scale, st.i_off, st.v_scale, st.v_off, st.clip, st.phase_rad, st.shoulder,
-                         &st.plan.rev[0], &st.plan.cos_t[0], &st.plan.sin_t[0],
-                         &st.plan.tw_r[0], &st.plan.tw_i[0],
-                         ri, rv, fir, fii, fvr, fvi, wre, wim, out, col, hi, hv, st.want_waves, wi, wv)
-    out[C_FREQUENCY, col] = st.fs / (t1 - t0)
+        return _cycle(P, xi, xv, t0, t1, chunk_start, work, out, os, col, hi, hv, wi, wv)
+    # samples [lo, hi_idx): the part before chunk_start from the buffer
+    if lo < st.buf_start or hi_idx - lo > st.tmp_len:
+        return ERR_BOUNDS
+    m = 0
+    for k in range(lo, hi_idx):
+        if k < chunk_start:
+            tmp_i[m] = st.buf_i[k - st.buf_start]
+            tmp_v[m] = st.buf_v[k - st.buf_start]
+        else:
+            tmp_i[m] = <double>xi[k - chunk_start]
+            tmp_v[m] = <double>xv[k - chunk_start] if st.has_v else 0.0
+        m += 1
+    return cp_cycle_f64(P, tmp_i, tmp_v if P.has_v else NULL, m, t0, t1, lo, work, out, os, col,
+                        hi, hv, wi, wv)
+
+
+cdef int _features_loop(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, Py_ssize_t chunk_start,
+                        const double[::1] t0v, const double[::1] t1v, double[:, ::1] ov,
+                        double complex[:, ::1] hiv, double complex[:, ::1] hvv, double[:, ::1] wiv,
+                        double[:, ::1] wvv, Py_ssize_t lo, Py_ssize_t hi) noexcept:
+    """Features of cycles [lo, hi) of one push into their columns (GIL released inside; threads
+    may run disjoint ranges of the same push at once). Returns an error code."""
+    cdef Py_ssize_t nc = ov.shape[1], tmp_len = st.tmp_len, col
+    cdef int err = ERR_OK
+    cdef double* tmp
+    cdef double* work
+    cdef cp_params P
+    if lo >= hi:
+        return ERR_OK
+    if lo < 0 or hi > nc or hi > t0v.shape[0] or hi > t1v.shape[0]:
+        return ERR_BOUNDS
+    P = _params(st.plan, st.nh, st.has_v, st.want_waves, st.fs, st.i_scale, st.i_off, st.v_scale,
+                st.v_off, st.clip, st.shoulder, st.phase_rad, st.rot_r, st.rot_i)
+    tmp = <double*>malloc(sizeof(double) * (2 * tmp_len + cp_work_size(st.npts)))
+    if tmp == NULL:
+        return ERR_NOMEM
+    work = tmp + 2 * tmp_len
+    with nogil:
+        for col in range(lo, hi):
+            err = _compute_cycle(st, &P, xi, xv, chunk_start, t0v[col], t1v[col], tmp, tmp + tmp_len,
+                                 work, &ov[0, 0], nc, col, <double*>&hiv[0, 0], <double*>&hvv[0, 0],
+                                 &wiv[0, 0] if st.want_waves else NULL,
+                                 &wvv[0, 0] if st.want_waves else NULL)
+            if err != ERR_OK:
+                break
+    free(tmp)
     return err
 
 
-def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv):
+def _features_range(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, Py_ssize_t chunk_start,
+                    const double[::1] t0v, const double[::1] t1v, double[:, ::1] ov,
+                    double complex[:, ::1] hiv, double complex[:, ::1] hvv, double[:, ::1] wiv,
+                    double[:, ::1] wvv, Py_ssize_t lo, Py_ssize_t hi):
+    """``_features_loop`` for a worker thread of ``stream_push``; returns an error code."""
+    return _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, lo, hi)
+
+
+# below this many cycles a push is not split over threads (thread start-up would dominate)
+MIN_CYCLES_PER_WORKER = 256
+
+
+def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, executor=None,
+                Py_ssize_t workers=1):
     """Feed one chunk to a stream; return the cycles it completed.
 
     Parameters
@@ -986,6 +716,13 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv):
     st : CycleStream
     xi, xv : 1-D arrays of one sample type
         Current and voltage chunk (pass the current twice without voltage).
+    executor : concurrent.futures.Executor, optional
+        With ``workers`` > 1, the cycles of a long chunk are split into
+        ``workers`` contiguous ranges computed on the executor's threads
+        (the kernel releases the GIL). Every cycle is computed by the same
+        code either way, so the result does not depend on ``workers``.
+    workers : int
+        Number of ranges to split into (1: all on the calling thread).
 
     Returns
     -------
@@ -1009,7 +746,18 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv):
             bad = _first_nonfinite(xv)
     if bad >= 0:
         return (4, bad, None, None, None, None, None)
-    # 1. crossings of the framing channel, appended to the pending list
+    # 1. crossings of the framing channel, appended to the pending list (kept to undo a failed push)
+    cdef double saved_scan[S_LEN]
+    for j in range(S_LEN):
+        saved_scan[j] = st.scan_state[j]
+    saved_n_pend = st.n_pend
+    cdef double saved_pend_c[16]
+    saved_pend = None
+    if saved_n_pend <= 16:
+        for j in range(saved_n_pend):
+            saved_pend_c[j] = st.pend[j]
+    else:
+        saved_pend = np.array(st.pend[:saved_n_pend])
     cap = n // max(1, <Py_ssize_t>st.min_period) + 2
     if st.n_pend + cap > st.pend.shape[0]:
         grown = np.zeros(2 * (st.n_pend + cap))
@@ -1061,22 +809,25 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv):
     cdef double complex[:, ::1] hvv = harm_v
     cdef double[:, ::1] wiv = wave_i
     cdef double[:, ::1] wvv = wave_v
-    cdef Py_ssize_t tmp_len = <Py_ssize_t>st.max_period + 2 * (LAGRANGE_HI + LAGRANGE_LO) + 8
-    cdef double* tmp = NULL
-    cdef double* work = NULL
     if nc > 0:
-        tmp = <double*>malloc(sizeof(double) * (2 * tmp_len + st.npts * 5 + 8))
-        if tmp == NULL:
-            raise MemoryError()
-        work = tmp + 2 * tmp_len
-        with nogil:
-            for col in range(nc):
-                err = _compute_cycle(st, xi, xv, chunk_start, t0v[col], t1v[col], tmp, tmp + tmp_len, work,
-                                     ov, col, hiv, hvv, wiv, wvv)
-                if err != ERR_OK:
-                    break
-        free(tmp)
+        parts = min(workers, nc // MIN_CYCLES_PER_WORKER) if executor is not None else 1
+        if parts > 1:
+            bounds = [nc * k // parts for k in range(parts + 1)]
+            ai = np.asarray(xi)
+            av = np.asarray(xv)
+            futures = [executor.submit(_features_range, st, ai, av, chunk_start, t0s, t1s, out, harm_i,
+                                       harm_v, wave_i, wave_v, bounds[k], bounds[k + 1]) for k in range(parts)]
+            codes = [f.result() for f in futures]
+            err = next((c for c in codes if c != ERR_OK), ERR_OK)
+        else:
+            err = _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, 0, nc)
         if err != ERR_OK:
+            # leave the stream as it was before this push
+            for j in range(S_LEN):
+                st.scan_state[j] = saved_scan[j]
+            for j in range(saved_n_pend):
+                st.pend[j] = saved_pend_c[j] if saved_pend is None else saved_pend[j]
+            st.n_pend = saved_n_pend
             return (err, 0, None, None, None, None, None)
     # 4. keep only the samples a future cycle can need
     if st.n_pend > 0:

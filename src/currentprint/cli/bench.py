@@ -21,6 +21,14 @@ supply and a dimmed lamp switching over the record):
 ``threads``
     two channels analysed by :func:`currentprint.analyze_many` on two threads
     versus one thread doing both; ``speedup`` is the ratio.
+``analyze workers=2``
+    one long recording (the ``threads`` signal) analysed by
+    ``analyze(..., workers=2)`` versus one thread; ``speedup`` is the ratio
+    (the framing scan stays sequential, so it stays below 2).
+
+The compiled kernel copy in use (``"avx2"`` or ``"baseline"``; set
+``CURRENTPRINT_SIMD=baseline`` to force the portable one) is recorded as
+``machine["simd"]``.
 
 Times are the best of ``repeats`` runs (wall clock, ``time.perf_counter``);
 the real-time factor is signal duration / processing time. Peak memory is
@@ -57,6 +65,11 @@ def bench_signal(fs: float, duration_s: float, seed: int = 1):
     sched = [(0.12 * d, "kettle", "on"), (0.3 * d, "pc", "on"), (0.5 * d, "fridge", "on"),
              (0.65 * d, "dimmer", "on"), (0.8 * d, "kettle", "off")]
     return synth.synth_signal(duration_s=d, fs=fs, loads=loads, schedule=sched, seed=seed)
+
+
+def _core_simd() -> str:
+    from .. import _core
+    return _core.simd_path()
 
 
 def _best(fn: Callable[[], object], repeats: int) -> float:
@@ -205,6 +218,15 @@ def run_bench(*, quick: bool = False, rates=None, duration_s: float | None = Non
         add("threads", t2 / tiles, None, cycles=2 * nc, channels=2, workers=2, one_thread_seconds=t1 / tiles,
             speedup=t1 / t2, signal_s_per_channel=tiles * duration_s)
 
+        # one long recording split over two threads (analyze(workers=2)) vs one thread, same signal
+        t1 = t2 = float("inf")
+        for _ in range(max(3, repeats)):
+            t1 = min(t1, _best(lambda: analyze(chans[0], volts[0], fs=fs), 1))
+            t2 = min(t2, _best(lambda: analyze(chans[0], volts[0], fs=fs, workers=2), 1))
+        add("analyze workers=2", t2 / tiles, None, cycles=nc, workers=2, one_thread_seconds=t1 / tiles,
+            speedup=t1 / t2, signal_s=tiles * duration_s)
+
+    machine["simd"] = _core_simd()       # "avx2" or "baseline" (CURRENTPRINT_SIMD=baseline forces it)
     machine["max_rss_mb"] = _maxrss_mb()
     machine["load_average_after"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     machine["bench_seconds"] = time.perf_counter() - t_start
@@ -214,6 +236,8 @@ def run_bench(*, quick: bool = False, rates=None, duration_s: float | None = Non
             summary[f"channels_per_core@{r['fs'] / 1000:g}kHz"] = r["channels_per_core"]
         if r["stage"] == "threads":
             summary[f"threads_speedup@{r['fs'] / 1000:g}kHz"] = r["speedup"]
+        if r["stage"] == "analyze workers=2":
+            summary[f"workers2_speedup@{r['fs'] / 1000:g}kHz"] = r["speedup"]
         if r["stage"] == "framing+features" and r["reference_ratio"] is not None:
             summary[f"reference_ratio@{r['fs'] / 1000:g}kHz"] = r["reference_ratio"]
     return {"schema": "currentprint.bench", "version": 1, "currentprint": __version__, "machine": machine,

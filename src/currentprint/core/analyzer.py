@@ -219,6 +219,13 @@ class CycleAnalyzer:
         NonFiniteError
             NaN or infinity in the chunk (the stream is left unchanged).
         """
+        i, v = self._prepare(current, voltage)
+        if i.shape[0] == 0:
+            return self._empty()
+        return self._push(i, v, v is not None)
+
+    def _prepare(self, current, voltage) -> tuple[np.ndarray, np.ndarray | None]:
+        """Checked arrays of one sample type; starts the stream on the first call."""
         i, v = as_pair(current, voltage, allow_empty=True, check_finite=False)
         has_v = v is not None
         if self._stream is None:
@@ -226,20 +233,27 @@ class CycleAnalyzer:
         elif has_v != self._has_v:
             raise InputError("this stream started " + ("with" if self._has_v else "without")
                              + " a voltage channel; give the voltage on every push or on none.")
-        if i.shape[0] == 0:
-            return self._empty()
         if has_v and v.dtype != i.dtype:
             # the kernel reads one sample type per call; int16 with float -> float
             dt = np.result_type(i.dtype, v.dtype)
             dt = dt if dt in (np.float32, np.float64) else np.float64
             i, v = i.astype(dt), v.astype(dt)
-        code, info, data, harm_i, harm_v, wave_i, wave_v = _core.stream_push(self._stream, i, v if has_v else i)
+        return i, v
+
+    def _push(self, i: np.ndarray, v: np.ndarray | None, has_v: bool, executor=None, workers: int = 1) -> CycleTable:
+        code, info, data, harm_i, harm_v, wave_i, wave_v = _core.stream_push(
+            self._stream, i, v if has_v else i, executor, workers)
         if code != 0:
             if code == 4:
                 which = "current" if info < i.shape[0] and not np.isfinite(i[info]) else "voltage"
                 raise NonFiniteError(
                     f"{which} contains NaN or infinity (first at sample {self.samples_seen + info} of the stream); "
                     "replace dropouts (e.g. with 0 or interpolation) before analysing."
+                )
+            if code == 5:
+                raise InputError(
+                    "a cycle's values overflow float64 (samples or calibration scales near 1e308); "
+                    "check the Calibration scales and the units of the input (the stream is left unchanged)."
                 )
             raise RuntimeError(f"internal error in the cycle kernel: {_core.ERRORS.get(code, code)}")
         if data.shape[1] == 0:
@@ -282,7 +296,7 @@ _RESIDUAL = list(_core.COLUMNS).index("i_residual")
 
 
 def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, harmonics: int | None = None,
-            calibration: Calibration | None = None, **options) -> CycleTable:
+            calibration: Calibration | None = None, workers: int | None = None, **options) -> CycleTable:
     """Describe every complete mains cycle of a recording.
 
     Parameters
@@ -302,6 +316,10 @@ def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, 
         resolves (:func:`default_harmonics`).
     calibration : Calibration, optional
         Scales, sign, offsets and phase correction of the channels.
+    workers : int, optional
+        Threads computing the cycles of a long recording (the framing scan
+        stays sequential; the kernel releases the GIL). ``None`` or 1: the
+        calling thread only. The table is identical for any value.
     **options
         ``n_points``, ``shoulder_fraction``, ``hysteresis``, ``waveforms``,
         ``thd_floor``: see :class:`CycleAnalyzer`.
@@ -348,7 +366,15 @@ def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, 
     an = CycleAnalyzer(fs, mains_hz, harmonics, calibration, **options)
     # push() accepts empty chunks (streams); a whole recording may not be empty
     current, voltage = as_pair(current, voltage, check_finite=False)
-    table = an.push(current, voltage)
+    if workers is not None and (not isinstance(workers, (int, np.integer)) or isinstance(workers, bool)
+                                or workers < 1):
+        raise InputError(f"workers must be a positive integer or None, got {workers!r}.")
+    if workers is not None and workers > 1 and len(current) >= _core.MIN_CYCLES_PER_WORKER * 2 * an.fs / 45.0:
+        i, v = an._prepare(current, voltage)
+        with ThreadPoolExecutor(max_workers=int(workers)) as pool:
+            table = an._push(i, v, v is not None, pool, int(workers))
+    else:
+        table = an.push(current, voltage)
     if len(table):
         n_clip = int(np.count_nonzero(table.i_clipped)) + (
             int(np.count_nonzero(table.v_clipped)) if table.has_voltage else 0)

@@ -1,0 +1,193 @@
+/* Per-cycle pass of currentprint in C (included by _core.pyx).
+ *
+ * Cython cannot express SIMD, so the hot loops of the per-cycle analysis live
+ * here: resampling weights in one vectorisable pass, current and voltage taps
+ * together, a split-format complex FFT whose butterflies run four at a time,
+ * and the raw-sample (arc evidence) loop split at the half-cycle bounds with
+ * vector accumulators.  The arithmetic of every resampled point, FFT bin and
+ * feature is the same sequence of IEEE operations as the former Cython
+ * kernel, so results are unchanged except the order of a few sums (the
+ * half-cycle sums of squares) and the harmonic reference rotation, which is
+ * now the normalised voltage fundamental instead of cos/sin(atan2(.)) (both
+ * differ from before by a few ulp).
+ *
+ * Everything is compiled twice: a portable baseline (SSE2 on x86-64, NEON or
+ * plain C elsewhere; GCC/Clang lower the 4-wide vector type to what the
+ * target has) and, on x86-64 with GCC or Clang, an AVX2 copy selected at run
+ * time with __builtin_cpu_supports.  setup.py builds with -ffp-contract=off so
+ * that neither copy fuses multiply-adds: both give bit-identical results.
+ * CURRENTPRINT_SIMD=baseline (read by _core.pyx) forces the baseline copy.
+ */
+#ifndef CP_CYCLE_H
+#define CP_CYCLE_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+/* x86-64 specifics (SSE2 max, the AVX2 copy); CP_PORTABLE_ONLY builds the plain-vector code that
+ * other targets (aarch64) compile, for testing it on x86-64 */
+#if defined(__x86_64__) && !defined(CP_PORTABLE_ONLY)
+#define CP_X86 1
+#include <immintrin.h>
+#else
+#define CP_X86 0
+#endif
+
+#if !defined(__GNUC__)
+#error "currentprint's kernel needs GCC or Clang (vector extensions)"
+#endif
+
+/* columns of the per-cycle block; must match the enum in _core.pyx */
+enum {
+    CP_C_START = 0, CP_C_PERIOD, CP_C_FREQUENCY, CP_C_I_RMS, CP_C_V_RMS, CP_C_I_PEAK,
+    CP_C_V_PEAK, CP_C_I_DC, CP_C_V_DC, CP_C_P, CP_C_Q, CP_C_S, CP_C_PF, CP_C_DPF,
+    CP_C_THD, CP_C_V_THD, CP_C_CREST, CP_C_I_RESIDUAL, CP_C_I_CLIPPED, CP_C_V_CLIPPED,
+    CP_C_HC_PEAK_POS, CP_C_HC_PEAK_NEG, CP_C_HC_RMS_POS, CP_C_HC_RMS_NEG,
+    CP_C_SHOULDER_POS, CP_C_SHOULDER_NEG, CP_C_STEP_POS, CP_C_STEP_NEG, CP_C_I_ZERO,
+    CP_N_COLUMNS
+};
+
+/* error codes; must match _core.pyx */
+enum { CP_OK = 0, CP_ERR_BOUNDS = 1, CP_ERR_NOMEM = 2, CP_ERR_BAD_N = 3, CP_ERR_OVERFLOW = 5 };
+
+/* 6-point Lagrange stencil, nodes -2..3 */
+#define CP_LO 2
+#define CP_HI 3
+
+typedef struct {
+    Py_ssize_t npts, nh;          /* resampled points (power of two >= 4), harmonics stored */
+    int has_v, want_waves, has_phase;
+    double fs, i_scale, i_off, v_scale, v_off, clip, shoulder;
+    const Py_ssize_t *rev;        /* bit reversal of npts/2 */
+    const double *cos_t, *sin_t;  /* cos, sin(2 pi k / npts) */
+    const double *tw_r, *tw_i;    /* per-stage twiddles of the npts/2 complex FFT */
+    const double *rot_r, *rot_i;  /* sensor phase rotation of bin k (npts/2 + 1), when has_phase */
+} cp_params;
+
+/* doubles of scratch one cycle needs (see cp_cycle_*) */
+static inline Py_ssize_t cp_work_size(Py_ssize_t npts) {
+    return 2 * npts + 4 * (npts / 2 + 4) + 4 * (npts / 2) + 6 * npts + npts / 2 + 16;
+}
+
+typedef double cp_v4d __attribute__((vector_size(32)));
+typedef double cp_v4du __attribute__((vector_size(32), aligned(8), may_alias));
+typedef double cp_v2d __attribute__((vector_size(16)));
+typedef double cp_v2du __attribute__((vector_size(16), aligned(8), may_alias));
+typedef int64_t cp_v4l __attribute__((vector_size(32)));
+typedef int32_t cp_v4i __attribute__((vector_size(16)));
+typedef int32_t cp_v4iu __attribute__((vector_size(16), aligned(4), may_alias));
+typedef int64_t cp_v4lu __attribute__((vector_size(32), aligned(8), may_alias));
+typedef float cp_v4f __attribute__((vector_size(16)));
+typedef float cp_v4fu __attribute__((vector_size(16), aligned(4), may_alias));
+typedef short cp_v4s __attribute__((vector_size(8)));
+typedef short cp_v4su __attribute__((vector_size(8), aligned(2), may_alias));
+
+/* Fraction in [0, 1] between samples c (<= 0) and d (> 0) where the signal crosses zero: the
+ * chord, refined by Newton steps on the cubic through a, b, c, d (nodes -2..1). The chord's error,
+ * about (2 pi / samples-per-cycle)^2 / 50 of a sample, would jitter the period (and every spectrum)
+ * when it is not a whole number of samples; the cubic's is of fourth order. */
+static inline double cp_crossing_fraction(double a, double b, double c, double d, int cubic) {
+    double mu0 = c / (c - d), mu = mu0, p1, p2, p3, f, fp;
+    int it;
+    if (!cubic)
+        return mu0;
+    p1 = a / 6.0 - b + 0.5 * c + d / 3.0;
+    p2 = 0.5 * b - c + 0.5 * d;
+    p3 = (d - a) / 6.0 + 0.5 * (b - c);
+    for (it = 0; it < 3; it++) {
+        f = ((p3 * mu + p2) * mu + p1) * mu + c;
+        fp = (3.0 * p3 * mu + 2.0 * p2) * mu + p1;
+        if (!(fp > 0.0))
+            return mu0;
+        mu = mu - f / fp;
+    }
+    if (mu >= 0.0 && mu <= 1.0)
+        return mu;
+    return mu0;
+}
+
+#define CP_CAT_(a, b) a##_##b
+#define CP_CAT(a, b) CP_CAT_(a, b)
+
+/* ---- the baseline copy ---- */
+#define CP_ISA base
+#define CP_ISA_AVX2 0
+#include "_cycle_impl.h"
+#undef CP_ISA
+#undef CP_ISA_AVX2
+
+/* ---- the AVX2 copy (x86-64 only) ---- */
+#if CP_X86 && !defined(CP_NO_AVX2)
+#define CP_HAVE_AVX2 1
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2")
+#endif
+#define CP_ISA avx2
+#define CP_ISA_AVX2 1
+#include "_cycle_impl.h"
+#undef CP_ISA
+#undef CP_ISA_AVX2
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+#else
+#define CP_HAVE_AVX2 0
+#endif
+
+/* ---- run-time dispatch ---- */
+static int cp_isa_level = 0;    /* 0: baseline, 1: AVX2 */
+
+/* Choose the copy: want 0 forces the baseline, 1 takes AVX2 when the CPU has it. Returns the level used. */
+static int cp_simd_select(int want) {
+    int level = 0;
+#if CP_HAVE_AVX2
+    if (want) {
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx2"))
+            level = 1;
+    }
+#endif
+    (void)want;
+    cp_isa_level = level;
+    return level;
+}
+
+#if CP_HAVE_AVX2
+#define CP_DISPATCH(name, args) (cp_isa_level ? name##_avx2 args : name##_base args)
+#else
+#define CP_DISPATCH(name, args) (name##_base args)
+#endif
+
+#define CP_CYCLE_ARGS (P, xi, xv, n_len, t0, t1, base, work, out, os, col, hi, hv, wi, wv)
+#define CP_CYCLE_DECL(TN, T)                                                                     \
+    static int cp_cycle_##TN(const cp_params *P, const T *xi, const T *xv, Py_ssize_t n_len,     \
+                             double t0, double t1, Py_ssize_t base, double *work, double *out,   \
+                             Py_ssize_t os, Py_ssize_t col, double *hi, double *hv, double *wi,  \
+                             double *wv) {                                                       \
+        return CP_DISPATCH(cp_cycle_##TN, CP_CYCLE_ARGS);                                        \
+    }                                                                                            \
+    static Py_ssize_t cp_first_nonfinite_##TN(const T *x, Py_ssize_t n) {                        \
+        return CP_DISPATCH(cp_first_nonfinite_##TN, (x, n));                                     \
+    }                                                                                            \
+    static Py_ssize_t cp_scan_##TN(const T *x, Py_ssize_t n, double *state, double *out,         \
+                                   Py_ssize_t cap, double offset, double decay, double hyst,     \
+                                   double min_period, const double *sos, int use_filter) {       \
+        return cp_scan_##TN##_base(x, n, state, out, cap, offset, decay, hyst, min_period, sos,  \
+                                   use_filter);                                                  \
+    }
+CP_CYCLE_DECL(f64, double)
+CP_CYCLE_DECL(f32, float)
+CP_CYCLE_DECL(i16, short)
+
+static void cp_rfft(const double *x, double *fr, double *fi, double *wre, double *wim, Py_ssize_t n,
+                    const Py_ssize_t *rev, const double *cos_t, const double *sin_t,
+                    const double *tw_r, const double *tw_i) {
+    CP_DISPATCH(cp_rfft, (x, fr, fi, wre, wim, n, rev, cos_t, sin_t, tw_r, tw_i));
+}
+
+#endif

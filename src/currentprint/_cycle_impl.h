@@ -1,0 +1,234 @@
+/* One instruction-set copy of the per-cycle kernel; included by _cycle.h with CP_ISA defined
+ * (every name gets the suffix _<CP_ISA> through CPF, so the copies do not collide). */
+
+#define CPF(name) CP_CAT(name, CP_ISA)
+
+#if CP_ISA_AVX2
+static inline __attribute__((always_inline)) cp_v4d CPF(ld4)(const double *p) { return *(const cp_v4du *)p; }
+static inline __attribute__((always_inline)) void CPF(st4)(double *p, cp_v4d v) { *(cp_v4du *)p = v; }
+#else
+/* 128-bit halves spelled out: GCC's generic lowering of a 256-bit store otherwise goes through the stack */
+static inline __attribute__((always_inline)) cp_v4d CPF(ld4)(const double *p) {
+    cp_v2d a = *(const cp_v2du *)p, b = *(const cp_v2du *)(p + 2);
+    return (cp_v4d){a[0], a[1], b[0], b[1]};
+}
+static inline __attribute__((always_inline)) void CPF(st4)(double *p, cp_v4d v) {
+    *(cp_v2du *)p = (cp_v2d){v[0], v[1]};
+    *(cp_v2du *)(p + 2) = (cp_v2d){v[2], v[3]};
+}
+#endif
+static inline __attribute__((always_inline)) cp_v4d CPF(bc4)(double s) { return (cp_v4d){s, s, s, s}; }
+/* a > b ? a : b lane by lane (the semantics of maxpd; inputs are finite here) */
+static inline __attribute__((always_inline)) cp_v4d CPF(vmax)(cp_v4d a, cp_v4d b) {
+#if CP_ISA_AVX2
+    return (cp_v4d)_mm256_max_pd((__m256d)a, (__m256d)b);
+#elif CP_X86
+    /* maxpd(a, b) is exactly a > b ? a : b */
+    cp_v2d lo = (cp_v2d)_mm_max_pd((__m128d){a[0], a[1]}, (__m128d){b[0], b[1]});
+    cp_v2d hi = (cp_v2d)_mm_max_pd((__m128d){a[2], a[3]}, (__m128d){b[2], b[3]});
+    return (cp_v4d){lo[0], lo[1], hi[0], hi[1]};
+#else
+    cp_v4l m = a > b;
+    return (cp_v4d)((m & (cp_v4l)a) | (~m & (cp_v4l)b));
+#endif
+}
+static inline __attribute__((always_inline)) cp_v4d CPF(vabs)(cp_v4d a) {
+    return (cp_v4d)((cp_v4l)a & (cp_v4l){INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX});
+}
+static inline __attribute__((always_inline)) double CPF(hmax)(cp_v4d v) {
+    double a = v[0] > v[1] ? v[0] : v[1], b = v[2] > v[3] ? v[2] : v[3];
+    return a > b ? a : b;
+}
+
+/* In-place forward radix-2 FFT of m points in bit-reversed order (split re/im). */
+static void CPF(cfft)(double *re, double *im, Py_ssize_t m, const double *tw_r, const double *tw_i) {
+    Py_ssize_t a, size, half, start, t;
+    double tr, ti;
+    if (m >= 4) {
+        /* stages 1 (size 2, twiddle 1) and 2 (size 4, twiddles 1 and -i; (-i) z = (im, -re)) in one
+         * pass over each group of four: the same operations as two passes, half the memory traffic */
+        for (a = 0; a < m; a += 4) {
+            double r0 = re[a], r1 = re[a + 1], r2 = re[a + 2], r3 = re[a + 3];
+            double i0 = im[a], i1 = im[a + 1], i2 = im[a + 2], i3 = im[a + 3];
+            double s0r = r0 + r1, s0i = i0 + i1, s1r = r0 - r1, s1i = i0 - i1;
+            double s2r = r2 + r3, s2i = i2 + i3, s3r = r2 - r3, s3i = i2 - i3;
+            re[a + 2] = s0r - s2r; im[a + 2] = s0i - s2i;
+            re[a] = s0r + s2r; im[a] = s0i + s2i;
+            tr = s3i; ti = -s3r;
+            re[a + 3] = s1r - tr; im[a + 3] = s1i - ti;
+            re[a + 1] = s1r + tr; im[a + 1] = s1i + ti;
+        }
+    } else {
+        for (a = 0; a < m; a += 2) {
+            tr = re[a + 1]; ti = im[a + 1];
+            re[a + 1] = re[a] - tr; im[a + 1] = im[a] - ti;
+            re[a] = re[a] + tr; im[a] = im[a] + ti;
+        }
+    }
+    /* later stages: half >= 4, four butterflies at a time */
+    for (size = 8; size <= m; size <<= 1) {
+        half = size >> 1;
+        for (start = 0; start < m; start += size) {
+            double *ra = re + start, *ia = im + start, *rb = ra + half, *ib = ia + half;
+            for (t = 0; t < half; t += 4) {
+                cp_v4d wr = CPF(ld4)(tw_r + half + t), wi = CPF(ld4)(tw_i + half + t);
+                cp_v4d br = CPF(ld4)(rb + t), bi = CPF(ld4)(ib + t);
+                cp_v4d vr = wr * br - wi * bi;
+                cp_v4d vi = wr * bi + wi * br;
+                cp_v4d xr = CPF(ld4)(ra + t), xi = CPF(ld4)(ia + t);
+                CPF(st4)(rb + t, xr - vr); CPF(st4)(ib + t, xi - vi);
+                CPF(st4)(ra + t, xr + vr); CPF(st4)(ia + t, xi + vi);
+            }
+        }
+    }
+}
+
+#if defined(__clang__) || __GNUC__ >= 12
+#define CP_REV4(v) __builtin_shufflevector((v), (v), 3, 2, 1, 0)
+#else
+#define CP_REV4(v) __builtin_shuffle((v), (cp_v4l){3, 2, 1, 0})
+#endif
+/* Bins k..k+3 of the real spectrum from the half-size complex transform Z (k >= 1, k + 3 < m):
+ * the scalar formulas below, four lanes at a time (Z[m-k] read backwards). */
+static inline __attribute__((always_inline)) void CPF(split4)(const double *wre, const double *wim, double *fr,
+                                                              double *fi, Py_ssize_t k, Py_ssize_t m,
+                                                              const double *cos_t, const double *sin_t) {
+    cp_v4d zr = CPF(ld4)(wre + k), zi = CPF(ld4)(wim + k);
+    cp_v4d cr = CP_REV4(CPF(ld4)(wre + m - k - 3)), ci = -CP_REV4(CPF(ld4)(wim + m - k - 3));
+    cp_v4d er = 0.5 * (zr + cr), ei = 0.5 * (zi + ci);
+    cp_v4d orr = 0.5 * (zi - ci), oi = -0.5 * (zr - cr);
+    cp_v4d wr = CPF(ld4)(cos_t + k), wi = -CPF(ld4)(sin_t + k);
+    CPF(st4)(fr + k, er + wr * orr - wi * oi);
+    CPF(st4)(fi + k, ei + wr * oi + wi * orr);
+}
+
+/* Real FFT of n points into bins 0..n/2 (fr, fi of n/2 + 1): even/odd samples packed into one
+ * complex sequence of n/2 points (written in bit-reversed order), transformed, then separated. */
+static void CPF(cp_rfft)(const double *x, double *fr, double *fi, double *wre, double *wim, Py_ssize_t n,
+                         const Py_ssize_t *rev, const double *cos_t, const double *sin_t,
+                         const double *tw_r, const double *tw_i) {
+    Py_ssize_t m = n >> 1, j, k, kc;
+    double er, ei, orr, oi, zr, zi, cr, ci, wr, wi;
+    for (j = 0; j < m; j++) {
+        k = rev[j];
+        wre[k] = x[2 * j];
+        wim[k] = x[2 * j + 1];
+    }
+    CPF(cfft)(wre, wim, m, tw_r, tw_i);
+    fr[0] = wre[0] + wim[0];
+    fi[0] = 0.0;
+    fr[m] = wre[0] - wim[0];
+    fi[m] = 0.0;
+    for (k = 1; k + 3 < m; k += 4)
+        CPF(split4)(wre, wim, fr, fi, k, m, cos_t, sin_t);
+    for (; k < m; k++) {
+        kc = m - k;
+        zr = wre[k]; zi = wim[k];
+        cr = wre[kc]; ci = -wim[kc];            /* conj(Z[m-k]) */
+        er = 0.5 * (zr + cr); ei = 0.5 * (zi + ci);
+        orr = 0.5 * (zi - ci); oi = -0.5 * (zr - cr);
+        wr = cos_t[k]; wi = -sin_t[k];          /* exp(-2 pi i k / n) */
+        fr[k] = er + wr * orr - wi * oi;
+        fi[k] = ei + wr * oi + wi * orr;
+    }
+}
+
+/* The same for two real sequences at once (current and voltage): more independent work per loop. */
+static void CPF(rfft2)(const double *x, const double *y, double *fr, double *fi, double *gr, double *gi,
+                       double *wre, double *wim, double *vre, double *vim, Py_ssize_t n, const cp_params *P) {
+    Py_ssize_t m = n >> 1, j, k, kc;
+    const Py_ssize_t *rev = P->rev;
+    const double *cos_t = P->cos_t, *sin_t = P->sin_t;
+    double er, ei, orr, oi, zr, zi, cr, ci, wr, wi;
+    for (j = 0; j < m; j++) {
+        k = rev[j];
+        wre[k] = x[2 * j]; wim[k] = x[2 * j + 1];
+        vre[k] = y[2 * j]; vim[k] = y[2 * j + 1];
+    }
+    CPF(cfft)(wre, wim, m, P->tw_r, P->tw_i);
+    CPF(cfft)(vre, vim, m, P->tw_r, P->tw_i);
+    fr[0] = wre[0] + wim[0]; fi[0] = 0.0; fr[m] = wre[0] - wim[0]; fi[m] = 0.0;
+    gr[0] = vre[0] + vim[0]; gi[0] = 0.0; gr[m] = vre[0] - vim[0]; gi[m] = 0.0;
+    for (k = 1; k + 3 < m; k += 4) {
+        CPF(split4)(wre, wim, fr, fi, k, m, cos_t, sin_t);
+        CPF(split4)(vre, vim, gr, gi, k, m, cos_t, sin_t);
+    }
+    for (; k < m; k++) {
+        kc = m - k;
+        wr = cos_t[k]; wi = -sin_t[k];
+        zr = wre[k]; zi = wim[k]; cr = wre[kc]; ci = -wim[kc];
+        er = 0.5 * (zr + cr); ei = 0.5 * (zi + ci);
+        orr = 0.5 * (zi - ci); oi = -0.5 * (zr - cr);
+        fr[k] = er + wr * orr - wi * oi;
+        fi[k] = ei + wr * oi + wi * orr;
+        zr = vre[k]; zi = vim[k]; cr = vre[kc]; ci = -vim[kc];
+        er = 0.5 * (zr + cr); ei = 0.5 * (zi + ci);
+        orr = 0.5 * (zi - ci); oi = -0.5 * (zr - cr);
+        gr[k] = er + wr * orr - wi * oi;
+        gi[k] = ei + wr * oi + wi * orr;
+    }
+}
+
+/* Lagrange weights of all npts points in one pass (4 at a time) and the first stencil index of each.
+ * Same operations as the scalar formula: w_k = prod_{j != k} (mu - x_j) / prod (x_k - x_j). */
+static void CPF(weights)(Py_ssize_t npts, double step, int32_t *idx, double *w) {
+    Py_ssize_t j;
+    double *w0 = w, *w1 = w + npts, *w2 = w + 2 * npts, *w3 = w + 3 * npts, *w4 = w + 4 * npts, *w5 = w + 5 * npts;
+    cp_v4d stepv = CPF(bc4)(step);
+    for (j = 0; j < npts; j += 4) {
+        cp_v4d jv = {(double)j, (double)(j + 1), (double)(j + 2), (double)(j + 3)};
+        cp_v4d p = jv * stepv;
+        cp_v4i iv = __builtin_convertvector(p, cp_v4i);    /* p >= 0: truncation is floor */
+        cp_v4d mu = p - __builtin_convertvector(iv, cp_v4d);
+        cp_v4d a = mu + 2.0, b = mu + 1.0, c = mu, d = mu - 1.0, e = mu - 2.0, f = mu - 3.0;
+        cp_v4d ab = a * b, ef = e * f, cd = c * d;
+        *(cp_v4iu *)(idx + j) = iv;
+        CPF(st4)(w0 + j, b * cd * ef * (-1.0 / 120.0));
+        CPF(st4)(w1 + j, a * cd * ef * (1.0 / 24.0));
+        CPF(st4)(w2 + j, ab * d * ef * (-1.0 / 12.0));
+        CPF(st4)(w3 + j, ab * c * ef * (1.0 / 12.0));
+        CPF(st4)(w4 + j, ab * cd * f * (-1.0 / 24.0));
+        CPF(st4)(w5 + j, ab * cd * e * (1.0 / 120.0));
+    }
+}
+
+/* ---- sample-type copies ---- */
+#define CP_T double
+#define CP_TN f64
+#define CP_FBITS 64
+#define CP_LOAD4(p) CPF(ld4)(p)
+#if CP_ISA_AVX2
+#define CP_GATHER4(p, vi) ((cp_v4d)_mm256_i32gather_pd((p), (vi), 8))
+#endif
+#include "_cycle_tmpl.h"
+#undef CP_GATHER4
+#undef CP_T
+#undef CP_TN
+#undef CP_LOAD4
+#undef CP_FBITS
+
+#define CP_T float
+#define CP_TN f32
+#define CP_FBITS 32
+#define CP_LOAD4(p) __builtin_convertvector(*(const cp_v4fu *)(p), cp_v4d)
+#if CP_ISA_AVX2
+#define CP_GATHER4(p, vi) ((cp_v4d)_mm256_cvtps_pd(_mm_i32gather_ps((p), (vi), 4)))
+#endif
+#include "_cycle_tmpl.h"
+#undef CP_GATHER4
+#undef CP_T
+#undef CP_TN
+#undef CP_LOAD4
+#undef CP_FBITS
+
+#define CP_T short
+#define CP_TN i16
+#define CP_FBITS 0
+#define CP_LOAD4(p) __builtin_convertvector(*(const cp_v4su *)(p), cp_v4d)
+#include "_cycle_tmpl.h"
+#undef CP_T
+#undef CP_TN
+#undef CP_LOAD4
+#undef CP_FBITS
+
+#undef CPF

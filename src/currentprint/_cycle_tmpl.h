@@ -1,0 +1,469 @@
+/* One sample-type copy (CP_T, name CP_TN, 4-sample loader CP_LOAD4) of the per-cycle kernel,
+ * inside one instruction-set copy (CPF). Included by _cycle_impl.h. */
+
+#define CPT(name) CPF(CP_CAT(name, CP_TN))
+
+/* Index of the first NaN/inf sample, or -1. Exponent bits all ones; integer tests vectorise. */
+static Py_ssize_t CPT(cp_first_nonfinite)(const CP_T *x, Py_ssize_t n) {
+#if CP_FBITS == 0
+    (void)x; (void)n;
+    return -1;    /* integers are always finite */
+#else
+    /* x * 0 is NaN exactly for NaN and +-inf; sums of it stay NaN (vector lanes, no branches) */
+    Py_ssize_t j0, j, e;
+    for (j0 = 0; j0 < n; j0 += 1024) {
+        e = j0 + 1024 < n ? j0 + 1024 : n;
+        cp_v4d a0 = CPF(bc4)(0.0), a1 = a0;
+        double s = 0.0;
+        for (j = j0; j + 8 <= e; j += 8) {
+            a0 = a0 + CP_LOAD4(x + j) * 0.0;
+            a1 = a1 + CP_LOAD4(x + j + 4) * 0.0;
+        }
+        for (; j < e; j++)
+            s = s + (double)x[j] * 0.0;
+        a0 = a0 + a1;
+        s = s + ((a0[0] + a0[1]) + (a0[2] + a0[3]));
+        if (s != s)
+            for (j = j0; j < e; j++)
+                if (!isfinite((double)x[j]))
+                    return j;
+    }
+    return -1;
+#endif
+}
+
+/* Statistics of the calibrated current over samples [a, b) of one half-cycle class:
+ * max of val, max of -val, sum of val^2, max |val - previous val| (the step). */
+static inline __attribute__((always_inline)) void CPT(run_stats)(const CP_T *x, Py_ssize_t a, Py_ssize_t b, double off,
+                                                                 double scale, double *mx, double *mn, double *sq,
+                                                                 double *st) {
+    cp_v4d vmx = CPF(bc4)(-INFINITY), vmn = vmx, vsq = CPF(bc4)(0.0), vst = vsq;
+    cp_v4d offv = CPF(bc4)(off), scv = CPF(bc4)(scale);
+    double smx = -INFINITY, smn = -INFINITY, ssq = 0.0, sst = 0.0, val, prev, d;
+    Py_ssize_t m = a;
+    for (; m + 4 <= b; m += 4) {
+        cp_v4d v = (CP_LOAD4(x + m) - offv) * scv;
+        cp_v4d p = (CP_LOAD4(x + m - 1) - offv) * scv;
+        vmx = CPF(vmax)(v, vmx);
+        vmn = CPF(vmax)(-v, vmn);
+        vsq = vsq + v * v;
+        vst = CPF(vmax)(CPF(vabs)(v - p), vst);
+    }
+    for (; m < b; m++) {
+        val = ((double)x[m] - off) * scale;
+        prev = ((double)x[m - 1] - off) * scale;
+        if (val > smx) smx = val;
+        if (-val > smn) smn = -val;
+        ssq += val * val;
+        d = fabs(val - prev);
+        if (d > sst) sst = d;
+    }
+    val = CPF(hmax)(vmx); *mx = val > smx ? val : smx;
+    val = CPF(hmax)(vmn); *mn = val > smn ? val : smn;
+    *sq = ((vsq[0] + vsq[1]) + (vsq[2] + vsq[3])) + ssq;
+    val = CPF(hmax)(vst); *st = val > sst ? val : sst;
+}
+
+/* Boundary of a predicate that is true then false on [lo, hi): the first m where it is false,
+ * found from an estimate by stepping (the estimate is within a sample or two). */
+#define CP_BOUND(res, lo, hi, est, PRED)                                     \
+    do {                                                                     \
+        Py_ssize_t e_ = (est);                                               \
+        if (e_ < (lo)) e_ = (lo);                                            \
+        if (e_ > (hi)) e_ = (hi);                                            \
+        while (e_ > (lo)) { Py_ssize_t m_ = e_ - 1; if (PRED(m_)) break; e_--; } \
+        while (e_ < (hi)) { Py_ssize_t m_ = e_; if (!PRED(m_)) break; e_++; }    \
+        (res) = e_;                                                          \
+    } while (0)
+
+/* One cycle [t0, t1) (absolute sample positions; base = absolute index of xi[0]) into column col. */
+static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_ssize_t n_len, double t0,
+                         double t1, Py_ssize_t base, double *work, double *out, Py_ssize_t os, Py_ssize_t col,
+                         double *hi, double *hv, double *wi, double *wv) {
+    const Py_ssize_t npts = P->npts, nh = P->nh, mh = npts / 2, nb = npts / 2 + 4;
+    const int has_v = P->has_v;
+    const double i_off = P->i_off, i_scale = P->i_scale, v_off = P->v_off, v_scale = P->v_scale;
+    double period = t1 - t0;
+    Py_ssize_t n0, n_end, m_len, j, k, m, q;
+    /* positions come from the scan; refuse anything whose integer part would not be an index */
+    if (!(t0 > (double)base + 1.0 && t1 < (double)base + (double)n_len && period > 0.0))
+        return CP_ERR_BOUNDS;
+    n0 = (Py_ssize_t)ceil(t0) - base;
+    n_end = (Py_ssize_t)ceil(t1) - base;
+    m_len = n_end - n0;
+    if (n0 - CP_LO < 0 || n_end + CP_HI + 1 > n_len || m_len < 4)
+        return CP_ERR_BOUNDS;
+
+    double *ri = work, *rv = ri + npts;
+    double *fir = rv + npts, *fii = fir + nb, *fvr = fii + nb, *fvi = fvr + nb;
+    double *wre = fvi + nb, *wim = wre + mh, *vre = wim + mh, *vim = vre + mh;
+    double *w = vim + mh;                       /* 6 * npts weights */
+    int32_t *idx = (int32_t *)(w + 6 * npts);   /* npts indices */
+    double *out_c = out + col;
+#define OUT(c) out_c[(c) * os]
+
+    /* 1. resample one period to npts points on the grid starting at the first whole sample n0
+     *    after the crossing (an integer period of npts samples is copied exactly); otherwise
+     *    6-point Lagrange interpolation (error ~ (2 pi k / samples-per-cycle)^6). */
+    double step = period / npts;
+    CPF(weights)(npts, step, idx, w);
+    {
+        const double *w0 = w, *w1 = w + npts, *w2 = w + 2 * npts, *w3 = w + 3 * npts, *w4 = w + 4 * npts,
+                     *w5 = w + 5 * npts;
+        const cp_v4d ioffv = CPF(bc4)(i_off), iscv = CPF(bc4)(i_scale);
+        const cp_v4d voffv = CPF(bc4)(v_off), vscv = CPF(bc4)(v_scale);
+        const CP_T *bi = xi + n0 - CP_LO, *bv = has_v ? xv + n0 - CP_LO : xi;
+        for (j = 0; j < npts; j += 4) {
+            int32_t i0 = idx[j];
+            if (idx[j + 1] == i0 + 1 && idx[j + 2] == i0 + 2 && idx[j + 3] == i0 + 3) {
+                /* four consecutive stencils: lanes read contiguous samples */
+                cp_v4d W0 = CPF(ld4)(w0 + j), W1 = CPF(ld4)(w1 + j), W2 = CPF(ld4)(w2 + j);
+                cp_v4d W3 = CPF(ld4)(w3 + j), W4 = CPF(ld4)(w4 + j), W5 = CPF(ld4)(w5 + j);
+                const CP_T *s = bi + i0;
+                cp_v4d acc = ((W0 * CP_LOAD4(s) + W1 * CP_LOAD4(s + 1)) + (W2 * CP_LOAD4(s + 2) + W3 * CP_LOAD4(s + 3)));
+                acc = acc + (W4 * CP_LOAD4(s + 4) + W5 * CP_LOAD4(s + 5));
+                CPF(st4)(ri + j, (acc - ioffv) * iscv);
+                if (has_v) {
+                    s = bv + i0;
+                    acc = ((W0 * CP_LOAD4(s) + W1 * CP_LOAD4(s + 1)) + (W2 * CP_LOAD4(s + 2) + W3 * CP_LOAD4(s + 3)));
+                    acc = acc + (W4 * CP_LOAD4(s + 4) + W5 * CP_LOAD4(s + 5));
+                    CPF(st4)(rv + j, (acc - voffv) * vscv);
+                }
+            } else {
+#ifdef CP_GATHER4
+                /* stencils not side by side (fewer samples than points per cycle): gather the lanes */
+                cp_v4d W0 = CPF(ld4)(w0 + j), W1 = CPF(ld4)(w1 + j), W2 = CPF(ld4)(w2 + j);
+                cp_v4d W3 = CPF(ld4)(w3 + j), W4 = CPF(ld4)(w4 + j), W5 = CPF(ld4)(w5 + j);
+                __m128i vi = _mm_loadu_si128((const __m128i *)(idx + j));
+                const CP_T *s = bi;
+                cp_v4d acc = ((W0 * CP_GATHER4(s, vi) + W1 * CP_GATHER4(s + 1, vi))
+                              + (W2 * CP_GATHER4(s + 2, vi) + W3 * CP_GATHER4(s + 3, vi)));
+                acc = acc + (W4 * CP_GATHER4(s + 4, vi) + W5 * CP_GATHER4(s + 5, vi));
+                CPF(st4)(ri + j, (acc - ioffv) * iscv);
+                if (has_v) {
+                    s = bv;
+                    acc = ((W0 * CP_GATHER4(s, vi) + W1 * CP_GATHER4(s + 1, vi))
+                           + (W2 * CP_GATHER4(s + 2, vi) + W3 * CP_GATHER4(s + 3, vi)));
+                    acc = acc + (W4 * CP_GATHER4(s + 4, vi) + W5 * CP_GATHER4(s + 5, vi));
+                    CPF(st4)(rv + j, (acc - voffv) * vscv);
+                }
+                continue;
+#endif
+                for (k = j; k < j + 4; k++) {
+                    const CP_T *s = bi + idx[k];
+                    double acc = ((w0[k] * (double)s[0] + w1[k] * (double)s[1]) + (w2[k] * (double)s[2] + w3[k] * (double)s[3]));
+                    acc = acc + (w4[k] * (double)s[4] + w5[k] * (double)s[5]);
+                    ri[k] = (acc - i_off) * i_scale;
+                    if (has_v) {
+                        s = bv + idx[k];
+                        acc = ((w0[k] * (double)s[0] + w1[k] * (double)s[1]) + (w2[k] * (double)s[2] + w3[k] * (double)s[3]));
+                        acc = acc + (w4[k] * (double)s[4] + w5[k] * (double)s[5]);
+                        rv[k] = (acc - v_off) * v_scale;
+                    }
+                }
+            }
+        }
+    }
+    /* sums of squares: even and odd points in two accumulators (the lanes of a pair) */
+    double sq_i, sq_v = 0.0;
+    {
+        cp_v2d si = {0.0, 0.0}, sv = {0.0, 0.0};
+        for (j = 0; j < npts; j += 2) {
+            cp_v2d a = *(const cp_v2du *)(ri + j);
+            si = si + a * a;
+            if (has_v) {
+                cp_v2d b = *(const cp_v2du *)(rv + j);
+                sv = sv + b * b;
+            }
+        }
+        sq_i = si[0] + si[1];
+        sq_v = sv[0] + sv[1];
+    }
+    if (P->want_waves) {
+        memcpy(wi + col * npts, ri, sizeof(double) * npts);
+        if (has_v)
+            memcpy(wv + col * npts, rv, sizeof(double) * npts);
+        else
+            for (j = 0; j < npts; j++)
+                wv[col * npts + j] = NAN;
+    }
+
+    /* 2. spectra */
+    if (has_v)
+        CPF(rfft2)(ri, rv, fir, fii, fvr, fvi, wre, wim, vre, vim, npts, P);
+    else
+        CPF(cp_rfft)(ri, fir, fii, wre, wim, npts, P->rev, P->cos_t, P->sin_t, P->tw_r, P->tw_i);
+    if (P->has_phase) {
+        /* sensor delay correction: bin k rotated by k * phase (table built once per stream) */
+        const double *cr = P->rot_r, *ci = P->rot_i;
+        double tmp;
+        for (k = 1; k <= mh; k++) {
+            tmp = fir[k] * cr[k] - fii[k] * ci[k];
+            fii[k] = fir[k] * ci[k] + fii[k] * cr[k];
+            fir[k] = tmp;
+        }
+    }
+
+    const double norm = sqrt(2.0) / npts;
+    double i_rms = sqrt(sq_i / npts), i_dc = fir[0] / npts;
+    double i1r = fir[1] * norm, i1i = fii[1] * norm, i1mag = sqrt(i1r * i1r + i1i * i1i);
+    double v1r = 0.0, v1i = 0.0, v1mag = 0.0, d_r, d_i, hsum, tmp;
+    OUT(CP_C_START) = t0;
+    OUT(CP_C_PERIOD) = period;
+    OUT(CP_C_FREQUENCY) = P->fs / period;
+    OUT(CP_C_I_RMS) = i_rms;
+    OUT(CP_C_I_DC) = i_dc;
+    /* harmonic k is rotated by -k * (angle of the reference fundamental): the voltage's, or the
+     * current's without voltage. exp(-i ang) = conj(X1) / |X1|, no trigonometry. */
+    if (has_v) {
+        v1r = fvr[1] * norm;
+        v1i = fvi[1] * norm;
+        v1mag = sqrt(v1r * v1r + v1i * v1i);
+        d_r = v1mag > 0.0 ? v1r / v1mag : 1.0;
+        d_i = v1mag > 0.0 ? -v1i / v1mag : 0.0;
+    } else {
+        d_r = i1mag > 0.0 ? i1r / i1mag : 1.0;
+        d_i = i1mag > 0.0 ? -i1i / i1mag : 0.0;
+    }
+    for (int ch = 0; ch < 1 + has_v; ch++) {
+        const double *fr = ch ? fvr : fir, *fi = ch ? fvi : fii;
+        double *dest = (ch ? hv : hi) + 2 * col * nh;
+        double rot_r = d_r, rot_i = d_i, cr, ci;
+        hsum = 0.0;
+        for (k = 1; k <= nh; k++) {
+            cr = fr[k] * norm;
+            ci = fi[k] * norm;
+            dest[2 * (k - 1)] = cr * rot_r - ci * rot_i;
+            dest[2 * (k - 1) + 1] = cr * rot_i + ci * rot_r;
+            if (k >= 2)
+                hsum = hsum + cr * cr + ci * ci;
+            tmp = rot_r * d_r - rot_i * d_i;
+            rot_i = rot_r * d_i + rot_i * d_r;
+            rot_r = tmp;
+        }
+        if (ch == 0) {
+            OUT(CP_C_THD) = i1mag > 0.0 ? sqrt(hsum) / i1mag : NAN;
+            /* energy above harmonic nh (Parseval on the resampled period) */
+            tmp = i_rms * i_rms - i_dc * i_dc - hsum - i1mag * i1mag;
+            OUT(CP_C_I_RESIDUAL) = tmp > 0.0 ? sqrt(tmp) : 0.0;
+        } else {
+            OUT(CP_C_V_THD) = v1mag > 0.0 ? sqrt(hsum) / v1mag : NAN;
+        }
+    }
+    if (has_v) {
+        double v_rms = sqrt(sq_v / npts), p_act, s_app;
+        OUT(CP_C_V_RMS) = v_rms;
+        OUT(CP_C_V_DC) = fvr[0] / npts;
+        /* active power from the whole spectrum (Parseval), so that the sensor phase correction
+         * applies to it as well */
+        p_act = fvr[0] * fir[0];
+        for (k = 1; k < mh; k++)
+            p_act = p_act + 2.0 * (fvr[k] * fir[k] + fvi[k] * fii[k]);
+        p_act = (p_act + fvr[mh] * fir[mh] + fvi[mh] * fii[mh]) / ((double)npts * npts);
+        s_app = v_rms * i_rms;
+        OUT(CP_C_P) = p_act;
+        OUT(CP_C_S) = s_app;
+        /* fundamental reactive power, inductive (current lagging) positive */
+        OUT(CP_C_Q) = v1i * i1r - v1r * i1i;
+        OUT(CP_C_PF) = s_app > 0.0 ? p_act / s_app : NAN;
+        OUT(CP_C_DPF) = v1mag * i1mag > 0.0 ? (v1r * i1r + v1i * i1i) / (v1mag * i1mag) : NAN;
+    } else {
+        OUT(CP_C_V_RMS) = NAN; OUT(CP_C_V_DC) = NAN; OUT(CP_C_V_THD) = NAN; OUT(CP_C_P) = NAN;
+        OUT(CP_C_S) = NAN; OUT(CP_C_Q) = NAN; OUT(CP_C_PF) = NAN; OUT(CP_C_DPF) = NAN;
+        OUT(CP_C_V_PEAK) = NAN; OUT(CP_C_V_CLIPPED) = NAN;
+    }
+
+    /* 3. raw-sample quantities over [n0, n_end): peaks, clipping and the half-cycle arc evidence.
+     *    Half-cycles are placed by the zeros of the current's fundamental (its rising zero starts
+     *    the positive half). A sample m belongs to the positive half when the fractional part of
+     *    u = (m - z_pos) / period is below 1/2; u is monotone in m, so the period splits into at
+     *    most six runs (u < 0, 0 <= u < 1, u >= 1, each positive then negative) found exactly
+     *    with the same floating-point expression, and each run is reduced with vector lanes. */
+    double r0 = (-0.5 * M_PI - atan2(i1i, i1r)) / (2.0 * M_PI);
+    r0 = r0 - floor(r0);
+    const double z_pos = r0 * period;        /* offset of the rising zero, samples from n0 */
+    const double inv_period = 1.0 / period;
+    if (!(z_pos >= 0.0 && z_pos <= period))  /* non-finite spectrum (values overflow float64) */
+        return CP_ERR_OVERFLOW;
+    const CP_T *x0 = xi + n0;
+    double ipk = 0.0, pk_pos = -INFINITY, pk_neg = -INFINITY, sq_pos = 0.0, sq_neg = 0.0;
+    double st_pos = 0.0, st_neg = 0.0, cnt_pos = 0.0, cnt_neg = 0.0;
+    {
+#define CP_U(m) (((double)(m) - z_pos) * inv_period)
+#define CP_IN_A(m) (CP_U(m) < 0.0)
+#define CP_IN_AB(m) (CP_U(m) < 1.0)
+#define CP_POS_A(m) (CP_U(m) + 1.0 < 0.5)
+#define CP_POS_B(m) (CP_U(m) < 0.5)
+#define CP_POS_C(m) (CP_U(m) - 1.0 < 0.5)
+        Py_ssize_t ea, eb, pa, pb, pc, bounds[7];
+        CP_BOUND(ea, 0, m_len, (Py_ssize_t)ceil(z_pos), CP_IN_A);
+        CP_BOUND(eb, ea, m_len, (Py_ssize_t)ceil(z_pos + period), CP_IN_AB);
+        CP_BOUND(pa, 0, ea, (Py_ssize_t)ceil(z_pos - 0.5 * period), CP_POS_A);
+        CP_BOUND(pb, ea, eb, (Py_ssize_t)ceil(z_pos + 0.5 * period), CP_POS_B);
+        CP_BOUND(pc, eb, m_len, (Py_ssize_t)ceil(z_pos + 1.5 * period), CP_POS_C);
+        bounds[0] = 0; bounds[1] = pa; bounds[2] = ea; bounds[3] = pb; bounds[4] = eb; bounds[5] = pc;
+        bounds[6] = m_len;
+        for (q = 0; q < 6; q++) {
+            double mx, mn, sq, st;
+            if (bounds[q + 1] <= bounds[q])
+                continue;
+            CPT(run_stats)(x0, bounds[q], bounds[q + 1], i_off, i_scale, &mx, &mn, &sq, &st);
+            if (mx > ipk) ipk = mx;
+            if (mn > ipk) ipk = mn;
+            if ((q & 1) == 0) {        /* positive half */
+                if (mx > pk_pos) pk_pos = mx;
+                sq_pos += sq;
+                cnt_pos += (double)(bounds[q + 1] - bounds[q]);
+                if (st > st_pos) st_pos = st;
+            } else {
+                if (mn > pk_neg) pk_neg = mn;
+                sq_neg += sq;
+                cnt_neg += (double)(bounds[q + 1] - bounds[q]);
+                if (st > st_neg) st_neg = st;
+            }
+        }
+#undef CP_U
+#undef CP_IN_A
+#undef CP_IN_AB
+#undef CP_POS_A
+#undef CP_POS_B
+#undef CP_POS_C
+    }
+    {
+        /* clipping counts (integer input only) and the voltage peak, one pass */
+        double iclip = 0.0, vclip = 0.0, vpk = 0.0;
+        const CP_T *y0 = has_v ? xv + n0 : xi + n0;
+        const int do_clip = P->clip < INFINITY;
+        cp_v4d clipv = CPF(bc4)(P->clip), voffv = CPF(bc4)(v_off), vscv = CPF(bc4)(v_scale);
+        cp_v4d vpkv = CPF(bc4)(0.0);
+        cp_v4l ic = {0, 0, 0, 0}, vc = ic;
+        for (m = 0; m + 4 <= m_len; m += 4) {
+            cp_v4d a = CP_LOAD4(x0 + m), b = CP_LOAD4(y0 + m);
+            if (do_clip) {
+                ic -= CPF(vabs)(a) >= clipv;
+                vc -= CPF(vabs)(b) >= clipv;
+            }
+            vpkv = CPF(vmax)(CPF(vabs)((b - voffv) * vscv), vpkv);
+        }
+        iclip = (double)((ic[0] + ic[1]) + (ic[2] + ic[3]));
+        vclip = (double)((vc[0] + vc[1]) + (vc[2] + vc[3]));
+        vpk = CPF(hmax)(vpkv);
+        for (; m < m_len; m++) {
+            if (do_clip && fabs((double)x0[m]) >= P->clip) iclip += 1.0;
+            if (do_clip && fabs((double)y0[m]) >= P->clip) vclip += 1.0;
+            tmp = fabs(((double)y0[m] - v_off) * v_scale);
+            if (tmp > vpk) vpk = tmp;
+        }
+        OUT(CP_C_I_PEAK) = ipk;
+        OUT(CP_C_I_CLIPPED) = iclip;
+        if (has_v) {
+            OUT(CP_C_V_PEAK) = vpk;
+            OUT(CP_C_V_CLIPPED) = vclip;
+        }
+    }
+    OUT(CP_C_CREST) = i_rms > 0.0 ? ipk / i_rms : NAN;
+    OUT(CP_C_HC_PEAK_POS) = cnt_pos > 0 ? pk_pos : NAN;
+    OUT(CP_C_HC_PEAK_NEG) = cnt_neg > 0 ? pk_neg : NAN;
+    OUT(CP_C_HC_RMS_POS) = cnt_pos > 0 ? sqrt(sq_pos / cnt_pos) : NAN;
+    OUT(CP_C_HC_RMS_NEG) = cnt_neg > 0 ? sqrt(sq_neg / cnt_neg) : NAN;
+    OUT(CP_C_STEP_POS) = cnt_pos > 0 && pk_pos > 0.0 ? st_pos / pk_pos : NAN;
+    OUT(CP_C_STEP_NEG) = cnt_neg > 0 && pk_neg > 0.0 ? st_neg / pk_neg : NAN;
+    OUT(CP_C_I_ZERO) = (double)(n0 + base) + z_pos;
+
+    /* shoulders: contiguous samples with |i| <= shoulder * half-cycle peak around each fundamental
+     * zero, walking the period as a ring (z_pos is finite and in [0, period] here) */
+    for (q = 0; q < 2; q++) {
+        double thr = q == 0 ? P->shoulder * pk_pos : P->shoulder * pk_neg;
+        double zz = q == 0 ? z_pos : z_pos + 0.5 * period;
+        Py_ssize_t mstar = ((Py_ssize_t)(zz + 0.5)) % m_len, steps = 0, back;
+        if (thr > 0.0) {
+            m = mstar;
+            while (steps < m_len / 2 && fabs(((double)x0[m] - i_off) * i_scale) <= thr) {
+                steps++;
+                if (++m >= m_len) m = 0;
+            }
+            if (steps > 0) {
+                m = mstar - 1;
+                if (m < 0) m = m_len - 1;
+                back = 0;
+                while (back < m_len / 2 && fabs(((double)x0[m] - i_off) * i_scale) <= thr) {
+                    back++;
+                    if (--m < 0) m = m_len - 1;
+                }
+                steps += back;
+            }
+        }
+        OUT(q == 0 ? CP_C_SHOULDER_POS : CP_C_SHOULDER_NEG) = (double)steps;
+    }
+#undef OUT
+    return CP_OK;
+}
+
+#undef CPT
+#undef CP_BOUND
+
+/* Framing scan over one chunk (the logic of _core.pyx's former Cython _scan, operation for
+ * operation): rising zero crossings with hysteresis, sub-sample position, optional biquad
+ * band-pass first. state: S_* layout of _core.pyx. Returns the count written or -1 (out full). */
+#define CPT(name) CPF(CP_CAT(name, CP_TN))
+#if defined(__clang__)
+#define CP_NO_SLP
+#else
+#define CP_NO_SLP __attribute__((optimize("no-tree-slp-vectorize")))   /* the shift register is scalar */
+#endif
+static inline __attribute__((always_inline)) Py_ssize_t CPT(scan_body)(const CP_T *x, Py_ssize_t n, double *state,
+        double *out, Py_ssize_t cap, double offset, double decay, double hysteresis, double min_period,
+        const double *sos, const int use_filter) {
+    Py_ssize_t j, count = 0, s;
+    double armed = state[0], peak = state[1], prev = state[2], last = state[3], pos0 = state[4];
+    double have_prev = state[5], prev2 = state[12], prev3 = state[13];
+    double y, a, pos, w, z[6];
+    const double neg_h = -hysteresis;
+    for (s = 0; s < 6; s++)
+        z[s] = state[6 + s];
+    for (j = 0; j < n; j++) {
+        y = (double)x[j] - offset;
+        if (use_filter) {
+            for (s = 0; s < 3; s++) {
+                const double *c = sos + 5 * s;
+                w = c[0] * y + z[2 * s];
+                z[2 * s] = c[1] * y - c[3] * w + z[2 * s + 1];
+                z[2 * s + 1] = c[2] * y - c[4] * w;
+                y = w;
+            }
+        }
+        a = fabs(y);
+        peak = peak * decay;
+        peak = a > peak ? a : peak;
+        if (__builtin_expect(prev <= 0.0 && y > 0.0, 0) && have_prev > 0.0 && armed != 0.0) {
+            pos = pos0 + (double)j - 1 + cp_crossing_fraction(prev3, prev2, prev, y, have_prev >= 3.0);
+            if (last != last || pos - last >= min_period) {
+                if (count >= cap)
+                    return -1;
+                out[count++] = pos;
+                last = pos;
+                armed = 0.0;
+            }
+        }
+        armed = y < neg_h * peak ? 1.0 : armed;
+        prev3 = prev2;
+        prev2 = prev;
+        prev = y;
+        if (__builtin_expect(have_prev < 3.0, 0))
+            have_prev = have_prev + 1.0;
+    }
+    state[0] = armed; state[1] = peak; state[2] = prev; state[3] = last; state[4] = pos0 + n;
+    state[5] = have_prev; state[12] = prev2; state[13] = prev3;
+    for (s = 0; s < 6; s++)
+        state[6 + s] = z[s];
+    return count;
+}
+
+static CP_NO_SLP Py_ssize_t CPT(cp_scan)(const CP_T *x, Py_ssize_t n, double *state, double *out, Py_ssize_t cap,
+                               double offset, double decay, double hysteresis, double min_period,
+                               const double *sos, int use_filter) {
+    if (use_filter)
+        return CPT(scan_body)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, 1);
+    return CPT(scan_body)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, 0);
+}
+#undef CPT

@@ -1,0 +1,165 @@
+"""The two compiled copies of the per-cycle kernel (portable baseline, AVX2) and the threaded batch.
+
+Both copies run the same IEEE operations in the same order (no fused multiply-adds: setup.py builds
+with -ffp-contract=off), so their tables must be identical, not merely close. On a CPU or build
+without AVX2 both names select the baseline and the comparisons are trivially true.
+Speed is measured by ``currentprint bench`` and ``../shared/bench/ratio.py``, never asserted here.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import currentprint as cp
+from currentprint import _core
+from currentprint.errors import InputError
+
+
+@pytest.fixture
+def restore_simd():
+    before = _core.simd_path()
+    yield
+    _core.set_simd("auto" if before == "avx2" else "baseline")
+
+
+def _tables(fn):
+    out = {}
+    for path in ("baseline", "auto"):
+        _core.set_simd(path)
+        out[path] = fn()
+    return out["baseline"], out["auto"]
+
+
+def _identical(a: cp.CycleTable, b: cp.CycleTable) -> None:
+    assert len(a) == len(b) and len(a) > 0
+    for name in cp.COLUMNS:
+        np.testing.assert_array_equal(a.column(name), b.column(name), err_msg=name)
+    np.testing.assert_array_equal(a.harmonics, b.harmonics)
+    if a.has_voltage:
+        np.testing.assert_array_equal(a.v_harmonics, b.v_harmonics)
+
+
+@functools.lru_cache(maxsize=None)
+def _signal(fs: float, mains_hz: float, seconds: float, dtype=np.float64):
+    return cp.synth.synth_signal(duration_s=seconds, fs=fs, mains_hz=mains_hz,
+                                 loads={"a": cp.synth.Resistive(800.0), "b": cp.synth.Rectifier(150.0),
+                                        "c": cp.synth.PhaseCut(300.0)},
+                                 schedule=[(0.2, "a", "on"), (0.5, "b", "on"), (0.8, "c", "on")],
+                                 seed=7, drift_hz=0.3, dtype=dtype)
+
+
+@pytest.mark.parametrize("fs, mains_hz", [(6400.0, 50.0), (6400.0, 60.0), (10000.0, 50.0), (30000.0, 50.0)])
+def test_baseline_and_avx2_identical(fs, mains_hz, restore_simd):
+    sig = _signal(fs, mains_hz, 1.5)
+    _identical(*_tables(lambda: cp.analyze(sig.current, sig.voltage, fs=fs)))
+    _identical(*_tables(lambda: cp.analyze(sig.current, fs=fs)))                      # framed on the current
+
+
+def test_baseline_and_avx2_identical_int16_float32_phase_waveforms(restore_simd):
+    sig = _signal(6400.0, 50.0, 1.5, np.int16)
+    cal = cp.Calibration(current_scale=sig.meta["current_scale"], voltage_scale=sig.meta["voltage_scale"],
+                         phase_deg=2.0, current_offset=1.5, voltage_offset=-3.0)
+    a, b = _tables(lambda: cp.analyze(sig.current, sig.voltage, fs=6400.0, calibration=cal, waveforms=True))
+    _identical(a, b)
+    np.testing.assert_array_equal(a.i_wave, b.i_wave)
+    np.testing.assert_array_equal(a.v_wave, b.v_wave)
+    f = _signal(6400.0, 50.0, 1.5)
+    i32, v32 = f.current.astype(np.float32), f.voltage.astype(np.float32)
+    _identical(*_tables(lambda: cp.analyze(i32, v32, fs=6400.0, harmonics=40, n_points=256)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(f=st.floats(45.0, 65.0), fs=st.sampled_from([4000.0, 6400.0, 8000.0, 12800.0]),
+       seed=st.integers(0, 2**16), chunk=st.integers(50, 5000))
+def test_baseline_and_avx2_identical_streaming(f, fs, seed, chunk):
+    rng = np.random.default_rng(seed)
+    n = int(fs * 0.5)
+    t = np.arange(n) / fs
+    v = 325.0 * np.sin(2 * np.pi * f * t + rng.uniform(0, 6.3)) + rng.normal(0, 2.0, n)
+    i = 5.0 * np.sin(2 * np.pi * f * t - 0.4) + 1.5 * np.sin(6 * np.pi * f * t) + rng.normal(0, 0.05, n)
+    before = _core.simd_path()
+    try:
+        out = []
+        for path in ("baseline", "auto"):
+            _core.set_simd(path)
+            an = cp.CycleAnalyzer(fs=fs)
+            parts = [an.push(i[k:k + chunk], v[k:k + chunk]) for k in range(0, n, chunk)]
+            out.append(np.concatenate([p.column("p") for p in parts] + [np.array([len(parts)])]))
+            out.append(np.concatenate([p.column("hc_rms_pos") for p in parts]))
+            out.append(np.concatenate([p.column("shoulder_neg") for p in parts]))
+    finally:
+        _core.set_simd("auto" if before == "avx2" else "baseline")
+    for k in range(3):
+        np.testing.assert_array_equal(out[k], out[k + 3])
+
+
+def test_environment_variable_forces_baseline():
+    code = "from currentprint import _core; print(_core.simd_path())"
+    env = dict(os.environ, CURRENTPRINT_SIMD="baseline")
+    got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert got.stdout.strip() == "baseline"
+    env["CURRENTPRINT_SIMD"] = "auto"
+    got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert got.stdout.strip() in ("avx2", "baseline")
+
+
+def test_set_simd_rejects_unknown_names(restore_simd):
+    with pytest.raises(ValueError):
+        _core.set_simd("avx512")
+    assert _core.set_simd("baseline") == "baseline" == _core.simd_path()
+
+
+# -- cp.analyze(..., workers=N) ---------------------------------------------------------------
+@pytest.mark.parametrize("workers", [2, 3])
+def test_workers_give_the_same_table(workers):
+    sig = _signal(6400.0, 50.0, 16.0)          # 800 cycles: split into ranges of >= 256
+    one = cp.analyze(sig.current, sig.voltage, fs=6400.0, waveforms=True)
+    many = cp.analyze(sig.current, sig.voltage, fs=6400.0, waveforms=True, workers=workers)
+    _identical(one, many)
+    np.testing.assert_array_equal(one.i_wave, many.i_wave)
+    _identical(cp.analyze(sig.current, fs=6400.0), cp.analyze(sig.current, fs=6400.0, workers=workers))
+
+
+def test_workers_int16_and_short_signals():
+    sig = _signal(6400.0, 50.0, 12.0, np.int16)
+    cal = cp.Calibration(current_scale=sig.meta["current_scale"], voltage_scale=sig.meta["voltage_scale"])
+    _identical(cp.analyze(sig.current, sig.voltage, fs=6400.0, calibration=cal),
+               cp.analyze(sig.current, sig.voltage, fs=6400.0, calibration=cal, workers=2))
+    short = _signal(6400.0, 50.0, 1.5)          # too short to split: same path as one worker
+    _identical(cp.analyze(short.current, short.voltage, fs=6400.0),
+               cp.analyze(short.current, short.voltage, fs=6400.0, workers=4))
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True])
+def test_workers_must_be_a_positive_integer(bad):
+    sig = _signal(6400.0, 50.0, 1.5)
+    with pytest.raises(InputError, match="workers"):
+        cp.analyze(sig.current, sig.voltage, fs=6400.0, workers=bad)
+
+
+# -- overflow (issue 10): a finite input whose cycle overflows float64 is an error, not garbage ---
+def test_overflowing_cycle_is_an_input_error_and_leaves_the_stream_unchanged():
+    fs = 6400.0
+    t = np.arange(int(2 * fs)) / fs
+    v = 325.0 * np.sin(2 * np.pi * 50.0 * t)
+    huge = 1.7e308 * np.sin(2 * np.pi * 50.0 * t)        # finite samples, infinite spectrum
+    with pytest.raises(InputError, match="overflow"):
+        cp.analyze(huge, v, fs=fs)
+    an = cp.CycleAnalyzer(fs=fs)
+    first = an.push(v[:6400] / 50.0, v[:6400])
+    before = an.state_dict()["stream"]
+    with pytest.raises(InputError, match="overflow"):
+        an.push(huge[6400:], v[6400:])
+    after = an.state_dict()["stream"]
+    for key in before:
+        np.testing.assert_array_equal(before[key], after[key], err_msg=key)
+    rest = an.push(v[6400:] / 50.0, v[6400:])
+    whole = cp.analyze(v / 50.0, v, fs=fs)
+    np.testing.assert_array_equal(np.concatenate([first.column("p"), rest.column("p")]), whole.column("p"))
