@@ -108,3 +108,12 @@ def arc_scan(shoulder: NDArray[np.float64], step: NDArray[np.float64], peak: NDA
 def thermal_scan(i_rms: NDArray[np.float64], dt: NDArray[np.float64], state: NDArray[np.float64],
                  rated: float, tau: float, trip: float, rearm: float, fired: NDArray[np.int8],
                  theta_out: NDArray[np.float64]) -> int: ...
+
+# masking-proof arc evidence (_arcmask.pxi)
+ARCMASK_BITS: Final[dict[str, int]]
+ARCMASK_PARAM_LEN: Final[int]
+ARCMASK_HEADER: Final[int]
+def new_arcmask_state(npts: int) -> NDArray[np.float64]: ...
+def arcmask_scan(waves: NDArray[np.float64], offset: NDArray[np.float64], rms: NDArray[np.float64],
+                 state: NDArray[np.float64], par: NDArray[np.float64], code: NDArray[np.int32],
+                 width: NDArray[np.float64], size: NDArray[np.float64]) -> int: ...

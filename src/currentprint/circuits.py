@@ -46,6 +46,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +55,8 @@ import numpy as np
 from .core.framing import ZeroCrossingScanner
 from .errors import InputError
 
-__all__ = ["Circuit", "Component", "voltage_cycles", "phase_align"]
+__all__ = ["Circuit", "Component", "voltage_cycles", "phase_align", "mains_phase", "arcing_branch",
+           "masking_load", "MASKING_LOADS"]
 
 
 def voltage_cycles(voltage: np.ndarray, fs: float, *, mains_hz: float | None = None) -> np.ndarray:
@@ -297,3 +299,193 @@ def _per_sample(g: np.ndarray, crossings: np.ndarray, n: int) -> np.ndarray:
     """Per-cycle values spread over the samples (edge cycles extend outwards)."""
     k = np.searchsorted(np.ceil(crossings), np.arange(n), side="right") - 1
     return g[np.clip(k, 0, g.shape[0] - 1)]
+
+
+# ---------------------------------------------------------------------------
+# Synthetic arcing branches and masking loads on a circuit's voltage
+# (issue 11: IEC 62606 masking tests). All currents in A, seeded, built from
+# the base voltage and its cycle phase, so they add to real recordings.
+# ---------------------------------------------------------------------------
+
+MASKING_LOADS = ("resistive", "smps", "capacitor_input", "dimmer", "brush_motor", "vacuum_cleaner",
+                 "electronic_transformer", "led_driver")
+
+
+def mains_phase(voltage: Any, fs: float, *, mains_hz: float | None = None) -> np.ndarray:
+    """Phase of the voltage fundamental at every sample, rad (0 at each rising zero crossing).
+
+    Linear between the rising zero crossings of :func:`voltage_cycles`,
+    extended by the median period before the first and after the last.
+    """
+    v = np.asarray(voltage, dtype=np.float64)
+    c, n_before = _extended(voltage_cycles(v, fs, mains_hz=mains_hz), -1.0, float(v.shape[0]))
+    t = np.arange(v.shape[0], dtype=np.float64)
+    k = np.searchsorted(c, t, side="right") - 1
+    return 2.0 * np.pi * ((k - n_before) + (t - c[k]) / (c[k + 1] - c[k]))
+
+
+def _rms(v: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(v * v))) if v.shape[0] else 0.0
+
+
+def arcing_branch(voltage: Any, fs: float, *, i_rms: float, kind: str = "resistive", start_s: float = 0.0,
+                  seed: int = 0, lag_deg: float | None = None, dead_ms: tuple[float, float] = (0.3, 2.0),
+                  before_zero: tuple[float, float] = (0.0, 0.4), skip_prob: float = 0.05,
+                  drop: tuple[float, float] = (0.03, 0.2), noise_rel: float = 0.02) -> np.ndarray:
+    """Current (A) of a load with a series arc in its cord, on ``voltage``.
+
+    The load draws ``i_rms`` (A RMS without the arc): ``kind="resistive"``
+    follows the voltage, ``"motor"`` is a sine lagging by ``lag_deg``
+    (default: random 20–45°, seeded). From ``start_s`` on a series arc burns
+    (after the test arcs of IEC 62606 / UL 1699; Gregory, Wong & Dvorak,
+    *IEEE Trans. Ind. Appl.* 40(4), 2004): around each zero of the load
+    current the arc is out for a random dead time (``dead_ms``, uniform; a
+    share ``before_zero`` of it before the zero, where the arc goes out as
+    the current falls), then re-ignites and the current steps back to the
+    load's value; a half-cycle stays dark with ``skip_prob``; the conducting
+    part is lowered by the arc voltage (``drop``, uniform per half-cycle)
+    and carries broadband noise (``noise_rel`` of the peak).
+
+    Parameters
+    ----------
+    voltage : array_like
+        The circuit's voltage, V.
+    fs : float
+        Sample rate, Hz.
+    i_rms : float
+        Load current without the arc, A RMS.
+    kind : {"resistive", "motor"}
+    start_s : float
+        When the arc starts, s.
+    seed : int
+        Random seed (every random draw comes from it).
+
+    Returns
+    -------
+    numpy.ndarray
+        The branch current, A.
+    """
+    if kind not in ("resistive", "motor"):
+        raise InputError(f"kind must be 'resistive' or 'motor', got {kind!r}")
+    if not (math.isfinite(i_rms) and i_rms >= 0):
+        raise InputError(f"i_rms must be a finite current >= 0 A, got {i_rms!r}")
+    rng = np.random.default_rng(seed)
+    v = np.asarray(voltage, dtype=np.float64)
+    th = mains_phase(v, fs)
+    n = v.shape[0]
+    if kind == "resistive":
+        lag = 0.0
+        i = v * (i_rms / max(_rms(v), 1e-12))
+    else:
+        lag = float(rng.uniform(20.0, 45.0)) if lag_deg is None else float(lag_deg)
+        i = math.sqrt(2.0) * i_rms * np.sin(th - math.radians(lag))
+    psi = th - math.radians(lag)                      # phase of the load current
+    half = np.floor(psi / math.pi).astype(np.int64)
+    u = psi - half * math.pi                          # position in the load's half-cycle, rad
+    h0 = int(half[0])
+    nh = int(half[-1]) - h0 + 2
+    hz = (th[-1] - th[0]) / (2.0 * math.pi) / (n / fs) if n > 1 else 50.0
+    rad_per_ms = 2.0 * math.pi * hz * 1e-3
+    dead = rng.uniform(*dead_ms, nh) * rad_per_ms
+    pre = dead * rng.uniform(*before_zero, nh)
+    skip = rng.random(nh) < skip_prob
+    gain = 1.0 - rng.uniform(*drop, nh)
+    j = half - h0
+    conducting = (u >= dead[j] - pre[j]) & (u < math.pi - pre[j + 1]) & ~skip[j]
+    peak = math.sqrt(2.0) * i_rms
+    arced = np.where(conducting, i * gain[j] + rng.normal(0.0, noise_rel * peak, n), 0.0)
+    arced += np.where(conducting, 0.0, rng.normal(0.0, 0.002 * peak, n))   # leakage / sensor noise
+    on = np.arange(n) >= int(round(start_s * fs))
+    return np.where(on, arced, i)
+
+
+def masking_load(kind: str, voltage: Any, fs: float, *, power_w: float = 1000.0, seed: int = 0,
+                 firing_deg: float = 90.0, knob_deg_per_s: float = 0.0) -> np.ndarray:
+    """Current (A) of a masking load of IEC 62606 kind ``kind`` on ``voltage``.
+
+    Kinds (:data:`MASKING_LOADS`; every model repeats itself from cycle to
+    cycle except for the random parts named):
+
+    * ``"resistive"`` — ``v / R``;
+    * ``"smps"`` / ``"capacitor_input"`` — bridge rectifier into a
+      capacitor (2 / 0.5 µF per W) feeding a constant-power load, charging
+      through 1 Ω / 3 Ω: current pulses near the voltage peaks;
+    * ``"dimmer"`` — leading-edge TRIAC into a lamp, firing at
+      ``firing_deg`` (±0.3° jitter), moving by ``knob_deg_per_s`` (a knob
+      being turned, bouncing between 30° and 150°);
+    * ``"brush_motor"`` — universal motor: lagging sine with the commutator's
+      ripple (12 slots at 18,000 rpm, aliased) and 3 % random sparking noise;
+    * ``"vacuum_cleaner"`` — a brush motor whose current also wanders with
+      the airflow (1–4 Hz, ±5 %);
+    * ``"electronic_transformer"`` — halogen electronic transformer: a
+      resistive current that only flows once the voltage exceeds the
+      oscillator's start voltage (~25 V) in each half-cycle;
+    * ``"led_driver"`` — small-capacitor rectifier (0.2 µF per W, 20 Ω)
+      with switching ripple aliased in as 3 % noise.
+
+    Parameters
+    ----------
+    kind : str
+    voltage : array_like
+        The circuit's voltage, V.
+    fs : float
+        Sample rate, Hz.
+    power_w : float
+        Approximate real power, W.
+    seed : int
+        Random seed.
+    """
+    if kind not in MASKING_LOADS:
+        raise InputError(f"kind must be one of {MASKING_LOADS}, got {kind!r}")
+    if not (math.isfinite(power_w) and power_w > 0):
+        raise InputError(f"power_w must be a finite power > 0 W, got {power_w!r}")
+    rng = np.random.default_rng(seed)
+    v = np.asarray(voltage, dtype=np.float64)
+    n = v.shape[0]
+    vr = max(_rms(v), 1e-9)
+    t = np.arange(n) / fs
+    th = mains_phase(v, fs)
+    if kind == "resistive":
+        return v * (power_w / vr ** 2)
+    if kind in ("smps", "capacitor_input", "led_driver"):
+        c_per_w, r_s, noise = {"smps": (2e-6, 1.0, 0.0), "capacitor_input": (0.5e-6, 3.0, 0.0),
+                               "led_driver": (0.2e-6, 20.0, 0.03)}[kind]
+        return _rectifier(v, fs, power_w, c_per_w * power_w, r_s) + noise * power_w / vr * rng.normal(0, 1, n)
+    if kind == "dimmer":
+        half = np.floor(th / math.pi).astype(np.int64)
+        jit = rng.normal(0.0, 0.3, int(half[-1] - half[0]) + 1)[half - half[0]]
+        # a knob bouncing between 30 and 150 degrees at knob_deg_per_s
+        span = 120.0
+        x = np.mod(firing_deg - 30.0 + knob_deg_per_s * t, 2 * span)
+        alpha = 30.0 + np.where(x < span, x, 2 * span - x)
+        if knob_deg_per_s == 0.0:
+            alpha = np.full(n, float(firing_deg))
+        on = np.degrees(np.mod(th, math.pi)) >= alpha + jit
+        return np.where(on, v * (power_w / vr ** 2) * 2.0, 0.0)
+    if kind in ("brush_motor", "vacuum_cleaner"):
+        i_rms = power_w / (vr * 0.9)
+        base = math.sqrt(2.0) * i_rms * np.sin(th - math.radians(25.0))
+        f_comm = 12 * 18000.0 / 60.0
+        ripple = 1.0 + 0.05 * np.sin(2 * math.pi * f_comm * t)
+        if kind == "vacuum_cleaner":
+            f_air = rng.uniform(1.0, 4.0)
+            ripple = ripple * (1.0 + 0.05 * np.sin(2 * math.pi * f_air * t + rng.uniform(0, 2 * math.pi)))
+        return base * ripple * (1.0 + 0.03 * rng.normal(0.0, 1.0, n))
+    # electronic transformer
+    g = power_w / vr ** 2 * 1.05
+    return np.where(np.abs(v) >= 25.0, v * g, 0.0) * (1.0 + 0.01 * rng.normal(0.0, 1.0, n))
+
+
+def _rectifier(v: np.ndarray, fs: float, power_w: float, c_f: float, r_s: float) -> np.ndarray:
+    """Bridge rectifier into capacitor ``c_f`` with a constant-power load; line current, A."""
+    dt = 1.0 / fs
+    va = np.abs(v)
+    vpk = float(np.max(va[: int(fs / 45)])) if va.shape[0] else 0.0
+    vc = 0.95 * vpk
+    out = np.empty_like(v)
+    for k in range(v.shape[0]):
+        i_in = max(0.0, (va[k] - 1.4 - vc) / r_s)
+        # constant power while the capacitor holds above 60 % of the peak (the converter's input range)
+        vc = max(0.0, vc + (i_in - power_w / max(vc, 0.6 * vpk, 1.0)) * dt / c_f)
+        out[k] = i_in
+    return out * np.sign(v)

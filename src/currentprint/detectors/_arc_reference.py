@@ -2,7 +2,8 @@
 
 Slow and obvious on purpose: the tests check that the compiled
 :func:`currentprint._core.arc_scan` and :func:`currentprint._core.thermal_scan`
-give exactly these results.
+give exactly these results; :func:`arcmask_scan_reference` is the reference
+of :func:`currentprint._core.arcmask_scan` (``_arcmask.pxi``).
 """
 
 from __future__ import annotations
@@ -97,3 +98,115 @@ def thermal_scan_reference(i_rms, dt, state: np.ndarray, rated: float, tau: floa
         theta[k] = th
     state[0], state[1] = th, armed
     return fired, theta
+
+# -- masking-proof evidence (_arcmask.pxi) -----------------------------------
+_AM = _core.ARCMASK_BITS
+_AM_WIN, _AM_WLEN, _AM_MAXSTEPS = 8, 17, 64
+
+
+def _am_absj(x):
+    npts = len(x)
+    aj = [0.0] * npts
+    for k in range(1, npts - 1):
+        aj[k] = abs((float(x[k + 1]) - float(x[k])) - (float(x[k]) - float(x[k - 1])))
+    return aj
+
+
+def _am_block_noise(aj):
+    """Median |J| per 16-point block (mean of the middle two; the last block may reach back)."""
+    npts = len(aj)
+    out = []
+    for b in range((npts + 15) // 16):
+        lo = min(b * 16, npts - 16)
+        srt = sorted(aj[lo:lo + 16])
+        out.append(0.5 * (srt[7] + srt[8]))
+    return out
+
+
+def _am_steps_reference(x, other, s_other: int, flo: float, k_noise: float, persist: float):
+    """Reference of ``_am_steps``: (positions in x's frame, signed second differences)."""
+    npts = len(x)
+    if npts < _AM_WLEN + 3:
+        return [], []
+    xs = [float(u) for u in x]
+    aj, ao = _am_absj(x), _am_absj(other)
+    nx, no = _am_block_noise(aj), _am_block_noise(ao)
+    ks, vs = [], []
+    for k in range(1, npts - 2):
+        if aj[k] < flo or aj[k] == 0.0:
+            continue
+        if any(aj[m] > aj[k] for m in range(max(0, k - 3), min(npts, k + 4))):
+            continue
+        jk = (xs[k + 1] - xs[k]) - (xs[k] - xs[k - 1])
+        pk = (xs[k + 2] - xs[k + 1]) - (xs[k] - xs[k - 1])
+        if abs(pk) > persist * abs(jk):
+            continue
+        bo = min(max(k + s_other, 0) // 16, len(no) - 1)
+        med = max(nx[k // 16], no[bo])
+        if abs(jk) < k_noise * 1.4826 * med:
+            continue
+        if len(ks) < _AM_MAXSTEPS:
+            ks.append(k)
+            vs.append(jk)
+    return ks, vs
+
+
+def _am_matched(k, v, ko, vo, match):
+    return any(abs(float(k2 - k)) <= match and (v2 > 0.0) == (v > 0.0) for k2, v2 in zip(ko, vo))
+
+
+def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarray):
+    """Reference of ``_core.arcmask_scan``: returns (code, width, size), updates ``state``."""
+    waves = np.asarray(waves, dtype=float)
+    n, npts = waves.shape
+    half = npts // 2
+    flo0, rel_floor, k_noise, persist, match, wmax, rand_tol, span = (float(p) for p in par)
+    code = np.zeros(2 * n, dtype=np.int32)
+    width = np.full(4 * n, np.nan)
+    size = np.full(2 * n, np.nan)
+    hdr = 8
+    for j in range(n):
+        flo = flo0
+        if rel_floor * float(rms[j]) > flo:
+            flo = rel_floor * float(rms[j])
+        for r in (1, 2):
+            if state[1] < r:
+                continue
+            ref = state[hdr + (r - 1) * npts: hdr + r * npts]
+            x = float(offset[j]) - float(state[2 + r - 1]) + 0.5
+            s = 0 if math.isnan(x) else int(min(max(math.floor(x) if math.isfinite(x) else x, -_AM_WIN), _AM_WIN))
+            kx, vx = _am_steps_reference(waves[j], ref, s, flo, k_noise, persist)
+            kr, vr = _am_steps_reference(ref, waves[j], -s, flo, k_noise, persist)
+            kr = [k - s for k in kr]
+            for q in (0, 1):
+                best, bsize = math.nan, math.nan
+                for ka, va in zip(kx, vx):
+                    if not (q * half <= ka < (q + 1) * half and ka < q * half + span) or _am_matched(ka, va, kr, vr, match):
+                        continue
+                    for kb, vb in zip(kr, vr):
+                        if not (q * half <= kb < (q + 1) * half and kb < q * half + span) or (vb > 0.0) != (va > 0.0):
+                            continue
+                        if abs(float(ka - kb)) > wmax or _am_matched(kb, vb, kx, vx, match):
+                            continue
+                        w = float(ka - kb) * (-1.0 if va < 0.0 else 1.0)
+                        if math.isnan(best) or abs(w) > abs(best):
+                            best, bsize = w, min(abs(va), abs(vb))
+                slot = 4 + 2 * q + r - 1
+                prev = state[slot]
+                state[slot] = best
+                if not math.isnan(best):
+                    width[4 * j + 2 * q + r - 1] = best
+                    code[2 * j + q] |= _AM["pair1"] if r == 1 else _AM["pair2"]
+                    if not abs(best - prev) <= rand_tol:
+                        code[2 * j + q] |= (_AM["random1"] if r == 1 else _AM["random2"]) | _AM["counted"]
+                    if math.isnan(size[2 * j + q]) or bsize > size[2 * j + q]:
+                        size[2 * j + q] = bsize
+        state[hdr + npts: hdr + 2 * npts] = state[hdr: hdr + npts]
+        state[hdr: hdr + npts] = waves[j]
+        state[hdr + 3 * npts: hdr + 4 * npts] = state[hdr + 2 * npts: hdr + 3 * npts]
+        state[hdr + 2 * npts: hdr + 3 * npts] = _am_absj(waves[j])
+        state[3] = state[2]
+        state[2] = float(offset[j])
+        if state[1] < 2:
+            state[1] += 1.0
+    return code, width, size

@@ -1,0 +1,328 @@
+# Series-arc evidence that survives parallel (masking) loads.
+#
+# Included into _core.pyx.  Works on the resampled cycles of the current
+# (CycleTable.raw_waves[0], one row per voltage cycle) and compares each
+# cycle with the same points one and two cycles earlier.  A load that keeps
+# running in parallel repeats itself from cycle to cycle, so what differs is
+# what the arcing branch changed.  The NumPy reference is
+# detectors/_arc_reference.py (arcmask_scan_reference), tested for equality.
+#
+# Physics (Gregory, Wong & Dvorak, IEEE Trans. Ind. Appl. 40(4), 2004; the
+# arc model of IEC 62606 / UL 1699 test arcs): around each zero of the branch
+# current the arc extinguishes and re-ignites after a random dead time with an
+# abrupt step of the branch current.  In the *total* current the step survives
+# (the parallel loads are smooth or repeat), but at a position that differs
+# from one half-cycle to the next.  So per half-cycle of the voltage grid we
+# look for a pair of abrupt, persistent steps of the same sign, one in this
+# cycle and one in the reference cycle, each without a matching step in the
+# other cycle: the same re-ignition, moved by the random dead time.
+# Masking loads: a dimmer's or an SMPS's edges are matched (same place every
+# cycle); a switch-on is a single step with no partner in the reference; a
+# brush motor's commutation spikes do not persist; a burst-mode load (the
+# induction cooker) is compared with two cycles back as well; a dimmer knob
+# being turned moves its edge steadily, so a pair whose signed width repeats
+# the previous cycle's (within ``rand_tol`` samples) is "regular" and not
+# counted.
+
+from libc.math cimport fmin, fmax
+
+cdef enum:
+    AM_PAIR1 = 1          # step pair against one cycle back
+    AM_PAIR2 = 2          # step pair against two cycles back
+    AM_RANDOM1 = 4        # the pair vs one cycle back is unlike the previous cycle's
+    AM_RANDOM2 = 8        # same, two cycles back
+    AM_COUNTED = 16       # counts towards the alarm (RANDOM1 or RANDOM2)
+
+ARCMASK_BITS = {"pair1": AM_PAIR1, "pair2": AM_PAIR2, "random1": AM_RANDOM1, "random2": AM_RANDOM2,
+                "counted": AM_COUNTED}
+
+# parameter vector layout
+cdef enum:
+    MP_FLOOR = 0          # absolute step floor (A; 0 when uncalibrated)
+    MP_REL_FLOOR = 1      # step floor relative to the cycle RMS of the total current
+    MP_K_NOISE = 2        # step >= this * 1.4826 * local median |second difference|
+    MP_PERSIST = 3        # |change of slope across the step| <= this * step (not a spike)
+    MP_MATCH = 4          # steps within this many points (same sign) are "the same edge"
+    MP_WMAX = 5           # widest pair (points): the longest dead-time difference
+    MP_RAND_TOL = 6       # signed widths within this many points of the last cycle's are regular
+    MP_SPAN = 7           # both steps lie within this many points after the half-cycle's voltage zero
+    MP_LEN = 8
+ARCMASK_PARAM_LEN = MP_LEN
+
+# state layout: header then the last two rows
+cdef enum:
+    MS_NPTS = 0           # points per row (checked)
+    MS_ROWS = 1           # rows held (0, 1, 2)
+    MS_OFF1 = 2           # grid offset (points) of the row one cycle back
+    MS_OFF2 = 3           # two cycles back
+    MS_PREVW = 4          # [4] signed width of the last pair per (half, reference); NaN none
+    MS_ROW1 = 8           # [npts] row one cycle back, then [npts] two back, then their |J| ([npts] each)
+ARCMASK_HEADER = MS_ROW1
+
+# noise of the step test: median |second difference| per block of 16 points
+DEF AM_WIN = 8
+DEF AM_WLEN = 17
+DEF AM_BLOCK = 16
+DEF AM_MAXSTEPS = 64
+
+
+def new_arcmask_state(Py_ssize_t npts):
+    """A fresh state vector for :func:`arcmask_scan` with ``npts`` points per cycle."""
+    import numpy as np
+    st = np.full(ARCMASK_HEADER + 4 * npts, np.nan)
+    st[MS_NPTS] = npts
+    st[MS_ROWS] = 0.0
+    return st
+
+
+cdef double _median16(const double* a) noexcept nogil:
+    """Median of 16 values (mean of the middle two, insertion sort of a copy)."""
+    cdef double buf[AM_BLOCK]
+    cdef Py_ssize_t i, b
+    cdef double x
+    for i in range(AM_BLOCK):
+        x = a[i]
+        b = i
+        while b > 0 and buf[b - 1] > x:
+            buf[b] = buf[b - 1]
+            b -= 1
+        buf[b] = x
+    return 0.5 * (buf[AM_BLOCK // 2 - 1] + buf[AM_BLOCK // 2])
+
+
+cdef double _am_noise(const double* aj, Py_ssize_t npts, double* cache, Py_ssize_t b) noexcept nogil:
+    """Median |second difference| of 16-point block b (the last block may reach back); cached."""
+    cdef Py_ssize_t lo
+    if cache[b] < 0.0:
+        lo = b * AM_BLOCK
+        if lo > npts - AM_BLOCK:
+            lo = npts - AM_BLOCK
+        cache[b] = _median16(&aj[lo])
+    return cache[b]
+
+
+cdef void _am_absj(const double* x, Py_ssize_t npts, double* aj) noexcept nogil:
+    """|second difference| of a row in its own frame (0 at both ends)."""
+    cdef Py_ssize_t k
+    aj[0] = 0.0
+    aj[npts - 1] = 0.0
+    for k in range(1, npts - 1):
+        aj[k] = fabs((x[k + 1] - x[k]) - (x[k] - x[k - 1]))
+
+
+cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, double flo, double k_noise, double persist,
+                          const double* aj, const double* ao, double* nx, double* no, Py_ssize_t s_other,
+                          Py_ssize_t* kout, double* vout) noexcept nogil:
+    """Abrupt persistent steps of row ``x`` (positions in its own frame).
+
+    A step between points k and k+1 has second difference
+    ``J = x[k+1] - 2 x[k] + x[k-1]`` (``aj`` holds |J| of this row, ``ao``
+    of the row it is compared with, whose point k + ``s_other`` lies at
+    this row's point k) that is at least ``flo``, the largest |J| within
+    +-3 points (the resampling's ringing around a big edge is not a step of
+    its own), and large against the local noise of both rows (``nx``, ``no``:
+    median |J| of the 16-point block holding the point; noise that comes and
+    goes from cycle to cycle must not make steps); and the slope after it is
+    close to the slope before
+    (``|x[k+2] - x[k+1] - x[k] + x[k-1]| <= persist * |J|``), which rejects
+    one-sample spikes. Returns the number of steps written to ``kout`` /
+    ``vout`` (signed J).
+    """
+    cdef Py_ssize_t k, i, bo, m = 0, nblk = (npts + AM_BLOCK - 1) // AM_BLOCK
+    cdef double jk, pk, noise
+    cdef bint peak
+    if npts < AM_WLEN + 3:
+        return 0
+    for k in range(1, npts - 2):
+        if aj[k] < flo or aj[k] == 0.0:
+            continue
+        peak = True
+        for i in range(k - 3, k + 4):
+            if i >= 0 and i < npts and aj[i] > aj[k]:
+                peak = False
+                break
+        if not peak:
+            continue
+        jk = (x[k + 1] - x[k]) - (x[k] - x[k - 1])
+        pk = (x[k + 2] - x[k + 1]) - (x[k] - x[k - 1])
+        if fabs(pk) > persist * fabs(jk):
+            continue
+        noise = _am_noise(aj, npts, nx, k // AM_BLOCK)
+        if ao != NULL:
+            # (without ao: a first pass on this row's own noise, a superset of the steps)
+            bo = (k + s_other) // AM_BLOCK if k + s_other >= 0 else 0
+            if bo >= nblk:
+                bo = nblk - 1
+            noise = fmax(noise, _am_noise(ao, npts, no, bo))
+        if fabs(jk) < k_noise * 1.4826 * noise:
+            continue
+        if m < AM_MAXSTEPS:
+            kout[m] = k
+            vout[m] = jk
+            m += 1
+    return m
+
+
+cdef bint _am_matched(Py_ssize_t k, double v, const Py_ssize_t* ko, const double* vo, Py_ssize_t mo,
+                      double match) noexcept nogil:
+    cdef Py_ssize_t a
+    for a in range(mo):
+        if fabs(<double>(ko[a] - k)) <= match and (vo[a] > 0.0) == (v > 0.0):
+            return True
+    return False
+
+
+def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const double[::1] rms,
+                 double[::1] state, const double[::1] par, int[::1] code, double[::1] width,
+                 double[::1] size):
+    """Score half-cycles for series-arc steps that differ from the cycles before.
+
+    Parameters
+    ----------
+    waves : float64 array (n, npts)
+        The current of each cycle resampled on its voltage-cycle grid, A
+        (``CycleTable.raw_waves[0]``).
+    offset : float64 array (n,)
+        Where each row's first point lies after the cycle's start, in points
+        (``(ceil(start) - start) * npts / period``); rows are compared at the
+        nearest whole-point shift.
+    rms : float64 array (n,)
+        Cycle RMS of the current, A (for the relative step floor).
+    state : float64 array
+        From :func:`new_arcmask_state`, updated in place.
+    par : float64 array of length ARCMASK_PARAM_LEN
+        Thresholds (MP_* layout in _arcmask.pxi).
+    code : int32 array (2n,)
+        Receives the AM_* bits of each half-cycle (positive half first).
+    width : float64 array (4n,)
+        Receives per half-cycle the signed width (points) of the pair against
+        one and two cycles back (NaN: no pair), ``[2h]`` and ``[2h + 1]``.
+    size : float64 array (2n,)
+        Receives the smaller step of the widest pair found, A (NaN: none).
+
+    Returns
+    -------
+    int
+        0; 1 when the array shapes disagree.
+    """
+    cdef Py_ssize_t n = waves.shape[0], npts = waves.shape[1], H, j, r, q, a, b, mx, mr, s
+    cdef Py_ssize_t kx[AM_MAXSTEPS]
+    cdef Py_ssize_t kx0[AM_MAXSTEPS]
+    cdef double vx0[AM_MAXSTEPS]
+    cdef double* ajr
+    cdef Py_ssize_t kr[AM_MAXSTEPS]
+    cdef double vx[AM_MAXSTEPS]
+    cdef double vr[AM_MAXSTEPS]
+    cdef double aj[4096]
+    cdef double nx[256]
+    cdef double no[256]
+    cdef Py_ssize_t nblk = (npts + AM_BLOCK - 1) // AM_BLOCK, mx0
+    cdef double flo, best, bsize, w, prev, off_r
+    cdef const double* ref
+    cdef int bits
+    if (offset.shape[0] != n or rms.shape[0] != n or code.shape[0] != 2 * n or width.shape[0] != 4 * n
+            or size.shape[0] != 2 * n or par.shape[0] != MP_LEN):
+        return 1
+    if npts > 4096 or npts % 2 or state.shape[0] != ARCMASK_HEADER + 4 * npts or state[MS_NPTS] != npts:
+        return 1
+    H = npts // 2
+    with nogil:
+        for j in range(n):
+            flo = par[MP_FLOOR]
+            if par[MP_REL_FLOOR] * rms[j] > flo:
+                flo = par[MP_REL_FLOOR] * rms[j]
+            _am_absj(&waves[j, 0], npts, aj)
+            for a in range(nblk):
+                nx[a] = -1.0
+            # no step in this row on its own noise: no pair is possible (a quiet cycle costs one pass)
+            mx0 = _am_steps(&waves[j, 0], npts, flo, par[MP_K_NOISE], par[MP_PERSIST], aj, NULL, nx, no, 0, kx0, vx0)
+            code[2 * j] = 0
+            code[2 * j + 1] = 0
+            for a in range(4):
+                width[4 * j + a] = NAN
+            size[2 * j] = NAN
+            size[2 * j + 1] = NAN
+            for r in range(1, 3):
+                if state[MS_ROWS] < r:
+                    continue
+                if mx0 == 0:
+                    state[MS_PREVW + r - 1] = NAN
+                    state[MS_PREVW + 2 + r - 1] = NAN
+                    continue
+                ref = &state[MS_ROW1 + (r - 1) * npts]
+                off_r = state[MS_OFF1 + r - 1]
+                # the reference's point k + s lies where this row's point k does
+                # rows start within a point of their cycle start, so |s| <= 1; odd
+                # (or NaN) offsets are clamped rather than trusted
+                off_r = floor(offset[j] - off_r + 0.5)
+                if not (off_r <= AM_WIN):
+                    off_r = AM_WIN if off_r == off_r else 0.0
+                if off_r < -AM_WIN:
+                    off_r = -AM_WIN
+                s = <Py_ssize_t>off_r
+                ajr = &state[MS_ROW1 + (r + 1) * npts]     # its |J|, kept from when it was new
+                for a in range(nblk):
+                    no[a] = -1.0
+                if mx0 < AM_MAXSTEPS:
+                    # this row's steps: the first pass's, that also beat the reference's noise
+                    mx = 0
+                    for a in range(mx0):
+                        b = (kx0[a] + s) // AM_BLOCK if kx0[a] + s >= 0 else 0
+                        if b >= nblk:
+                            b = nblk - 1
+                        if fabs(vx0[a]) >= par[MP_K_NOISE] * 1.4826 * fmax(
+                                _am_noise(aj, npts, nx, kx0[a] // AM_BLOCK), _am_noise(ajr, npts, no, b)):
+                            kx[mx] = kx0[a]
+                            vx[mx] = vx0[a]
+                            mx += 1
+                else:
+                    mx = _am_steps(&waves[j, 0], npts, flo, par[MP_K_NOISE], par[MP_PERSIST], aj, ajr, nx, no, s,
+                                   kx, vx)
+                mr = _am_steps(ref, npts, flo, par[MP_K_NOISE], par[MP_PERSIST], ajr, aj, no, nx, -s, kr, vr)
+                # the reference's steps, placed on this row's points
+                for a in range(mr):
+                    kr[a] = kr[a] - s
+                for q in range(2):
+                    best = NAN
+                    bsize = NAN
+                    for a in range(mx):
+                        if kx[a] < q * H or kx[a] >= q * H + par[MP_SPAN] or kx[a] >= (q + 1) * H:
+                            continue
+                        if _am_matched(kx[a], vx[a], kr, vr, mr, par[MP_MATCH]):
+                            continue
+                        for b in range(mr):
+                            if kr[b] < q * H or kr[b] >= q * H + par[MP_SPAN] or kr[b] >= (q + 1) * H:
+                                continue
+                            if (vr[b] > 0.0) != (vx[a] > 0.0):
+                                continue
+                            if fabs(<double>(kx[a] - kr[b])) > par[MP_WMAX]:
+                                continue
+                            if _am_matched(kr[b], vr[b], kx, vx, mx, par[MP_MATCH]):
+                                continue
+                            w = <double>(kx[a] - kr[b])
+                            if vx[a] < 0.0:
+                                w = -w
+                            if best != best or fabs(w) > fabs(best):
+                                best = w
+                                bsize = fmin(fabs(vx[a]), fabs(vr[b]))
+                    prev = state[MS_PREVW + 2 * q + r - 1]
+                    state[MS_PREVW + 2 * q + r - 1] = best
+                    if best == best:
+                        width[4 * j + 2 * q + r - 1] = best
+                        code[2 * j + q] |= (AM_PAIR1 if r == 1 else AM_PAIR2)
+                        if not (fabs(best - prev) <= par[MP_RAND_TOL]):
+                            code[2 * j + q] |= (AM_RANDOM1 if r == 1 else AM_RANDOM2)
+                            code[2 * j + q] |= AM_COUNTED
+                        if size[2 * j + q] != size[2 * j + q] or bsize > size[2 * j + q]:
+                            size[2 * j + q] = bsize
+            # shift the history: this row becomes one cycle back
+            for a in range(npts):
+                state[MS_ROW1 + npts + a] = state[MS_ROW1 + a]
+                state[MS_ROW1 + a] = waves[j, a]
+                state[MS_ROW1 + 3 * npts + a] = state[MS_ROW1 + 2 * npts + a]
+                state[MS_ROW1 + 2 * npts + a] = aj[a]
+            state[MS_OFF2] = state[MS_OFF1]
+            state[MS_OFF1] = offset[j]
+            if state[MS_ROWS] < 2:
+                state[MS_ROWS] = state[MS_ROWS] + 1.0
+    return 0
