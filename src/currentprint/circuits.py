@@ -321,7 +321,8 @@ def mains_phase(voltage: Any, fs: float, *, mains_hz: float | None = None) -> np
     c, n_before = _extended(voltage_cycles(v, fs, mains_hz=mains_hz), -1.0, float(v.shape[0]))
     t = np.arange(v.shape[0], dtype=np.float64)
     k = np.searchsorted(c, t, side="right") - 1
-    return 2.0 * np.pi * ((k - n_before) + (t - c[k]) / (c[k + 1] - c[k]))
+    phase: np.ndarray = 2.0 * np.pi * ((k - n_before) + (t - c[k]) / (c[k + 1] - c[k]))
+    return phase
 
 
 def _rms(v: np.ndarray) -> float:
@@ -488,4 +489,5 @@ def _rectifier(v: np.ndarray, fs: float, power_w: float, c_f: float, r_s: float)
         # constant power while the capacitor holds above 60 % of the peak (the converter's input range)
         vc = max(0.0, vc + (i_in - power_w / max(vc, 0.6 * vpk, 1.0)) * dt / c_f)
         out[k] = i_in
-    return out * np.sign(v)
+    signed: np.ndarray = out * np.sign(v)
+    return signed
