@@ -53,6 +53,7 @@ _LAZY = {
 _SUBMODULES = {
     "synth": "synth", "evaluate": "evaluate", "plot": "plot", "io": "io", "monitor": "monitor",
     "core": "core", "detectors": "detectors", "fingerprints": "fingerprints", "cli": "cli",
+    "circuits": "circuits", "fleet": "fleet",
     "testing": "detectors.testing", "events": "detectors.events", "arc": "detectors.arc",
     "library": "fingerprints.library", "classify": "fingerprints.classify",
     "alerts": "detectors.alerts", "analyzer": "core.analyzer", "cycles": "core.cycles",

@@ -4,7 +4,7 @@ The parser and the sub-commands; ``bench`` lives in :mod:`.bench`, the helpers
 both use (built-in detector names, machine information) in :mod:`._common`.
 
 Sub-commands: ``demo``, ``analyze FILE``, ``enroll``, ``match``, ``info``,
-``bench``. Results go to stdout: readable tables on a terminal (``analyze``,
+``bench``, ``fleet demo|run|summary`` (in :mod:`.fleet`). Results go to stdout: readable tables on a terminal (``analyze``,
 ``bench``, ``demo``), JSON lines or CSV when piped or asked for
 (``analyze --format``, ``bench --json``); messages and progress bars go to
 stderr. Integer ADC counts without scales are labelled counts and counts²,
@@ -835,6 +835,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--duration", type=_positive, help="signal length per rate, s")
     b.add_argument("--repeats", type=_positive_int, help="timed repeats per stage (best is kept)")
     b.set_defaults(func=_cmd_bench)
+
+    from .fleet import add_parser as add_fleet_parser
+    add_fleet_parser(sub)
     return p
 
 
