@@ -3,7 +3,10 @@
 Hypothesis runs a deterministic profile by default (CI); set
 HYPOTHESIS_PROFILE=dev for more, randomised examples while developing.
 The real recordings live in ../shared/data beside the checkout (never copied
-into the repository); CURRENTPRINT_DATA overrides the location.
+into the repository); CURRENTPRINT_DATA overrides the location. Without them
+the real-data tests skip, unless CURRENTPRINT_REQUIRE_DATA=1 (set by CI, or
+``pytest --require-data``): then a missing folder stops the run and a
+missing recording fails its test.
 """
 
 from __future__ import annotations
@@ -18,16 +21,54 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("ci", derandomize=True, max_examples=40, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=200, deadline=None)
+# a few examples each, for slow instrumented runs (benchmarks/kernel_coverage.py)
+settings.register_profile("quick", derandomize=True, max_examples=8, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 DATA = Path(os.environ.get("CURRENTPRINT_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+# the phrase every "recording missing" skip uses; with the data required it is a failure
+MISSING = "not available"
+# optional packages the `test` extra installs; under the same switch their absence fails
+REQUIRED_EXTRAS = ("matplotlib", "sklearn")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--require-data", action="store_true", default=False,
+                     help="fail (do not skip) when the shared recordings are missing "
+                          "(also CURRENTPRINT_REQUIRE_DATA=1)")
+
+
+def _require_data(config) -> bool:
+    return bool(config.getoption("--require-data")) or os.environ.get("CURRENTPRINT_REQUIRE_DATA") == "1"
+
+
+def pytest_sessionstart(session):
+    if _require_data(session.config) and not DATA.is_dir():
+        raise pytest.UsageError(f"the shared recordings are required (CURRENTPRINT_REQUIRE_DATA=1 or --require-data) "
+                                f"but {DATA} does not exist; put them there or set CURRENTPRINT_DATA.")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    rep = yield
+    if rep.skipped and _require_data(item.config) and call.excinfo is not None:
+        reason = str(call.excinfo.value)
+        if MISSING in reason:
+            rep.outcome = "failed"
+            rep.longrepr = f"required shared data missing: {reason}"
+        elif any(f"could not import '{m}'" in reason for m in REQUIRED_EXTRAS):
+            # CI installs the test extra, which brings these: their tests must run there
+            rep.outcome = "failed"
+            rep.longrepr = f"required test dependency missing: {reason}"
+    return rep
 
 
 def data_path(*parts: str) -> Path:
-    """Path to a shared recording; the test is skipped when the data is absent."""
+    """Path to a shared recording; the test is skipped when the data is absent (fails when required)."""
     p = DATA.joinpath(*parts)
     if not p.exists():
-        pytest.skip(f"shared recording {p} not available")
+        pytest.skip(f"shared recording {p} {MISSING}")
     return p
 
 
@@ -50,5 +91,5 @@ def load_hfhadc(path: Path):
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     if not DATA.exists():
-        pytest.skip("shared data not available")
+        pytest.skip(f"shared data {MISSING}")
     return DATA

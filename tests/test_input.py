@@ -12,7 +12,7 @@ import pytest
 import currentprint as cp
 from currentprint.core.cycles import COLUMNS
 from currentprint.errors import (ClippingWarning, CurrentprintError, InputError, LengthMismatchError,
-                                 NonFiniteError, NoZeroCrossingError, SampleRateError)
+                                 MainsFrequencyError, NonFiniteError, NoZeroCrossingError, SampleRateError)
 
 FS = 6400.0
 
@@ -284,31 +284,42 @@ def _weird_inputs():
     yield "mixed_dtypes", i.astype(np.float32), (v * 10).astype(np.int16)
 
 
+# cycles expected (with voltage, without), or the error expected. Too short inputs give no
+# cycle; without voltage, current that never crosses zero cleanly (all-zero, denormal) gives
+# none either, and current toggling at Nyquist is refused as no mains frequency. (With a
+# voltage toggling at Nyquist too, 30 "cycles" are framed: pinned here so that a change is seen.)
+_CYCLES = {"huge": (24, 23), "tiny": (24, 23), "denormal_current": (24, 23), "denormal_both": (23, 0),
+           "single_sample": (0, 0), "two_samples": (0, 0), "int16_extremes": (24, 23), "nyquist": (30, MainsFrequencyError),
+           "zero_current": (24, 0), "float32_max": (24, 23), "square_voltage": (24, 23), "one_cycle": (0, 0),
+           "mixed_dtypes": (24, 23)}
+
+
 @pytest.mark.parametrize("name,i,v", list(_weird_inputs()), ids=[w[0] for w in _weird_inputs()])
 def test_nothing_crashes(name, i, v):
-    for volt in (v, None):
+    for volt, n_expected in zip((v, None), _CYCLES[name]):
         for h in (1, 25):
-            try:
-                with warnings.catch_warnings():
-                    # int16 extremes are full-scale samples: the warning is expected here
-                    warnings.simplefilter("ignore", ClippingWarning)
-                    t = cp.analyze(i, volt, fs=FS, harmonics=h)
-            except CurrentprintError as e:
-                assert isinstance(e, ValueError)
+            if isinstance(n_expected, type):
+                with pytest.raises(n_expected):
+                    cp.analyze(i, volt, fs=FS, harmonics=h)
                 continue
+            with warnings.catch_warnings():
+                # int16 extremes are full-scale samples: the warning is expected here
+                warnings.simplefilter("ignore", ClippingWarning)
+                t = cp.analyze(i, volt, fs=FS, harmonics=h)      # no CurrentprintError either
+            assert len(t) == n_expected, (name, volt is None, h)
             assert all(t.column(c).shape == (len(t),) for c in COLUMNS)
+            if len(t) and name != "huge":       # (1e300 A squares overflow: i_rms inf, a known limit)
+                assert np.all(np.isfinite(t.i_rms)) and np.all(t.i_rms >= 0)
             # (1e-300 A squares underflow to 0: i_rms = 0 and pf NaN, acceptable)
-            if name in ("huge", "tiny", "float32_max", "square_voltage", "mixed_dtypes"):
-                assert len(t) >= 20
-                if volt is not None and name not in ("huge", "tiny"):
-                    assert np.all(np.isfinite(t.pf))
-    # streaming in odd chunks too
+            if volt is not None and name in ("float32_max", "square_voltage", "mixed_dtypes", "int16_extremes",
+                                             "nyquist"):
+                assert np.all(np.isfinite(t.pf)) and np.all(np.abs(t.pf) <= 1 + 1e-9)
+    # streaming in odd chunks gives the same cycles
     an = cp.CycleAnalyzer(FS, harmonics=5)
-    for a in range(0, len(i), 77):
-        try:
-            an.push(i[a:a + 77], v[a:a + 77])
-        except CurrentprintError:
-            break
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ClippingWarning)
+        parts = [an.push(i[a:a + 77], v[a:a + 77]) for a in range(0, len(i), 77)]
+    assert sum(len(p) for p in parts) == _CYCLES[name][0]
 
 
 def test_clipped_samples_are_counted():

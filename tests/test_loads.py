@@ -43,8 +43,13 @@ def _supply(seed=0, fs=FS, duration=3.0, v_rms=220.0, h3=0.03):
                                  OverloadDetector()])
 def test_check_detector(det):
     testing = pytest.importorskip("currentprint.detectors.testing")
-    out = testing.check_detector(det)
-    if isinstance(det, OverloadDetector) and det.rated_current_a == 5.0:
+    # silent by design: the signal stays far below 1.3 x 16 A; the signal's 2 kW heater is whitelisted
+    silent = ((isinstance(det, OverloadDetector) and det.rated_current_a == 16.0)
+              or (isinstance(det, ResistiveLoadDetector) and len(det.whitelist)))
+    out = testing.check_detector(det, min_alerts=0 if silent else 1)
+    if silent:
+        assert out["alerts"] == 0
+    elif isinstance(det, OverloadDetector):
         assert out["alerts"] >= 1      # 2 kW heater + more on a 5 A circuit
 
 

@@ -303,10 +303,12 @@ def test_corrupt_or_foreign_state_is_refused(tmp_path):
         "truncated": text[: len(text) // 2],
         "garbage": "\x00\x01 not json",
         "foreign": json.dumps({"schema": "something.else", "version": 1}),
-        "version": text.replace('"version":1', '"version":99'),
-        "no_state": json.dumps({"schema": "currentprint.monitor", "version": 1}),
-        "damaged": json.dumps({"schema": "currentprint.monitor", "version": 1,
+        "version": text.replace('"version":2', '"version":99'),
+        "old_version": text.replace('"version":2', '"version":1'),
+        "no_state": json.dumps({"schema": "currentprint.monitor", "version": 2}),
+        "damaged": json.dumps({"schema": "currentprint.monitor", "version": 2,
                                "state": {**json.loads(text)["state"], "analyzer": {"started": True}}}),
+        "edited": text.replace('"cycles":', '"cycles":1'),
     }
     for what, content in cases.items():
         bad = tmp_path / f"{what}.json"
@@ -322,6 +324,7 @@ def test_corrupt_or_foreign_state_is_refused(tmp_path):
         cp.Monitor(fs=10000, detectors=[StepEvents(), Recorder()]).load_state(json.loads(text)["state"])
     # an unknown detector name is explained
     renamed = json.loads(text)
+    del renamed["checksum"]         # an edit on purpose: without its checksum the file is still checked
     renamed["state"]["detectors"][0]["name"] = "not_installed_anywhere"
     (tmp_path / "renamed.json").write_text(json.dumps(renamed))
     with pytest.raises(CorruptFileError, match="not_installed_anywhere"):

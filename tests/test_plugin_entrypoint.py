@@ -45,7 +45,7 @@ CHILD = textwrap.dedent("""
         assert "ebike_charger" in cp.available_detectors()
         det = cp.get_detector("ebike_charger")
         out["class"] = type(det).__module__ + ":" + type(det).__name__
-        out["check"] = check_detector(det)
+        out["check"] = check_detector(det, signal=sig)        # a signal on which it fires
         mon = cp.Monitor(fs=sig.fs, detectors=["ebike_charger"])
         out["alerts"] = [a.to_dict() for a in mon.run(sig.current, sig.voltage, chunk=1000)]
     elif mode == "first":
@@ -87,7 +87,7 @@ def _fake_install(site: Path, dist: str, entry_points: dict[str, str], package: 
 def _check_plugin_works(site: Path, tmp_path: Path) -> None:
     res = _run(site, "check", tmp_path / "unused.json")
     assert res["class"] == "cp_ebike:EBikeChargerDetector"
-    assert res["check"] == {"alerts": 0}
+    assert res["check"] == {"alerts": 1}          # the charger switched on, once
     # the charger switched on at 1 s is reported once, 2 s later (+ a cycle or two)
     assert len(res["alerts"]) == 1
     alert = res["alerts"][0]
@@ -160,3 +160,16 @@ def test_broken_plugin_warns_and_never_breaks_import(tmp_path):
     messages = [m for cat, m in res["warnings"] if cat == "RuntimeWarning"]
     for name in ("broken_missing", "broken_type", "broken_raises"):
         assert any(name in m for m in messages), (name, res["warnings"])
+
+
+def test_documented_entry_point_group_is_the_one_read():
+    """Every entry-point table in the docs and README names the group the registry reads."""
+    import re
+
+    from currentprint.detectors.base import ENTRY_POINT_GROUP
+    root = Path(__file__).resolve().parents[1]
+    groups = []
+    for doc in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        groups += re.findall(r'\[project\.entry-points\."([^"]+)"\]', doc.read_text(encoding="utf-8"))
+    groups += re.findall(r'\[project\.entry-points\."([^"]+)"\]', (PLUGIN / "pyproject.toml").read_text())
+    assert groups and set(groups) == {ENTRY_POINT_GROUP}, groups

@@ -17,6 +17,7 @@ __all__ = [
     "NoZeroCrossingError",
     "MainsFrequencyError",
     "CorruptFileError",
+    "MissingFileError",
     "RegistryError",
     "ClippingWarning",
     "InputWarning",
@@ -53,6 +54,10 @@ class MainsFrequencyError(NoZeroCrossingError):
 
 class CorruptFileError(CurrentprintError, ValueError):
     """A saved library or state file is damaged, truncated or not ours."""
+
+
+class MissingFileError(CurrentprintError, FileNotFoundError):
+    """A file to read does not exist (also a :class:`FileNotFoundError`)."""
 
 
 class RegistryError(CurrentprintError, KeyError):

@@ -9,8 +9,11 @@ Used by the command line (``currentprint analyze FILE``); handy in scripts too::
 from __future__ import annotations
 
 import io as _io
+import struct
 import wave
 import warnings
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -18,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, InputWarning
-from .core.signal import Calibration
+from .errors import (CorruptFileError, CurrentprintError, InputError, InputWarning, MissingFileError,
+                     SampleRateError)
+from .core.signal import Calibration, check_fs
 
 __all__ = ["Recording", "load_recording", "SUPPORTED_SUFFIXES"]
 
@@ -104,10 +108,15 @@ def load_recording(path: str | PathLike, *, fs: float | None = None, current_sca
 
     Raises
     ------
-    FileNotFoundError
-        No such file.
+    MissingFileError
+        No such file (a :class:`FileNotFoundError`).
+    CorruptFileError
+        The file is damaged, truncated, or not of the type its suffix says.
+    SampleRateError
+        The rate is missing from the file and not given, or not plausible
+        (e.g. a damaged WAV header; at most 10 MHz).
     InputError
-        Unknown format, missing channels or sample rate, unreadable content.
+        Unknown format, missing channels, a directory, unreadable content.
 
     Warns
     -----
@@ -116,25 +125,47 @@ def load_recording(path: str | PathLike, *, fs: float | None = None, current_sca
         them is named), or a named column was not used.
     """
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p} is a directory; give the path of a recording file in it.")
     if not p.is_file():
-        raise FileNotFoundError(f"no such file: {p}")
+        raise MissingFileError(f"no such file: {p}")
     suffix = p.suffix.lower()
-    if suffix == ".npz":
-        rec = _load_npz(p, key)
-    elif suffix in (".csv", ".txt"):
-        rec = _load_csv(p, columns=columns, decimal=decimal, progress=progress, infer_fs=fs is None)
-    elif suffix == ".wav":
-        rec = _load_wav(p)
-    elif suffix in SUPPORTED_SUFFIXES:
-        rec = _load_soundfile(p)
-    else:
-        raise InputError(f"{p.name}: unknown file type {suffix!r}; give one of {', '.join(SUPPORTED_SUFFIXES)}.")
+    try:
+        if suffix == ".npz":
+            rec = _load_npz(p, key)
+        elif suffix in (".csv", ".txt"):
+            rec = _load_csv(p, columns=columns, decimal=decimal, progress=progress, infer_fs=fs is None)
+        elif suffix == ".wav":
+            rec = _load_wav(p)
+        elif suffix in SUPPORTED_SUFFIXES:
+            rec = _load_soundfile(p)
+        else:
+            raise InputError(f"{p.name}: unknown file type {suffix!r}; give one of "
+                             f"{', '.join(SUPPORTED_SUFFIXES)}.")
+    except CurrentprintError:
+        raise
+    except PermissionError as exc:
+        raise InputError(f"cannot read {p}: {exc.strerror}; check the file's permissions.") from None
+    except (OSError, ValueError, TypeError, EOFError, KeyError, IndexError, NotImplementedError, RuntimeError,
+            OverflowError, MemoryError, UnicodeError, zlib.error, struct.error, wave.Error) as exc:
+        raise CorruptFileError(f"{p.name} is damaged or not a {suffix} recording "
+                               f"({type(exc).__name__}: {str(exc)[:200]}).") from None
+    except zipfile.BadZipFile as exc:
+        raise CorruptFileError(f"{p.name} is damaged or not a {suffix} recording (bad zip archive: {exc}).") from None
     if columns is not None and suffix not in (".csv", ".txt"):
         raise InputError(f"{p.name}: columns=... maps CSV columns; this is a {suffix} file.")
     if fs is not None:
-        rec.fs = float(fs)
-    if rec.fs is None or not np.isfinite(rec.fs) or rec.fs <= 0:
+        rec.fs = fs
+    if rec.fs is None:
         raise InputError(f"{p.name} does not say its sample rate; pass it (--fs HZ on the command line).")
+    try:
+        rec.fs = check_fs(rec.fs)
+    except SampleRateError as exc:
+        raise SampleRateError(f"{p.name}: {exc}") from None
+    for name, x in (("current", rec.current), ("voltage", rec.voltage)):
+        if x is not None and (not isinstance(x, np.ndarray) or x.dtype.kind not in "biuf"):
+            raise InputError(f"{p.name}: the {name} samples are not numbers (dtype "
+                             f"{getattr(x, 'dtype', type(x).__name__)}).")
     scales = {}
     if rec.calibration is not None:
         scales = {"current_scale": rec.calibration.current_scale, "voltage_scale": rec.calibration.voltage_scale}
@@ -153,11 +184,17 @@ def load_recording(path: str | PathLike, *, fs: float | None = None, current_sca
 
 
 def _load_npz(p: Path, key: str | None) -> Recording:
-    try:
-        data = np.load(p, allow_pickle=False)
-        files = set(data.files)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{p.name} is not a readable .npz archive ({exc}).") from None
+    # the file is opened here so that it is closed whatever np.load does with a damaged archive
+    with open(p, "rb") as fh:
+        try:
+            data = np.load(fh, allow_pickle=False)
+            files = set(data.files)
+        except (OSError, ValueError) as exc:
+            raise CorruptFileError(f"{p.name} is not a readable .npz archive ({exc}).") from None
+        return _read_npz(p, data, files, key)
+
+
+def _read_npz(p: Path, data, files: set, key: str | None) -> Recording:
     with data:
         if key is not None:
             ci, vi = f"{key}_current", f"{key}_voltage"

@@ -12,7 +12,7 @@ an uninterrupted one would, wherever the stream was cut (mid-cycle included).
 
 from __future__ import annotations
 
-import copy
+import importlib
 import logging
 from datetime import datetime, timedelta, timezone
 from os import PathLike
@@ -21,6 +21,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import _state
+from ._state import check_keys
 from .detectors.alerts import Alert
 from .core.analyzer import CycleAnalyzer, default_harmonics
 from .core.cycles import CycleTable
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 #: schema tag and version of the files written by :meth:`Monitor.save`
 STATE_SCHEMA = "currentprint.monitor"
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 # Identification of a switch-on event uses the mean of the _FP_CYCLES cycles
 # before the event's cycle and of the _FP_CYCLES cycles starting _FP_SKIP
@@ -318,7 +319,7 @@ class Monitor:
                 pre1 = min(pre_c[1] + 1 - first, ec - GUARD)
                 post0 = max(post_c[0] - first, ec + 1)
                 return pre0, pre1, post0, post_c[1] + 1 - first, ec
-        except (KeyError, TypeError, ValueError, IndexError):
+        except (KeyError, TypeError, ValueError, IndexError, OverflowError):
             pass
         e = max(e, 0)
         return e - _FP_CYCLES, e, e + _FP_SKIP, e + _FP_SKIP + _FP_CYCLES, e
@@ -388,14 +389,17 @@ class Monitor:
 
     # -- persistence --------------------------------------------------------
     def state_dict(self) -> dict:
-        """The running state as JSON-safe data (configuration included)."""
+        """The running state as JSON-safe data (configuration included).
+
+        Data only: detectors are named by their registered name and their
+        parameters, never by a class; see ``SECURITY.md``.
+        """
         dets = []
         for name, d in zip(self._names, self.detectors):
             # a library is data of its own (saved with FingerprintLibrary.save), not a parameter to store
             params = {k: v for k, v in d.get_params().items()
                       if not (k == "library" and getattr(d, "uses_library", False))}
-            dets.append({"name": name, "class": f"{type(d).__module__}:{type(d).__qualname__}",
-                         "params": _state.encode(params), "state": d.state_dict()})
+            dets.append({"name": name, "params": _state.encode(params), "state": d.state_dict()})
         return {
             "fs": self.fs, "mains_hz": self.mains_hz, "harmonics": self.harmonics,
             "calibration": None if self.calibration is None else self.calibration.to_dict(),
@@ -412,6 +416,10 @@ class Monitor:
     def load_state(self, state: dict) -> "Monitor":
         """Restore :meth:`state_dict` output into a monitor with the same configuration.
 
+        Every part is checked (by the analyser, each detector's
+        ``load_state``/``check_state``, and here) before it is used; on any
+        error the monitor is reset.
+
         Raises
         ------
         CorruptFileError
@@ -419,50 +427,92 @@ class Monitor:
             detectors) or is damaged.
         """
         try:
-            if float(state["fs"]) != self.fs or state["harmonics"] != self.harmonics:
-                raise CorruptFileError(
-                    f"state is for fs={state['fs']} Hz, harmonics={state['harmonics']}; this monitor has "
-                    f"fs={self.fs:g} Hz, harmonics={self.harmonics}")
-            names = [d["name"] for d in state["detectors"]]
-            if names != self._names:
-                raise CorruptFileError(f"state holds detectors {names}; this monitor has {self._names}")
-            self.reset()
-            self._analyzer.load_state(_state.decode(state["analyzer"]))
-            for det, ds in zip(self.detectors, state["detectors"]):
-                det.load_state(copy.deepcopy(ds["state"]))
-            self._cycles = int(state["cycles"])
-            hist = _state.decode(state["history"])
-            if self.library is not None and hist["i"].shape[1:] == self._hist_i.shape[1:]:
-                self._hist_start, self._hist_i, self._hist_v = hist["start"], hist["i"], hist["v"]
-                self._hist_first = int(hist["first"])
-            self._pending = [Alert.from_dict(a) for a in state["pending"]]
+            self._load_state(state)
         except CorruptFileError:
+            self.reset()
             raise
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
+            self.reset()
             raise CorruptFileError(f"not a valid monitor state ({type(exc).__name__}: {exc})") from None
         return self
+
+    def _load_state(self, state: dict) -> None:
+        state = _unpool(state)
+        check_keys(state, _STATE_KEYS, "monitor state")
+        if _state.check_float(state["fs"], "fs", 0.0) != self.fs or state["harmonics"] != self.harmonics:
+            raise CorruptFileError(
+                f"state is for fs={state['fs']} Hz, harmonics={state['harmonics']}; this monitor has "
+                f"fs={self.fs:g} Hz, harmonics={self.harmonics}")
+        dets = state["detectors"]
+        if not isinstance(dets, list) or not all(isinstance(d, dict) for d in dets):
+            raise CorruptFileError("damaged state data: detectors must be a list of entries")
+        names = [d.get("name") for d in dets]
+        if names != self._names:
+            raise CorruptFileError(f"state holds detectors {str(names)[:200]}; this monitor has {self._names}")
+        self.reset()
+        self._analyzer.load_state(_state.decode(state["analyzer"]))
+        for det, ds in zip(self.detectors, dets):
+            check_keys(ds, ("name", "params", "state"), f"detector {det.name!r} entry")
+            det.load_state(ds["state"])
+        cycles = _state.check_int(state["cycles"], "cycles seen", 0, 2 ** 53)
+        hist = _state.check_keys(_state.decode(state["history"]), ("first", "start", "i", "v"), "monitor history")
+        first = _state.check_int(hist["first"], "history start", 0, cycles)
+        start = _state.check_array(hist["start"], "history cycle starts", ndim=1, finite=True)
+        npts = self._analyzer._npts
+        n = start.shape[0]
+        if n > 10 ** 6 or first + n > cycles:
+            raise CorruptFileError("damaged state data: the monitor history is longer than the cycles seen")
+        if n or self.library is not None:
+            waves = [_state.check_array(hist[k], "history waveforms", shape=(n, npts)) for k in ("i", "v")]
+        pending = state["pending"]
+        if not isinstance(pending, list) or len(pending) > 10_000:
+            raise CorruptFileError("damaged state data: pending identifications must be a list of alerts")
+        alerts = [Alert.from_dict(a) for a in pending]
+        self._cycles = cycles
+        if self.library is not None:
+            self._hist_start, self._hist_i, self._hist_v = start, waves[0], waves[1]
+            self._hist_first = first
+        self._pending = alerts
 
     @classmethod
     def from_state(cls, state: dict, *, detectors: Sequence[BaseDetector] | None = None,
                    library: Any = None) -> "Monitor":
         """Rebuild a monitor from :meth:`state_dict` output.
 
-        Detectors are rebuilt by their registered name and saved parameters,
-        unless fresh ``detectors`` (same names, same order) are given.
+        Detectors are rebuilt from the registry by their registered name,
+        with the saved parameters validated by their own constructor, unless
+        fresh ``detectors`` (same names, same order) are given. Nothing else
+        is built from the state.
+
+        Raises
+        ------
+        CorruptFileError
+            Damaged state, unknown detector name, invalid parameters.
         """
         try:
-            cal = None if state["calibration"] is None else Calibration.from_dict(state["calibration"])
+            state = _unpool(state)
+            check_keys(state, _STATE_KEYS, "monitor state")
+            cal = _calibration(state["calibration"])
+            fs = _state.check_float(state["fs"], "fs", 0.0)
+            mains = state["mains_hz"]
+            if mains is not None:
+                mains = _state.check_float(mains, "mains_hz", 0.0)
+            harmonics = _state.check_int(state["harmonics"], "harmonics", 1, 4096)
+            if not isinstance(state["waveforms"], bool) or not isinstance(state["detectors"], list) \
+                    or len(state["detectors"]) > 256:
+                raise CorruptFileError("damaged state data: waveforms flag or detector list")
             if detectors is None:
                 detectors = [_rebuild_detector(d) for d in state["detectors"]]
-            start = state.get("start_time")
-            mon = cls(float(state["fs"]), mains_hz=state["mains_hz"], calibration=cal, detectors=detectors,
-                      library=library, harmonics=int(state["harmonics"]),
-                      start_time=None if start is None else datetime.fromisoformat(str(start)))
+            start = state["start_time"]
+            if start is not None and (not isinstance(start, str) or len(start) > 64):
+                raise CorruptFileError("damaged state data: start_time must be an ISO 8601 text or null")
+            mon = cls(fs, mains_hz=mains, calibration=cal, detectors=detectors, library=library,
+                      harmonics=harmonics, start_time=None if start is None else datetime.fromisoformat(start))
         except CorruptFileError:
             raise
-        except (KeyError, TypeError, ValueError) as exc:
+        except (InputError, KeyError, TypeError, ValueError) as exc:
             raise CorruptFileError(f"not a valid monitor state ({type(exc).__name__}: {exc})") from None
-        if bool(state.get("waveforms", False)) and not mon.waveforms:
+        if state["waveforms"] and not mon.waveforms:
             # keep the columns the saved monitor produced; a library or a
             # waveform-reading detector given now turns them on by itself
             mon._analyzer = CycleAnalyzer(mon.fs, mon.mains_hz, mon.harmonics, cal, waveforms=True)
@@ -470,14 +520,25 @@ class Monitor:
         return mon.load_state(state)
 
     def save(self, path: str | PathLike) -> None:
-        """Write the state to ``path`` atomically (a crash leaves the old file intact)."""
-        payload = {"schema": STATE_SCHEMA, "version": STATE_VERSION, "state": self.state_dict()}
-        _state.atomic_write_json(path, payload)
+        """Write the state to ``path`` atomically (a crash leaves the old file intact).
+
+        Arrays that several detectors hold alike (the cycles they were fed)
+        are stored once; arrays are compressed; the file carries a SHA-256
+        checksum and gets the permissions the umask gives a new file.
+        """
+        state, pool = _state.dedupe_arrays(self.state_dict())
+        state["pool"] = pool
+        payload = {"schema": STATE_SCHEMA, "version": STATE_VERSION, "state": state}
+        _state.atomic_write_json(path, payload, body="state")
 
     @classmethod
     def load(cls, path: str | PathLike, *, detectors: Sequence[BaseDetector] | None = None,
              library: Any = None) -> "Monitor":
         """Restore a monitor written by :meth:`save`.
+
+        Loading a file never runs code from it and never builds an object it
+        names (see ``SECURITY.md``): the detectors are rebuilt from the
+        registry by name, and every value is checked before use.
 
         Parameters
         ----------
@@ -493,27 +554,63 @@ class Monitor:
         Raises
         ------
         CorruptFileError
-            The file is damaged, truncated, not a monitor state, or of an
-            unknown version.
+            The file is damaged, truncated, edited (checksum), not a monitor
+            state, of an unknown version, or holds values a monitor could not
+            have produced.
+        FileNotFoundError
+            No file at ``path``.
         """
-        payload = _state.read_json(path, kind="monitor state", schema=STATE_SCHEMA, versions=(STATE_VERSION,))
-        if not isinstance(payload.get("state"), dict):
+        payload = _state.read_json(path, kind="monitor state", schema=STATE_SCHEMA, versions=(STATE_VERSION,),
+                                   body="state")
+        state = payload.get("state")
+        if not isinstance(state, dict):
             raise CorruptFileError(f"{path} holds no monitor state.")
-        return cls.from_state(payload["state"], detectors=detectors, library=library)
+        return cls.from_state(state, detectors=detectors, library=library)
 
 
-def _rebuild_detector(entry: dict) -> BaseDetector:
+_STATE_KEYS = ("fs", "mains_hz", "harmonics", "calibration", "waveforms", "detectors", "analyzer", "cycles",
+               "history", "pending", "start_time")
+
+
+def _unpool(state: Any) -> dict:
+    """The state with the arrays :meth:`Monitor.save` stored once put back in place."""
+    if not isinstance(state, dict):
+        raise CorruptFileError("damaged state data: a monitor state must be a dict")
+    if "pool" not in state:
+        return state
+    state = dict(state)
+    return _state.resolve_arrays(state, state.pop("pool"))
+
+
+def _calibration(data: Any) -> Calibration | None:
+    if data is None:
+        return None
+    import dataclasses
+    fields = [f.name for f in dataclasses.fields(Calibration)]
+    if not isinstance(data, dict) or not set(data) <= set(fields):
+        raise CorruptFileError(f"damaged state data: calibration fields must be among {fields}")
+    return Calibration(**data)      # its constructor checks every value's type and range
+
+
+def _rebuild_detector(entry: Any) -> BaseDetector:
+    """A detector from the registry by its saved name, built with the saved parameters."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or "params" not in entry:
+        raise CorruptFileError("damaged state data: a detector entry needs a name and parameters")
     name = entry["name"]
     try:
         cls = _resolve(name)
     except RegistryError as exc:
-        raise CorruptFileError(f"the state uses detector {name!r}, which is not available here ({exc}); "
+        raise CorruptFileError(f"the state uses detector {name[:80]!r}, which is not available here ({exc}); "
                                "install its package or pass detectors=[...] to Monitor.load") from None
-    saved = entry.get("class")
-    if saved and saved != f"{cls.__module__}:{cls.__qualname__}":
-        raise CorruptFileError(f"detector {name!r} was {saved} when saved but is "
-                               f"{cls.__module__}:{cls.__qualname__} now; pass detectors=[...] to Monitor.load")
-    return cls(**_state.decode(entry["params"]))
+    params = _state.decode(entry["params"])
+    if not isinstance(params, dict) or not set(params) <= set(cls._param_names()):
+        raise CorruptFileError(f"damaged state data: parameters of detector {name!r} are not "
+                               f"{cls.__name__}'s parameters")
+    try:
+        return cls(**params)
+    except Exception as exc:       # the constructor validates; any failure means a bad file
+        raise CorruptFileError(f"the saved parameters of detector {name!r} are invalid "
+                               f"({type(exc).__name__}: {str(exc)[:300]})") from None
 
 
 def _float(x) -> float | None:

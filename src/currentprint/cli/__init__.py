@@ -522,10 +522,34 @@ def _plot_overview(table, alerts, path, *, current=None, voltage=None, fs=None, 
                                  title=title)
     except ImportError as exc:
         raise CLIError(f"--plot needs matplotlib: pip install 'currentprint[plot]' ({exc})", EXIT_MISSING) from None
-    fig.savefig(path, dpi=110)
     import matplotlib.pyplot as plt
-    plt.close(fig)
+    try:
+        _save_figure(fig, Path(path))
+    finally:
+        plt.close(fig)
     _say(f"plot written to {path}")
+
+
+def _save_figure(fig, path: Path) -> None:
+    """``savefig`` through a temporary file in the same folder, fsync, rename: a crash keeps the old figure."""
+    import os
+    import tempfile
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in fig.canvas.get_supported_filetypes():
+        raise CLIError(f"--plot {path}: unsupported figure type {path.suffix!r}; use .png, .pdf or .svg", EXIT_USAGE)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fig.savefig(fh, dpi=110, format=fmt)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 # -- enroll / match -----------------------------------------------------------------------------
@@ -587,6 +611,13 @@ def _event_fingerprint(args):
 
 
 def _cmd_enroll(args) -> int:
+    from ..errors import CurrentprintError
+    if not args.label or not args.label.strip():
+        raise CLIError("--label must name the appliance (a non-empty text)", EXIT_USAGE)
+    folder = Path(args.library).parent
+    if not folder.is_dir():
+        raise CLIError(f"cannot write the library {args.library}: the folder {folder} does not exist; "
+                       "create it first", EXIT_USAGE)
     lib = _open_library(Path(args.library), create=True)
     meta = {"file": Path(args.file).name}
     if args.event:
@@ -594,8 +625,11 @@ def _cmd_enroll(args) -> int:
         meta.update(extra)
     else:
         fp = _file_fingerprint(args)
-    lib.enroll(args.label, fp, meta=meta)
-    lib.save(args.library)
+    try:
+        lib.enroll(args.label, fp, meta=meta)
+        lib.save(args.library)
+    except (CurrentprintError, OSError) as exc:
+        raise CLIError(f"cannot enroll into {args.library}: {exc}", EXIT_USAGE) from None
     _emit({"library": str(args.library), "enrolled": args.label, "entries": len(lib), "labels": lib.labels})
     return EXIT_OK
 

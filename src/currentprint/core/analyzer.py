@@ -11,8 +11,9 @@ import numpy as np
 
 from .. import _core
 from .cycles import CycleTable
-from ..errors import (ClippingWarning, InputError, MainsFrequencyError, NonFiniteError, NoZeroCrossingError,
-                      SampleRateError)
+from .._state import check_array, check_float, check_int, check_keys
+from ..errors import (ClippingWarning, CorruptFileError, InputError, MainsFrequencyError, NonFiniteError,
+                      NoZeroCrossingError, SampleRateError)
 from .framing import ZeroCrossingScanner, diagnose_frequency, frequency_limits
 from .signal import Calibration, as_pair, check_fs, clip_level
 
@@ -43,6 +44,9 @@ def default_harmonics(fs: float, mains_hz: float | None = None) -> int:
     _, fmax = frequency_limits(mains_hz)
     return max(1, min(MAX_DEFAULT_HARMONICS, int(math.floor(float(fs) / (2.0 * fmax) - 1e-9))))
 
+# sample types a saved stream may name (those the kernel reads)
+_STATE_DTYPES = ("<f8", "<f4", "<i2")
+
 
 def default_n_points(fs: float, mains_hz: float | None = None) -> int:
     """Points each cycle is resampled to: the power of two >= 0.9 samples per cycle.
@@ -51,7 +55,16 @@ def default_n_points(fs: float, mains_hz: float | None = None) -> int:
     256 at 10 and 12.8 kHz, 1024 at 30 kHz.
     """
     f = 50.0 if mains_hz is None else float(mains_hz)
-    return max(16, 1 << math.ceil(math.log2(0.9 * fs / f)))
+    return min(MAX_N_POINTS, max(16, 1 << math.ceil(math.log2(0.9 * fs / f))))
+
+
+#: largest |sample| after calibration (A or V): squares and sums over a cycle stay finite
+MAX_VALUE = 1e150
+#: least share of a cycle's RMS voltage in its fundamental for it to count as a mains cycle
+_MIN_FUNDAMENTAL = 0.7
+
+#: most points a cycle is resampled to (memory: 16 bytes per point per cycle with waveforms)
+MAX_N_POINTS = 2 ** 16
 
 
 class CycleAnalyzer:
@@ -123,11 +136,16 @@ class CycleAnalyzer:
         self.shoulder_fraction = shoulder_fraction
         self.hysteresis = hysteresis
         self.waveforms = bool(waveforms)
+        for key, val in (("shoulder_fraction", shoulder_fraction), ("hysteresis", hysteresis)):
+            if isinstance(val, bool) or not isinstance(val, (int, float, np.integer, np.floating)):
+                raise InputError(f"{key} must be a number, got {val!r}.")
+        if not 0.0 <= hysteresis < 1.0:
+            raise InputError(f"hysteresis must be in [0, 1), got {hysteresis!r}.")
         if thd_floor is not None and not (isinstance(thd_floor, (int, float, np.floating, np.integer))
                                           and math.isfinite(thd_floor) and thd_floor >= 0):
             raise InputError(f"thd_floor must be a current >= 0 (A RMS, or counts) or None, got {thd_floor!r}.")
         self.thd_floor = thd_floor
-        if not isinstance(harmonics, (int, np.integer)) or harmonics < 1:
+        if isinstance(harmonics, bool) or not isinstance(harmonics, (int, np.integer)) or harmonics < 1:
             raise InputError(f"harmonics must be a positive integer, got {harmonics!r}.")
         h_max = int(math.floor(self.fs / (2.0 * fmax) - 1e-9))
         if harmonics > h_max:
@@ -135,9 +153,12 @@ class CycleAnalyzer:
                 f"fs={self.fs:g} Hz cannot resolve harmonic {harmonics} of {fmax:g} Hz mains "
                 f"(Nyquist {self.fs / 2:g} Hz); pass harmonics<={h_max} or sample faster."
             )
+        if n_points is not None and (isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer))):
+            raise InputError(f"n_points must be an integer power of two, got {n_points!r}.")
         npts = default_n_points(self.fs, mains_hz) if n_points is None else int(n_points)
-        if npts < 4 or npts & (npts - 1) or harmonics >= npts // 2:
-            raise InputError(f"n_points must be a power of two above 2*harmonics, got {n_points!r}.")
+        if npts < 4 or npts & (npts - 1) or harmonics >= npts // 2 or npts > MAX_N_POINTS:
+            raise InputError(f"n_points must be a power of two above 2*harmonics and at most {MAX_N_POINTS}, "
+                             f"got {n_points!r}.")
         if calibration is not None and not isinstance(calibration, Calibration):
             raise InputError("calibration must be a currentprint.Calibration or None.")
         if not (0.0 < shoulder_fraction < 1.0):
@@ -233,6 +254,10 @@ class CycleAnalyzer:
         elif has_v != self._has_v:
             raise InputError("this stream started " + ("with" if self._has_v else "without")
                              + " a voltage channel; give the voltage on every push or on none.")
+        if i.shape[0]:
+            self._check_range(i, self._cal.current_scale, self._cal.current_offset, "current")
+            if has_v:
+                self._check_range(v, self._cal.voltage_scale, self._cal.voltage_offset, "voltage")
         if has_v and v.dtype != i.dtype:
             # the kernel reads one sample type per call; int16 with float -> float
             dt = np.result_type(i.dtype, v.dtype)
@@ -264,8 +289,32 @@ class CycleAnalyzer:
             h = self.harmonics
             noise = data[_RESIDUAL] * math.sqrt((h - 1) / max(1.0, self._npts / 2 - h - 1))
             data[_THD, np.abs(harm_i[:, 0]) < np.maximum(self._thd_floor, noise)] = np.nan
-        return CycleTable(data, harm_i, harm_v, fs=self.fs, has_voltage=has_v, n_points=self._npts,
-                          waves=(wave_i, wave_v) if self.waveforms else None, calibrated=self._calibrated)
+        table = CycleTable(data, harm_i, harm_v, fs=self.fs, has_voltage=has_v, n_points=self._npts,
+                           waves=(wave_i, wave_v) if self.waveforms else None, calibrated=self._calibrated)
+        if has_v:
+            # a mains voltage is nearly sinusoidal: its fundamental holds > 99 % of the RMS in every
+            # cycle of the shared recordings (IEC 61000-2-2 compatibility level: THD 8 %). Below
+            # _MIN_FUNDAMENTAL (THD ~100 %) the "cycle" is noise crossing zero (a disconnected or
+            # wrong channel): it is dropped, per cycle, so streaming still equals batch
+            ok = np.abs(harm_v[:, 0]) >= _MIN_FUNDAMENTAL * table.v_rms
+            if not ok.all():
+                table = table[ok] if ok.any() else self._empty()
+        return table
+
+    def _check_range(self, x: np.ndarray, scale: float, offset: float, what: str) -> None:
+        """Refuse samples so large that a cycle's sums of squares would overflow (see :data:`MAX_VALUE`)."""
+        if x.dtype.kind in "iu":
+            big = (max(abs(float(np.iinfo(x.dtype).min)), float(np.iinfo(x.dtype).max)) + abs(offset)) * scale
+            if big <= MAX_VALUE:
+                return
+        hi, lo = float(np.max(x)), float(np.min(x))
+        if not (math.isfinite(hi) and math.isfinite(lo)):
+            return               # NaN or infinity: the kernel reports it with its position
+        big = (max(abs(hi), abs(lo)) + abs(offset)) * scale
+        if big > MAX_VALUE:
+            raise InputError(
+                f"{what} reaches {big:.3g} after calibration, beyond the {MAX_VALUE:g} the analysis can "
+                "square and sum without overflowing; check the calibration scale and the units of the input.")
 
     # -- persistence (used by the Monitor) -----------------------------------
     def state_dict(self) -> dict:
@@ -280,15 +329,69 @@ class CycleAnalyzer:
                 "stream": self._stream.state_arrays()}
 
     def load_state(self, state: dict) -> "CycleAnalyzer":
-        """Restore :meth:`state_dict` output into an analyzer with the same parameters."""
+        """Restore :meth:`state_dict` output into an analyzer with the same parameters.
+
+        Every number is checked against what it indexes before the kernel
+        sees it: the sample counters against the kept samples, the pending
+        crossings against the buffer and the cycle length limits, the scan
+        state for finiteness and flags.
+
+        Raises
+        ------
+        CorruptFileError
+            The state is damaged or could not have been produced by an
+            analyser of these parameters (the analyser is then reset).
+        """
         self.reset()
+        if not isinstance(state, dict) or not isinstance(state.get("started"), bool):
+            raise CorruptFileError("not a CycleAnalyzer state (no 'started' flag)")
+        if not state["started"]:
+            check_keys(state, ("started",), "CycleAnalyzer state")
+            return self
+        check_keys(state, ("started", "has_voltage", "dtype", "stream"), "CycleAnalyzer state")
+        if not isinstance(state["has_voltage"], bool) or state["dtype"] not in _STATE_DTYPES:
+            raise CorruptFileError(f"damaged state data: CycleAnalyzer dtype {str(state['dtype'])[:20]!r} or "
+                                   "voltage flag is not one the analyser uses")
+        self._start(state["has_voltage"], np.dtype(state["dtype"]))
         try:
-            if state["started"]:
-                self._start(bool(state["has_voltage"]), np.dtype(state["dtype"]))
-                self._stream.load_arrays(state["stream"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"not a CycleAnalyzer state: {exc}") from None
+            arrays = self._check_stream(state["stream"])
+            self._stream.load_arrays(arrays)
+        except BaseException:
+            self.reset()
+            raise
         return self
+
+    def _check_stream(self, st: dict) -> dict:
+        """The kernel stream state of a file, checked against this analyser (see :meth:`load_state`)."""
+        st = check_keys(st, ("scan_state", "buf_i", "buf_v", "buf_start", "total", "pending"), "stream state")
+        stream = self._stream
+        total = check_int(st["total"], "stream total samples", 0, 2 ** 53)
+        start = check_int(st["buf_start"], "stream buffer start", 0, total)
+        bi = check_array(st["buf_i"], "stream buffer", ndim=1, finite=True)
+        check_array(st["buf_v"], "stream buffer", shape=bi.shape, finite=True)
+        # the kernel keeps at most a cycle (plus interpolation margins) of samples
+        if start + bi.shape[0] != total or bi.shape[0] > int(stream.max_period) + 64:
+            raise CorruptFileError(f"damaged state data: stream buffer of {bi.shape[0]} samples from {start} "
+                                   f"does not end at the stream total {total}")
+        scan = check_array(st["scan_state"], "stream scan state", shape=(_core.STATE_LEN,))
+        # layout of the S_* entries in _core.pyx: flags, peak, previous samples, filter, last crossing, position
+        check_int(scan[0], "scan armed flag", 0, 1)
+        check_int(scan[5], "scan sample count", 0, 3)
+        check_float(scan[1], "scan peak", 0.0, 1e300)
+        for k in (2, 6, 7, 8, 9, 10, 11, 12, 13):
+            check_float(scan[k], "scan sample or filter value", -1e300, 1e300)
+        check_int(scan[4], "scan position", total, total)
+        last = check_float(scan[3], "scan last crossing", 0.0, total, nan=True)
+        pend = check_array(st["pending"], "pending crossings", ndim=1, finite=True)
+        if pend.shape[0] > 16 or np.any(np.diff(pend) < stream.min_period * (1 - 1e-9)):
+            raise CorruptFileError("damaged state data: pending crossings are not crossings of this stream")
+        if pend.shape[0]:
+            # the first pending crossing's cycle reads from 2 samples (Lagrange margin) before it;
+            # all of them lie in the samples seen, the last one is the scan's last crossing
+            if pend[0] < (start + 2 if start > 0 else 0) or pend[-1] > total or not pend[-1] <= last:
+                raise CorruptFileError("damaged state data: pending crossings outside the kept samples")
+        return {"scan_state": scan, "buf_i": bi, "buf_v": st["buf_v"], "buf_start": start, "total": total,
+                "pending": pend}
 
 
 _THD = list(_core.COLUMNS).index("thd")
@@ -391,8 +494,8 @@ def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, 
             raise MainsFrequencyError(why)
         if voltage is not None:
             raise NoZeroCrossingError(
-                "the voltage has no usable rising zero crossings (is it DC, zero, or disconnected?); "
-                "check the voltage channel, or pass voltage=None to frame cycles on the current."
+                "the voltage has no usable rising zero crossings or mains-like cycles (is it DC, zero, noise, "
+                "or disconnected?); check the voltage channel, or pass voltage=None to frame cycles on the current."
             )
     return table
 

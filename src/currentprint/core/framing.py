@@ -40,6 +40,8 @@ def frequency_limits(mains_hz: float | None) -> tuple[float, float]:
     """
     if mains_hz is None:
         return MAINS_RANGE_HZ
+    if isinstance(mains_hz, (str, bytes, bool)) or not isinstance(mains_hz, (int, float, np.integer, np.floating)):
+        raise InputError(f"mains_hz must be a number (Hz) or None, got {mains_hz!r}.")
     f = float(mains_hz)
     if not (MAINS_RANGE_HZ[0] <= f <= MAINS_RANGE_HZ[1]):
         raise InputError(f"mains_hz={mains_hz!r} is outside 45–65 Hz; give the grid's nominal frequency or None.")

@@ -69,6 +69,13 @@ class Calibration:
     counts: bool = False
 
     def __post_init__(self) -> None:
+        for name in ("current_scale", "voltage_scale", "current_sign", "phase_deg", "current_offset",
+                     "voltage_offset", "adc_full_scale"):
+            value = getattr(self, name)
+            if name == "adc_full_scale" and value is None:
+                continue
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise InputError(f"Calibration.{name} must be a number, got {value!r}.")
         for name in ("current_scale", "voltage_scale"):
             value = getattr(self, name)
             if not np.isfinite(value) or value <= 0:
@@ -106,14 +113,25 @@ class Calibration:
         return self.current_sign * self.current_scale
 
 
+#: highest sample rate accepted (Hz): 10 MHz is 200 000 samples per 50 Hz cycle,
+#: beyond any current sensor used for mains analysis; a larger value is a unit
+#: error (kHz given as Hz twice) or a damaged file header
+MAX_FS = 10e6
+
+
 def check_fs(fs) -> float:
-    """Validate a sample rate in Hz and return it as float."""
+    """Validate a sample rate in Hz (positive, finite, at most :data:`MAX_FS`) and return it as float."""
+    if isinstance(fs, (str, bytes, bool)) or (isinstance(fs, np.ndarray) and fs.ndim):
+        raise SampleRateError(f"fs must be a number in Hz, got {fs!r}.")
     try:
         value = float(fs)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise SampleRateError(f"fs must be a number in Hz, got {fs!r}.") from None
     if not np.isfinite(value) or value <= 0:
         raise SampleRateError(f"fs must be a positive finite sample rate in Hz, got {fs!r}.")
+    if value > MAX_FS:
+        raise SampleRateError(f"fs={value:g} Hz is above the {MAX_FS:g} Hz currentprint analyses; "
+                              "is the rate in Hz (not mHz), and the file header intact?")
     return value
 
 

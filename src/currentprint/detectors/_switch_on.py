@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core.cycles import align_waves
-from ..errors import InputError
+from .._state import check_array, check_int, check_keys
+from ..errors import CorruptFileError, InputError
 from ._background import GUARD, MAX_PRE, background_delta
 from .base import BaseDetector
 
@@ -25,13 +26,17 @@ if TYPE_CHECKING:
 
 __all__ = ["delta_features"]
 
-def _num(name: str, value, *, lo: float = 0.0, allow_equal: bool = True) -> float:
+def _num(name: str, value, *, lo: float = 0.0, allow_equal: bool = True, hi: float = 1e9) -> float:
+    # hi: no physical parameter (A, V, W, s, ratios) comes near it; squares stay finite
+    if isinstance(value, (str, bytes, bool)):
+        raise InputError(f"{name} must be a number, got {value!r}.")
     try:
         x = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InputError(f"{name} must be a number, got {value!r}.") from None
-    if not math.isfinite(x) or x < lo or (x == lo and not allow_equal):
-        raise InputError(f"{name} must be a finite number {'>=' if allow_equal else '>'} {lo}, got {value!r}.")
+    if not math.isfinite(x) or x < lo or (x == lo and not allow_equal) or x > hi:
+        raise InputError(f"{name} must be a finite number {'>=' if allow_equal else '>'} {lo} and <= {hi:g}, "
+                         f"got {value!r}.")
     return x
 
 
@@ -160,6 +165,30 @@ class _EventJudge(BaseDetector):
     needs_waveforms = True
     #: judged on P, Q and PF of the switched load: the command line skips it without a voltage channel
     needs_voltage = True
+
+    def check_state(self, state: dict) -> None:
+        """The recent cycles kept: consistent columns, at most ``_KEEP`` rows (see :meth:`BaseDetector.check_state`)."""
+        seen = check_int(state["_seen"], f"{self.name} cycles seen", 0, 2 ** 53)
+        hist = state["_hist"]
+        if hist:
+            cols = ("p", "q", "v_rms", "i_peak", "start", "period")
+            check_keys(hist, cols + ("raw_i", "raw_v"), f"{self.name} recent cycles")
+            n = len(check_array(hist["p"], f"{self.name} recent cycles", ndim=1))
+            for k in cols:
+                check_array(hist[k], f"{self.name} recent {k}", shape=(n,))
+            raw = check_array(hist["raw_i"], f"{self.name} recent waveforms", shape=(n, None))
+            check_array(hist["raw_v"], f"{self.name} recent waveforms", shape=raw.shape)
+            npts = raw.shape[1]
+            if n > _KEEP or n > seen or npts < 4 or npts > 2 ** 16 or npts & (npts - 1):
+                raise CorruptFileError(f"damaged state data: {self.name} keeps {n} recent cycles of {npts} points")
+        if "_whitelist" in state and not np.array_equal(state["_whitelist"], getattr(self, "_whitelist", None)):
+            raise CorruptFileError(f"damaged state data: {self.name} whitelist differs from its parameters")
+        steps = state.get("_steps")
+        if steps is not None:
+            if len(steps) > 10_000 or not all(isinstance(s, list) and len(s) == 3 and
+                                              all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                                  for x in s) for s in steps):
+                raise CorruptFileError(f"damaged state data: {self.name} steps must be [sample, dp, dq] numbers")
 
     def _calibrated(self, cycles) -> bool:
         if self.calibrated is not None:

@@ -63,6 +63,19 @@ class Alert:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Alert":
+        """Inverse of :meth:`to_dict`; :class:`~currentprint.errors.CorruptFileError` for anything else."""
+        from ..errors import CorruptFileError
+        keys = {"kind", "sample", "time", "detail", "explanation", "detector"}
+        ok = isinstance(data, dict) and set(data) <= keys and {"kind", "sample"} <= set(data)
+        if ok:
+            s, t = data["sample"], data.get("time")
+            ok = (isinstance(data["kind"], str) and type(s) is int and abs(s) < 2 ** 62
+                  and (t is None or (type(t) in (int, float) and math.isfinite(t)))
+                  and isinstance(data.get("detail", {}), dict)
+                  and isinstance(data.get("explanation", ""), str)
+                  and (data.get("detector") is None or isinstance(data["detector"], str)))
+        if not ok:
+            raise CorruptFileError(f"not an alert: {str(data)[:200]}")
         return cls(**data)
 
     def __str__(self) -> str:

@@ -57,7 +57,8 @@ import numpy as np
 from .. import _core
 from .alerts import Alert
 from .base import BaseDetector
-from ..errors import InputError
+from .._state import check_array, check_float, check_int
+from ..errors import CorruptFileError, InputError
 
 __all__ = ["ArcFaultDetector", "iec62606_break_time", "PRESETS"]
 
@@ -395,6 +396,49 @@ class ArcFaultDetector(BaseDetector):
         d_sh = np.abs(sh_ms[:, None] - sigs[None, :, 0]) <= 0.2
         d_st = np.abs(step[:, None] - sigs[None, :, 1]) <= 0.25 * np.maximum(sigs[None, :, 1], 1e-9)
         return np.any(d_sh & d_st, axis=1)
+
+    # -- persistence ------------------------------------------------------
+    def check_state(self, state: dict) -> None:
+        """Ring position and count, run length, window and history sizes (see :meth:`BaseDetector.check_state`)."""
+        st = check_array(state["_state"], "arc state", shape=(_core.ARC_STATE_LEN,))
+        ring = 16      # ARC_RING of _arc.pxi
+        check_int(st[9], "arc step ring position", 0, ring - 1)
+        n = check_int(st[10], "arc step ring count", 0, ring)
+        check_int(st[11], "arc evidence run", 0, 2 ** 40)
+        for k in (0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 13):
+            check_float(st[k], "arc state value", -1e300, 1e300, nan=True)
+        check_array(st[16:16 + n], "arc step ring", finite=True)
+        for key in ("_whitelist", "_learned"):
+            check_array(state[key], f"arc {key}", shape=(None, 2), finite=True)
+        if len(state["_learned"]) > 64 or not np.array_equal(state["_whitelist"], self._whitelist):
+            raise CorruptFileError("damaged state data: arc signatures do not match the detector's whitelist")
+        n_c = len(check_array(state["_counted"], "arc counted half-cycles", ndim=1, finite=True))
+        check_array(state["_counted_i"], "arc counted levels", shape=(n_c,))
+        n_w = len(check_array(state["_win_pos"], "arc window", ndim=1, finite=True))
+        check_array(state["_win_code"], "arc window codes", dtype=np.int32, shape=(n_w,), lo=0)
+        if "_win_w" in state:
+            check_array(state["_win_w"], "arc window pair widths", shape=(n_w, 2))
+        if "_sh_hist" in state and len(check_array(state["_sh_hist"], "arc shoulder history", ndim=1)) > 4:
+            raise CorruptFileError("damaged state data: arc shoulder history longer than the detector keeps")
+        ms = state.get("_mstate")
+        if ms is not None:
+            # the masking-proof scan's state (_arcmask.pxi): points per row, rows held, then the rows
+            ms = check_array(ms, "arc masking state", ndim=1)
+            if ms.shape[0] < _core.ARCMASK_HEADER:
+                raise CorruptFileError("damaged state data: arc masking state too short")
+            npts = check_int(ms[0], "arc masking points per cycle", 4, 2 ** 16)
+            if ms.shape[0] != _core.ARCMASK_HEADER + 4 * npts:
+                raise CorruptFileError("damaged state data: arc masking state does not fit its points per cycle")
+            check_int(ms[1], "arc masking rows held", 0, 2)
+        hl = check_int(state["_hist_len"], "arc history length", 0, 10_000)
+        check_array(state["_hist"], "arc history", shape=(None, len(_HIST_COLS)))
+        if len(state["_hist"]) > max(hl, 1) or max(n_c, n_w) > 10 ** 6:
+            raise CorruptFileError("damaged state data: arc history or window longer than the detector keeps")
+        check_float(state["_hc_per_s"], "arc half-cycles per second", 0.0, 1000.0)
+        check_float(state["_t_first"], "arc first sample", 0.0, 2.0 ** 62, nan=True)
+        check_float(state["_last_alarm"], "arc last alarm", -math.inf, 2.0 ** 62)
+        if set(state["_p"]) != set(self._p) or state["_p"] != self._p:
+            raise CorruptFileError("damaged state data: arc thresholds differ from the detector's parameters")
 
     # -- the work -----------------------------------------------------------
     def update(self, cycles) -> list[Alert]:

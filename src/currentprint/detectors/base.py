@@ -23,8 +23,10 @@ import inspect
 import warnings
 from typing import Any, ClassVar, TypeVar
 
-from .._state import decode, encode
-from ..errors import InputError, RegistryError
+import numpy as np
+
+from .._state import check_keys, decode, encode
+from ..errors import CorruptFileError, InputError, RegistryError
 
 __all__ = ["BaseDetector", "register_detector", "get_detector", "available_detectors", "ENTRY_POINT_GROUP"]
 
@@ -56,6 +58,28 @@ class BaseDetector:
     the defaults of :meth:`reset`, :meth:`state_dict` and :meth:`load_state`
     handle it generically (NumPy arrays, numbers, strings, lists, dicts and
     nested detectors), so a subclass rarely overrides them.
+
+    How a detector declares its state (saved by :meth:`state_dict`, read
+    back by :meth:`load_state`; the file format is data only):
+
+    * every attribute set by ``__init__`` that is not a parameter is state;
+      it must hold data (``None``, bool, int, float, str, list, tuple, dict,
+      numeric NumPy array) or a detector the constructor built (restored
+      through its own ``load_state``, e.g. ``self.event_source``). Objects
+      of other types cannot be saved: keep their numbers instead.
+    * ``__init__`` sets every state attribute to its initial value with its
+      final type (an empty ``np.empty((0, 2))`` rather than ``None`` when it
+      will hold a 2-D array): a restored value must have the type, dtype and
+      number of dimensions of the fresh one, and a dict with string keys the
+      same keys.
+    * :meth:`check_state` checks ranges: every number that indexes an
+      array or a kernel's state (ring positions, counts, cycle indices),
+      array lengths against the parameters, finiteness. A restored state
+      must be one the code could have produced; a detector whose state goes
+      into a compiled kernel must override it.
+    * a detector with derived or bulky state may override
+      :meth:`state_dict`/:meth:`load_state` (e.g. ``EventDetector``), with
+      the same guarantees.
 
     Class attributes
     ----------------
@@ -143,17 +167,114 @@ class BaseDetector:
 
     # -- persistence --------------------------------------------------------
     def state_dict(self) -> dict:
-        """Running state as JSON-safe data (parameters excluded)."""
+        """Running state as JSON-safe data (parameters excluded).
+
+        ``{"state": <encoded attributes>, "nested": {attribute: state_dict}}``:
+        every attribute that is not a parameter, encoded by
+        :func:`currentprint._state.encode` (data only); attributes holding a
+        detector (e.g. ``event_source``) store that detector's own state
+        under ``"nested"``, never its class.
+        """
         params = set(self._param_names())
-        return {"state": encode({k: v for k, v in self.__dict__.items() if k not in params})}
+        plain, nested = {}, {}
+        for k, v in self.__dict__.items():
+            if k in params:
+                continue
+            if isinstance(v, BaseDetector):
+                nested[k] = v.state_dict()
+            else:
+                plain[k] = v
+        out: dict[str, Any] = {"state": encode(plain)}
+        if nested:
+            out["nested"] = nested
+        return out
+
+    def check_state(self, state: dict) -> None:
+        """Refuse restored state the code could not have produced (override to add range checks).
+
+        Called by :meth:`load_state` with the decoded attributes (a dict
+        ``name -> value``), after the generic checks (same attributes as a
+        detector of these parameters, same types, arrays of the same dtype
+        and number of dimensions) and before anything is assigned. A
+        detector whose state feeds a compiled kernel or indexes an array
+        must check here every number against what it indexes (integral,
+        inside its range, finite where NaN cannot occur), and shapes
+        against the parameters; raise
+        :class:`~currentprint.errors.CorruptFileError` (the helpers
+        ``currentprint._state.check_int``, ``check_float``, ``check_array``
+        do). The default accepts what the generic checks accept.
+        """
 
     def load_state(self, state: dict) -> "BaseDetector":
-        """Restore :meth:`state_dict` output into a detector made with the same parameters."""
-        if not isinstance(state, dict) or "state" not in state:
-            raise InputError(f"not a {type(self).__name__} state")
+        """Restore :meth:`state_dict` output into a detector made with the same parameters.
+
+        Nothing in ``state`` names a class: the values are checked against
+        this detector's own attributes (see :meth:`check_state`) and nested
+        detectors are restored into the ones its constructor built.
+
+        Raises
+        ------
+        CorruptFileError
+            The state is damaged, of another detector or configuration, or
+            holds values this detector could not have produced (the
+            detector is then reset).
+        """
+        if not isinstance(state, dict) or "state" not in state or set(state) - {"state", "nested"}:
+            raise CorruptFileError(f"not a {type(self).__name__} state")
+        params = set(self._param_names())
+        current = {k: v for k, v in self.__dict__.items() if k not in params and not isinstance(v, BaseDetector)}
+        children = {k: v for k, v in self.__dict__.items() if k not in params and isinstance(v, BaseDetector)}
         restored = decode(state["state"])
+        check_keys(restored, current, f"{type(self).__name__} state")
+        for k, v in restored.items():
+            _same_kind(v, current[k], f"{type(self).__name__}.{k}")
+        nested = state.get("nested", {})
+        check_keys(nested, children, f"{type(self).__name__} nested detectors")
+        self.check_state(restored)
+        try:
+            for k, child in children.items():
+                child.load_state(nested[k])
+        except BaseException:
+            self.reset()
+            raise
         self.__dict__.update(copy.deepcopy(restored))
         return self
+
+
+def _same_kind(new: Any, cur: Any, what: str, depth: int = 0) -> None:
+    """``new`` (restored) has the type ``cur`` (a fresh detector's value) has."""
+    if cur is None or depth > 8:
+        return          # set later by the detector: its check_state judges it
+    if isinstance(cur, np.ndarray):
+        if not isinstance(new, np.ndarray) or new.dtype != cur.dtype or new.ndim != cur.ndim:
+            raise CorruptFileError(f"damaged state data: {what} must be a {cur.ndim}-D {cur.dtype} array")
+        return
+    if isinstance(cur, bool) or isinstance(cur, np.bool_):
+        ok = isinstance(new, (bool, np.bool_))
+    elif isinstance(cur, (int, np.integer)):
+        ok = isinstance(new, (int, np.integer)) and not isinstance(new, bool)
+    elif isinstance(cur, (float, np.floating)):
+        ok = isinstance(new, (float, int, np.floating, np.integer)) and not isinstance(new, bool)
+    elif isinstance(cur, str):
+        ok = isinstance(new, str)
+    elif isinstance(cur, tuple):
+        ok = isinstance(new, tuple)
+    elif isinstance(cur, list):
+        ok = isinstance(new, list)
+        if ok and cur:
+            for k, x in enumerate(new):
+                _same_kind(x, cur[0], f"{what}[{k}]", depth + 1)
+    elif isinstance(cur, dict):
+        ok = isinstance(new, dict)
+        if ok and cur and all(isinstance(k, str) for k in cur):
+            check_keys(new, cur, what)
+            for k in cur:
+                _same_kind(new[k], cur[k], f"{what}.{k}", depth + 1)
+    else:
+        ok = True
+    if not ok:
+        raise CorruptFileError(f"damaged state data: {what} must be of type {type(cur).__name__}, "
+                               f"got {type(new).__name__}")
 
 
 def register_detector(cls: type | None = None, *, name: str | None = None, replace: bool = False):

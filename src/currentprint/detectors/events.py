@@ -37,11 +37,13 @@ from typing import Any, ClassVar, Sequence
 import numpy as np
 
 from .. import _core
-from .._state import decode, encode
+from .._state import check_array, check_float, check_int, check_keys, decode, encode
 from .alerts import Alert, _plain
 from ..core.cycles import CycleTable
 from .base import BaseDetector
-from ..errors import InputError
+from ..errors import CorruptFileError, InputError
+from . import _events_reference as _R
+from .._core import COLUMNS
 
 __all__ = ["Event", "EventDetector", "SteadyState", "Transient", "detect_events", "METHODS"]
 
@@ -252,13 +254,20 @@ class Event:
                 f"dQ={self.delta_q:.4g} {var}, dI={self.delta_i_rms:.4g} {a}" + (" [clipped]" if self.clipped else ""))
 
 
-def _check_positive_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InputError(f"{name} must be an integer >= {minimum} (cycles), got {value!r}.")
+# upper bounds of the window parameters (cycles): the scan state and the
+# history grow with them; 100 000 cycles is over half an hour at 50 Hz
+_MAX_CYCLES = 100_000
+
+
+def _check_positive_int(name: str, value, minimum: int, maximum: int = _MAX_CYCLES) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not minimum <= value <= maximum:
+        raise InputError(f"{name} must be an integer from {minimum} to {maximum} (cycles), got {value!r}.")
     return int(value)
 
 
 def _check_positive(name: str, value, *, allow_zero: bool = False) -> float:
+    if isinstance(value, (str, bytes, bool)):
+        raise InputError(f"{name} must be a number, got {value!r}.")
     try:
         x = float(value)
     except (TypeError, ValueError):
@@ -373,7 +382,7 @@ class EventDetector(BaseDetector):
             hs = tuple(int(k) for k in harmonics)
         except (TypeError, ValueError):
             raise InputError(f"harmonics must be a sequence of harmonic orders (1, 3, ...), got {harmonics!r}.") from None
-        if not hs or any(k < 1 for k in hs) or len(set(hs)) != len(hs):
+        if not hs or any(k < 1 or k > 1000 for k in hs) or len(set(hs)) != len(hs):
             raise InputError(f"harmonics must be distinct orders >= 1, got {harmonics!r}.")
         self._orders = hs
         w = _check_positive_int("window", window, 2)
@@ -675,34 +684,151 @@ class EventDetector(BaseDetector):
         return int(math.floor(pos + 0.5))
 
     # -- persistence ----------------------------------------------------------------
+    def _needed_from(self) -> int:
+        """First absolute cycle of the history that a future event can still read.
+
+        An event reads its reference window (from ``ES_REF_FIRST``, which only
+        moves forward), and the cycles from three before its onset. A pending
+        change has its onset in the state; a future one starts at a probe
+        cycle (at most ``settle`` back) or, for the CUSUM scan, at the cycle
+        after the last CUSUM reset. Two cycles of margin.
+        """
+        st = self._state
+        if st is None:
+            return self._seen
+        seen = int(st[_R.ES_NSEEN])
+        need = min(st[_R.ES_REF_FIRST], seen - int(self._params[3]) - 1)
+        if self._params[0] == METHODS["cusum"]:
+            need = min(need, st[_R.ES_CUSUM_ZERO] + 1)
+        if st[_R.ES_MODE] == 1:
+            need = min(need, st[_R.ES_ONSET])
+        return int(need) - 5
+
     def state_dict(self) -> dict:
-        """Running state as JSON-safe data (parameters excluded)."""
-        hist = [{"data": t._data, "harm_i": t._harm_i, "harm_v": t._harm_v, "fs": t.fs,
-                 "has_voltage": t.has_voltage, "n_points": t.n_points,
-                 "waves": None if t._waves is None else list(t._waves)} for t in self._history]
+        """Running state as JSON-safe data (parameters excluded).
+
+        Only the history cycles a future event can read are stored (a few
+        dozen at the default window), so that a state stays small.
+        """
+        need = self._needed_from()
+        hist, pos = [], self._hist_first
+        first = None
+        for t in self._history:
+            a = max(0, need - pos)
+            pos += len(t)
+            if a >= len(t):
+                continue
+            if first is None:
+                first = pos - len(t) + a
+            if a:
+                t = t[a:]
+            hist.append({"data": t._data, "harm_i": t._harm_i, "harm_v": t._harm_v, "fs": t.fs,
+                         "has_voltage": t.has_voltage, "n_points": t.n_points, "calibrated": t.calibrated,
+                         "waves": None if t._waves is None else list(t._waves)})
         return {"state": encode({"scan": self._state, "has_voltage": self._has_voltage, "history": hist,
-                                 "hist_first": self._hist_first, "seen": self._seen,
-                                 "events": [e.sample for e in self.events], "ftail": self._ftail})}
+                                 "hist_first": pos if first is None else first, "seen": self._seen,
+                                 "ftail": self._ftail})}
 
     def load_state(self, state: dict) -> "EventDetector":
-        """Restore :meth:`state_dict` output (events found before are not restored)."""
-        if not isinstance(state, dict) or "state" not in state:
-            raise InputError("not an EventDetector state")
-        s = decode(state["state"])
-        self._state = s["scan"]
-        self._has_voltage = s["has_voltage"]
-        if self._has_voltage is not None:
-            self._params[1] = (2 if self._has_voltage else 1) * len(self._orders)
-        self._history = [CycleTable(h["data"], h["harm_i"], h["harm_v"], fs=h["fs"], has_voltage=h["has_voltage"],
-                                    n_points=h["n_points"], waves=None if h["waves"] is None else tuple(h["waves"]))
-                         for h in s["history"]]
-        self._hist_first = int(s["hist_first"])
-        self._seen = int(s["seen"])
-        ftail = np.asarray(s.get("ftail", np.empty((0, 0))), dtype=np.float64)
-        self._ftail = ftail if ftail.ndim == 2 and ftail.shape[0] <= _RHYTHM_WINDOW + 2 else np.empty((0, 0))
-        self.events = []
-        self._memo_table, self._memo_events = None, []
+        """Restore :meth:`state_dict` output (events found before are not restored).
+
+        Every index of the scan state is checked against the window sizes
+        and the cycles seen, and the history against the scan, before the
+        kernel sees them (see :meth:`BaseDetector.check_state`).
+
+        Raises
+        ------
+        CorruptFileError
+            Damaged state, or one of another configuration.
+        """
+        if not isinstance(state, dict) or set(state) != {"state"}:
+            raise CorruptFileError("not an EventDetector state")
+        s = check_keys(decode(state["state"]), ("scan", "has_voltage", "history", "hist_first", "seen", "ftail"),
+                       "EventDetector state")
+        seen = check_int(s["seen"], "EventDetector seen cycles", 0, 2 ** 53)
+        hv = s["has_voltage"]
+        hist = s["history"]
+        if not isinstance(hist, list) or len(hist) > 100_000:
+            raise CorruptFileError("damaged state data: EventDetector history must be a list of tables")
+        ftail = check_array(s["ftail"], "EventDetector recent features", ndim=2)
+        if hv is None:
+            if s["scan"] is not None or hist or seen or ftail.size:
+                raise CorruptFileError("damaged state data: an EventDetector that saw no cycles holds a scan")
+            self.reset()
+            return self
+        if not isinstance(hv, bool):
+            raise CorruptFileError("damaged state data: EventDetector has_voltage must be true, false or null")
+        d = (2 if hv else 1) * len(self._orders)
+        w, m = int(self._params[2]), int(self._params[3])
+        scan = check_array(s["scan"], "EventDetector scan state", shape=(_core.event_state_size(d, w, m),))
+        _check_scan(scan, d, w, m, seen)
+        first = check_int(s["hist_first"], "EventDetector history start", 0, seen)
+        tables = [_table_from_state(h, hv, max(self._orders)) for h in hist]
+        if first + sum(len(t) for t in tables) != seen:
+            raise CorruptFileError("damaged state data: EventDetector history does not end at the cycles seen")
+        if len({(t.fs, t.n_points, t.n_harmonics) for t in tables}) > 1:
+            raise CorruptFileError("damaged state data: EventDetector history tables of different streams")
+        if ftail.shape[0] > min(seen, _RHYTHM_WINDOW + 2) or (ftail.size and ftail.shape[1] != d):
+            raise CorruptFileError("damaged state data: EventDetector recent features do not fit the scan")
+        self.reset()
+        self._state = scan.copy()
+        self._has_voltage = hv
+        self._params[1] = d
+        self._history = tables
+        self._hist_first = first
+        self._seen = seen
+        self._ftail = ftail.copy()
         return self
+
+
+def _check_scan(st: np.ndarray, d: int, w: int, m: int, seen: int) -> None:
+    """Refuse an event-scan state the scan could not have produced (indices first)."""
+    name = "EventDetector scan state"
+    check_int(st[_R.ES_NSEEN], f"{name} cycle count", seen, seen)
+    for k, what in ((_R.ES_MODE, "mode"), (_R.ES_READY, "ready flag"),
+                    (_R.ES_TRIG_ABRUPT, "abrupt flag")):
+        check_int(st[k], f"{name} {what}", 0, 1)
+    check_int(st[_R.ES_REF_N], f"{name} reference count", 0, w)
+    check_int(st[_R.ES_REF_POS], f"{name} reference position", 0, w - 1)
+    check_int(st[_R.ES_PRB_N], f"{name} probe count", 0, m)
+    check_int(st[_R.ES_PRB_POS], f"{name} probe position", 0, m - 1)
+    for k, what in ((_R.ES_REF_FIRST, "reference start"), (_R.ES_REF_LAST, "reference end"),
+                    (_R.ES_ONSET, "onset"), (_R.ES_TRIG, "trigger"),
+                    (_R.ES_CUSUM_ZERO, "CUSUM reset")):
+        check_int(st[k], f"{name} {what}", 0, seen)
+    for k, what in ((_R.ES_TRIG_STAT, "trigger statistic"), (_R.ES_BEST_JUMP, "jump")):
+        check_float(st[k], f"{name} {what}", nan=True)
+    # ring buffers of cycle indices (reference, probe): integral, in the stream
+    o_ref = _R.ES_NSCALAR + 3 * d
+    o_refi = o_ref + w * d
+    o_prbi = o_refi + w + m * d
+    for lo, n, what in ((o_refi, w, "reference cycles"), (o_prbi, m, "probe cycles")):
+        idx = st[lo:lo + n]
+        if not (np.isfinite(idx).all() and (idx == np.floor(idx)).all() and (idx >= 0).all() and (idx <= seen).all()):
+            raise CorruptFileError(f"damaged state data: {name} {what} are not cycle indices of the stream")
+
+
+def _table_from_state(h: Any, has_voltage: bool, max_order: int) -> CycleTable:
+    """One history table, its arrays checked against each other."""
+    h = check_keys(h, ("data", "harm_i", "harm_v", "fs", "has_voltage", "n_points", "calibrated", "waves"),
+                   "EventDetector history table")
+    data = check_array(h["data"], "history cycles", shape=(len(COLUMNS), None))
+    n = data.shape[1]
+    hi = check_array(h["harm_i"], "history harmonics", dtype=np.complex128, shape=(n, None))
+    check_array(h["harm_v"], "history voltage harmonics", dtype=np.complex128, shape=hi.shape)
+    if not max_order <= hi.shape[1] <= 4096:
+        raise CorruptFileError(f"damaged state data: history holds {hi.shape[1]} harmonics; {max_order} are needed")
+    fs = check_float(h["fs"], "history sample rate", 1.0, 1e9)
+    npts = check_int(h["n_points"], "history points per cycle", 4, 2 ** 16)
+    if npts & (npts - 1) or h["has_voltage"] is not has_voltage or not isinstance(h["calibrated"], bool):
+        raise CorruptFileError("damaged state data: history table flags or points per cycle are invalid")
+    waves = h["waves"]
+    if waves is not None:
+        if not isinstance(waves, list) or len(waves) != 2:
+            raise CorruptFileError("damaged state data: history waveforms must be two arrays")
+        waves = tuple(check_array(x, "history waveforms", shape=(n, npts)) for x in waves)
+    return CycleTable(data, hi, h["harm_v"], fs=fs, has_voltage=has_voltage, n_points=npts, waves=waves,
+                      calibrated=h["calibrated"])
 
 
 def _kind(dp: float, dq: float, di1: float, pre: SteadyState, post: SteadyState, has_voltage: bool) -> str:

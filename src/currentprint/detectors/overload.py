@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import _core
+from .._state import check_array, check_float, check_int
 from ..errors import InputError
 from ._switch_on import _num
 from .alerts import Alert
@@ -62,6 +63,12 @@ class OverloadDetector(BaseDetector):
         if rearm_ratio >= trip_ratio:
             raise InputError("rearm_ratio must be below trip_ratio.")
         self._state = np.array([0.0, 1.0])
+
+    def check_state(self, state: dict) -> None:
+        """Thermal state finite and >= 0, armed flag 0 or 1 (see :meth:`BaseDetector.check_state`)."""
+        st = check_array(state["_state"], "overload state", shape=(2,))
+        check_float(st[0], "overload thermal state", 0.0, 1e300)
+        check_int(st[1], "overload armed flag", 0, 1)
 
     def trip_time(self, current_a: float) -> float:
         """Seconds from cold until the alert at a constant ``current_a`` (A); inf if never."""

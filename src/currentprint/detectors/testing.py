@@ -131,7 +131,7 @@ def _snapshot(table: CycleTable) -> list[np.ndarray]:
     return [a.copy() for a in arrays]
 
 
-def check_detector(det: BaseDetector, *, signal=None, rtol: float = 1e-9) -> dict:
+def check_detector(det: BaseDetector, *, signal=None, rtol: float = 1e-9, min_alerts: int = 1) -> dict:
     """Check that a detector follows the currentprint detector contract.
 
     The checks:
@@ -148,7 +148,9 @@ def check_detector(det: BaseDetector, *, signal=None, rtol: float = 1e-9) -> dic
     6. ``reset()`` returns the detector and makes it behave like a new one;
     7. ``state_dict()`` is JSON-serialisable and ``load_state`` into a new
        detector mid-stream gives the same subsequent alerts;
-    8. ``update`` does not modify the table it is given.
+    8. ``update`` does not modify the table it is given;
+    9. it raised at least ``min_alerts`` alerts on the signal: checks 5-7
+       prove nothing about a detector that stays silent.
 
     Parameters
     ----------
@@ -160,6 +162,10 @@ def check_detector(det: BaseDetector, *, signal=None, rtol: float = 1e-9) -> dic
         to run on; default :func:`conformance_signal`.
     rtol : float
         Relative tolerance on numbers in alerts between chunkings.
+    min_alerts : int
+        Alerts the detector must raise on the signal (default 1). Pass a
+        ``signal`` on which it should fire; ``min_alerts=0`` only to check
+        that it stays silent where nothing happens.
 
     Returns
     -------
@@ -243,6 +249,12 @@ def check_detector(det: BaseDetector, *, signal=None, rtol: float = 1e-9) -> dic
             json.dumps(a.to_dict(), allow_nan=False)
         except (TypeError, ValueError) as exc:
             _fail(det, "json-detail", f"alert is not JSON-serialisable: {exc}")
+
+    # 9. something to compare: a silent detector passes 5-7 trivially
+    if len(ref) < min_alerts:
+        _fail(det, "alerts-found", f"it raised {len(ref)} alerts on the signal (at least {min_alerts} needed): "
+                                   "the streaming and state checks compare nothing; pass a signal=(current, "
+                                   "voltage, fs) on which it fires, or min_alerts=0 for a silence check")
 
     # 5. streaming invariance
     rng = np.random.default_rng(12345)

@@ -20,6 +20,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .._state import decode as _decode, encode as _encode
+from ..core.cycles import CycleTable
 from ..errors import CorruptFileError, InputError
 from .vi import VI_NAMES, normalise, vi_descriptors, vi_image as _vi_image
 
@@ -225,12 +226,18 @@ class Fingerprint:
         if data.get("version") != _VERSION:
             raise CorruptFileError(f"fingerprint version {data.get('version')!r}; this currentprint reads {_VERSION}")
         try:
-            feats = {k: num(v) for k, v in data["features"].items()}
+            if len(data["waveform"]) > 2 ** 16 or len(data["features"]) > 4096:
+                raise ValueError("fingerprint holds more values than a fingerprint has")
+            feats = {str(k): num(v) for k, v in data["features"].items()}
             wave = np.array([num(x) for x in data["waveform"]])
             vwave = np.array([num(x) for x in data["v_waveform"]])
-            if wave.ndim != 1 or wave.shape[0] < 8 or wave.shape[0] % 2 or vwave.shape != wave.shape:
-                raise ValueError(f"waveforms must be two arrays of the same even length >= 8, "
+            if wave.ndim != 1 or not 8 <= wave.shape[0] <= 2 ** 16 or wave.shape[0] % 2 or vwave.shape != wave.shape:
+                raise ValueError(f"waveforms must be two arrays of the same even length from 8 to 65536, "
                                  f"got {wave.shape} and {vwave.shape}")
+            # values a measurement can give (A, V, W ...): beyond 1e100 the distances overflow
+            big = [abs(x) > 1e100 for x in (*feats.values(), *wave, *vwave) if math.isfinite(x)]
+            if any(big):
+                raise ValueError("fingerprint values are beyond any measurement (|x| > 1e100)")
             trans = _decode(data.get("transient", {}))
             meta = _decode(data.get("meta", {}))
             if not isinstance(trans, dict) or not isinstance(meta, dict):
@@ -328,9 +335,17 @@ def fingerprint_from_waves(i_wave, v_wave=None, *, fs: float | None = None, main
             raise InputError("v_wave contains NaN or inf; clean the cycle first.")
         if not np.any(v):
             has_v = False  # an all-zero voltage gives no phase reference: treat as absent
+    if isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) or not 4 <= n_points <= 2 ** 16 \
+            or n_points % 2:
+        raise InputError(f"n_points must be an even integer from 4 to 65536, got {n_points!r}.")
     n_points = int(n_points)
-    if n_points < 4 or n_points % 2:
-        raise InputError(f"n_points must be an even number >= 4, got {n_points!r}.")
+    # squares (RMS, energies) of values outside this range underflow to 0 or overflow to inf
+    for name, x in (("current", i), ("voltage", v if has_v else None)):
+        if x is not None:
+            peak = float(np.max(np.abs(x)))
+            if peak > 1e100 or 0 < peak < 1e-100:
+                raise InputError(f"the {name} cycle peaks at {peak:.3g}: outside 1e-100..1e100 its powers "
+                                 "underflow or overflow; check the calibration scale and units.")
     nan = math.nan
     spec2 = np.fft.rfft(np.stack((i, v)) if has_v else i[None, :], axis=1)
     spec = spec2[0]
@@ -411,6 +426,8 @@ def _conduction(w: np.ndarray) -> tuple[float, ...]:
         return (math.nan,) * 5
     e = w * w
     etot = float(e.sum())
+    if not etot > 0 or not math.isfinite(etot):
+        return (math.nan,) * 5
     pol = float(e[w > 0].sum() - e[w < 0].sum()) / etot
     a = np.abs(w) > FLAT_LEVEL * peak
     flat = 1.0 - float(np.count_nonzero(a)) / m
@@ -538,6 +555,8 @@ def fingerprint(current=None, voltage=None, *, fs: float | None = None, event=No
             options["harmonics"] = max(1, min(N_HARMONICS, int(math.floor(check_fs(fs) / (2.0 * fmax) - 1e-9))))
         table = analyze(current, voltage, fs=fs, mains_hz=mains_hz, calibration=calibration, waveforms=True,
                         **options)
+    if not isinstance(table, CycleTable):
+        raise InputError(f"table must be a CycleTable (cp.analyze(..., waveforms=True)), got {type(table).__name__}.")
     if len(table) == 0:
         raise InputError("no complete mains cycle in the window; give at least one full cycle (two recommended).")
     if not table.has_waveforms:

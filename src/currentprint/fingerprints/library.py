@@ -40,7 +40,7 @@ from typing import Any, Iterable, Mapping, NamedTuple
 
 import numpy as np
 
-from .._state import atomic_write_json, read_json
+from .._state import atomic_write_json, decode as _decode, read_json
 from ..errors import CorruptFileError, InputError
 from .fingerprint import N_HARMONICS, WAVE_POINTS, Fingerprint
 
@@ -213,6 +213,20 @@ class FingerprintLibrary:
 
     def __init__(self, *, unknown_factor: float = 3.5, min_radius: float = 1.0, spread_floor: float = 0.02,
                  group_weights: Mapping[str, float] | None = None) -> None:
+        for key, val in (("unknown_factor", unknown_factor), ("min_radius", min_radius),
+                         ("spread_floor", spread_floor)):
+            if isinstance(val, (str, bytes, bool)) or not isinstance(val, (int, float, np.integer, np.floating)):
+                raise InputError(f"{key} must be a number, got {val!r}.")
+        if group_weights is not None and not isinstance(group_weights, Mapping):
+            raise InputError(f"group_weights must be a mapping of group name to weight, got {group_weights!r}.")
+        if group_weights is not None and not all(
+                isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                and math.isfinite(v) and v <= 1e6 for v in group_weights.values()):
+            raise InputError("group weights must be finite numbers of at most 1e6.")
+        if not (unknown_factor <= 1e6 and min_radius <= 1e12):
+            # a radius factor of a million already accepts anything; larger ones overflow the radii
+            raise InputError(f"unknown_factor must be at most 1e6 and min_radius at most 1e12, got "
+                             f"{unknown_factor!r} and {min_radius!r}.")
         if not (unknown_factor > 0 and math.isfinite(unknown_factor)):
             raise InputError(f"unknown_factor must be a positive number, got {unknown_factor!r}.")
         if not (min_radius >= 0 and math.isfinite(min_radius)):
@@ -478,13 +492,23 @@ class FingerprintLibrary:
             raise CorruptFileError(f"fingerprint library version {data.get('version')!r}; "
                                    f"this currentprint reads {_VERSION}")
         try:
-            lib = cls(**dict(data["params"]))
+            params = data["params"]
+            if not isinstance(params, Mapping) or not set(params) <= {"unknown_factor", "min_radius",
+                                                                      "spread_floor", "group_weights"}:
+                raise CorruptFileError("damaged fingerprint library: unknown parameters")
+            lib = cls(**dict(params))
+            if not isinstance(data["entries"], list):
+                raise TypeError("entries must be a list")
             for ent in data["entries"]:
-                lib.enroll(ent["label"], Fingerprint.from_dict(ent["fingerprint"]), meta=ent.get("meta") or {})
+                meta = ent.get("meta") or {}
+                if not isinstance(meta, Mapping):
+                    raise TypeError("an entry's meta must be an object")
+                lib.enroll(ent["label"], Fingerprint.from_dict(ent["fingerprint"]), meta=_decode(meta))
         except CorruptFileError:
             raise
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:   # InputError is a ValueError
-            raise CorruptFileError(f"damaged fingerprint library: {exc!r}") from None
+        except (KeyError, TypeError, AttributeError, ValueError, OverflowError, RecursionError) as exc:
+            # InputError is a ValueError: a label or parameter the constructor refuses
+            raise CorruptFileError(f"damaged fingerprint library: {str(exc)[:300]}") from None
         return lib
 
     def save(self, path) -> None:
