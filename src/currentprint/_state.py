@@ -133,7 +133,8 @@ def _bad(msg: str) -> CorruptFileError:
 def _decode_array(data: dict, budget: _Budget) -> np.ndarray:
     if set(data) - {"__ndarray__", "dtype", "shape", "codec"}:
         raise _bad(f"unknown array fields {sorted(set(data) - {'__ndarray__', 'dtype', 'shape', 'codec'})}")
-    dt = _DTYPES.get(data.get("dtype")) if isinstance(data.get("dtype"), str) else None
+    dtype_name = data.get("dtype")
+    dt = _DTYPES.get(dtype_name) if isinstance(dtype_name, str) else None
     if dt is None:
         raise _bad(f"array dtype {data.get('dtype')!r} is not one of the numeric types a state may hold")
     shape = data.get("shape")

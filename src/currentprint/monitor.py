@@ -603,7 +603,7 @@ def _rebuild_detector(entry: Any) -> BaseDetector:
         raise CorruptFileError(f"the state uses detector {name[:80]!r}, which is not available here ({exc}); "
                                "install its package or pass detectors=[...] to Monitor.load") from None
     params = _state.decode(entry["params"])
-    if not isinstance(params, dict) or not set(params) <= set(cls._param_names()):
+    if not isinstance(params, dict) or not set(params) <= set(getattr(cls, "_param_names")()):
         raise CorruptFileError(f"damaged state data: parameters of detector {name!r} are not "
                                f"{cls.__name__}'s parameters")
     try:

@@ -11,7 +11,7 @@ found them.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -181,7 +181,7 @@ class _EventJudge(BaseDetector):
             npts = raw.shape[1]
             if n > _KEEP or n > seen or npts < 4 or npts > 2 ** 16 or npts & (npts - 1):
                 raise CorruptFileError(f"damaged state data: {self.name} keeps {n} recent cycles of {npts} points")
-        if "_whitelist" in state and not np.array_equal(state["_whitelist"], getattr(self, "_whitelist", None)):
+        if "_whitelist" in state and not np.array_equal(state["_whitelist"], cast(Any, getattr(self, "_whitelist", None))):
             raise CorruptFileError(f"damaged state data: {self.name} whitelist differs from its parameters")
         steps = state.get("_steps")
         if steps is not None:

@@ -6,7 +6,7 @@ Current above the rating for longer than the model allows.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -64,7 +64,7 @@ class OverloadDetector(BaseDetector):
             raise InputError("rearm_ratio must be below trip_ratio.")
         self._state = np.array([0.0, 1.0])
 
-    def check_state(self, state: dict) -> None:
+    def check_state(self, state: dict[str, Any]) -> None:
         """Thermal state finite and >= 0, armed flag 0 or 1 (see :meth:`BaseDetector.check_state`)."""
         st = check_array(state["_state"], "overload state", shape=(2,))
         check_float(st[0], "overload thermal state", 0.0, 1e300)
