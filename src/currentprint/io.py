@@ -325,7 +325,7 @@ def _load_csv(p: Path, *, columns: dict | None = None, decimal: str | None = Non
               progress=None, infer_fs: bool = True) -> Recording:
     """Read a CSV block by block (memory: the output arrays plus one block of text)."""
     size = max(1, p.stat().st_size)
-    with open(p, encoding="utf-8", errors="replace") as fh:
+    with open(p, encoding="utf-8-sig", errors="replace") as fh:
         # the first non-comment lines: header, delimiter and decimal mark
         first_lines: list[str] = []
         for ln in fh:

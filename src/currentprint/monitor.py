@@ -399,7 +399,9 @@ class Monitor:
             # a library is data of its own (saved with FingerprintLibrary.save), not a parameter to store
             params = {k: v for k, v in d.get_params().items()
                       if not (k == "library" and getattr(d, "uses_library", False))}
-            dets.append({"name": name, "params": _state.encode(params), "state": d.state_dict()})
+            # whether it identified with a library, so a restart without one is refused, not silently "unknown"
+            used = bool(getattr(d, "uses_library", False) and getattr(d, "library", None) is not None)
+            dets.append({"name": name, "params": _state.encode(params), "state": d.state_dict(), "library": used})
         return {
             "fs": self.fs, "mains_hz": self.mains_hz, "harmonics": self.harmonics,
             "calibration": None if self.calibration is None else self.calibration.to_dict(),
@@ -425,10 +427,13 @@ class Monitor:
         CorruptFileError
             The state does not fit this monitor (other sample rate, other
             detectors) or is damaged.
+        InputError
+            A detector identified loads with a fingerprint library, and none
+            is given now (libraries are not stored in the state).
         """
         try:
             self._load_state(state)
-        except CorruptFileError:
+        except (CorruptFileError, _LibraryNeeded):
             self.reset()
             raise
         except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
@@ -452,7 +457,13 @@ class Monitor:
         self.reset()
         self._analyzer.load_state(_state.decode(state["analyzer"]))
         for det, ds in zip(self.detectors, dets):
-            check_keys(ds, ("name", "params", "state"), f"detector {det.name!r} entry")
+            check_keys(ds, ("name", "params", "state", "library"), f"detector {det.name!r} entry")
+            if not isinstance(ds["library"], bool):
+                raise CorruptFileError(f"damaged state data: detector {det.name!r} library flag")
+            if ds["library"] and getattr(det, "library", None) is None:
+                raise _LibraryNeeded(f"detector {det.name!r} identified loads with a fingerprint library, which the state "
+                                 "does not store: pass library=FingerprintLibrary.load(...) to Monitor.load "
+                                 "(or a detector built with its library in detectors=[...])")
             det.load_state(ds["state"])
         cycles = _state.check_int(state["cycles"], "cycles seen", 0, 2 ** 53)
         hist = _state.check_keys(_state.decode(state["history"]), ("first", "start", "i", "v"), "monitor history")
@@ -590,6 +601,10 @@ def _calibration(data: Any) -> Calibration | None:
     if not isinstance(data, dict) or not set(data) <= set(fields):
         raise CorruptFileError(f"damaged state data: calibration fields must be among {fields}")
     return Calibration(**data)      # its constructor checks every value's type and range
+
+
+class _LibraryNeeded(InputError):
+    """A restored detector identified with a library the state does not hold."""
 
 
 def _rebuild_detector(entry: Any) -> BaseDetector:

@@ -398,6 +398,8 @@ def _cmd_analyze(args) -> int:
             writer = CycleWriter(args.cycles, harmonics=args.cycle_harmonics)
         except ImportError as exc:
             raise CLIError(f"--cycles {args.cycles}: {exc}", EXIT_MISSING) from None
+        except OSError as exc:
+            raise CLIError(f"--cycles {args.cycles}: cannot write there ({exc.strerror or exc})", EXIT_USAGE) from None
     bar = _progress(rec.duration_s, args.progress, rec.duration_s > 60.0)
     tables, found, count, clipped = [], [], 0, 0
     stream = fmt == "jsonl"
@@ -525,6 +527,8 @@ def _plot_overview(table, alerts, path, *, current=None, voltage=None, fs=None, 
     import matplotlib.pyplot as plt
     try:
         _save_figure(fig, Path(path))
+    except OSError as exc:       # no such folder, not writable
+        raise CLIError(f"--plot {path}: cannot write the figure ({exc})", EXIT_USAGE) from None
     finally:
         plt.close(fig)
     _say(f"plot written to {path}")

@@ -235,6 +235,9 @@ class CycleWriter:
         self.rows = 0
         if self.parquet:
             self._engine = _parquet_engine()
+        else:
+            # opened now: an unwritable path fails before the analysis, not in the middle of it
+            self._fh = open(self.path, "w", newline="", encoding="utf-8")
 
     def add(self, table) -> None:
         if len(table) == 0:
@@ -245,8 +248,7 @@ class CycleWriter:
         if self.parquet:
             self._parts.append(cols)
             return
-        if self._fh is None:
-            self._fh = open(self.path, "w", newline="", encoding="utf-8")
+        if self._writer is None:
             self._writer = csv.writer(self._fh)
             self._writer.writerow(list(cols))
         arr = np.column_stack(list(cols.values()))

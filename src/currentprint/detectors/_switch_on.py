@@ -167,7 +167,10 @@ class _EventJudge(BaseDetector):
     needs_voltage = True
 
     def check_state(self, state: dict) -> None:
-        """The recent cycles kept: consistent columns, at most ``_KEEP`` rows (see :meth:`BaseDetector.check_state`)."""
+        """The recent cycles kept: consistent columns, at most :meth:`_keep_rows` rows.
+
+        See :meth:`BaseDetector.check_state`.
+        """
         seen = check_int(state["_seen"], f"{self.name} cycles seen", 0, 2 ** 53)
         hist = state["_hist"]
         if hist:
@@ -179,7 +182,7 @@ class _EventJudge(BaseDetector):
             raw = check_array(hist["raw_i"], f"{self.name} recent waveforms", shape=(n, None))
             check_array(hist["raw_v"], f"{self.name} recent waveforms", shape=raw.shape)
             npts = raw.shape[1]
-            if n > _KEEP or n > seen or npts < 4 or npts > 2 ** 16 or npts & (npts - 1):
+            if n > self._keep_rows() or n > seen or npts < 4 or npts > 2 ** 16 or npts & (npts - 1):
                 raise CorruptFileError(f"damaged state data: {self.name} keeps {n} recent cycles of {npts} points")
         if "_whitelist" in state and not np.array_equal(state["_whitelist"], cast(Any, getattr(self, "_whitelist", None))):
             raise CorruptFileError(f"damaged state data: {self.name} whitelist differs from its parameters")
@@ -189,6 +192,14 @@ class _EventJudge(BaseDetector):
                                               all(isinstance(x, (int, float)) and not isinstance(x, bool)
                                                   for x in s) for s in steps):
                 raise CorruptFileError(f"damaged state data: {self.name} steps must be [sample, dp, dq] numbers")
+
+    def _keep_rows(self) -> int:
+        """Recent cycles kept between chunks.
+
+        An event is confirmed up to the event detector's look-back after its onset cycle (a long
+        transient): keep that much too, or a chunked stream loses windows a whole batch keeps.
+        """
+        return max(_KEEP, MAX_PRE + GUARD + int(getattr(self.event_source, "_keep", lambda: 0)()))
 
     def _calibrated(self, cycles) -> bool:
         if self.calibrated is not None:
@@ -252,8 +263,9 @@ class _EventJudge(BaseDetector):
                 out.append((ev, bd.pre, bd.post, bd))
             else:
                 out.append((ev, ev.pre, ev.post, None))
-        self._hist = {**{k: x[-_KEEP:].copy() for k, x in hist.items()},
-                      "raw_i": raw_i[-_KEEP:].copy(), "raw_v": raw_v[-_KEEP:].copy()}
+        keep = self._keep_rows()
+        self._hist = {**{k: x[-keep:].copy() for k, x in hist.items()},
+                      "raw_i": raw_i[-keep:].copy(), "raw_v": raw_v[-keep:].copy()}
         return out
 
 
