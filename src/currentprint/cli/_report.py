@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any, Iterable, cast
 
 import numpy as np
 
@@ -249,7 +249,7 @@ class CycleWriter:
             self._parts.append(cols)
             return
         if self._writer is None:
-            self._writer = csv.writer(self._fh)
+            self._writer = csv.writer(cast(IO[str], self._fh))     # opened in __init__ for CSV
             self._writer.writerow(list(cols))
         arr = np.column_stack(list(cols.values()))
         self._writer.writerows([[_csv_num(x) for x in row] for row in arr.tolist()])
