@@ -32,7 +32,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._common import BUILTIN_DETECTORS, machine_info
+from ._common import BUILTIN_DETECTORS, _positive, _positive_int, machine_info
 
 EXIT_OK, EXIT_ALERTS, EXIT_USAGE, EXIT_INPUT, EXIT_MISSING, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
 
@@ -536,24 +536,15 @@ def _plot_overview(table, alerts, path, *, current=None, voltage=None, fs=None, 
 
 def _save_figure(fig, path: Path) -> None:
     """``savefig`` through a temporary file in the same folder, fsync, rename: a crash keeps the old figure."""
-    import os
-    import tempfile
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in fig.canvas.get_supported_filetypes():
         raise CLIError(f"--plot {path}: unsupported figure type {path.suffix!r}; use .png, .pdf or .svg", EXIT_USAGE)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    from .._state import atomic_write
+    from ..errors import InputError
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, dpi=110, format=fmt)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+        atomic_write(path, lambda fh: fig.savefig(fh, dpi=110, format=fmt))
+    except InputError as exc:    # no such folder, a directory
+        raise CLIError(f"--plot {path}: cannot write the figure ({exc})", EXIT_USAGE) from None
 
 
 # -- enroll / match -----------------------------------------------------------------------------
@@ -717,16 +708,6 @@ def bench_table(report: dict, out) -> None:
 
 
 # -- parser -------------------------------------------------------------------------------------
-def _positive_int(text: str) -> int:
-    try:
-        k = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if k < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return k
-
-
 def _iso_time(text: str):
     from datetime import datetime
     try:
@@ -742,16 +723,6 @@ def _non_negative(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not (math.isfinite(x) and x >= 0):
         raise argparse.ArgumentTypeError(f"{text!r} must be a time >= 0 s")
-    return x
-
-
-def _positive(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(x) and x > 0):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
     return x
 
 

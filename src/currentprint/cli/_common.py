@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 from pathlib import Path
@@ -47,3 +48,24 @@ def machine_info() -> dict[str, Any]:
         # other work on the machine during a benchmark makes its numbers pessimistic
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
+
+
+# argument types shared by the sub-command modules
+def _positive(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (x > 0 and x < float("inf")):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return x
+
+
+def _positive_int(text: str) -> int:
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if k < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return k
