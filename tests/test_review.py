@@ -81,3 +81,29 @@ def test_cli_enroll_into_an_unwritable_library_path_is_a_usage_error(tmp_path, c
     code = main(["enroll", str(tmp_path / "no_dir" / "lib.json"), str(path), "--label", "heater"])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err and "lib.json" in err
+
+
+def test_a_state_saved_with_a_detectors_own_library_needs_it_back(tmp_path):
+    """A tracker that identified with its own library must not come back silently library-less."""
+    import currentprint as cp
+    from currentprint.errors import InputError
+    rng = np.random.default_rng(3)
+    lib = cp.FingerprintLibrary()
+    t = np.arange(6400) / 6400.0
+    v = 325 * np.sin(2 * np.pi * 50 * t)
+    for k in range(3):
+        i = (v / (40 + k) + 0.01 * rng.standard_normal(t.size))
+        lib.enroll("heater", cp.fingerprint(i, v, fs=6400.0))
+    mon = cp.Monitor(6400, detectors=[cp.ApplianceTracker(library=lib)])
+    mon.push(v / 40.0, v)
+    path = tmp_path / "m.json"
+    mon.save(path)
+    with pytest.raises(InputError, match="library"):
+        cp.Monitor.load(path)
+    back = cp.Monitor.load(path, library=lib)
+    assert back.detectors[0].library is lib
+    # a tracker saved without any library restores without one
+    bare = cp.Monitor(6400, detectors=["appliances"])
+    bare.push(v / 40.0, v)
+    bare.save(path)
+    assert cp.Monitor.load(path).detectors[0].library is None

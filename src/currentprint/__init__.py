@@ -10,6 +10,7 @@ The core names are imported at once; the others on first use, so that
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING, Any
 
 from . import _compat, errors
 from .core.analyzer import CycleAnalyzer, analyze, analyze_many
@@ -17,9 +18,22 @@ from .core.cycles import COLUMNS, CycleTable
 from .core.signal import Calibration
 from .detectors.alerts import Alert
 from .detectors.base import BaseDetector, available_detectors, get_detector, register_detector
+from ._version import __version__
 from .errors import CurrentprintError
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:  # the lazily imported names, typed for checkers (keep in step with _LAZY)
+    from .core.aggregate import Aggregates as Aggregates, aggregate as aggregate
+    from .detectors.arc import ArcFaultDetector as ArcFaultDetector
+    from .detectors.chopper import PhaseChopperDetector as PhaseChopperDetector
+    from .detectors.events import Event as Event, EventDetector as EventDetector
+    from .detectors.events import SteadyState as SteadyState, detect_events as detect_events
+    from .detectors.ledger import ApplianceTracker as ApplianceTracker
+    from .detectors.overload import OverloadDetector as OverloadDetector
+    from .detectors.resistive import ResistiveLoadDetector as ResistiveLoadDetector
+    from .fingerprints.classify import LoadClass as LoadClass, classify_load as classify_load
+    from .fingerprints.fingerprint import Fingerprint as Fingerprint, fingerprint as fingerprint
+    from .fingerprints.library import FingerprintLibrary as FingerprintLibrary, Match as Match
+    from .monitor import Monitor as Monitor
 
 # public name -> module that defines it (imported lazily)
 _LAZY = {
@@ -28,6 +42,7 @@ _LAZY = {
     "fingerprint": "fingerprints.fingerprint", "Fingerprint": "fingerprints.fingerprint",
     "FingerprintLibrary": "fingerprints.library", "Match": "fingerprints.library",
     "classify_load": "fingerprints.classify", "LoadClass": "fingerprints.classify",
+    "aggregate": "core.aggregate", "Aggregates": "core.aggregate",
     "Monitor": "monitor",
     "ArcFaultDetector": "detectors.arc",
     "ResistiveLoadDetector": "detectors.resistive", "PhaseChopperDetector": "detectors.chopper",
@@ -54,7 +69,7 @@ __all__ = [
 _compat.install()
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _LAZY:
         module = importlib.import_module(f".{_LAZY[name]}", __name__)
         value = getattr(module, name)
@@ -67,5 +82,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'currentprint' has no attribute {name!r}")
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__) | set(_SUBMODULES) | {"loads"})

@@ -133,7 +133,8 @@ def _bad(msg: str) -> CorruptFileError:
 def _decode_array(data: dict, budget: _Budget) -> np.ndarray:
     if set(data) - {"__ndarray__", "dtype", "shape", "codec"}:
         raise _bad(f"unknown array fields {sorted(set(data) - {'__ndarray__', 'dtype', 'shape', 'codec'})}")
-    dt = _DTYPES.get(data.get("dtype")) if isinstance(data.get("dtype"), str) else None
+    dtype_name = data.get("dtype")
+    dt = _DTYPES.get(dtype_name) if isinstance(dtype_name, str) else None
     if dt is None:
         raise _bad(f"array dtype {data.get('dtype')!r} is not one of the numeric types a state may hold")
     shape = data.get("shape")
@@ -483,15 +484,25 @@ def atomic_write_json(path, payload: dict, *, body: str | None = None) -> None:
     earlier saves that were killed are removed. With ``body``, the payload
     gets a ``"checksum"`` of ``payload[body]`` that :func:`read_json` verifies.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(f"{path} is a directory; give a file name to save to")
     if body is not None:
         payload = {**payload, "checksum": _checksum(payload[body])}
     try:
         text = json.dumps(payload, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
         raise InputError(f"cannot save: the data is not JSON-safe ({exc})") from None
+    atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))
+
+
+def atomic_write(path, write: Any) -> None:
+    """Call ``write(fh)`` on a binary temporary file beside ``path``, fsync, rename onto ``path``.
+
+    A crash or an exception at any point leaves the old file byte-identical
+    and no temporary file behind (one left by a killed process is removed by
+    a later save). Permissions as :func:`atomic_write_json` says.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path} is a directory; give a file name to save to")
     parent = path.parent if str(path.parent) else Path(".")
     try:
         mode = os.stat(path).st_mode & 0o777
@@ -502,9 +513,9 @@ def atomic_write_json(path, payload: dict, *, body: str | None = None) -> None:
     _clean_orphans(path)
     fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.{os.getpid()}.", suffix=".tmp", dir=parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "wb") as fh:
             os.fchmod(fh.fileno(), mode)
-            fh.write(text)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -98,7 +98,8 @@ def _cubic(x: np.ndarray, pos: np.ndarray) -> np.ndarray:
     idx = np.clip(i[:, None] + np.arange(-1, 3)[None, :], 0, n - 1)
     w = np.stack([-mu * (mu - 1) * (mu - 2) / 6, (mu + 1) * (mu - 1) * (mu - 2) / 2,
                   -(mu + 1) * mu * (mu - 2) / 2, (mu + 1) * mu * (mu - 1) / 6], axis=1)
-    return np.einsum("ij,ij->i", x[idx], w)
+    out: np.ndarray = np.einsum("ij,ij->i", x[idx], w)
+    return out
 
 
 def phase_align(base_crossings: np.ndarray, n: int, src_crossings: np.ndarray, *, start: int = 0,
@@ -191,7 +192,7 @@ class Circuit:
         return circuit
 
     def __len__(self) -> int:
-        return self.voltage.shape[0]
+        return int(self.voltage.shape[0])
 
     @property
     def current(self) -> np.ndarray:
@@ -290,7 +291,8 @@ def _conductance(i: np.ndarray, v: np.ndarray, crossings: np.ndarray) -> np.ndar
     cvv = np.concatenate([[0.0], np.cumsum(v * v)])
     iv = civ[edges[1:]] - civ[edges[:-1]]
     vv = cvv[edges[1:]] - cvv[edges[:-1]]
-    return iv / np.where(vv > 0, vv, np.inf)
+    out: np.ndarray = iv / np.where(vv > 0, vv, np.inf)
+    return out
 
 
 def _per_sample(g: np.ndarray, crossings: np.ndarray, n: int) -> np.ndarray:
@@ -319,7 +321,8 @@ def mains_phase(voltage: Any, fs: float, *, mains_hz: float | None = None) -> np
     c, n_before = _extended(voltage_cycles(v, fs, mains_hz=mains_hz), -1.0, float(v.shape[0]))
     t = np.arange(v.shape[0], dtype=np.float64)
     k = np.searchsorted(c, t, side="right") - 1
-    return 2.0 * np.pi * ((k - n_before) + (t - c[k]) / (c[k + 1] - c[k]))
+    phase: np.ndarray = 2.0 * np.pi * ((k - n_before) + (t - c[k]) / (c[k + 1] - c[k]))
+    return phase
 
 
 def _rms(v: np.ndarray) -> float:
@@ -486,4 +489,5 @@ def _rectifier(v: np.ndarray, fs: float, power_w: float, c_f: float, r_s: float)
         # constant power while the capacitor holds above 60 % of the peak (the converter's input range)
         vc = max(0.0, vc + (i_in - power_w / max(vc, 0.6 * vpk, 1.0)) * dt / c_f)
         out[k] = i_in
-    return out * np.sign(v)
+    signed: np.ndarray = out * np.sign(v)
+    return signed

@@ -73,7 +73,7 @@ def event_scores(predicted_samples, true_samples, *, tolerance: float) -> dict:
     true_samples : array_like
         Ground-truth event positions, samples.
     tolerance : float
-        Largest |predicted - true| of a match, samples (e.g. ``0.1 * fs``).
+        Largest ``|predicted - true|`` of a match, samples (e.g. ``0.1 * fs``).
 
     Returns
     -------

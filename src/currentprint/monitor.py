@@ -163,7 +163,7 @@ class Monitor:
         """Give the library and the start time to detectors that use them."""
         for d in self.detectors:
             if getattr(d, "uses_library", False) and getattr(d, "library", None) is None and self.library is not None:
-                d.library = self.library
+                setattr(d, "library", self.library)
             if self.start_time is not None and hasattr(d, "set_start_time"):
                 d.set_start_time(self.start_time)
 
@@ -184,7 +184,7 @@ class Monitor:
             if src is None or not hasattr(src, "get_params"):
                 continue
             key = (type(src), repr(sorted(src.get_params().items())))
-            d.event_source = shared.setdefault(key, src)
+            setattr(d, "event_source", shared.setdefault(key, src))   # one detector feeds all that share it
 
     @property
     def cycles_seen(self) -> int:
@@ -371,6 +371,8 @@ class Monitor:
         zeros = np.zeros_like(p)
         bd = background_delta(wi, wv, p, zeros, zeros, (0, pre1 - a), (post0 - a, post1 - a),
                               first=self._hist_first + a)
+        if bd is None:                          # _identify checked that both windows hold cycles
+            raise RuntimeError("internal error: an empty background window")
         starts = self._hist_start[post0:post1]
         period = float(starts[-1] - starts[0]) / (starts.shape[0] - 1) if starts.shape[0] > 1 else self.fs / 50.0
         mains = self.fs / period
@@ -397,7 +399,9 @@ class Monitor:
             # a library is data of its own (saved with FingerprintLibrary.save), not a parameter to store
             params = {k: v for k, v in d.get_params().items()
                       if not (k == "library" and getattr(d, "uses_library", False))}
-            dets.append({"name": name, "params": _state.encode(params), "state": d.state_dict()})
+            # whether it identified with a library, so a restart without one is refused, not silently "unknown"
+            used = bool(getattr(d, "uses_library", False) and getattr(d, "library", None) is not None)
+            dets.append({"name": name, "params": _state.encode(params), "state": d.state_dict(), "library": used})
         return {
             "fs": self.fs, "mains_hz": self.mains_hz, "harmonics": self.harmonics,
             "calibration": None if self.calibration is None else self.calibration.to_dict(),
@@ -423,10 +427,13 @@ class Monitor:
         CorruptFileError
             The state does not fit this monitor (other sample rate, other
             detectors) or is damaged.
+        InputError
+            A detector identified loads with a fingerprint library, and none
+            is given now (libraries are not stored in the state).
         """
         try:
             self._load_state(state)
-        except CorruptFileError:
+        except (CorruptFileError, _LibraryNeeded):
             self.reset()
             raise
         except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
@@ -450,7 +457,13 @@ class Monitor:
         self.reset()
         self._analyzer.load_state(_state.decode(state["analyzer"]))
         for det, ds in zip(self.detectors, dets):
-            check_keys(ds, ("name", "params", "state"), f"detector {det.name!r} entry")
+            check_keys(ds, ("name", "params", "state", "library"), f"detector {det.name!r} entry")
+            if not isinstance(ds["library"], bool):
+                raise CorruptFileError(f"damaged state data: detector {det.name!r} library flag")
+            if ds["library"] and getattr(det, "library", None) is None:
+                raise _LibraryNeeded(f"detector {det.name!r} identified loads with a fingerprint library, which the state "
+                                 "does not store: pass library=FingerprintLibrary.load(...) to Monitor.load "
+                                 "(or a detector built with its library in detectors=[...])")
             det.load_state(ds["state"])
         cycles = _state.check_int(state["cycles"], "cycles seen", 0, 2 ** 53)
         hist = _state.check_keys(_state.decode(state["history"]), ("first", "start", "i", "v"), "monitor history")
@@ -590,6 +603,10 @@ def _calibration(data: Any) -> Calibration | None:
     return Calibration(**data)      # its constructor checks every value's type and range
 
 
+class _LibraryNeeded(InputError):
+    """A restored detector identified with a library the state does not hold."""
+
+
 def _rebuild_detector(entry: Any) -> BaseDetector:
     """A detector from the registry by its saved name, built with the saved parameters."""
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or "params" not in entry:
@@ -601,7 +618,7 @@ def _rebuild_detector(entry: Any) -> BaseDetector:
         raise CorruptFileError(f"the state uses detector {name[:80]!r}, which is not available here ({exc}); "
                                "install its package or pass detectors=[...] to Monitor.load") from None
     params = _state.decode(entry["params"])
-    if not isinstance(params, dict) or not set(params) <= set(cls._param_names()):
+    if not isinstance(params, dict) or not set(params) <= set(getattr(cls, "_param_names")()):
         raise CorruptFileError(f"damaged state data: parameters of detector {name!r} are not "
                                f"{cls.__name__}'s parameters")
     try:

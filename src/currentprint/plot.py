@@ -169,11 +169,11 @@ def plot_timeline(cycles, *, quantities: Sequence[str] = ("i_rms", "p"), events:
                                   color=mine[0][1] if len(mine) == 1 else "black")
     ax.set_xlabel("time [s]")
     fs = cycles.fs
-    for marks, color, style, side in ((events, "C2", "--", "right"), (alerts, "C3", "-", "left")):
+    for marks, color, style, align in ((events, "C2", "--", "right"), (alerts, "C3", "-", "left")):
         for sample, label in _positions(marks):
             ax.axvline(sample / fs, color=color, ls=style, lw=1.0)
             ax.annotate(label, (sample / fs, 1.0), xycoords=("data", "axes fraction"), rotation=90, va="top",
-                        ha=side, fontsize=7, color=color)
+                        ha=align, fontsize=7, color=color)
     return ax
 
 

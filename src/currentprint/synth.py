@@ -50,7 +50,7 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -1063,7 +1063,7 @@ def _random_schedule(
     pos = np.sort(rng.integers(0, span + 1, size=n_events)) + np.arange(n_events) * gap + margin
     names = list(loads)
     state = {k: (k in initial_on) for k in names}
-    out = []
+    out: list[tuple[int, int, str, str, Load | None]] = []
     for j, s in enumerate(pos):
         name = names[int(rng.integers(len(names)))]
         action = "off" if state[name] else "on"
@@ -1263,7 +1263,7 @@ def synth_signal(
         schedule = ()
     if schedule is None:
         init = set(initial_on) if initial_on is not None else set()
-        entries = _random_schedule(n_events, loads, n, fs, float(min_gap_s), init, rng_sched)
+        entries = _random_schedule(cast(int, n_events), loads, n, fs, float(min_gap_s), init, rng_sched)
     else:
         entries = _parse_schedule(schedule, loads, n, fs)
         if initial_on is None:
@@ -1312,7 +1312,7 @@ def synth_signal(
             cur[1].append((start[name], sample))
             start[name] = sample
             pieces[name].append([new_model, [], {sample}])
-            dp = p_of(new_model) - p_of(cur[0])
+            dp = p_of(cast(Load, new_model)) - p_of(cur[0])   # a "change" entry carries its model
         events.append(SynthEvent(sample=sample, time=sample / fs, kind=action, load=name, delta_p=dp))
     for name, s in start.items():
         pieces[name][-1][1].append((s, n))

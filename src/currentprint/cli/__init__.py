@@ -32,7 +32,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._common import BUILTIN_DETECTORS, machine_info
+from ._common import BUILTIN_DETECTORS, _positive, _positive_int, machine_info
 
 EXIT_OK, EXIT_ALERTS, EXIT_USAGE, EXIT_INPUT, EXIT_MISSING, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
 
@@ -239,8 +239,8 @@ def _cmd_demo(args) -> int:
     out.write("\nalerts from the detectors (" + (", ".join(d.name for d in dets) or "none") + "):\n")
     if not alerts:
         out.write("  (none)\n")
-    for a in alerts:
-        out.write(f"  {a}\n")
+    for alert in alerts:
+        out.write(f"  {alert}\n")
     out.write("\nground truth of the scenario:\n")
     for e in truth:
         out.write(f"  {e['time']:.3f} s  {e['load']:<7} {e['kind']:<4} dP = {e['delta_p_w']:+.0f} W\n")
@@ -249,7 +249,7 @@ def _cmd_demo(args) -> int:
 
 
 def _per_second(table) -> list[dict]:
-    rows = []
+    rows: list[dict] = []
     if len(table) == 0:
         return rows
     sec = np.floor(table.time).astype(int)
@@ -483,7 +483,7 @@ def _cmd_analyze(args) -> int:
         if tracker is not None:
             _print_ledger(tracker, fmt)
     if args.plot:
-        table = cp.CycleTable.concatenate(tables) if tables else None
+        table = cp.CycleTable.concatenate(tables) if tables else None  # type: ignore[assignment]
         if table is not None and len(table):
             _plot_overview(table, found, args.plot, current=rec.current, voltage=rec.voltage, fs=rec.fs,
                            calibration=calibration, title=Path(args.file).name)
@@ -536,24 +536,15 @@ def _plot_overview(table, alerts, path, *, current=None, voltage=None, fs=None, 
 
 def _save_figure(fig, path: Path) -> None:
     """``savefig`` through a temporary file in the same folder, fsync, rename: a crash keeps the old figure."""
-    import os
-    import tempfile
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in fig.canvas.get_supported_filetypes():
         raise CLIError(f"--plot {path}: unsupported figure type {path.suffix!r}; use .png, .pdf or .svg", EXIT_USAGE)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    from .._state import atomic_write
+    from ..errors import InputError
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, dpi=110, format=fmt)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+        atomic_write(path, lambda fh: fig.savefig(fh, dpi=110, format=fmt))
+    except InputError as exc:    # no such folder, a directory
+        raise CLIError(f"--plot {path}: cannot write the figure ({exc})", EXIT_USAGE) from None
 
 
 # -- enroll / match -----------------------------------------------------------------------------
@@ -717,16 +708,6 @@ def bench_table(report: dict, out) -> None:
 
 
 # -- parser -------------------------------------------------------------------------------------
-def _positive_int(text: str) -> int:
-    try:
-        k = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if k < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return k
-
-
 def _iso_time(text: str):
     from datetime import datetime
     try:
@@ -742,16 +723,6 @@ def _non_negative(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not (math.isfinite(x) and x >= 0):
         raise argparse.ArgumentTypeError(f"{text!r} must be a time >= 0 s")
-    return x
-
-
-def _positive(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(x) and x > 0):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
     return x
 
 

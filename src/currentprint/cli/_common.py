@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -13,7 +15,7 @@ __all__ = ["BUILTIN_DETECTORS", "machine_info"]
 BUILTIN_DETECTORS = ("events", "arc_fault", "resistive_load", "phase_chopper", "overload")
 
 
-def machine_info() -> dict:
+def machine_info() -> dict[str, Any]:
     """Version, compiled core, CPU and library versions (also used by ``bench``)."""
     import importlib.util
 
@@ -46,3 +48,24 @@ def machine_info() -> dict:
         # other work on the machine during a benchmark makes its numbers pessimistic
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
+
+
+# argument types shared by the sub-command modules
+def _positive(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (x > 0 and x < float("inf")):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return x
+
+
+def _positive_int(text: str) -> int:
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if k < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return k

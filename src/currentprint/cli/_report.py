@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any, Iterable, cast
 
 import numpy as np
 
@@ -230,8 +230,8 @@ class CycleWriter:
         self.harmonics = harmonics
         self.parquet = self.path.suffix.lower() in (".parquet", ".pq")
         self._parts: list[dict[str, np.ndarray]] = []
-        self._fh = None
-        self._writer = None
+        self._fh: IO[str] | None = None
+        self._writer: Any = None          # a csv writer, made with the file
         self.rows = 0
         if self.parquet:
             self._engine = _parquet_engine()
@@ -249,7 +249,7 @@ class CycleWriter:
             self._parts.append(cols)
             return
         if self._writer is None:
-            self._writer = csv.writer(self._fh)
+            self._writer = csv.writer(cast(IO[str], self._fh))     # opened in __init__ for CSV
             self._writer.writerow(list(cols))
         arr = np.column_stack(list(cols.values()))
         self._writer.writerows([[_csv_num(x) for x in row] for row in arr.tolist()])

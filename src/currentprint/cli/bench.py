@@ -46,7 +46,7 @@ import sys
 import time
 import tracemalloc
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -137,6 +137,7 @@ def run_bench(*, quick: bool = False, rates=None, duration_s: float | None = Non
     from ._common import machine_info
     from ..core.analyzer import CycleAnalyzer, analyze, analyze_many
     from ..monitor import Monitor
+    analyze_reference: Callable[..., Any] | None
     try:
         from ..core._reference import analyze_reference
     except ImportError:

@@ -10,7 +10,7 @@ the main command's table (0 ok, 2 usage, 3 bad input, 4 missing extra).
 
 from __future__ import annotations
 
-import argparse
+from ._common import _positive, _positive_int
 import json
 import sys
 
@@ -31,26 +31,6 @@ def _say(*parts) -> None:
 
 def _emit(obj, *, indent: int | None = None) -> None:
     sys.stdout.write(json.dumps(obj, indent=indent, allow_nan=False, default=str) + "\n")
-
-
-def _positive(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (x > 0 and x < float("inf")):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
-    return x
-
-
-def _positive_int(text: str) -> int:
-    try:
-        k = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if k < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return k
 
 
 def _command(func):

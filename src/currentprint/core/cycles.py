@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .. import _core
 
 __all__ = ["CycleTable", "COLUMNS", "COLUMN_DOCS", "align_waves"]
+
+_F = NDArray[np.float64]
+_C = NDArray[np.complex128]
 
 COLUMNS: tuple[str, ...] = tuple(_core.COLUMNS)
 _INDEX = {name: k for k, name in enumerate(COLUMNS)}
@@ -48,7 +52,7 @@ COLUMN_DOCS: dict[str, str] = {
 }
 
 
-def align_waves(w: np.ndarray, start: np.ndarray, period: np.ndarray) -> np.ndarray:
+def align_waves(w: _F, start: _F, period: _F) -> _F:
     """Shift resampled cycles so that each starts at its sub-sample ``start``.
 
     The kernel's grid starts at the first whole sample after the crossing,
@@ -74,8 +78,9 @@ def align_waves(w: np.ndarray, start: np.ndarray, period: np.ndarray) -> np.ndar
 def _column(name: str) -> property:
     k = _INDEX[name]
 
-    def get(self: "CycleTable") -> np.ndarray:
-        return self._data[k]
+    def get(self: "CycleTable") -> _F:
+        col: _F = self._data[k]
+        return col
 
     return property(get, doc=COLUMN_DOCS[name])
 
@@ -99,8 +104,41 @@ class CycleTable:
 
     __slots__ = ("_data", "_harm_i", "_harm_v", "_waves", "fs", "has_voltage", "n_points", "calibrated")
 
-    def __init__(self, data: np.ndarray, harm_i: np.ndarray, harm_v: np.ndarray, *, fs: float,
-                 has_voltage: bool, n_points: int, waves: tuple[np.ndarray, np.ndarray] | None = None,
+    # The columns, for type checkers and readers: each is a read-only property
+    # made from COLUMNS below (tests check the two lists agree), float64, one
+    # value per cycle; units in COLUMN_DOCS.
+    start: _F
+    period: _F
+    frequency: _F
+    i_rms: _F
+    v_rms: _F
+    i_peak: _F
+    v_peak: _F
+    i_dc: _F
+    v_dc: _F
+    p: _F
+    q: _F
+    s: _F
+    pf: _F
+    dpf: _F
+    thd: _F
+    v_thd: _F
+    crest: _F
+    i_residual: _F
+    i_clipped: _F
+    v_clipped: _F
+    hc_peak_pos: _F
+    hc_peak_neg: _F
+    hc_rms_pos: _F
+    hc_rms_neg: _F
+    shoulder_pos: _F
+    shoulder_neg: _F
+    step_pos: _F
+    step_neg: _F
+    i_zero: _F
+
+    def __init__(self, data: _F, harm_i: _C, harm_v: _C, *, fs: float,
+                 has_voltage: bool, n_points: int, waves: tuple[_F, _F] | None = None,
                  calibrated: bool = True) -> None:
         self._data = data
         self._harm_i = harm_i
@@ -132,8 +170,10 @@ class CycleTable:
             raise ValueError("concatenate needs at least one table")
         t0 = tables[0]
         waves = None
-        if all(t._waves is not None for t in tables):
-            waves = (np.concatenate([t._waves[0] for t in tables]), np.concatenate([t._waves[1] for t in tables]))
+        parts = [t._waves for t in tables]
+        if all(w is not None for w in parts):
+            pairs = [w for w in parts if w is not None]
+            waves = (np.concatenate([w[0] for w in pairs]), np.concatenate([w[1] for w in pairs]))
         return cls(np.concatenate([t._data for t in tables], axis=1),
                    np.concatenate([t._harm_i for t in tables], axis=0),
                    np.concatenate([t._harm_v for t in tables], axis=0),
@@ -142,9 +182,9 @@ class CycleTable:
 
     # -- container protocol -------------------------------------------------
     def __len__(self) -> int:
-        return self._data.shape[1]
+        return int(self._data.shape[1])
 
-    def __getitem__(self, key) -> "CycleTable":
+    def __getitem__(self, key: int | np.integer[Any] | slice | NDArray[Any]) -> "CycleTable":
         if isinstance(key, (int, np.integer)):
             n = len(self)
             if not -n <= key < n:
@@ -169,22 +209,22 @@ class CycleTable:
     @property
     def n_harmonics(self) -> int:
         """Highest harmonic order H stored."""
-        return self._harm_i.shape[1]
+        return int(self._harm_i.shape[1])
 
     @property
-    def time(self) -> np.ndarray:
+    def time(self) -> _F:
         """Cycle start in seconds from the first input sample."""
         return self.start / self.fs
 
     @property
-    def harmonics(self) -> np.ndarray:
+    def harmonics(self) -> _C:
         """Current harmonic phasors 1..H, complex RMS A, shape (cycles, H); NaN without voltage."""
         if not self.has_voltage:
             return np.full(self._harm_i.shape, np.nan + 1j * np.nan)
         return self._harm_i
 
     @property
-    def v_harmonics(self) -> np.ndarray:
+    def v_harmonics(self) -> _C:
         """Voltage harmonic phasors 1..H, complex RMS V; NaN without voltage."""
         if not self.has_voltage:
             return np.full(self._harm_v.shape, np.nan + 1j * np.nan)
@@ -195,13 +235,11 @@ class CycleTable:
         """True when the resampled cycles were kept (``waveforms=True``)."""
         return self._waves is not None
 
-    def _aligned(self, w: np.ndarray) -> np.ndarray:
-        if self._waves is None:
-            raise AttributeError("this table has no waveforms; analyse with waveforms=True")
+    def _aligned(self, w: _F) -> _F:
         return align_waves(w, self.start, self.period)
 
     @property
-    def raw_waves(self) -> tuple[np.ndarray, np.ndarray]:
+    def raw_waves(self) -> tuple[_F, _F]:
         """The kernel's resampled cycles (current A, voltage V), not yet aligned.
 
         Each row starts at the first whole sample after the cycle's start;
@@ -214,51 +252,52 @@ class CycleTable:
         return self._waves
 
     @property
-    def i_wave(self) -> np.ndarray:
+    def i_wave(self) -> _F:
         """Each cycle's current resampled to ``n_points`` values starting at its voltage zero, A.
 
         Shape (cycles, n_points). Needs ``waveforms=True`` at analysis.
         """
-        return self._aligned(self._waves[0] if self._waves is not None else None)
+        return self._aligned(self.raw_waves[0])
 
     @property
-    def v_wave(self) -> np.ndarray:
+    def v_wave(self) -> _F:
         """Each cycle's voltage resampled to ``n_points`` values starting at its zero, V."""
-        return self._aligned(self._waves[1] if self._waves is not None else None)
+        return self._aligned(self.raw_waves[1])
 
     @property
-    def harmonic_magnitudes(self) -> np.ndarray:
+    def harmonic_magnitudes(self) -> _F:
         """|I_k| for k = 1..H, A RMS, shape (cycles, H); available without voltage."""
         return np.abs(self._harm_i)
 
     @property
-    def harmonic_phases(self) -> np.ndarray:
+    def harmonic_phases(self) -> _F:
         """Phase of I_k relative to the voltage fundamental, rad; NaN without voltage."""
         return np.angle(self.harmonics)
 
-    def harmonic(self, k: int) -> np.ndarray:
+    def harmonic(self, k: int) -> _C:
         """Current phasor of harmonic ``k`` (1-based), complex RMS A."""
         if not 1 <= k <= self.n_harmonics:
             raise IndexError(f"harmonic {k} not stored (1..{self.n_harmonics})")
         return self.harmonics[:, k - 1]
 
     @property
-    def half_cycles(self) -> dict[str, np.ndarray]:
+    def half_cycles(self) -> dict[str, _F]:
         """Half-cycle arc evidence as (cycles, 2) arrays: [positive, negative] halves."""
-        out = {}
+        out: dict[str, _F] = {}
         for name in ("hc_peak", "hc_rms", "shoulder", "step"):
             out[name] = np.stack([self._data[_INDEX[name + "_pos"]], self._data[_INDEX[name + "_neg"]]], axis=1)
         return out
 
     # -- export -------------------------------------------------------------
-    def column(self, name: str) -> np.ndarray:
+    def column(self, name: str) -> _F:
         """Column by name (see :data:`COLUMNS`)."""
         try:
-            return self._data[_INDEX[name]]
+            col: _F = self._data[_INDEX[name]]
         except KeyError:
             raise KeyError(f"no column {name!r}; columns are {', '.join(COLUMNS)}") from None
+        return col
 
-    def to_dict(self, *, harmonics: bool = True) -> dict[str, np.ndarray]:
+    def to_dict(self, *, harmonics: bool = True) -> dict[str, _F]:
         """Columns as a dict of arrays; harmonic magnitudes/phases as ``i_h{k}_rms`` etc."""
         out = {name: self._data[k].copy() for k, name in enumerate(COLUMNS)}
         if harmonics:
@@ -269,7 +308,7 @@ class CycleTable:
                 out[f"i_h{k + 1}_phase"] = ph[:, k]
         return out
 
-    def to_pandas(self, *, harmonics: bool = False):
+    def to_pandas(self, *, harmonics: bool = False) -> Any:
         """A :class:`pandas.DataFrame`, one row per cycle (needs the ``pandas`` extra)."""
         try:
             import pandas as pd

@@ -19,6 +19,7 @@ crossings, so phase-referenced quantities are then left NaN.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -119,10 +120,10 @@ class ZeroCrossingScanner:
             raise RuntimeError("internal error: crossing buffer too small")
         return out[:n]
 
-    def state_dict(self) -> dict:
+    def state_dict(self) -> dict[str, Any]:
         return {"state": self.state.tolist()}
 
-    def load_state(self, state: dict) -> None:
+    def load_state(self, state: dict[str, Any]) -> None:
         st = np.asarray(state["state"], dtype=float)
         if st.shape != (_core.STATE_LEN,):
             raise InputError("framing state has the wrong length")

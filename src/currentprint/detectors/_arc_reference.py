@@ -9,6 +9,7 @@ of :func:`currentprint._core.arcmask_scan` (``_arcmask.pxi``).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -131,7 +132,8 @@ def _am_steps_reference(x, other, s_other: int, flo: float, k_noise: float, pers
     xs = [float(u) for u in x]
     aj, ao = _am_absj(x), _am_absj(other)
     nx, no = _am_block_noise(aj), _am_block_noise(ao)
-    ks, vs = [], []
+    ks: list[Any] = []
+    vs: list[Any] = []
     for k in range(1, npts - 2):
         if aj[k] < flo or aj[k] == 0.0:
             continue

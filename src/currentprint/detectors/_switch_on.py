@@ -11,6 +11,7 @@ found them.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from .._state import check_array, check_int, check_keys
 from ..errors import CorruptFileError, InputError
 from ._background import GUARD, MAX_PRE, background_delta
 from .base import BaseDetector
+
+if TYPE_CHECKING:
+    from .events import EventDetector, SteadyState
 
 __all__ = ["delta_features"]
 
@@ -180,7 +184,7 @@ class _EventJudge(BaseDetector):
             npts = raw.shape[1]
             if n > self._keep_rows() or n > seen or npts < 4 or npts > 2 ** 16 or npts & (npts - 1):
                 raise CorruptFileError(f"damaged state data: {self.name} keeps {n} recent cycles of {npts} points")
-        if "_whitelist" in state and not np.array_equal(state["_whitelist"], getattr(self, "_whitelist", None)):
+        if "_whitelist" in state and not np.array_equal(state["_whitelist"], cast(Any, getattr(self, "_whitelist", None))):
             raise CorruptFileError(f"damaged state data: {self.name} whitelist differs from its parameters")
         steps = state.get("_steps")
         if steps is not None:
@@ -201,6 +205,12 @@ class _EventJudge(BaseDetector):
         if self.calibrated is not None:
             return bool(self.calibrated)
         return bool(getattr(cycles, "calibrated", True))
+
+    # set by each subclass's __init__ (declared for type checkers)
+    calibrated: bool | None
+    event_source: EventDetector
+    _hist: dict[str, np.ndarray]
+    _seen: int
 
     def _events(self, cycles) -> list:
         """Events confirmed by these cycles, as (event, pre, post, background).
@@ -235,7 +245,7 @@ class _EventJudge(BaseDetector):
         self._seen += len(cycles)
         n_hist = len(hist["p"])
 
-        out = []
+        out: list[tuple[Any, Any, Any, Any]] = []
         for ev in found:
             # rows (of hist) of the windows: before the switching cycle, after it
             a = max(ev.pre.cycles[0], ev.cycle - GUARD - MAX_PRE) - first

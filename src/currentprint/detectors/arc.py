@@ -237,7 +237,7 @@ class ArcFaultDetector(BaseDetector):
         self._whitelist = np.array(wl, dtype=float).reshape(-1, 2)
         self._state = _core.new_arc_state()
         self._sh_hist = np.empty(0)       # the last four half-cycle shoulders (samples beyond a sine's)
-        self._mstate = None               # masking-proof scan state, made for the first table's n_points
+        self._mstate: np.ndarray | None = None   # masking-proof scan state, made for the first table's n_points
         self._t_first = math.nan          # first cycle start seen (samples)
         self._learned = np.empty((0, 2))  # signatures recorded while learning
         self._counted = np.empty(0)       # samples of counted half-cycles since the last alarm
@@ -354,8 +354,9 @@ class ArcFaultDetector(BaseDetector):
         """Masking-proof evidence bits (shifted by ``_MASK_SHIFT``) of each half-cycle."""
         n = len(cycles)
         npts = int(cycles.n_points)
-        if self._mstate is None or int(self._mstate[0]) != npts:
-            self._mstate = _core.new_arcmask_state(npts)
+        mstate = self._mstate
+        if mstate is None or int(mstate[0]) != npts:
+            mstate = self._mstate = _core.new_arcmask_state(npts)
         waves = np.ascontiguousarray(cycles.raw_waves[0], dtype=np.float64)
         start = np.asarray(cycles.start, dtype=np.float64)
         period = np.asarray(cycles.period, dtype=np.float64)
@@ -375,7 +376,7 @@ class ArcFaultDetector(BaseDetector):
         par = np.array([floor, _MASK_REL_FLOOR, k_noise, _MASK_PERSIST, match, wmax, _MASK_RAND_TOL, span])
         mcode = np.zeros(2 * n, dtype=np.int32)
         w = np.empty(4 * n)
-        err = _core.arcmask_scan(waves, offset, rms, self._mstate, par, mcode, w, size)
+        err = _core.arcmask_scan(waves, offset, rms, mstate, par, mcode, w, size)
         if err:
             raise RuntimeError("internal error in arcmask_scan: shape mismatch")
         width[:] = w.reshape(2 * n, 2)

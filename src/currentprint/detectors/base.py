@@ -21,7 +21,7 @@ import copy
 import importlib
 import inspect
 import warnings
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -44,6 +44,8 @@ _BUILTIN: dict[str, str] = {
 
 _registry: dict[str, type] = {}
 _entry_points_loaded = False
+
+_D = TypeVar("_D", bound="BaseDetector")
 
 
 class BaseDetector:
@@ -156,7 +158,7 @@ class BaseDetector:
         """
         return []
 
-    def reset(self) -> "BaseDetector":
+    def reset(self: _D) -> _D:
         """Forget everything seen; parameters stay."""
         fresh = type(self)(**self.get_params())
         self.__dict__.clear()

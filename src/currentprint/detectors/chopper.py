@@ -7,9 +7,11 @@ power limiter.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
+from ..core.cycles import CycleTable
 from ..errors import InputError
 from ._switch_on import _EventJudge, _event_source, _num, delta_features
 from .alerts import Alert
@@ -17,8 +19,8 @@ from .alerts import Alert
 __all__ = ["PhaseChopperDetector", "judge_chopper"]
 
 
-def judge_chopper(f: dict, *, min_power_w: float, min_shoulder: float = 0.03, min_jump: float = 0.25,
-                  min_q_ratio: float = 0.04) -> dict[str, dict]:
+def judge_chopper(f: dict[str, Any], *, min_power_w: float, min_shoulder: float = 0.03, min_jump: float = 0.25,
+                  min_q_ratio: float = 0.04) -> dict[str, dict[str, Any]]:
     """Apply the phase-chopper rules to :func:`delta_features` output.
 
     A resistive load behind a leading-edge TRIAC draws nothing from each
@@ -64,7 +66,7 @@ class PhaseChopperDetector(_EventJudge):
     min_jump : float
         Smallest single-sample jump of the delta current over its peak.
     min_q_ratio : float
-        Smallest ΔQ / |ΔP|.
+        Smallest ``ΔQ / |ΔP|``.
     creep_steps : int
         Upward steps that make a creeping pattern.
     creep_window_s : float
@@ -99,7 +101,7 @@ class PhaseChopperDetector(_EventJudge):
         self._seen = 0
         self._steps: list[list[float]] = []     # recent upward steps: [sample, dp_norm, dq]
 
-    def update(self, cycles) -> list[Alert]:
+    def update(self, cycles: CycleTable) -> list[Alert]:
         """Read the next cycles; return ``"phase_chopper"`` alerts."""
         calibrated = self._calibrated(cycles) if len(cycles) else True
         alerts = []

@@ -395,9 +395,9 @@ class EventDetector(BaseDetector):
                          ("steadiness", steadiness), ("cusum_drift", cusum_drift)):
             _check_positive(nm_, val)
         _check_positive("rel_floor", rel_floor, allow_zero=True)
-        for nm_, val in (("min_power_w", min_power_w), ("min_current_a", min_current_a)):
-            if val is not None:
-                _check_positive(nm_, val, allow_zero=True)
+        for nm_, opt in (("min_power_w", min_power_w), ("min_current_a", min_current_a)):
+            if opt is not None:
+                _check_positive(nm_, opt, allow_zero=True)
         self._params = np.array([METHODS[method], 0.0, w, m, mt, thr, float(onset_threshold),
                                  float(step_threshold), float(steadiness), float(rel_floor),
                                  float(cusum_drift), 1.0 / nm, float(gradual_threshold)], dtype=np.float64)
@@ -530,7 +530,10 @@ class EventDetector(BaseDetector):
                              + " a voltage channel; every table must be analysed the same way.")
         x = self._rhythm(self._features(cycles))
         out = np.empty((len(cycles), _core.EVENT_FIELDS))
-        n = _core.event_scan(x, self._params, self._state, out)
+        state = self._state
+        if state is None:                 # allocated with the first table above
+            raise RuntimeError("internal error: event scan state missing")
+        n = _core.event_scan(x, self._params, state, out)
         if n < 0:
             raise RuntimeError(f"internal error in the event scan: {_core.ERRORS.get(-n, -n)}")
         self._history.append(cycles)

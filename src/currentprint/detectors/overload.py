@@ -6,6 +6,7 @@ Current above the rating for longer than the model allows.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -15,6 +16,9 @@ from ..errors import InputError
 from ._switch_on import _num
 from .alerts import Alert
 from .base import BaseDetector
+
+if TYPE_CHECKING:
+    from ..core.cycles import CycleTable
 
 __all__ = ["OverloadDetector"]
 
@@ -60,7 +64,7 @@ class OverloadDetector(BaseDetector):
             raise InputError("rearm_ratio must be below trip_ratio.")
         self._state = np.array([0.0, 1.0])
 
-    def check_state(self, state: dict) -> None:
+    def check_state(self, state: dict[str, Any]) -> None:
         """Thermal state finite and >= 0, armed flag 0 or 1 (see :meth:`BaseDetector.check_state`)."""
         st = check_array(state["_state"], "overload state", shape=(2,))
         check_float(st[0], "overload thermal state", 0.0, 1e300)
@@ -72,7 +76,7 @@ class OverloadDetector(BaseDetector):
         k2 = self.trip_ratio ** 2
         return self.tau_s * math.log(x2 / (x2 - k2)) if x2 > k2 else math.inf
 
-    def update(self, cycles) -> list[Alert]:
+    def update(self, cycles: CycleTable) -> list[Alert]:
         """Read the next cycles; return an ``"overload"`` alert at each trip.
 
         Raw ADC counts without a calibration (``cycles.calibrated`` False)

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import InputError
 from .fingerprint import Fingerprint
@@ -84,7 +85,7 @@ class LoadClass:
 
     kind: str
     rule: str
-    evidence: dict = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.rule}"

@@ -146,6 +146,10 @@ class Fingerprint:
         except KeyError:
             raise AttributeError(f"Fingerprint has no attribute or feature {name!r}") from None
 
+    def __dir__(self) -> list[str]:
+        # the scalar features are attributes too: list them for completion and help()
+        return sorted(set(super().__dir__()) | set(self.features))
+
     def __repr__(self) -> str:
         f = self.features
         # meta["calibrated"] is False for fingerprints of raw ADC counts: no A or W then
@@ -166,7 +170,7 @@ class Fingerprint:
     # -- arrays ---------------------------------------------------------------
     @property
     def harmonic_mags(self) -> np.ndarray:
-        """|I_k| / |I_1| for k = 1..15 (first value 1)."""
+        """``|I_k| / |I_1|`` for k = 1..15 (first value 1)."""
         return np.array([1.0] + [self.features[n] for n in _HMAG])
 
     @property

@@ -88,6 +88,8 @@ class Match(NamedTuple):
 class _UnknownMatch(Match):
     """``Match("unknown", distance, confidence)`` that remembers the rejected nearest label."""
 
+    _nearest: str
+
     def __new__(cls, distance: float, confidence: float, nearest: str) -> "_UnknownMatch":
         self = super().__new__(cls, UNKNOWN, distance, confidence)
         self._nearest = nearest
@@ -361,7 +363,7 @@ class FingerprintLibrary:
                        "starts": starts, "radius": radius, "scale": scale, "groups": groups}
         return self._cache
 
-    def _query(self, fp: Fingerprint) -> tuple[np.ndarray, dict]:
+    def _query(self, fp: Fingerprint) -> tuple[np.ndarray, tuple[Any, ...]]:
         """Per-label nearest scaled distance of one fingerprint."""
         if not isinstance(fp, Fingerprint):
             raise InputError(f"match needs a Fingerprint, got {type(fp).__name__}.")

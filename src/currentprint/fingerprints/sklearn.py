@@ -30,7 +30,7 @@ from .fingerprint import Fingerprint, fingerprint
 __all__ = ["FingerprintTransformer"]
 
 
-class FingerprintTransformer(TransformerMixin, BaseEstimator):
+class FingerprintTransformer(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # sklearn has no stubs
     """Turn recordings into :meth:`Fingerprint.vector` rows (stateless transformer).
 
     Parameters

@@ -184,7 +184,7 @@ def describe_detectors(spec: Any) -> Any:
         return None
     if callable(spec) and not isinstance(spec, (list, tuple)):
         return {"factory": f"{getattr(spec, '__module__', '?')}:{getattr(spec, '__qualname__', repr(spec))}"}
-    desc = []
+    desc: list[Any] = []
     for d in spec:
         if isinstance(d, cp.BaseDetector):
             desc.append({"name": d.name, "class": f"{type(d).__module__}:{type(d).__qualname__}",
