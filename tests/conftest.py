@@ -93,3 +93,29 @@ def data_dir() -> Path:
     if not DATA.exists():
         pytest.skip(f"shared data {MISSING}")
     return DATA
+
+
+def arc_scan_in_chunks(sh, stp, pk, hf, par, cuts):
+    """``_core.arc_scan`` over whole-cycle chunks split near ``cuts``, checked against its reference.
+
+    Asserts that the codes and the final state equal one call of the NumPy
+    reference over everything; returns the codes.
+    """
+    from currentprint import _core
+    from currentprint.detectors._arc_reference import arc_scan_reference
+    ref_state = _core.new_arc_state()
+    ref = arc_scan_reference(sh, stp, pk, hf, ref_state, par)
+    n = len(sh)
+    state = _core.new_arc_state()
+    # chunks hold whole cycles (a positive and a negative half each)
+    bounds = sorted({0, n, *[min(2 * (c // 2), n) for c in cuts]})
+    got = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        code = np.zeros(b - a, dtype=np.int32)
+        assert _core.arc_scan(sh[a:b].copy(), stp[a:b].copy(), pk[a:b].copy(), hf[a:b].copy(), state, par, code) == 0
+        got.append(code)
+    codes = np.concatenate(got) if got else np.zeros(0, np.int32)
+    np.testing.assert_array_equal(codes, ref)
+    np.testing.assert_array_equal(np.isnan(state), np.isnan(ref_state))
+    np.testing.assert_array_equal(np.nan_to_num(state), np.nan_to_num(ref_state))
+    return codes

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import arc_models as am
+from conftest import arc_scan_in_chunks
 import currentprint as cp
 from currentprint import _core
-from currentprint.detectors._arc_reference import arc_scan_reference
 from currentprint._state import decode, encode
 from currentprint.core.analyzer import CycleAnalyzer, analyze
 from currentprint.detectors.arc import ArcFaultDetector, iec62606_break_time
@@ -44,20 +44,7 @@ def test_arc_scan_matches_reference_in_any_chunking(n, seed, cuts):
     par = np.array([1.5, 1.0, 0.1, 2.5, 1.0, 0.15, 2.0, 100.0, 0.25])
     n -= n % 2
     sh, stp, pk, hf = sh[:n], stp[:n], pk[:n], hf[:n]
-    ref_state = _core.new_arc_state()
-    ref = arc_scan_reference(sh, stp, pk, hf, ref_state, par)
-    state = _core.new_arc_state()
-    # chunks hold whole cycles (a positive and a negative half each)
-    bounds = sorted({0, n, *[min(2 * (c // 2), n) for c in cuts]})
-    got = []
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        code = np.zeros(b - a, dtype=np.int32)
-        assert _core.arc_scan(sh[a:b].copy(), stp[a:b].copy(), pk[a:b].copy(), hf[a:b].copy(), state, par, code) == 0
-        got.append(code)
-    got = np.concatenate(got) if got else np.zeros(0, np.int32)
-    np.testing.assert_array_equal(got, ref)
-    np.testing.assert_array_equal(np.isnan(state), np.isnan(ref_state))
-    np.testing.assert_allclose(np.nan_to_num(state), np.nan_to_num(ref_state), rtol=0, atol=0)
+    arc_scan_in_chunks(sh, stp, pk, hf, par, cuts)
 
 
 def test_arc_scan_rejects_length_mismatch():

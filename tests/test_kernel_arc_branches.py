@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from currentprint import _core
-from currentprint.detectors._arc_reference import arc_scan_reference
+from conftest import arc_scan_in_chunks
 
 B = _core.ARC_BITS
 KINDS = ("sine", "arc", "arc_regular", "dark", "off", "hf", "switch", "nan")
@@ -74,21 +74,7 @@ def _params(draw_or_rng):
 
 
 def _compare(sh, stp, pk, hf, par, cuts):
-    ref_state = _core.new_arc_state()
-    ref = arc_scan_reference(sh, stp, pk, hf, ref_state, par)
-    n = len(sh)
-    state = _core.new_arc_state()
-    bounds = sorted({0, n, *[min(2 * (c // 2), n) for c in cuts]})
-    got = []
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        code = np.zeros(b - a, dtype=np.int32)
-        assert _core.arc_scan(sh[a:b].copy(), stp[a:b].copy(), pk[a:b].copy(), hf[a:b].copy(), state, par, code) == 0
-        got.append(code)
-    got = np.concatenate(got) if got else np.zeros(0, np.int32)
-    np.testing.assert_array_equal(got, ref)
-    np.testing.assert_array_equal(np.isnan(state), np.isnan(ref_state))
-    np.testing.assert_array_equal(np.nan_to_num(state), np.nan_to_num(ref_state))
-    return got
+    return arc_scan_in_chunks(sh, stp, pk, hf, par, cuts)
 
 
 segment = st.tuples(st.sampled_from(KINDS), st.integers(1, 30))
