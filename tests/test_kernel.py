@@ -391,3 +391,64 @@ def test_aligned_waveforms_start_at_the_voltage_zero():
     ph = 2 * np.pi * j / n
     want = math.sqrt(2) * (10 * np.sin(ph - 0.4) - 2 * np.sin(3 * ph + 0.5))
     np.testing.assert_allclose(iw, np.broadcast_to(want, iw.shape), atol=1e-4 * 10)
+
+
+# --- the 30 kHz grid (issue 13): 600 samples per 50 Hz cycle resampled to 512 points -------------
+_GRID_AMPS = {1: 10.0, 3: 3.0, 5: 2.0, 7: 1.0, 11: 0.5, 25: 0.2}
+
+
+def _grid_errors(fs, f, extra, n_points, seed=0):
+    """Worst relative errors of harmonics (amplitude, phase rad), THD (absolute), RMS and P (relative)."""
+    rng = np.random.default_rng(seed)
+    amps = dict(_GRID_AMPS)
+    amps.update(extra)
+    ph = {k: float(rng.uniform(-np.pi, np.pi)) for k in amps}
+    n, phase = int(8 * fs / f), rng.uniform(0, 2 * np.pi)
+    v = _cos_signal(n, fs, f, phase, {1: 230.0}, {})
+    i = _cos_signal(n, fs, f, phase, amps, ph)
+    t = cp.analyze(i, v, fs=fs, **({} if n_points is None else {"n_points": n_points}))
+    ea = max(float(np.max(np.abs(np.abs(t.harmonic(k)) - a))) / a for k, a in _GRID_AMPS.items())
+    ep = max(float(np.max(np.abs(np.angle(t.harmonic(k) * np.exp(-1j * ph[k]))))) for k in _GRID_AMPS)
+    thd = math.sqrt(sum(a * a for k, a in _GRID_AMPS.items() if k > 1)) / _GRID_AMPS[1]
+    rms = math.sqrt(sum(a * a for a in amps.values()))
+    p = 230.0 * _GRID_AMPS[1] * math.cos(ph[1])
+    return t.n_points, ea, ep, float(np.max(np.abs(t.thd - thd))), float(np.max(np.abs(t.i_rms / rms - 1))), \
+        float(np.max(np.abs(t.p - p))) / abs(230.0 * _GRID_AMPS[1])
+
+
+@pytest.mark.parametrize("f", [49.7, 50.0, 50.3])
+def test_30khz_grid_512_points_as_accurate_as_1024(f):
+    """Default grid at 30 kHz / 50 Hz is 512 points (coarser than the 600 samples). Without content
+    above order 256 it is as accurate as the former 1024-point grid (bounds met by both)."""
+    for npts in (None, 1024):
+        n_used, ea, ep, e_thd, e_rms, e_p = _grid_errors(30000.0, f, {}, npts)
+        assert n_used == (512 if npts is None else 1024)
+        assert ea < 2e-6 and ep < 1e-8, (npts, ea, ep)
+        assert e_thd < 1e-8 and e_rms < 1e-9 and e_p < 1e-10, (npts, e_thd, e_rms, e_p)
+
+
+@pytest.mark.parametrize("f", [49.7, 50.0, 50.3])
+@pytest.mark.parametrize("extra", [{270: 0.5}, {290: 0.5}, {265: 0.4, 211: 0.3}])
+def test_30khz_grid_content_above_its_nyquist(f, extra):
+    """Current content between the 512-point grid's Nyquist (order 256, 12.8 kHz) and the sampling
+    Nyquist (order 300) folds onto orders above 512 - 300 = 212, not onto stored harmonics; both grids
+    then meet the same bounds (what is left is the Lagrange interpolator's error near 15 kHz)."""
+    for npts in (None, 1024):
+        n_used, ea, ep, e_thd, e_rms, e_p = _grid_errors(30000.0, f, extra, npts)
+        assert ea < 1e-2 and ep < 1e-2, (npts, ea, ep)
+        assert e_thd < 1e-3 and e_rms < 2e-3 and e_p < 5e-4, (npts, e_thd, e_rms, e_p)
+
+
+def test_grid_doubles_when_stored_harmonics_could_alias():
+    """harmonics=190 at 30 kHz: order 190 >= 512 - (30000/45)/2, so the default grid doubles to 1024;
+    a tone at order 320 then stays out of the stored harmonics (on 512 points its image folds onto 173)."""
+    fs, f = 30000.0, 45.5
+    n = int(8 * fs / f)
+    v = _cos_signal(n, fs, f, 0.3, {1: 230.0}, {})
+    i = _cos_signal(n, fs, f, 0.3, {1: 10.0, 320: 1.0}, {})
+    t = cp.analyze(i, v, fs=fs, harmonics=190)
+    assert t.n_points == 1024
+    assert np.max(np.abs(t.harmonics[:, 1:])) < 0.05
+    coarse = cp.analyze(i, v, fs=fs, harmonics=190, n_points=512)
+    assert np.max(np.abs(coarse.harmonics[:, 1:])) > 0.2       # what the guard prevents
+    assert cp.analyze(i, v, fs=fs).n_points == 512              # 25 harmonics: no aliasing possible

@@ -500,10 +500,15 @@ def evidence_reference(i_raw, v_raw, t0: np.ndarray, t1: np.ndarray, i1: np.ndar
 # ---------------------------------------------------------------------------
 # the whole pipeline
 # ---------------------------------------------------------------------------
-def default_n_points(fs: float, mains_hz: float | None = None) -> int:
-    """Power of two >= 0.9 samples per nominal cycle (at least 16)."""
+def default_n_points(fs: float, mains_hz: float | None = None, harmonics: int | None = None) -> int:
+    """Power of two >= 5/6 samples per nominal cycle (at least 16), doubled while a stored
+    harmonic could receive folded content (order >= N - half the longest period in samples)."""
     f = 50.0 if mains_hz is None else float(mains_hz)
-    return max(16, 1 << math.ceil(math.log2(0.9 * fs / f)))
+    n = max(16, 2 ** math.ceil(math.log2(fs / f * 5.0 / 6.0)))
+    longest = fs / (45.0 if mains_hz is None else 0.9 * float(mains_hz))
+    while harmonics is not None and n - longest / 2.0 <= harmonics and n < 2 ** 16:
+        n *= 2
+    return n
 
 
 class _Settings:
@@ -513,7 +518,7 @@ class _Settings:
         self.fs = float(fs)
         self.mains_hz = mains_hz
         self.harmonics = int(harmonics)
-        self.npts = default_n_points(self.fs, mains_hz) if n_points is None else int(n_points)
+        self.npts = default_n_points(self.fs, mains_hz, self.harmonics) if n_points is None else int(n_points)
         self.shoulder_fraction = shoulder_fraction
         self.hysteresis = hysteresis
         self.i_scale, self.i_off, self.v_scale, self.v_off, self.phase = 1.0, 0.0, 1.0, 0.0, 0.0

@@ -48,14 +48,24 @@ def default_harmonics(fs: float, mains_hz: float | None = None) -> int:
 _STATE_DTYPES = ("<f8", "<f4", "<i2")
 
 
-def default_n_points(fs: float, mains_hz: float | None = None) -> int:
-    """Points each cycle is resampled to: the power of two >= 0.9 samples per cycle.
+def default_n_points(fs: float, mains_hz: float | None = None, harmonics: int | None = None) -> int:
+    """Points each cycle is resampled to: the power of two >= 5/6 of the samples per cycle.
 
-    128 at 6.4 kHz / 50 Hz (no interpolation at all for an exact 50 Hz),
-    256 at 10 and 12.8 kHz, 1024 at 30 kHz.
+    128 at 6.4 kHz (50 or 60 Hz), 256 at 10 and 12.8 kHz, 512 at 20 and 30 kHz. The grid
+    may be up to 20 % coarser than the samples (30 kHz / 50 Hz: 600 samples on 512 points):
+    content between the grid's Nyquist (order N/2) and the sampling Nyquist then folds onto
+    orders above N minus half the longest period in samples, and the grid is doubled until
+    every stored harmonic (``harmonics``) lies below that, so stored harmonics never alias.
+    RMS, P and the residual keep the folded energy (a harmonic of order h < N folds onto
+    N - h with its power).
     """
     f = 50.0 if mains_hz is None else float(mains_hz)
-    return min(MAX_N_POINTS, max(16, 1 << math.ceil(math.log2(0.9 * fs / f))))
+    n = max(16, 1 << math.ceil(math.log2(fs / f * 5.0 / 6.0)))
+    if harmonics is not None:
+        fmin, _ = frequency_limits(mains_hz)
+        while n - 0.5 * fs / fmin <= harmonics and n < MAX_N_POINTS:
+            n *= 2
+    return min(MAX_N_POINTS, n)
 
 
 #: largest |sample| after calibration (A or V): squares and sums over a cycle stay finite
@@ -155,7 +165,7 @@ class CycleAnalyzer:
             )
         if n_points is not None and (isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer))):
             raise InputError(f"n_points must be an integer power of two, got {n_points!r}.")
-        npts = default_n_points(self.fs, mains_hz) if n_points is None else int(n_points)
+        npts = default_n_points(self.fs, mains_hz, harmonics) if n_points is None else int(n_points)
         if npts < 4 or npts & (npts - 1) or harmonics >= npts // 2 or npts > MAX_N_POINTS:
             raise InputError(f"n_points must be a power of two above 2*harmonics and at most {MAX_N_POINTS}, "
                              f"got {n_points!r}.")
