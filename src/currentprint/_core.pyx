@@ -49,8 +49,8 @@ cdef extern from "_cycle.h" nogil:
     Py_ssize_t cp_scan_i16(const short* x, Py_ssize_t n, double* state, double* out, Py_ssize_t cap,
                            double offset, double decay, double hyst, double min_period, const double* sos,
                            int use_filter)
-    Py_ssize_t cp_first_nonfinite_f64(const double* x, Py_ssize_t n)
-    Py_ssize_t cp_first_nonfinite_f32(const float* x, Py_ssize_t n)
+    Py_ssize_t cp_first_nonfinite_f64(const double* x, Py_ssize_t n, double* maxabs)
+    Py_ssize_t cp_first_nonfinite_f32(const float* x, Py_ssize_t n, double* maxabs)
     void cp_rfft(const double* x, double* fr, double* fi, double* wre, double* wim, Py_ssize_t n,
                  const Py_ssize_t* rev, const double* cos_t, const double* sin_t,
                  const double* tw_r, const double* tw_i)
@@ -531,13 +531,16 @@ cdef inline int _cycle(const cp_params* P, const sample_t[::1] xi, const sample_
 # caller's array (no copy), cycles that straddle two chunks on a small
 # float64 copy of the samples they need (int16/float32 -> float64 is exact).
 # ---------------------------------------------------------------------------
-cdef Py_ssize_t _first_nonfinite(const sample_t[::1] x) noexcept nogil:
+cdef Py_ssize_t _first_nonfinite(const sample_t[::1] x, double* maxabs) noexcept nogil:
+    """Index of the first NaN/inf sample or -1; ``maxabs``: largest |x| of the finite float samples
+    (0 for integers, whose range analyzer.py checks from the dtype)."""
+    maxabs[0] = 0.0
     if sample_t is short or x.shape[0] == 0:
         return -1
     elif sample_t is double:
-        return cp_first_nonfinite_f64(&x[0], x.shape[0])
+        return cp_first_nonfinite_f64(&x[0], x.shape[0], maxabs)
     else:
-        return cp_first_nonfinite_f32(&x[0], x.shape[0])
+        return cp_first_nonfinite_f32(&x[0], x.shape[0], maxabs)
 
 
 cdef class CycleStream:
@@ -708,7 +711,7 @@ MIN_CYCLES_PER_WORKER = 256
 
 
 def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, executor=None,
-                Py_ssize_t workers=1):
+                Py_ssize_t workers=1, double max_value=INFINITY):
     """Feed one chunk to a stream; return the cycles it completed.
 
     Parameters
@@ -723,14 +726,18 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
         code either way, so the result does not depend on ``workers``.
     workers : int
         Number of ranges to split into (1: all on the calling thread).
+    max_value : float
+        Largest calibrated |sample| accepted (analyzer.MAX_VALUE): a finite float
+        chunk reaching ``(max|x| + |offset|) * scale`` above it is refused with
+        code 6 (``info`` 0: current, 1: voltage), checked in the NaN pass.
 
     Returns
     -------
     tuple
         ``(code, info, out, harm_i, harm_v, wave_i, wave_v)``; ``code`` 0
         with ``out`` of shape (N_COLUMNS, cycles); ``code`` 4 (non-finite
-        sample, ``info`` = its index in the chunk, nothing changed), or a
-        kernel error code.
+        sample, ``info`` = its index in the chunk, nothing changed), ``code`` 6
+        (range, see ``max_value``; nothing changed), or a kernel error code.
     """
     import numpy as np
     cdef Py_ssize_t n = xi.shape[0], chunk_start = st.total, new_total = st.total + n
@@ -739,11 +746,20 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     cdef int err = ERR_OK
     if st.has_v and xv.shape[0] != n:
         return (ERR_BOUNDS, 0, None, None, None, None, None)
-    # 0. refuse NaN/inf before anything changes
+    # 0. refuse NaN/inf and samples beyond max_value before anything changes (one pass per channel);
+    #    a channel's range is judged only when it is finite, the current first, as analyzer.py did
+    cdef Py_ssize_t bad_v = -1
+    cdef double mx_i = 0.0, mx_v = 0.0
     with nogil:
-        bad = _first_nonfinite(xi)
-        if bad < 0 and st.has_v:
-            bad = _first_nonfinite(xv)
+        bad = _first_nonfinite(xi, &mx_i)
+        if st.has_v:
+            bad_v = _first_nonfinite(xv, &mx_v)
+    if bad < 0 and (mx_i + fabs(st.i_off)) * fabs(st.i_scale) > max_value:
+        return (6, 0, None, None, None, None, None)
+    if st.has_v and bad_v < 0 and (mx_v + fabs(st.v_off)) * st.v_scale > max_value:
+        return (6, 1, None, None, None, None, None)
+    if bad < 0:
+        bad = bad_v
     if bad >= 0:
         return (4, bad, None, None, None, None, None)
     # 1. crossings of the framing channel, appended to the pending list (kept to undo a failed push)

@@ -171,8 +171,8 @@ static int cp_simd_select(int want) {
                              double *wv) {                                                       \
         return CP_DISPATCH(cp_cycle_##TN, CP_CYCLE_ARGS);                                        \
     }                                                                                            \
-    static Py_ssize_t cp_first_nonfinite_##TN(const T *x, Py_ssize_t n) {                        \
-        return CP_DISPATCH(cp_first_nonfinite_##TN, (x, n));                                     \
+    static Py_ssize_t cp_first_nonfinite_##TN(const T *x, Py_ssize_t n, double *maxabs) {        \
+        return CP_DISPATCH(cp_first_nonfinite_##TN, (x, n, maxabs));                             \
     }                                                                                            \
     static Py_ssize_t cp_scan_##TN(const T *x, Py_ssize_t n, double *state, double *out,         \
                                    Py_ssize_t cap, double offset, double decay, double hyst,     \

@@ -3,24 +3,39 @@
 
 #define CPT(name) CPF(CP_CAT(name, CP_TN))
 
-/* Index of the first NaN/inf sample, or -1. Exponent bits all ones; integer tests vectorise. */
-static Py_ssize_t CPT(cp_first_nonfinite)(const CP_T *x, Py_ssize_t n) {
+/* Index of the first NaN/inf sample, or -1; *maxabs receives the largest |x| of the finite samples
+ * (what analyzer.py's range check needs; one pass for both). Exponent tests and max vectorise. */
+static Py_ssize_t CPT(cp_first_nonfinite)(const CP_T *x, Py_ssize_t n, double *maxabs) {
 #if CP_FBITS == 0
-    (void)x; (void)n;
+    Py_ssize_t j;
+    int mx = 0;
+    for (j = 0; j < n; j++) {
+        int a = x[j] < 0 ? -(int)x[j] : (int)x[j];
+        mx = a > mx ? a : mx;
+    }
+    *maxabs = (double)mx;
     return -1;    /* integers are always finite */
 #else
     /* x * 0 is NaN exactly for NaN and +-inf; sums of it stay NaN (vector lanes, no branches) */
     Py_ssize_t j0, j, e;
+    cp_v4d m0 = CPF(bc4)(0.0), m1 = m0;
+    double sm = 0.0;
     for (j0 = 0; j0 < n; j0 += 1024) {
         e = j0 + 1024 < n ? j0 + 1024 : n;
         cp_v4d a0 = CPF(bc4)(0.0), a1 = a0;
         double s = 0.0;
         for (j = j0; j + 8 <= e; j += 8) {
-            a0 = a0 + CP_LOAD4(x + j) * 0.0;
-            a1 = a1 + CP_LOAD4(x + j + 4) * 0.0;
+            cp_v4d x0 = CP_LOAD4(x + j), x1 = CP_LOAD4(x + j + 4);
+            a0 = a0 + x0 * 0.0;
+            a1 = a1 + x1 * 0.0;
+            m0 = CPF(vmax)(CPF(vabs)(x0), m0);     /* NaN lanes keep the old maximum */
+            m1 = CPF(vmax)(CPF(vabs)(x1), m1);
         }
-        for (; j < e; j++)
+        for (; j < e; j++) {
+            double a = fabs((double)x[j]);
             s = s + (double)x[j] * 0.0;
+            sm = a > sm ? a : sm;
+        }
         a0 = a0 + a1;
         s = s + ((a0[0] + a0[1]) + (a0[2] + a0[3]));
         if (s != s)
@@ -28,6 +43,8 @@ static Py_ssize_t CPT(cp_first_nonfinite)(const CP_T *x, Py_ssize_t n) {
                 if (!isfinite((double)x[j]))
                     return j;
     }
+    m0 = CPF(vmax)(m0, m1);
+    *maxabs = CPF(hmax)(m0) > sm ? CPF(hmax)(m0) : sm;
     return -1;
 #endif
 }

@@ -264,7 +264,8 @@ class CycleAnalyzer:
         elif has_v != self._has_v:
             raise InputError("this stream started " + ("with" if self._has_v else "without")
                              + " a voltage channel; give the voltage on every push or on none.")
-        if i.shape[0]:
+        if i.shape[0] and i.dtype.kind in "iu":
+            # float samples: the kernel checks the range in its NaN pass (stream_push, code 6)
             self._check_range(i, self._cal.current_scale, self._cal.current_offset, "current")
             if has_v:
                 self._check_range(v, self._cal.voltage_scale, self._cal.voltage_offset, "voltage")
@@ -277,8 +278,13 @@ class CycleAnalyzer:
 
     def _push(self, i: np.ndarray, v: np.ndarray | None, has_v: bool, executor=None, workers: int = 1) -> CycleTable:
         code, info, data, harm_i, harm_v, wave_i, wave_v = _core.stream_push(
-            self._stream, i, v if has_v else i, executor, workers)
+            self._stream, i, v if has_v else i, executor, workers, MAX_VALUE)
         if code != 0:
+            if code == 6:
+                if info == 0:
+                    self._check_range(i, self._cal.current_scale, self._cal.current_offset, "current")
+                else:
+                    self._check_range(v, self._cal.voltage_scale, self._cal.voltage_offset, "voltage")
             if code == 4:
                 which = "current" if info < i.shape[0] and not np.isfinite(i[info]) else "voltage"
                 raise NonFiniteError(
