@@ -177,8 +177,8 @@ static int cp_simd_select(int want) {
     static Py_ssize_t cp_scan_##TN(const T *x, Py_ssize_t n, double *state, double *out,         \
                                    Py_ssize_t cap, double offset, double decay, double hyst,     \
                                    double min_period, const double *sos, int use_filter) {       \
-        return cp_scan_##TN##_base(x, n, state, out, cap, offset, decay, hyst, min_period, sos,  \
-                                   use_filter);                                                  \
+        return CP_DISPATCH(cp_scan_##TN, (x, n, state, out, cap, offset, decay, hyst, min_period, \
+                                          sos, use_filter));                                     \
     }
 CP_CYCLE_DECL(f64, double)
 CP_CYCLE_DECL(f32, float)

@@ -438,7 +438,64 @@ static inline __attribute__((always_inline)) Py_ssize_t CPT(scan_body)(const CP_
     const double neg_h = -hysteresis;
     for (s = 0; s < 6; s++)
         z[s] = state[6 + s];
-    for (j = 0; j < n; j++) {
+    j = 0;
+#define CP_SCAN_STEP(JJ, Y, PK)                                                                          \
+    do {                                                                                                 \
+        if (__builtin_expect(prev <= 0.0 && (Y) > 0.0, 0) && have_prev > 0.0 && armed != 0.0) {         \
+            pos = pos0 + (double)(JJ) - 1 + cp_crossing_fraction(prev3, prev2, prev, (Y), have_prev >= 3.0); \
+            if (last != last || pos - last >= min_period) {                                              \
+                if (count >= cap)                                                                        \
+                    return -1;                                                                           \
+                out[count++] = pos;                                                                      \
+                last = pos;                                                                              \
+                armed = 0.0;                                                                             \
+            }                                                                                            \
+        }                                                                                                \
+        armed = (Y) < neg_h * (PK) ? 1.0 : armed;                                                        \
+        prev3 = prev2;                                                                                   \
+        prev2 = prev;                                                                                    \
+        prev = (Y);                                                                                      \
+        if (__builtin_expect(have_prev < 3.0, 0))                                                        \
+            have_prev = have_prev + 1.0;                                                                 \
+    } while (0)
+    if (!use_filter) {
+        /* Four samples at a time, same results as the one-sample loop below. A block with no rising
+         * sign change (prev <= 0 < y) can hold no crossing: only the peak and the armed flag move
+         * (armed only from 0 to 1, so it is tested only while 0). The peaks are those of
+         * p_j = max(p_{j-1} * decay, |y_j|): rounded multiplication by decay > 0 is monotone, so
+         * (max(u, v) * decay) == max(u * decay, v * decay) exactly and p_{j+k} = max(c_k, m_k), c_k the
+         * carried peak times decay k times (k roundings), m_k the same recurrence started at |y_j|;
+         * only the c_k chain is carried from block to block. */
+        for (; j + 4 <= n; j += 4) {
+            double y0 = (double)x[j] - offset, y1 = (double)x[j + 1] - offset;
+            double y2 = (double)x[j + 2] - offset, y3 = (double)x[j + 3] - offset;
+            int g0 = y0 > 0.0, g1 = y1 > 0.0, g2 = y2 > 0.0, g3 = y3 > 0.0, gp = prev > 0.0;
+            if (((g0 & !gp) | (g1 & !g0) | (g2 & !g1) | (g3 & !g2)) || have_prev < 3.0) {
+                for (s = 0; s < 4; s++) {
+                    y = (double)x[j + s] - offset;
+                    a = fabs(y);
+                    peak = peak * decay;
+                    peak = a > peak ? a : peak;
+                    CP_SCAN_STEP(j + s, y, peak);
+                }
+                continue;
+            }
+            double a0 = fabs(y0), a1 = fabs(y1), a2 = fabs(y2), a3 = fabs(y3);
+            double c1 = peak * decay, c2 = c1 * decay, c3 = c2 * decay, c4 = c3 * decay;
+            double u, m, p0, p1, p2, p3;
+            p0 = a0 > c1 ? a0 : c1;
+            u = a0 * decay; m = a1 > u ? a1 : u; p1 = m > c2 ? m : c2;
+            u = m * decay; m = a2 > u ? a2 : u; p2 = m > c3 ? m : c3;
+            u = m * decay; m = a3 > u ? a3 : u; p3 = m > c4 ? m : c4;
+            if (armed == 0.0)
+                armed = (y0 < neg_h * p0) | (y1 < neg_h * p1) | (y2 < neg_h * p2) | (y3 < neg_h * p3) ? 1.0 : 0.0;
+            prev3 = y1;
+            prev2 = y2;
+            prev = y3;
+            peak = p3;
+        }
+    }
+    for (; j < n; j++) {
         y = (double)x[j] - offset;
         if (use_filter) {
             for (s = 0; s < 3; s++) {
@@ -452,23 +509,9 @@ static inline __attribute__((always_inline)) Py_ssize_t CPT(scan_body)(const CP_
         a = fabs(y);
         peak = peak * decay;
         peak = a > peak ? a : peak;
-        if (__builtin_expect(prev <= 0.0 && y > 0.0, 0) && have_prev > 0.0 && armed != 0.0) {
-            pos = pos0 + (double)j - 1 + cp_crossing_fraction(prev3, prev2, prev, y, have_prev >= 3.0);
-            if (last != last || pos - last >= min_period) {
-                if (count >= cap)
-                    return -1;
-                out[count++] = pos;
-                last = pos;
-                armed = 0.0;
-            }
-        }
-        armed = y < neg_h * peak ? 1.0 : armed;
-        prev3 = prev2;
-        prev2 = prev;
-        prev = y;
-        if (__builtin_expect(have_prev < 3.0, 0))
-            have_prev = have_prev + 1.0;
+        CP_SCAN_STEP(j, y, peak);
     }
+#undef CP_SCAN_STEP
     state[0] = armed; state[1] = peak; state[2] = prev; state[3] = last; state[4] = pos0 + n;
     state[5] = have_prev; state[12] = prev2; state[13] = prev3;
     for (s = 0; s < 6; s++)
