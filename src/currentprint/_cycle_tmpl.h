@@ -394,7 +394,19 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
         double zz = q == 0 ? z_pos : z_pos + 0.5 * period;
         Py_ssize_t mstar = ((Py_ssize_t)(zz + 0.5)) % m_len, steps = 0, back;
         if (thr > 0.0) {
+            const cp_v4d thv = CPF(bc4)(thr), ioffv = CPF(bc4)(i_off), iscv = CPF(bc4)(i_scale);
+            const Py_ssize_t lim = m_len / 2;
             m = mstar;
+            /* four samples at a time while all four are flat and no wrap or limit is near (the same
+             * comparison per sample as the scalar walk that finishes) */
+            while (steps + 4 <= lim && m + 4 <= m_len) {
+                cp_v4l ok = CPF(vabs)((CP_LOAD4(x0 + m) - ioffv) * iscv) <= thv;
+                if (!(ok[0] & ok[1] & ok[2] & ok[3]))
+                    break;
+                steps += 4;
+                m += 4;
+            }
+            if (m >= m_len) m = 0;
             while (steps < m_len / 2 && fabs(((double)x0[m] - i_off) * i_scale) <= thr) {
                 steps++;
                 if (++m >= m_len) m = 0;
@@ -403,6 +415,14 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
                 m = mstar - 1;
                 if (m < 0) m = m_len - 1;
                 back = 0;
+                while (back + 4 <= lim && m - 3 >= 0) {
+                    cp_v4l ok = CPF(vabs)((CP_LOAD4(x0 + m - 3) - ioffv) * iscv) <= thv;
+                    if (!(ok[0] & ok[1] & ok[2] & ok[3]))
+                        break;
+                    back += 4;
+                    m -= 4;
+                }
+                if (m < 0) m = m_len - 1;
                 while (back < m_len / 2 && fabs(((double)x0[m] - i_off) * i_scale) <= thr) {
                     back++;
                     if (--m < 0) m = m_len - 1;
