@@ -242,30 +242,36 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
         d_r = i1mag > 0.0 ? i1r / i1mag : 1.0;
         d_i = i1mag > 0.0 ? -i1i / i1mag : 0.0;
     }
-    for (int ch = 0; ch < 1 + has_v; ch++) {
-        const double *fr = ch ? fvr : fir, *fi = ch ? fvi : fii;
-        double *dest = (ch ? hv : hi) + 2 * col * nh;
-        double rot_r = d_r, rot_i = d_i, cr, ci;
+    {
+        /* both channels in one loop: the reference rotation (rot *= d per order) is computed once */
+        double *di = hi + 2 * col * nh, *dv = hv + 2 * col * nh;
+        double rot_r = d_r, rot_i = d_i, cr, ci, hsum_v = 0.0;
         hsum = 0.0;
         for (k = 1; k <= nh; k++) {
-            cr = fr[k] * norm;
-            ci = fi[k] * norm;
-            dest[2 * (k - 1)] = cr * rot_r - ci * rot_i;
-            dest[2 * (k - 1) + 1] = cr * rot_i + ci * rot_r;
+            cr = fir[k] * norm;
+            ci = fii[k] * norm;
+            di[2 * (k - 1)] = cr * rot_r - ci * rot_i;
+            di[2 * (k - 1) + 1] = cr * rot_i + ci * rot_r;
             if (k >= 2)
                 hsum = hsum + cr * cr + ci * ci;
+            if (has_v) {
+                cr = fvr[k] * norm;
+                ci = fvi[k] * norm;
+                dv[2 * (k - 1)] = cr * rot_r - ci * rot_i;
+                dv[2 * (k - 1) + 1] = cr * rot_i + ci * rot_r;
+                if (k >= 2)
+                    hsum_v = hsum_v + cr * cr + ci * ci;
+            }
             tmp = rot_r * d_r - rot_i * d_i;
             rot_i = rot_r * d_i + rot_i * d_r;
             rot_r = tmp;
         }
-        if (ch == 0) {
-            OUT(CP_C_THD) = i1mag > 0.0 ? sqrt(hsum) / i1mag : NAN;
-            /* energy above harmonic nh (Parseval on the resampled period) */
-            tmp = i_rms * i_rms - i_dc * i_dc - hsum - i1mag * i1mag;
-            OUT(CP_C_I_RESIDUAL) = tmp > 0.0 ? sqrt(tmp) : 0.0;
-        } else {
-            OUT(CP_C_V_THD) = v1mag > 0.0 ? sqrt(hsum) / v1mag : NAN;
-        }
+        OUT(CP_C_THD) = i1mag > 0.0 ? sqrt(hsum) / i1mag : NAN;
+        /* energy above harmonic nh (Parseval on the resampled period) */
+        tmp = i_rms * i_rms - i_dc * i_dc - hsum - i1mag * i1mag;
+        OUT(CP_C_I_RESIDUAL) = tmp > 0.0 ? sqrt(tmp) : 0.0;
+        if (has_v)
+            OUT(CP_C_V_THD) = v1mag > 0.0 ? sqrt(hsum_v) / v1mag : NAN;
     }
     if (has_v) {
         double v_rms = sqrt(sq_v / npts), p_act, s_app;
