@@ -122,7 +122,7 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
     /* 1. resample one period to npts points on the grid starting at the first whole sample n0
      *    after the crossing (an integer period of npts samples is copied exactly); otherwise
      *    6-point Lagrange interpolation (error ~ (2 pi k / samples-per-cycle)^6). */
-    double step = period / npts;
+    double step = period / npts, sq_i, sq_v;
     CPF(weights)(npts, step, idx, w);
     {
         const double *w0 = w, *w1 = w + npts, *w2 = w + 2 * npts, *w3 = w + 3 * npts, *w4 = w + 4 * npts,
@@ -130,6 +130,11 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
         const cp_v4d ioffv = CPF(bc4)(i_off), iscv = CPF(bc4)(i_scale);
         const cp_v4d voffv = CPF(bc4)(v_off), vscv = CPF(bc4)(v_scale);
         const CP_T *bi = xi + n0 - CP_LO, *bv = has_v ? xv + n0 - CP_LO : xi;
+        /* sums of squares of the resampled points, as they are made: even and odd points in the two
+         * lanes of a pair, points in order (the order of the former separate pass) */
+        cp_v2d sqi2 = {0.0, 0.0}, sqv2 = {0.0, 0.0};
+        cp_v4d r4;
+#define CP_SQ2(acc, r) do { cp_v4d q_ = (r) * (r); acc = acc + (cp_v2d){q_[0], q_[1]}; acc = acc + (cp_v2d){q_[2], q_[3]}; } while (0)
         for (j = 0; j < npts; j += 4) {
             int32_t i0 = idx[j];
             if (idx[j + 1] == i0 + 1 && idx[j + 2] == i0 + 2 && idx[j + 3] == i0 + 3) {
@@ -139,12 +144,16 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
                 const CP_T *s = bi + i0;
                 cp_v4d acc = ((W0 * CP_LOAD4(s) + W1 * CP_LOAD4(s + 1)) + (W2 * CP_LOAD4(s + 2) + W3 * CP_LOAD4(s + 3)));
                 acc = acc + (W4 * CP_LOAD4(s + 4) + W5 * CP_LOAD4(s + 5));
-                CPF(st4)(ri + j, (acc - ioffv) * iscv);
+                r4 = (acc - ioffv) * iscv;
+                CPF(st4)(ri + j, r4);
+                CP_SQ2(sqi2, r4);
                 if (has_v) {
                     s = bv + i0;
                     acc = ((W0 * CP_LOAD4(s) + W1 * CP_LOAD4(s + 1)) + (W2 * CP_LOAD4(s + 2) + W3 * CP_LOAD4(s + 3)));
                     acc = acc + (W4 * CP_LOAD4(s + 4) + W5 * CP_LOAD4(s + 5));
-                    CPF(st4)(rv + j, (acc - voffv) * vscv);
+                    r4 = (acc - voffv) * vscv;
+                    CPF(st4)(rv + j, r4);
+                    CP_SQ2(sqv2, r4);
                 }
             } else {
 #ifdef CP_GATHER4
@@ -156,13 +165,17 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
                 cp_v4d acc = ((W0 * CP_GATHER4(s, vi) + W1 * CP_GATHER4(s + 1, vi))
                               + (W2 * CP_GATHER4(s + 2, vi) + W3 * CP_GATHER4(s + 3, vi)));
                 acc = acc + (W4 * CP_GATHER4(s + 4, vi) + W5 * CP_GATHER4(s + 5, vi));
-                CPF(st4)(ri + j, (acc - ioffv) * iscv);
+                r4 = (acc - ioffv) * iscv;
+                CPF(st4)(ri + j, r4);
+                CP_SQ2(sqi2, r4);
                 if (has_v) {
                     s = bv;
                     acc = ((W0 * CP_GATHER4(s, vi) + W1 * CP_GATHER4(s + 1, vi))
                            + (W2 * CP_GATHER4(s + 2, vi) + W3 * CP_GATHER4(s + 3, vi)));
                     acc = acc + (W4 * CP_GATHER4(s + 4, vi) + W5 * CP_GATHER4(s + 5, vi));
-                    CPF(st4)(rv + j, (acc - voffv) * vscv);
+                    r4 = (acc - voffv) * vscv;
+                    CPF(st4)(rv + j, r4);
+                    CP_SQ2(sqv2, r4);
                 }
                 continue;
 #endif
@@ -178,23 +191,14 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
                         rv[k] = (acc - v_off) * v_scale;
                     }
                 }
+                CP_SQ2(sqi2, CPF(ld4)(ri + j));
+                if (has_v)
+                    CP_SQ2(sqv2, CPF(ld4)(rv + j));
             }
         }
-    }
-    /* sums of squares: even and odd points in two accumulators (the lanes of a pair) */
-    double sq_i, sq_v = 0.0;
-    {
-        cp_v2d si = {0.0, 0.0}, sv = {0.0, 0.0};
-        for (j = 0; j < npts; j += 2) {
-            cp_v2d a = *(const cp_v2du *)(ri + j);
-            si = si + a * a;
-            if (has_v) {
-                cp_v2d b = *(const cp_v2du *)(rv + j);
-                sv = sv + b * b;
-            }
-        }
-        sq_i = si[0] + si[1];
-        sq_v = sv[0] + sv[1];
+#undef CP_SQ2
+        sq_i = sqi2[0] + sqi2[1];
+        sq_v = sqv2[0] + sqv2[1];
     }
     if (P->want_waves) {
         memcpy(wi + col * npts, ri, sizeof(double) * npts);
@@ -279,9 +283,16 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
         OUT(CP_C_V_DC) = fvr[0] / npts;
         /* active power from the whole spectrum (Parseval), so that the sensor phase correction
          * applies to it as well */
-        p_act = fvr[0] * fir[0];
-        for (k = 1; k < mh; k++)
-            p_act = p_act + 2.0 * (fvr[k] * fir[k] + fvi[k] * fii[k]);
+        {
+            /* bins 1..mh-1 in four lanes (no chain of dependent additions through the spectrum) */
+            cp_v4d pa = CPF(bc4)(0.0);
+            double ps = 0.0;
+            for (k = 1; k + 4 <= mh; k += 4)
+                pa = pa + (CPF(ld4)(fvr + k) * CPF(ld4)(fir + k) + CPF(ld4)(fvi + k) * CPF(ld4)(fii + k));
+            for (; k < mh; k++)
+                ps = ps + (fvr[k] * fir[k] + fvi[k] * fii[k]);
+            p_act = fvr[0] * fir[0] + 2.0 * (((pa[0] + pa[1]) + (pa[2] + pa[3])) + ps);
+        }
         p_act = (p_act + fvr[mh] * fir[mh] + fvi[mh] * fii[mh]) / ((double)npts * npts);
         s_app = v_rms * i_rms;
         OUT(CP_C_P) = p_act;
