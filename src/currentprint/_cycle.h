@@ -184,6 +184,10 @@ CP_CYCLE_DECL(f64, double)
 CP_CYCLE_DECL(f32, float)
 CP_CYCLE_DECL(i16, short)
 
+static void cp_widen_i16(const short *x, double *out, Py_ssize_t n) {
+    CP_DISPATCH(widen_i16, (x, out, n));
+}
+
 static void cp_rfft(const double *x, double *fr, double *fi, double *wre, double *wim, Py_ssize_t n,
                     const Py_ssize_t *rev, const double *cos_t, const double *sin_t,
                     const double *tw_r, const double *tw_i) {

@@ -192,6 +192,14 @@ static void CPF(weights)(Py_ssize_t npts, double step, int32_t *idx, double *w) 
     }
 }
 
+/* int16 samples of one cycle widened to float64 (exact), so that the cycle runs through the float64
+ * copy: its taps then load plain doubles instead of converting every sample six times. */
+static void CPF(widen_i16)(const short *x, double *out, Py_ssize_t n) {
+    Py_ssize_t k;
+    for (k = 0; k < n; k++)
+        out[k] = (double)x[k];
+}
+
 /* ---- sample-type copies ---- */
 #define CP_T double
 #define CP_TN f64
