@@ -40,9 +40,11 @@ static inline __attribute__((always_inline)) double CPF(hmax)(cp_v4d v) {
     return a > b ? a : b;
 }
 
+static void CPF(cfft_late)(double *re, double *im, Py_ssize_t m, const double *tw_r, const double *tw_i);
+
 /* In-place forward radix-2 FFT of m points in bit-reversed order (split re/im). */
 static void CPF(cfft)(double *re, double *im, Py_ssize_t m, const double *tw_r, const double *tw_i) {
-    Py_ssize_t a, size, half, start, t;
+    Py_ssize_t a;
     double tr, ti;
     if (m >= 4) {
         /* stages 1 (size 2, twiddle 1) and 2 (size 4, twiddles 1 and -i; (-i) z = (im, -re)) in one
@@ -65,7 +67,35 @@ static void CPF(cfft)(double *re, double *im, Py_ssize_t m, const double *tw_r, 
             re[a] = re[a] + tr; im[a] = im[a] + ti;
         }
     }
-    /* later stages: half >= 4, four butterflies at a time */
+    CPF(cfft_late)(re, im, m, tw_r, tw_i);
+}
+
+/* The same transform of the m points z[j] = x[2j] + i x[2j+1] read in natural order (m >= 4): the
+ * bit-reversal permutation is folded into stages 1-2, which read their group of four straight from x
+ * (for a multiple of 4, rev[a + 1] = rev[a] + m/2, rev[a + 2] = rev[a] + m/4, rev[a + 3] = rev[a] + 3m/4).
+ * Same operations as permuting into re/im first and calling cfft. */
+static void CPF(cfft_x)(const double *x, double *re, double *im, Py_ssize_t m, const Py_ssize_t *rev,
+                        const double *tw_r, const double *tw_i) {
+    Py_ssize_t a, h = m >> 1, q = m >> 2;
+    double tr, ti;
+    for (a = 0; a < m; a += 4) {
+        const double *z0 = x + 2 * rev[a], *z1 = z0 + 2 * h, *z2 = z0 + 2 * q, *z3 = z0 + 2 * (h + q);
+        double r0 = z0[0], r1 = z1[0], r2 = z2[0], r3 = z3[0];
+        double i0 = z0[1], i1 = z1[1], i2 = z2[1], i3 = z3[1];
+        double s0r = r0 + r1, s0i = i0 + i1, s1r = r0 - r1, s1i = i0 - i1;
+        double s2r = r2 + r3, s2i = i2 + i3, s3r = r2 - r3, s3i = i2 - i3;
+        re[a + 2] = s0r - s2r; im[a + 2] = s0i - s2i;
+        re[a] = s0r + s2r; im[a] = s0i + s2i;
+        tr = s3i; ti = -s3r;
+        re[a + 3] = s1r - tr; im[a + 3] = s1i - ti;
+        re[a + 1] = s1r + tr; im[a + 1] = s1i + ti;
+    }
+    CPF(cfft_late)(re, im, m, tw_r, tw_i);
+}
+
+/* stages of half-size >= 4 of the in-place FFT, four butterflies at a time */
+static void CPF(cfft_late)(double *re, double *im, Py_ssize_t m, const double *tw_r, const double *tw_i) {
+    Py_ssize_t size, half, start, t;
     for (size = 8; size <= m; size <<= 1) {
         half = size >> 1;
         for (start = 0; start < m; start += size) {
@@ -109,12 +139,16 @@ static void CPF(cp_rfft)(const double *x, double *fr, double *fi, double *wre, d
                          const double *tw_r, const double *tw_i) {
     Py_ssize_t m = n >> 1, j, k, kc;
     double er, ei, orr, oi, zr, zi, cr, ci, wr, wi;
-    for (j = 0; j < m; j++) {
-        k = rev[j];
-        wre[k] = x[2 * j];
-        wim[k] = x[2 * j + 1];
+    if (m >= 4) {
+        CPF(cfft_x)(x, wre, wim, m, rev, tw_r, tw_i);
+    } else {
+        for (j = 0; j < m; j++) {
+            k = rev[j];
+            wre[k] = x[2 * j];
+            wim[k] = x[2 * j + 1];
+        }
+        CPF(cfft)(wre, wim, m, tw_r, tw_i);
     }
-    CPF(cfft)(wre, wim, m, tw_r, tw_i);
     fr[0] = wre[0] + wim[0];
     fi[0] = 0.0;
     fr[m] = wre[0] - wim[0];
@@ -140,13 +174,18 @@ static void CPF(rfft2)(const double *x, const double *y, double *fr, double *fi,
     const Py_ssize_t *rev = P->rev;
     const double *cos_t = P->cos_t, *sin_t = P->sin_t;
     double er, ei, orr, oi, zr, zi, cr, ci, wr, wi;
-    for (j = 0; j < m; j++) {
-        k = rev[j];
-        wre[k] = x[2 * j]; wim[k] = x[2 * j + 1];
-        vre[k] = y[2 * j]; vim[k] = y[2 * j + 1];
+    if (m >= 4) {
+        CPF(cfft_x)(x, wre, wim, m, rev, P->tw_r, P->tw_i);
+        CPF(cfft_x)(y, vre, vim, m, rev, P->tw_r, P->tw_i);
+    } else {
+        for (j = 0; j < m; j++) {
+            k = rev[j];
+            wre[k] = x[2 * j]; wim[k] = x[2 * j + 1];
+            vre[k] = y[2 * j]; vim[k] = y[2 * j + 1];
+        }
+        CPF(cfft)(wre, wim, m, P->tw_r, P->tw_i);
+        CPF(cfft)(vre, vim, m, P->tw_r, P->tw_i);
     }
-    CPF(cfft)(wre, wim, m, P->tw_r, P->tw_i);
-    CPF(cfft)(vre, vim, m, P->tw_r, P->tw_i);
     fr[0] = wre[0] + wim[0]; fi[0] = 0.0; fr[m] = wre[0] - wim[0]; fi[m] = 0.0;
     gr[0] = vre[0] + vim[0]; gi[0] = 0.0; gr[m] = vre[0] - vim[0]; gi[m] = 0.0;
     for (k = 1; k + 3 < m; k += 4) {
