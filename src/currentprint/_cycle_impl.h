@@ -95,22 +95,56 @@ static void CPF(cfft_x)(const double *x, double *re, double *im, Py_ssize_t m, c
 
 /* stages of half-size >= 4 of the in-place FFT, four butterflies at a time */
 static void CPF(cfft_late)(double *re, double *im, Py_ssize_t m, const double *tw_r, const double *tw_i) {
-    Py_ssize_t size, half, start, t;
-    for (size = 8; size <= m; size <<= 1) {
-        half = size >> 1;
-        for (start = 0; start < m; start += size) {
+    Py_ssize_t size = 8, half, start, t, nst = 0;
+    for (half = 8; half <= m; half <<= 1)
+        nst++;
+    if (nst & 1) {      /* an odd number of stages: the first alone */
+        half = 4;
+        for (start = 0; start < m; start += 8) {
             double *ra = re + start, *ia = im + start, *rb = ra + half, *ib = ia + half;
+            cp_v4d wr = CPF(ld4)(tw_r + half), wi = CPF(ld4)(tw_i + half);
+            cp_v4d br = CPF(ld4)(rb), bi = CPF(ld4)(ib);
+            cp_v4d vr = wr * br - wi * bi;
+            cp_v4d vi = wr * bi + wi * br;
+            cp_v4d xr = CPF(ld4)(ra), xi = CPF(ld4)(ia);
+            CPF(st4)(rb, xr - vr); CPF(st4)(ib, xi - vi);
+            CPF(st4)(ra, xr + vr); CPF(st4)(ia, xi + vi);
+        }
+        size = 16;
+    }
+    /* then two stages (sizes s and 2s) per pass over each block of 2s points, the data of a block's
+     * four quarters kept in registers between them: the same butterflies as two separate passes */
+#define CP_BFLY(WR, WI, XR, XI, BR, BI)                                  \
+    do {                                                                 \
+        cp_v4d vr_ = (WR) * (BR) - (WI) * (BI);                          \
+        cp_v4d vi_ = (WR) * (BI) + (WI) * (BR);                          \
+        BR = XR - vr_; BI = XI - vi_;                                    \
+        XR = XR + vr_; XI = XI + vi_;                                    \
+    } while (0)
+    for (; size * 2 <= m; size <<= 2) {
+        half = size >> 1;
+        for (start = 0; start < m; start += 2 * size) {
+            double *r0 = re + start, *i0 = im + start;
             for (t = 0; t < half; t += 4) {
-                cp_v4d wr = CPF(ld4)(tw_r + half + t), wi = CPF(ld4)(tw_i + half + t);
-                cp_v4d br = CPF(ld4)(rb + t), bi = CPF(ld4)(ib + t);
-                cp_v4d vr = wr * br - wi * bi;
-                cp_v4d vi = wr * bi + wi * br;
-                cp_v4d xr = CPF(ld4)(ra + t), xi = CPF(ld4)(ia + t);
-                CPF(st4)(rb + t, xr - vr); CPF(st4)(ib + t, xi - vi);
-                CPF(st4)(ra + t, xr + vr); CPF(st4)(ia + t, xi + vi);
+                cp_v4d ar = CPF(ld4)(r0 + t), ai = CPF(ld4)(i0 + t);
+                cp_v4d br = CPF(ld4)(r0 + half + t), bi = CPF(ld4)(i0 + half + t);
+                cp_v4d cr = CPF(ld4)(r0 + 2 * half + t), ci = CPF(ld4)(i0 + 2 * half + t);
+                cp_v4d dr = CPF(ld4)(r0 + 3 * half + t), di = CPF(ld4)(i0 + 3 * half + t);
+                cp_v4d w1r = CPF(ld4)(tw_r + half + t), w1i = CPF(ld4)(tw_i + half + t);
+                CP_BFLY(w1r, w1i, ar, ai, br, bi);
+                CP_BFLY(w1r, w1i, cr, ci, dr, di);
+                cp_v4d w2r = CPF(ld4)(tw_r + size + t), w2i = CPF(ld4)(tw_i + size + t);
+                CP_BFLY(w2r, w2i, ar, ai, cr, ci);
+                w2r = CPF(ld4)(tw_r + size + half + t); w2i = CPF(ld4)(tw_i + size + half + t);
+                CP_BFLY(w2r, w2i, br, bi, dr, di);
+                CPF(st4)(r0 + t, ar); CPF(st4)(i0 + t, ai);
+                CPF(st4)(r0 + half + t, br); CPF(st4)(i0 + half + t, bi);
+                CPF(st4)(r0 + 2 * half + t, cr); CPF(st4)(i0 + 2 * half + t, ci);
+                CPF(st4)(r0 + 3 * half + t, dr); CPF(st4)(i0 + 3 * half + t, di);
             }
         }
     }
+#undef CP_BFLY
 }
 
 #if defined(__clang__) || __GNUC__ >= 12
