@@ -123,6 +123,18 @@ def load_recording(path: str | PathLike, *, fs: float | None = None, current_sca
     InputWarning
         A CSV's time stamps are irregular (the sample rate inferred from
         them is named), or a named column was not used.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from currentprint.synth import sine
+    >>> path = os.path.join(tempfile.mkdtemp(), "kettle.npz")
+    >>> np.savez(path, current=sine(6400, 6400.0, amplitude=14.1),
+    ...          voltage=sine(6400, 6400.0, amplitude=311.0), fs=6400.0)
+    >>> rec = load_recording(path)
+    >>> rec.fs, rec.current.shape, rec.duration_s
+    (6400.0, (6400,), 1.0)
     """
     p = Path(path)
     if p.is_dir():
