@@ -828,7 +828,8 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     # 3. features
     out = np.empty((N_COLUMNS, nc))
     harm_i = np.empty((nc, st.nh), dtype=np.complex128)
-    harm_v = np.zeros((nc, st.nh), dtype=np.complex128)
+    # every row is written by the kernel when there is a voltage (zeros stand for "no voltage")
+    harm_v = (np.empty if st.has_v else np.zeros)((nc, st.nh), dtype=np.complex128)
     wrows = nc if st.want_waves else 0
     wave_i = np.empty((wrows, st.npts))
     wave_v = np.empty((wrows, st.npts))

@@ -1,7 +1,7 @@
 /* Per-cycle pass of currentprint in C (included by _core.pyx).
  *
  * Cython cannot express SIMD, so the hot loops of the per-cycle analysis live
- * here: resampling weights in one vectorisable pass, current and voltage taps
+ * here: resampling weights computed four points at a time in the tap loop, current and voltage taps
  * together, a split-format complex FFT whose butterflies run four at a time,
  * and the raw-sample (arc evidence) loop split at the half-cycle bounds with
  * vector accumulators.  The arithmetic of every resampled point, FFT bin and

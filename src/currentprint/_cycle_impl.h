@@ -242,27 +242,24 @@ static void CPF(rfft2)(const double *x, const double *y, double *fr, double *fi,
     }
 }
 
-/* Lagrange weights of all npts points in one pass (4 at a time) and the first stencil index of each.
- * Same operations as the scalar formula: w_k = prod_{j != k} (mu - x_j) / prod (x_k - x_j). */
-static void CPF(weights)(Py_ssize_t npts, double step, int32_t *idx, double *w) {
-    Py_ssize_t j;
-    double *w0 = w, *w1 = w + npts, *w2 = w + 2 * npts, *w3 = w + 3 * npts, *w4 = w + 4 * npts, *w5 = w + 5 * npts;
-    cp_v4d stepv = CPF(bc4)(step);
-    for (j = 0; j < npts; j += 4) {
-        cp_v4d jv = {(double)j, (double)(j + 1), (double)(j + 2), (double)(j + 3)};
-        cp_v4d p = jv * stepv;
-        cp_v4i iv = __builtin_convertvector(p, cp_v4i);    /* p >= 0: truncation is floor */
-        cp_v4d mu = p - __builtin_convertvector(iv, cp_v4d);
-        cp_v4d a = mu + 2.0, b = mu + 1.0, c = mu, d = mu - 1.0, e = mu - 2.0, f = mu - 3.0;
-        cp_v4d ab = a * b, ef = e * f, cd = c * d;
-        *(cp_v4iu *)(idx + j) = iv;
-        CPF(st4)(w0 + j, b * cd * ef * (-1.0 / 120.0));
-        CPF(st4)(w1 + j, a * cd * ef * (1.0 / 24.0));
-        CPF(st4)(w2 + j, ab * d * ef * (-1.0 / 12.0));
-        CPF(st4)(w3 + j, ab * c * ef * (1.0 / 12.0));
-        CPF(st4)(w4 + j, ab * cd * f * (-1.0 / 24.0));
-        CPF(st4)(w5 + j, ab * cd * e * (1.0 / 120.0));
-    }
+/* Lagrange weights of points j..j+3 and the first stencil index of each, in vector lanes, computed in
+ * the tap loop (kept in registers, never stored). Same operations as the scalar formula
+ * w_k = prod_{j != k} (mu - x_j) / prod (x_k - x_j). */
+static inline __attribute__((always_inline)) void CPF(weights4)(Py_ssize_t j, cp_v4d stepv, cp_v4i *iv_out,
+                                                                cp_v4d *W) {
+    cp_v4d jv = {(double)j, (double)(j + 1), (double)(j + 2), (double)(j + 3)};
+    cp_v4d p = jv * stepv;
+    cp_v4i iv = __builtin_convertvector(p, cp_v4i);    /* p >= 0: truncation is floor */
+    cp_v4d mu = p - __builtin_convertvector(iv, cp_v4d);
+    cp_v4d a = mu + 2.0, b = mu + 1.0, c = mu, d = mu - 1.0, e = mu - 2.0, f = mu - 3.0;
+    cp_v4d ab = a * b, ef = e * f, cd = c * d;
+    *iv_out = iv;
+    W[0] = b * cd * ef * (-1.0 / 120.0);
+    W[1] = a * cd * ef * (1.0 / 24.0);
+    W[2] = ab * d * ef * (-1.0 / 12.0);
+    W[3] = ab * c * ef * (1.0 / 12.0);
+    W[4] = ab * cd * f * (-1.0 / 24.0);
+    W[5] = ab * cd * e * (1.0 / 120.0);
 }
 
 /* int16 samples of one cycle widened to float64 (exact), so that the cycle runs through the float64

@@ -114,8 +114,6 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
     double *ri = work, *rv = ri + npts;
     double *fir = rv + npts, *fii = fir + nb, *fvr = fii + nb, *fvi = fvr + nb;
     double *wre = fvi + nb, *wim = wre + mh, *vre = wim + mh, *vim = vre + mh;
-    double *w = vim + mh;                       /* 6 * npts weights */
-    int32_t *idx = (int32_t *)(w + 6 * npts);   /* npts indices */
     double *out_c = out + col;
 #define OUT(c) out_c[(c) * os]
 
@@ -123,24 +121,24 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
      *    after the crossing (an integer period of npts samples is copied exactly); otherwise
      *    6-point Lagrange interpolation (error ~ (2 pi k / samples-per-cycle)^6). */
     double step = period / npts, sq_i, sq_v;
-    CPF(weights)(npts, step, idx, w);
     {
-        const double *w0 = w, *w1 = w + npts, *w2 = w + 2 * npts, *w3 = w + 3 * npts, *w4 = w + 4 * npts,
-                     *w5 = w + 5 * npts;
         const cp_v4d ioffv = CPF(bc4)(i_off), iscv = CPF(bc4)(i_scale);
         const cp_v4d voffv = CPF(bc4)(v_off), vscv = CPF(bc4)(v_scale);
+        const cp_v4d stepv = CPF(bc4)(step);
         const CP_T *bi = xi + n0 - CP_LO, *bv = has_v ? xv + n0 - CP_LO : xi;
         /* sums of squares of the resampled points, as they are made: even and odd points in the two
-         * lanes of a pair, points in order (the order of the former separate pass) */
+         * lanes of a pair, points in order */
         cp_v2d sqi2 = {0.0, 0.0}, sqv2 = {0.0, 0.0};
-        cp_v4d r4;
+        cp_v4d r4, W[6];
+        cp_v4i iv;
 #define CP_SQ2(acc, r) do { cp_v4d q_ = (r) * (r); acc = acc + (cp_v2d){q_[0], q_[1]}; acc = acc + (cp_v2d){q_[2], q_[3]}; } while (0)
         for (j = 0; j < npts; j += 4) {
-            int32_t i0 = idx[j];
-            if (idx[j + 1] == i0 + 1 && idx[j + 2] == i0 + 2 && idx[j + 3] == i0 + 3) {
+            /* weights and stencil indices of points j..j+3, computed here rather than stored */
+            CPF(weights4)(j, stepv, &iv, W);
+            const cp_v4d W0 = W[0], W1 = W[1], W2 = W[2], W3 = W[3], W4 = W[4], W5 = W[5];
+            int32_t i0 = iv[0];
+            if (iv[1] == i0 + 1 && iv[2] == i0 + 2 && iv[3] == i0 + 3) {
                 /* four consecutive stencils: lanes read contiguous samples */
-                cp_v4d W0 = CPF(ld4)(w0 + j), W1 = CPF(ld4)(w1 + j), W2 = CPF(ld4)(w2 + j);
-                cp_v4d W3 = CPF(ld4)(w3 + j), W4 = CPF(ld4)(w4 + j), W5 = CPF(ld4)(w5 + j);
                 const CP_T *s = bi + i0;
                 cp_v4d acc = ((W0 * CP_LOAD4(s) + W1 * CP_LOAD4(s + 1)) + (W2 * CP_LOAD4(s + 2) + W3 * CP_LOAD4(s + 3)));
                 acc = acc + (W4 * CP_LOAD4(s + 4) + W5 * CP_LOAD4(s + 5));
@@ -158,9 +156,7 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
             } else {
 #ifdef CP_GATHER4
                 /* stencils not side by side (fewer samples than points per cycle): gather the lanes */
-                cp_v4d W0 = CPF(ld4)(w0 + j), W1 = CPF(ld4)(w1 + j), W2 = CPF(ld4)(w2 + j);
-                cp_v4d W3 = CPF(ld4)(w3 + j), W4 = CPF(ld4)(w4 + j), W5 = CPF(ld4)(w5 + j);
-                __m128i vi = _mm_loadu_si128((const __m128i *)(idx + j));
+                __m128i vi = (__m128i)iv;
                 const CP_T *s = bi;
                 cp_v4d acc = ((W0 * CP_GATHER4(s, vi) + W1 * CP_GATHER4(s + 1, vi))
                               + (W2 * CP_GATHER4(s + 2, vi) + W3 * CP_GATHER4(s + 3, vi)));
@@ -179,16 +175,16 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
                 }
                 continue;
 #endif
-                for (k = j; k < j + 4; k++) {
-                    const CP_T *s = bi + idx[k];
-                    double acc = ((w0[k] * (double)s[0] + w1[k] * (double)s[1]) + (w2[k] * (double)s[2] + w3[k] * (double)s[3]));
-                    acc = acc + (w4[k] * (double)s[4] + w5[k] * (double)s[5]);
-                    ri[k] = (acc - i_off) * i_scale;
+                for (k = 0; k < 4; k++) {
+                    const CP_T *s = bi + iv[k];
+                    double acc = ((W0[k] * (double)s[0] + W1[k] * (double)s[1]) + (W2[k] * (double)s[2] + W3[k] * (double)s[3]));
+                    acc = acc + (W4[k] * (double)s[4] + W5[k] * (double)s[5]);
+                    ri[j + k] = (acc - i_off) * i_scale;
                     if (has_v) {
-                        s = bv + idx[k];
-                        acc = ((w0[k] * (double)s[0] + w1[k] * (double)s[1]) + (w2[k] * (double)s[2] + w3[k] * (double)s[3]));
-                        acc = acc + (w4[k] * (double)s[4] + w5[k] * (double)s[5]);
-                        rv[k] = (acc - v_off) * v_scale;
+                        s = bv + iv[k];
+                        acc = ((W0[k] * (double)s[0] + W1[k] * (double)s[1]) + (W2[k] * (double)s[2] + W3[k] * (double)s[3]));
+                        acc = acc + (W4[k] * (double)s[4] + W5[k] * (double)s[5]);
+                        rv[j + k] = (acc - v_off) * v_scale;
                     }
                 }
                 CP_SQ2(sqi2, CPF(ld4)(ri + j));
