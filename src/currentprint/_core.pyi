@@ -81,6 +81,7 @@ def stream_push(
     xv: NDArray[np.float64] | NDArray[np.float32] | NDArray[np.int16],
     executor: Any = ...,
     workers: int = ...,
+    max_value: float = ...,
 ) -> tuple[int, int, NDArray[np.float64] | None, NDArray[np.complex128] | None,
            NDArray[np.complex128] | None, NDArray[np.float64] | None, NDArray[np.float64] | None]: ...
 
