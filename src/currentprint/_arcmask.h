@@ -17,22 +17,38 @@
 /* aj[k] = |(x[k+1] - x[k]) - (x[k] - x[k-1])| for 1 <= k < npts - 1, aj[0] = aj[npts-1] = 0;
  * cand receives, in order, the k in [1, npts - 3] with aj[k] not below flo and not 0 (NaN
  * included); returns how many. */
+/* the largest double below x > 0 (nextafter(x, -inf) without the library call) */
+static inline double cpam_below(double x) {
+    int64_t b;
+    memcpy(&b, &x, sizeof b);
+    b -= 1;
+    memcpy(&x, &b, sizeof b);
+    return x;
+}
+
 #define CPAM_ABSJ_BODY                                                                           \
     Py_ssize_t k = 1, m = 0, last = npts - 1;                                                    \
-    const cp_v4d fv = {flo, flo, flo, flo}, zv = {0.0, 0.0, 0.0, 0.0};                            \
+    /* |J| >= 0 or NaN, so "below flo or 0" is one test: |J| <= the double below flo (flo > 0) */ \
+    /* or |J| <= 0 (flo <= 0 or NaN); NaN stays a candidate */                                    \
+    const double th = flo > 0.0 ? cpam_below(flo) : 0.0;                                         \
+    const cp_v4d fv = {th, th, th, th};                                                          \
     const cp_v4l absmask = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};                          \
+    int t;                                                                                       \
     aj[0] = 0.0;                                                                                 \
     aj[npts - 1] = 0.0;                                                                          \
-    for (; k + 4 <= last; k += 4) {                                                              \
-        cp_v4d a = CPAM_LD4(x + k - 1), b = CPAM_LD4(x + k), c = CPAM_LD4(x + k + 1);            \
-        cp_v4d v = (cp_v4d)((cp_v4l)((c - b) - (b - a)) & absmask);                             \
-        cp_v4l keep = ~((v < fv) | (v == zv));                                                   \
-        CPAM_ST4(aj + k, v);                                                                     \
-        if (CPAM_ANY(keep)) {                                                                    \
-            int t;                                                                               \
-            for (t = 0; t < 4; t++)                                                              \
-                if (keep[t])                                                                     \
-                    cand[m++] = k + t;                                                           \
+    /* eight points a step; q: lanes below the floor or 0 (not candidates) */                    \
+    for (; k + 8 <= last; k += 8) {                                                              \
+        cp_v4d b0 = CPAM_LD4(x + k), b1 = CPAM_LD4(x + k + 4);                                   \
+        cp_v4d v0 = (cp_v4d)((cp_v4l)((CPAM_LD4(x + k + 1) - b0) - (b0 - CPAM_LD4(x + k - 1))) & absmask); \
+        cp_v4d v1 = (cp_v4d)((cp_v4l)((CPAM_LD4(x + k + 5) - b1) - (b1 - CPAM_LD4(x + k + 3))) & absmask); \
+        cp_v4l q0 = v0 <= fv, q1 = v1 <= fv;                                                     \
+        CPAM_ST4(aj + k, v0);                                                                    \
+        CPAM_ST4(aj + k + 4, v1);                                                                \
+        unsigned int cb = ~(CPAM_BITS(q0) | (CPAM_BITS(q1) << 4)) & 255u;                        \
+        while (cb) {                                                                             \
+            t = __builtin_ctz(cb);                                                               \
+            cand[m++] = k + t;                                                                   \
+            cb &= cb - 1;                                                                        \
         }                                                                                        \
     }                                                                                            \
     for (; k < last; k++) {                                                                      \
@@ -52,11 +68,11 @@ static Py_ssize_t cpam_absj_base(const double *x, Py_ssize_t npts, double *aj, d
                        (cp_v4d){lo_[0], lo_[1], hi_[0], hi_[1]}; })
 #define CPAM_ST4(p, v) do { double *p_ = (p); cp_v4d v_ = (v); *(cp_v2du *)p_ = (cp_v2d){v_[0], v_[1]}; \
                             *(cp_v2du *)(p_ + 2) = (cp_v2d){v_[2], v_[3]}; } while (0)
-#define CPAM_ANY(m) (((m)[0] | (m)[1] | (m)[2] | (m)[3]) != 0)
+#define CPAM_BITS(m) ((unsigned int)(((m)[0] & 1) | ((m)[1] & 2) | ((m)[2] & 4) | ((m)[3] & 8)))
     CPAM_ABSJ_BODY
 #undef CPAM_LD4
 #undef CPAM_ST4
-#undef CPAM_ANY
+#undef CPAM_BITS
 }
 
 #if CP_HAVE_AVX2
@@ -69,11 +85,11 @@ static Py_ssize_t cpam_absj_base(const double *x, Py_ssize_t npts, double *aj, d
 static Py_ssize_t cpam_absj_avx2(const double *x, Py_ssize_t npts, double *aj, double flo, Py_ssize_t *cand) {
 #define CPAM_LD4(p) (*(const cp_v4du *)(p))
 #define CPAM_ST4(p, v) (*(cp_v4du *)(p) = (v))
-#define CPAM_ANY(m) (_mm256_movemask_pd((__m256d)(m)) != 0)
+#define CPAM_BITS(m) ((unsigned int)_mm256_movemask_pd((__m256d)(m)))
     CPAM_ABSJ_BODY
 #undef CPAM_LD4
 #undef CPAM_ST4
-#undef CPAM_ANY
+#undef CPAM_BITS
 }
 #if defined(__clang__)
 #pragma clang attribute pop
