@@ -98,7 +98,7 @@ cdef double _median16(const double* a) noexcept nogil:
     return 0.5 * (buf[AM_BLOCK // 2 - 1] + buf[AM_BLOCK // 2])
 
 
-cdef double _am_noise(const double* aj, Py_ssize_t npts, double* cache, Py_ssize_t b) noexcept nogil:
+cdef inline double _am_noise(const double* aj, Py_ssize_t npts, double* cache, Py_ssize_t b) noexcept nogil:
     """Median |second difference| of 16-point block b (the last block may reach back); cached."""
     cdef Py_ssize_t lo
     if cache[b] < 0.0:

@@ -383,17 +383,19 @@ class ArcFaultDetector(BaseDetector):
         k_noise = _MASK_K_NOISE if calibrated else _MASK_K_NOISE_COUNTS
         par = np.array([floor, _MASK_REL_FLOOR, k_noise, _MASK_PERSIST, match, wmax, _MASK_RAND_TOL, span])
         mcode = np.zeros(2 * n, dtype=np.int32)
-        w = np.empty(4 * n)
-        err = _core.arcmask_scan(waves, offset, rms, mstate, par, mcode, w, size)
+        # the kernel writes every pair width straight into ``width`` (a view of its rows)
+        err = _core.arcmask_scan(waves, offset, rms, mstate, par, mcode, width.reshape(4 * n), size)
         if err:
             raise RuntimeError("internal error in arcmask_scan: shape mismatch")
-        width[:] = w.reshape(2 * n, 2)
         # a half-cycle is judged only with enough current (calibrated input)
-        if calibrated:
-            low = ~(rms >= self._p["min_current_a"])
-            mcode.reshape(n, 2)[low] &= ~_core.ARCMASK_BITS["counted"]
-        out = mcode << _MASK_SHIFT
         counted = (mcode & _core.ARCMASK_BITS["counted"]) != 0
+        if calibrated:
+            # (only counted half-cycles can change: look at those alone)
+            idx = np.flatnonzero(counted)
+            low = idx[~(rms[idx >> 1] >= self._p["min_current_a"])]
+            mcode[low] &= ~_core.ARCMASK_BITS["counted"]
+            counted[low] = False
+        out = mcode << _MASK_SHIFT
         out[counted] |= _BITS["counted"]
         return out
 
@@ -495,9 +497,7 @@ class ArcFaultDetector(BaseDetector):
             level_h[2 * cyc + 1] = level
 
         alerts: list[Alert] = []
-        all_pos = np.concatenate([self._win_pos, pos])
-        all_code = np.concatenate([self._win_code, code])
-        all_w = np.concatenate([self._win_w, ev["mask_width_ms"]])
+        all_pos = all_code = all_w = None    # the window's rows joined with this chunk's: for an alert only
         order = np.argsort(pos[counted], kind="stable")     # time order (a cycle may start with its negative half)
         cpos = np.concatenate([self._counted, pos[counted][order]])
         clev = np.concatenate([self._counted_i, level_h[counted][order]])
@@ -523,6 +523,10 @@ class ArcFaultDetector(BaseDetector):
             window = float(w[jj - start_j])
             if hist is None:
                 hist = np.concatenate([self._hist, np.stack([getattr(cycles, c) for c in _HIST_COLS], axis=1)])
+            if all_pos is None:
+                all_pos = np.concatenate([self._win_pos, pos])
+                all_code = np.concatenate([self._win_code, code])
+                all_w = np.concatenate([self._win_w, ev["mask_width_ms"]])
             alerts.append(self._alert(cycles, t_alarm, cpos[first[jj - start_j]:jj + 1], clev[jj],
                                       all_pos, all_code, all_w, hist, window / fs, int(need[jj - start_j]), iec,
                                       calibrated, fs))
@@ -536,8 +540,14 @@ class ArcFaultDetector(BaseDetector):
         last = float(np.max(pos))
         keep = cpos >= last - keep_s
         self._counted, self._counted_i = cpos[keep], clev[keep]
-        keepw = all_pos >= np.max(pos) - keep_s
-        self._win_pos, self._win_code, self._win_w = all_pos[keepw], all_code[keepw], all_w[keepw]
+        thr = np.max(pos) - keep_s
+        kw = self._win_pos >= thr
+        kn = pos >= thr
+        i0 = int(np.argmax(kn))     # this chunk's first kept half-cycle (0 when none: kn then selects none)
+        kn = kn[i0:]
+        self._win_pos = np.concatenate([self._win_pos[kw], pos[i0:][kn]])
+        self._win_code = np.concatenate([self._win_code[kw], code[i0:][kn]])
+        self._win_w = np.concatenate([self._win_w[kw], ev["mask_width_ms"][i0:][kn]])
         if hist is None:
             hist = np.concatenate([self._hist, np.stack([getattr(cycles, c)[-k:] for c in _HIST_COLS], axis=1)])
         self._hist = hist[-k:]
