@@ -51,6 +51,18 @@ static inline double cpam_below(double x) {
             cb &= cb - 1;                                                                        \
         }                                                                                        \
     }                                                                                            \
+    if (k + 4 <= last) {                                                                         \
+        cp_v4d b0 = CPAM_LD4(x + k);                                                             \
+        cp_v4d v0 = (cp_v4d)((cp_v4l)((CPAM_LD4(x + k + 1) - b0) - (b0 - CPAM_LD4(x + k - 1))) & absmask); \
+        unsigned int cb = ~CPAM_BITS(v0 <= fv) & 15u;                                            \
+        CPAM_ST4(aj + k, v0);                                                                    \
+        while (cb) {                                                                             \
+            t = __builtin_ctz(cb);                                                               \
+            cand[m++] = k + t;                                                                   \
+            cb &= cb - 1;                                                                        \
+        }                                                                                        \
+        k += 4;                                                                                  \
+    }                                                                                            \
     for (; k < last; k++) {                                                                      \
         double v = fabs((x[k + 1] - x[k]) - (x[k] - x[k - 1]));                                  \
         aj[k] = v;                                                                               \
@@ -119,6 +131,23 @@ static inline int cpam_median16(const double *a, double *out) {
     double sum = (((v0 + v1) + (v2 + v3)) + ((v4 + v5) + (v6 + v7))) + (((v8 + v9) + (v10 + v11)) + ((v12 + v13) + (v14 + v15)));
     if (sum != sum)
         return 1;
+#if CP_X86
+    {
+        /* the two 8-sorts side by side, lane 0 values 0..7 and lane 1 values 8..15 (minpd/maxpd
+         * select the same values as the scalar exchange: no NaN here) */
+        __m128d p0 = _mm_setr_pd(v0, v8), p1 = _mm_setr_pd(v1, v9), p2 = _mm_setr_pd(v2, v10);
+        __m128d p3 = _mm_setr_pd(v3, v11), p4 = _mm_setr_pd(v4, v12), p5 = _mm_setr_pd(v5, v13);
+        __m128d p6 = _mm_setr_pd(v6, v14), p7 = _mm_setr_pd(v7, v15);
+#define CPAM_VCS(a, b) do { __m128d lo_ = _mm_min_pd(a, b); b = _mm_max_pd(a, b); a = lo_; } while (0)
+        CPAM_VCS(p0, p1); CPAM_VCS(p2, p3); CPAM_VCS(p0, p2); CPAM_VCS(p1, p3); CPAM_VCS(p1, p2);
+        CPAM_VCS(p4, p5); CPAM_VCS(p6, p7); CPAM_VCS(p4, p6); CPAM_VCS(p5, p7); CPAM_VCS(p5, p6);
+        CPAM_VCS(p0, p4); CPAM_VCS(p2, p6); CPAM_VCS(p2, p4); CPAM_VCS(p1, p5); CPAM_VCS(p3, p7);
+        CPAM_VCS(p3, p5); CPAM_VCS(p1, p2); CPAM_VCS(p3, p4); CPAM_VCS(p5, p6);
+#undef CPAM_VCS
+        v0 = p0[0]; v8 = p0[1]; v1 = p1[0]; v9 = p1[1]; v2 = p2[0]; v10 = p2[1]; v3 = p3[0]; v11 = p3[1];
+        v4 = p4[0]; v12 = p4[1]; v5 = p5[0]; v13 = p5[1]; v6 = p6[0]; v14 = p6[1]; v7 = p7[0]; v15 = p7[1];
+    }
+#else
     CPAM_CS(v0, v1); CPAM_CS(v2, v3); CPAM_CS(v0, v2); CPAM_CS(v1, v3); CPAM_CS(v1, v2);
     CPAM_CS(v4, v5); CPAM_CS(v6, v7); CPAM_CS(v4, v6); CPAM_CS(v5, v7); CPAM_CS(v5, v6);
     CPAM_CS(v0, v4); CPAM_CS(v2, v6); CPAM_CS(v2, v4); CPAM_CS(v1, v5); CPAM_CS(v3, v7);
@@ -127,6 +156,7 @@ static inline int cpam_median16(const double *a, double *out) {
     CPAM_CS(v12, v13); CPAM_CS(v14, v15); CPAM_CS(v12, v14); CPAM_CS(v13, v15); CPAM_CS(v13, v14);
     CPAM_CS(v8, v12); CPAM_CS(v10, v14); CPAM_CS(v10, v12); CPAM_CS(v9, v13); CPAM_CS(v11, v15);
     CPAM_CS(v11, v13); CPAM_CS(v9, v10); CPAM_CS(v11, v12); CPAM_CS(v13, v14);
+#endif
     CPAM_MAX(v0, v8); CPAM_MIN(v4, v12); CPAM_MAX(v4, v8); CPAM_MAX(v2, v10); CPAM_MIN(v6, v14);
     CPAM_MIN(v6, v10); CPAM_MAX(v6, v8); CPAM_MAX(v1, v9); CPAM_MIN(v5, v13); CPAM_MAX(v5, v9);
     CPAM_MAX(v3, v11); CPAM_MIN(v7, v15); CPAM_MIN(v7, v11); CPAM_MIN(v7, v9); CPAM_CS(v7, v8);
