@@ -304,9 +304,7 @@ class ArcFaultDetector(BaseDetector):
         pk[1::2] = np.fmax(cycles.hc_peak_neg, cycles.hc_rms_neg)
         with np.errstate(invalid="ignore", divide="ignore"):
             r = cycles.i_residual / cycles.i_rms
-        hf = np.empty(2 * n)
-        hf[0::2] = r
-        hf[1::2] = r
+        hf = np.repeat(r, 2)
         # where each half-cycle starts: the current's rising zero, and the
         # falling zero half a period away inside the same cycle
         pos = np.empty(2 * n)
@@ -389,7 +387,7 @@ class ArcFaultDetector(BaseDetector):
             raise RuntimeError("internal error in arcmask_scan: shape mismatch")
         # a half-cycle is judged only with enough current (calibrated input)
         counted = (mcode & _core.ARCMASK_BITS["counted"]) != 0
-        if calibrated:
+        if calibrated and counted.any():
             # (only counted half-cycles can change: look at those alone)
             idx = np.flatnonzero(counted)
             low = idx[~(rms[idx >> 1] >= self._p["min_current_a"])]
@@ -541,13 +539,23 @@ class ArcFaultDetector(BaseDetector):
         keep = cpos >= last - keep_s
         self._counted, self._counted_i = cpos[keep], clev[keep]
         thr = np.max(pos) - keep_s
-        kw = self._win_pos >= thr
-        kn = pos >= thr
-        i0 = int(np.argmax(kn))     # this chunk's first kept half-cycle (0 when none: kn then selects none)
-        kn = kn[i0:]
-        self._win_pos = np.concatenate([self._win_pos[kw], pos[i0:][kn]])
-        self._win_code = np.concatenate([self._win_code[kw], code[i0:][kn]])
-        self._win_w = np.concatenate([self._win_w[kw], ev["mask_width_ms"][i0:][kn]])
+        if all_pos is not None or n <= 32:
+            # (short chunks, e.g. one cycle per push: fewest NumPy calls)
+            if all_pos is None:
+                all_pos = np.concatenate([self._win_pos, pos])
+                all_code = np.concatenate([self._win_code, code])
+                all_w = np.concatenate([self._win_w, ev["mask_width_ms"]])
+            keepw = all_pos >= thr
+            self._win_pos, self._win_code, self._win_w = all_pos[keepw], all_code[keepw], all_w[keepw]
+        else:
+            # long chunks: keep the window's part of each without joining them whole
+            kw = self._win_pos >= thr
+            kn = pos >= thr
+            i0 = int(np.argmax(kn))     # this chunk's first kept half-cycle (0 when none: kn then selects none)
+            kn = kn[i0:]
+            self._win_pos = np.concatenate([self._win_pos[kw], pos[i0:][kn]])
+            self._win_code = np.concatenate([self._win_code[kw], code[i0:][kn]])
+            self._win_w = np.concatenate([self._win_w[kw], ev["mask_width_ms"][i0:][kn]])
         if hist is None:
             hist = np.concatenate([self._hist, np.stack([getattr(cycles, c)[-k:] for c in _HIST_COLS], axis=1)])
         self._hist = hist[-k:]
