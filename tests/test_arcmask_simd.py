@@ -16,6 +16,13 @@ from currentprint import _core
 from currentprint.detectors._arc_reference import arcmask_scan_reference
 
 
+def _par(*vals):
+    """A parameter vector: these first values, any later parameters 0 (their checks off)."""
+    par = np.zeros(_core.ARCMASK_PARAM_LEN)
+    par[:len(vals)] = vals
+    return par
+
+
 def _scan(X, off, rms, par):
     n, npts = X.shape
     state = _core.new_arcmask_state(npts)
@@ -58,7 +65,7 @@ def test_both_copies_match_the_reference_at_the_floor(seed, n, npts, step, noisy
     X = _edges(rng, n, npts, step)
     # the absolute floor equal to the step (kept), one ulp above it (dropped), or 0 (every nonzero |J|)
     floor = rng.choice([step, np.nextafter(step, np.inf), 0.0]) if noisy_floor else step
-    par = np.array([floor, 0.0, 0.0, 1.0, 1.0, 60.0, 0.0, float(npts)])
+    par = _par(floor, 0.0, 0.0, 1.0, 1.0, 60.0, 0.0, float(npts))
     _check(X, np.zeros(n), np.ones(n), par)
 
 
@@ -68,10 +75,10 @@ def test_floor_exactly_at_the_step_keeps_it():
     for j, e in enumerate((10, 14, 11)):
         X[j, e:npts // 2] = 0.5
     for floor in (0.5, np.nextafter(0.5, np.inf)):
-        par = np.array([floor, 0.0, 0.0, 1.0, 1.0, 60.0, 0.0, 64.0])
+        par = _par(floor, 0.0, 0.0, 1.0, 1.0, 60.0, 0.0, 64.0)
         _check(X, np.zeros(3), np.ones(3), par)
     # the floor at the step: the moved edges pair up; just above it: no step at all
-    code = _scan(X, np.zeros(3), np.ones(3), np.array([0.5, 0.0, 0.0, 1.0, 1.0, 60.0, 0.0, 64.0]))[0]
+    code = _scan(X, np.zeros(3), np.ones(3), _par(0.5, 0.0, 0.0, 1.0, 1.0, 60.0, 0.0, 64.0))[0]
     assert code[2] & _core.ARCMASK_BITS["pair1"]
-    above = np.array([np.nextafter(0.5, np.inf), 0.0, 0.0, 1.0, 1.0, 60.0, 0.0, 64.0])
+    above = _par(np.nextafter(0.5, np.inf), 0.0, 0.0, 1.0, 1.0, 60.0, 0.0, 64.0)
     assert not _scan(X, np.zeros(3), np.ones(3), above)[0].any()
