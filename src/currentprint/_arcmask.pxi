@@ -26,6 +26,11 @@
 
 from libc.math cimport fmin, fmax
 
+# the second-difference pass (SIMD) and the 16-value median are C: _arcmask.h
+cdef extern from "_arcmask.h" nogil:
+    Py_ssize_t cpam_absj(const double* x, Py_ssize_t npts, double* aj, double flo, Py_ssize_t* cand)
+    int cpam_median16(const double* a, double* out)
+
 cdef enum:
     AM_PAIR1 = 1          # step pair against one cycle back
     AM_PAIR2 = 2          # step pair against two cycles back
@@ -80,6 +85,9 @@ cdef double _median16(const double* a) noexcept nogil:
     cdef double buf[AM_BLOCK]
     cdef Py_ssize_t i, b
     cdef double x
+    if cpam_median16(a, &x) == 0:
+        return x
+    # a NaN among them: the insertion sort's order
     for i in range(AM_BLOCK):
         x = a[i]
         b = i
@@ -90,7 +98,7 @@ cdef double _median16(const double* a) noexcept nogil:
     return 0.5 * (buf[AM_BLOCK // 2 - 1] + buf[AM_BLOCK // 2])
 
 
-cdef double _am_noise(const double* aj, Py_ssize_t npts, double* cache, Py_ssize_t b) noexcept nogil:
+cdef inline double _am_noise(const double* aj, Py_ssize_t npts, double* cache, Py_ssize_t b) noexcept nogil:
     """Median |second difference| of 16-point block b (the last block may reach back); cached."""
     cdef Py_ssize_t lo
     if cache[b] < 0.0:
@@ -108,22 +116,7 @@ cdef Py_ssize_t _am_absj(const double* x, Py_ssize_t npts, double* aj, double fl
     :func:`_am_steps` would look at with floor ``flo`` (``aj[k] >= flo``, not
     0, or NaN) and returns how many: a quiet row is then one pass.
     """
-    cdef Py_ssize_t k, m = 0
-    cdef double v, d, dprev = x[1] - x[0]
-    aj[0] = 0.0
-    aj[npts - 1] = 0.0
-    for k in range(1, npts - 1):
-        # the same two differences as (x[k+1] - x[k]) - (x[k] - x[k-1]), one computed per point
-        d = x[k + 1] - x[k]
-        v = fabs(d - dprev)
-        dprev = d
-        aj[k] = v
-        if not (v < flo or v == 0.0):
-            cand[m] = k
-            m += 1
-    if m > 0 and cand[m - 1] == npts - 2:
-        m -= 1
-    return m
+    return cpam_absj(x, npts, aj, flo, cand)
 
 
 cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, double flo, double k_noise, double persist,
@@ -147,20 +140,24 @@ cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, double flo, double k
     list of :func:`_am_absj` for a floor not above ``flo``).
     """
     cdef Py_ssize_t k, i, c, bo, m = 0, nblk = (npts + AM_BLOCK - 1) // AM_BLOCK
-    cdef double jk, pk, noise
+    cdef double jk, pk, noise, ak
     cdef bint peak
     if npts < AM_WLEN + 3:
         return 0
     for c in range(ncand if cand != NULL else npts - 3):
         k = cand[c] if cand != NULL else c + 1
-        if aj[k] < flo or aj[k] == 0.0:
+        ak = aj[k]
+        if ak < flo or ak == 0.0:
+            continue
+        # the largest |J| within +-3 points (1 <= k <= npts - 3): the nearest neighbours
+        # first, where the flank of an edge fails
+        if aj[k + 1] > ak or aj[k - 1] > ak or aj[k + 2] > ak:
             continue
         peak = True
-        for i in range(k - 3, k + 4):
-            if i >= 0 and i < npts and aj[i] > aj[k]:
+        for i in range(k - 3, k - 1):
+            if i >= 0 and aj[i] > ak:
                 peak = False
-                break
-        if not peak:
+        if not peak or (k + 3 < npts and aj[k + 3] > ak):
             continue
         jk = (x[k + 1] - x[k]) - (x[k] - x[k - 1])
         pk = (x[k + 2] - x[k + 1]) - (x[k] - x[k - 1])
@@ -254,7 +251,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     if (offset.shape[0] != n or rms.shape[0] != n or code.shape[0] != 2 * n or width.shape[0] != 4 * n
             or size.shape[0] != 2 * n or par.shape[0] != MP_LEN):
         return 1
-    if npts > 4096 or npts % 2 or state.shape[0] != ARCMASK_HEADER + 4 * npts or state[MS_NPTS] != npts:
+    if npts < 4 or npts > 4096 or npts % 2 or state.shape[0] != ARCMASK_HEADER + 4 * npts or state[MS_NPTS] != npts:
         return 1
     H = npts // 2
     if n == 0:

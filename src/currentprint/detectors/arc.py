@@ -108,6 +108,10 @@ _IEC_SHARE = 0.15
 # at least 6 counted half-cycles: a switch-mode supply beside a healthy 10-16 A load gives a few
 # scattered pairs (measured: 4 in a 0.15-0.25 s window happened, 6 did not)
 _IEC_MIN = 6
+# the alert's per-criterion counts, in its order
+_COUNT_NAMES = _CRITERIA + _MASK_CRITERIA + ("masked",)
+_COUNT_BITS = np.array([_BITS[nm] for nm in _CRITERIA] + [_MBITS[nm] for nm in _MASK_CRITERIA]
+                       + [_MBITS["counted"]], dtype=np.int32)
 _HIST_COLS = ("start", "i_rms", "shoulder_pos", "shoulder_neg", "step_pos", "step_neg", "hc_peak_pos",
               "hc_peak_neg")
 
@@ -321,7 +325,9 @@ class ArcFaultDetector(BaseDetector):
         if self.masking and cycles.has_waveforms and n:
             code |= self._mask_scan(cycles, calibrated, width, size)
         return {"sample": pos, "code": code, "shoulder_ms": sh / fs * 1e3, "step": st,
-                "mask_width_ms": width / fs * 1e3 * (period.repeat(2)[:, None] / cycles.n_points),
+                # (the same two operations per element as with period repeated per half-cycle)
+                "mask_width_ms": (((width / fs * 1e3).reshape(n, 4)
+                                   * (period / cycles.n_points)[:, None]).reshape(2 * n, 2)),
                 "mask_step": size}
 
     def _shoulder_sanity(self, sh: np.ndarray, fs: float, code: np.ndarray) -> np.ndarray:
@@ -336,11 +342,11 @@ class ArcFaultDetector(BaseDetector):
         randomness. Skipped half-cycles keep counting.
         """
         hist = np.concatenate([self._sh_hist, sh])
-        h = np.arange(4, hist.shape[0])
-        trend = 2.0 * hist[h - 2] - hist[h - 4]
+        # hist[h], hist[h - 2], hist[h - 4] for h = 4, 5, ... (slices, not index arrays)
+        trend = 2.0 * hist[2:-2] - hist[:-4]
         tol = max(1.0, self.regular_ms * 1e-3 * fs)
         with np.errstate(invalid="ignore"):
-            steady = np.abs(hist[h] - trend) <= tol
+            steady = np.abs(hist[4:] - trend) <= tol
             too_long = sh > _SHOULDER_MAX_MS * 1e-3 * fs
         steady = steady[-sh.shape[0]:] if steady.shape[0] >= sh.shape[0] else np.concatenate(
             [np.zeros(sh.shape[0] - steady.shape[0], bool), steady])
@@ -375,17 +381,19 @@ class ArcFaultDetector(BaseDetector):
         k_noise = _MASK_K_NOISE if calibrated else _MASK_K_NOISE_COUNTS
         par = np.array([floor, _MASK_REL_FLOOR, k_noise, _MASK_PERSIST, match, wmax, _MASK_RAND_TOL, span])
         mcode = np.zeros(2 * n, dtype=np.int32)
-        w = np.empty(4 * n)
-        err = _core.arcmask_scan(waves, offset, rms, mstate, par, mcode, w, size)
+        # the kernel writes every pair width straight into ``width`` (a view of its rows)
+        err = _core.arcmask_scan(waves, offset, rms, mstate, par, mcode, width.reshape(4 * n), size)
         if err:
             raise RuntimeError("internal error in arcmask_scan: shape mismatch")
-        width[:] = w.reshape(2 * n, 2)
         # a half-cycle is judged only with enough current (calibrated input)
-        if calibrated:
-            low = ~(np.repeat(rms, 2) >= self._p["min_current_a"])
-            mcode[low] &= ~_core.ARCMASK_BITS["counted"]
-        out = mcode << _MASK_SHIFT
         counted = (mcode & _core.ARCMASK_BITS["counted"]) != 0
+        if calibrated and counted.any():
+            # (only counted half-cycles can change: look at those alone)
+            idx = np.flatnonzero(counted)
+            low = idx[~(rms[idx >> 1] >= self._p["min_current_a"])]
+            mcode[low] &= ~_core.ARCMASK_BITS["counted"]
+            counted[low] = False
+        out = mcode << _MASK_SHIFT
         out[counted] |= _BITS["counted"]
         return out
 
@@ -466,14 +474,14 @@ class ArcFaultDetector(BaseDetector):
                 code[idx[benign]] &= ~_BITS["counted"]
                 counted[idx[benign]] = False
 
-        # per-cycle history (RMS, snapshot) and the current level of each half-cycle
-        cols = np.stack([getattr(cycles, c) for c in _HIST_COLS], axis=1)
-        hist = np.concatenate([self._hist, cols])
+        # per-cycle history (RMS, snapshot) and the current level of each half-cycle; the
+        # snapshot columns are stacked only when an alert needs them (and for the kept rows)
+        hist = None
         if self._hist_len == 0:
             # cycles in 500 ms (25 at 50 Hz, 30 at 60 Hz), from the stream's first cycle
             self._hist_len = max(1, int(round(0.5 * fs / float(cycles.period[0]))))
         k = self._hist_len
-        irms = hist[:, 1]
+        irms = np.concatenate([self._hist[:, 1], np.asarray(cycles.i_rms, dtype=float)])
         padded = np.concatenate([np.full(k - 1, np.nan), irms])
         win = np.lib.stride_tricks.sliding_window_view(padded, k)[-n:]
         # the level is only read for counted half-cycles: compute it for their cycles alone
@@ -481,16 +489,13 @@ class ArcFaultDetector(BaseDetector):
         cyc = np.flatnonzero(counted[0::2] | counted[1::2])
         if cyc.shape[0]:
             win = win[cyc]
-            with np.errstate(all="ignore"):
-                level = np.where(np.all(np.isnan(win), axis=1), np.nan,
-                                 np.nanmax(np.where(np.isnan(win), -np.inf, win), axis=1))
+            # the largest RMS of the window ignoring NaN; NaN when all are (fmax, as nanmax)
+            level = np.fmax.reduce(win, axis=1)
             level_h[2 * cyc] = level
             level_h[2 * cyc + 1] = level
 
         alerts: list[Alert] = []
-        all_pos = np.concatenate([self._win_pos, pos])
-        all_code = np.concatenate([self._win_code, code])
-        all_w = np.concatenate([self._win_w, ev["mask_width_ms"]])
+        all_pos = all_code = all_w = None    # the window's rows joined with this chunk's: for an alert only
         order = np.argsort(pos[counted], kind="stable")     # time order (a cycle may start with its negative half)
         cpos = np.concatenate([self._counted, pos[counted][order]])
         clev = np.concatenate([self._counted_i, level_h[counted][order]])
@@ -514,6 +519,12 @@ class ArcFaultDetector(BaseDetector):
             jj = int(j[np.argmax(ok)])
             t_alarm = cpos[jj]
             window = float(w[jj - start_j])
+            if hist is None:
+                hist = np.concatenate([self._hist, np.stack([getattr(cycles, c) for c in _HIST_COLS], axis=1)])
+            if all_pos is None:
+                all_pos = np.concatenate([self._win_pos, pos])
+                all_code = np.concatenate([self._win_code, code])
+                all_w = np.concatenate([self._win_w, ev["mask_width_ms"]])
             alerts.append(self._alert(cycles, t_alarm, cpos[first[jj - start_j]:jj + 1], clev[jj],
                                       all_pos, all_code, all_w, hist, window / fs, int(need[jj - start_j]), iec,
                                       calibrated, fs))
@@ -527,8 +538,26 @@ class ArcFaultDetector(BaseDetector):
         last = float(np.max(pos))
         keep = cpos >= last - keep_s
         self._counted, self._counted_i = cpos[keep], clev[keep]
-        keepw = all_pos >= np.max(pos) - keep_s
-        self._win_pos, self._win_code, self._win_w = all_pos[keepw], all_code[keepw], all_w[keepw]
+        thr = np.max(pos) - keep_s
+        if all_pos is not None or n <= 32:
+            # (short chunks, e.g. one cycle per push: fewest NumPy calls)
+            if all_pos is None:
+                all_pos = np.concatenate([self._win_pos, pos])
+                all_code = np.concatenate([self._win_code, code])
+                all_w = np.concatenate([self._win_w, ev["mask_width_ms"]])
+            keepw = all_pos >= thr
+            self._win_pos, self._win_code, self._win_w = all_pos[keepw], all_code[keepw], all_w[keepw]
+        else:
+            # long chunks: keep the window's part of each without joining them whole
+            kw = self._win_pos >= thr
+            kn = pos >= thr
+            i0 = int(np.argmax(kn))     # this chunk's first kept half-cycle (0 when none: kn then selects none)
+            kn = kn[i0:]
+            self._win_pos = np.concatenate([self._win_pos[kw], pos[i0:][kn]])
+            self._win_code = np.concatenate([self._win_code[kw], code[i0:][kn]])
+            self._win_w = np.concatenate([self._win_w[kw], ev["mask_width_ms"][i0:][kn]])
+        if hist is None:
+            hist = np.concatenate([self._hist, np.stack([getattr(cycles, c)[-k:] for c in _HIST_COLS], axis=1)])
         self._hist = hist[-k:]
         return alerts
 
@@ -536,13 +565,13 @@ class ArcFaultDetector(BaseDetector):
                calibrated, fs) -> Alert:
         in_win = (all_pos > t_alarm - window_s * fs) & (all_pos <= t_alarm)
         codes = all_code[in_win]
-        counts = {name: int(np.sum((codes & _BITS[name]) != 0)) for name in _CRITERIA}
-        counts.update({name: int(np.sum((codes & _MBITS[name]) != 0)) for name in _MASK_CRITERIA})
-        counts["masked"] = int(np.sum((codes & _MBITS["counted"]) != 0))
-        counts["half_cycles"] = int(np.sum(in_win))
-        # which evidence made each counted half-cycle count
+        # every criterion's count in one pass (criteria, masking criteria, then "masked")
+        sums = ((codes[:, None] & _COUNT_BITS[None, :]) != 0).sum(axis=0).tolist()
+        counts = dict(zip(_COUNT_NAMES, sums))
+        counts["half_cycles"] = len(codes)
+        # which evidence made each counted half-cycle count (Python numbers: no NumPy scalar per item)
         per_half = []
-        for p_, c_, w_ in zip(all_pos[in_win], codes, all_w[in_win]):
+        for p_, c_, w_ in zip(all_pos[in_win].tolist(), codes.tolist(), all_w[in_win].tolist()):
             if not c_ & _BITS["counted"]:
                 continue
             names = [nm for nm in ("shoulder", "step", "irregular", "loaded", "skip", "hf") if c_ & _BITS[nm]]
@@ -565,10 +594,10 @@ class ArcFaultDetector(BaseDetector):
             "required": int(need),
             "window_s": float(window_s),
             "criteria": counts,
-            "half_cycles": [int(round(x)) for x in counted_pos],
+            "half_cycles": [int(round(x)) for x in counted_pos.tolist()],
             "current": float(level) if math.isfinite(level) else None,
             "current_unit": unit,
-            "rms_history": {"sample": [int(round(x)) for x in recent[:, 0]], "i_rms": recent[:, 1].tolist()},
+            "rms_history": {"sample": [int(round(x)) for x in recent[:, 0].tolist()], "i_rms": recent[:, 1].tolist()},
             "snapshot": {c: snap[:, k].tolist() for k, c in enumerate(_HIST_COLS)},
             "sensitivity": self.sensitivity,
             "evidence": per_half,

@@ -1,0 +1,84 @@
+"""The masking-proof arc kernel's C loops (``_arcmask.h``): both compiled copies, the floor's edge.
+
+``arcmask_scan`` runs its second-difference pass in a portable copy and an AVX2 copy (chosen like
+the per-cycle kernel's, see test_simd.py); both must give the NumPy reference's answer exactly. The
+candidate test ``|J| >= floor`` is done as ``|J| <= the double below the floor``: rows whose second
+differences equal the floor exactly check that edge. Speed is measured by
+``benchmarks/arc_instructions.py``, never asserted here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, strategies as st
+
+from currentprint import _core
+from currentprint.detectors._arc_reference import arcmask_scan_reference
+
+
+def _par(*vals):
+    """A parameter vector: these first values, any later parameters 0 (their checks off)."""
+    par = np.zeros(_core.ARCMASK_PARAM_LEN)
+    par[:len(vals)] = vals
+    return par
+
+
+def _scan(X, off, rms, par):
+    n, npts = X.shape
+    state = _core.new_arcmask_state(npts)
+    code, w, s = np.zeros(2 * n, np.int32), np.empty(4 * n), np.empty(2 * n)
+    assert _core.arcmask_scan(np.ascontiguousarray(X), off, rms, state, par, code, w, s) == 0
+    return code, w, s, state
+
+
+def _check(X, off, rms, par):
+    ref_state = _core.new_arcmask_state(X.shape[1])
+    ref = arcmask_scan_reference(X, off, rms, ref_state, par)
+    outs = []
+    before = _core.simd_path()
+    try:
+        for path in ("baseline", "auto"):
+            _core.set_simd(path)
+            outs.append(_scan(X, off, rms, par))
+    finally:
+        _core.set_simd("auto" if before == "avx2" else "baseline")
+    for got in outs:
+        for g, r in zip(got, (*ref, ref_state)):
+            np.testing.assert_array_equal(g, r)
+
+
+def _edges(rng, n, npts, step):
+    """A sine with an edge of ``step`` that moves from cycle to cycle (|J| = step at the edge)."""
+    k = np.arange(npts)
+    X = np.empty((n, npts))
+    for j in range(n):
+        x = np.where(k >= int(rng.integers(3, npts // 2 - 3)), step, 0.0)
+        x[npts // 2:] = 0.0
+        X[j] = x + rng.choice([0.0, 1e-3]) * rng.normal(size=npts)
+    return X
+
+
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 8), npts=st.sampled_from([16, 24, 32, 64, 128]),
+       step=st.sampled_from([0.25, 0.5, 2.0]), noisy_floor=st.booleans())
+def test_both_copies_match_the_reference_at_the_floor(seed, n, npts, step, noisy_floor):
+    rng = np.random.default_rng(seed)
+    X = _edges(rng, n, npts, step)
+    # the absolute floor equal to the step (kept), one ulp above it (dropped), or 0 (every nonzero |J|)
+    floor = rng.choice([step, np.nextafter(step, np.inf), 0.0]) if noisy_floor else step
+    par = _par(floor, 0.0, 0.0, 1.0, 1.0, 60.0, 0.0, float(npts))
+    _check(X, np.zeros(n), np.ones(n), par)
+
+
+def test_floor_exactly_at_the_step_keeps_it():
+    npts = 64
+    X = np.zeros((3, npts))
+    for j, e in enumerate((10, 14, 11)):
+        X[j, e:npts // 2] = 0.5
+    for floor in (0.5, np.nextafter(0.5, np.inf)):
+        par = _par(floor, 0.0, 0.0, 1.0, 1.0, 60.0, 0.0, 64.0)
+        _check(X, np.zeros(3), np.ones(3), par)
+    # the floor at the step: the moved edges pair up; just above it: no step at all
+    code = _scan(X, np.zeros(3), np.ones(3), _par(0.5, 0.0, 0.0, 1.0, 1.0, 60.0, 0.0, 64.0))[0]
+    assert code[2] & _core.ARCMASK_BITS["pair1"]
+    above = _par(np.nextafter(0.5, np.inf), 0.0, 0.0, 1.0, 1.0, 60.0, 0.0, 64.0)
+    assert not _scan(X, np.zeros(3), np.ones(3), above)[0].any()
