@@ -66,8 +66,9 @@ def test_arcmask_scan_matches_reference_in_any_chunking(n, seed, cuts, npts, pse
     X = _rows(rng, n, npts)
     off = rng.choice([0.0, 0.2, 0.5, 0.9, 0.9, 0.1, 30.0, -30.0, np.nan], size=n)   # odd offsets are clamped
     rms = rng.choice([0.0, 1.0, 10.0, np.nan], size=n)
-    par = np.array([[0.2, 0.01, 3.5, 0.5, 2.0, 25.0, 1.0, 38.0], [0.0, 0.0, 3.0, 0.5, 1.0, 60.0, 0.0, 200.0],
-                    [5.0, 0.5, 6.0, 0.3, 3.0, 8.0, 2.0, 10.0], [0.0, 0.01, 0.0, 1.0, 0.0, 200.0, 1.0, 64.0]][pset])
+    par = np.array([[0.2, 0.01, 3.5, 0.5, 2.0, 25.0, 1.0, 38.0, 0.5], [0.0, 0.0, 3.0, 0.5, 1.0, 60.0, 0.0, 200.0, 0.0],
+                    [5.0, 0.5, 6.0, 0.3, 3.0, 8.0, 2.0, 10.0, 1.0],
+                    [0.0, 0.01, 0.0, 1.0, 0.0, 200.0, 1.0, 64.0, 0.3]][pset])
     ref_state = _core.new_arcmask_state(npts)
     ref = arcmask_scan_reference(X, off, rms, ref_state, par)
     state = _core.new_arcmask_state(npts)
@@ -106,7 +107,7 @@ def _step_row(npts, at, size=4.0):
 def test_exact_pairs_on_known_rows():
     """A re-ignition moved by 5 points counts; the same place is no pair; a steady move is regular."""
     npts = 64
-    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0])
+    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.0])     # lone steps off here
     X = np.stack([_step_row(npts, 10), _step_row(npts, 15), _step_row(npts, 15), _step_row(npts, 20),
                   _step_row(npts, 25)])
     code, w, s = np.zeros(10, np.int32), np.empty(20), np.empty(10)
@@ -120,6 +121,26 @@ def test_exact_pairs_on_known_rows():
     # cycles 3 and 4 move on by 5 points each: against one cycle back the width repeats -> regular
     assert pos[4] & B["pair1"] and not pos[4] & B["random1"]
     assert np.all(code[1::2] == 0)                       # nothing in the negative halves
+
+
+def test_exact_lone_steps_on_known_rows():
+    """A new re-ignition where both cycles before are smooth counts; against its sign, repeated or not new: no."""
+    npts = 64
+    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5])
+    neg = -_step_row(npts, 20)
+    X = np.stack([_step_row(npts, 10), _step_row(npts, 10), _step_row(npts, 20), _step_row(npts, 20),
+                  _step_row(npts, 10) + neg - _step_row(npts, 10), np.roll(neg, npts // 2)])
+    n = len(X)
+    code, w, s = np.zeros(2 * n, np.int32), np.empty(4 * n), np.empty(2 * n)
+    assert _core.arcmask_scan(X, np.zeros(n), np.ones(n), _core.new_arcmask_state(npts), par, code, w, s) == 0
+    lone = (code & B["lone"]) != 0
+    assert not lone[0] and not lone[2]                   # fewer than two cycles before
+    assert lone[4] and code[4] & B["counted"]            # new at 20, both cycles before step at 10
+    assert not lone[6]                                   # the same edge one cycle back
+    assert not lone[8]                                   # a falling step in the positive half: not a re-ignition
+    assert lone[11] and not lone[10]                     # a falling step in the negative half is one
+    ref = arcmask_scan_reference(X, np.zeros(n), np.ones(n), _core.new_arcmask_state(npts), par)
+    np.testing.assert_array_equal(code, ref[0])
 
 
 def _supply(seed, duration_s=3.0, f=50.05):

@@ -23,6 +23,13 @@
 # being turned moves its edge steadily, so a pair whose signed width repeats
 # the previous cycle's (within ``rand_tol`` samples) is "regular" and not
 # counted.
+# A "lone" re-ignition needs only this cycle's step (its partner in the cycles
+# before may be too small or hidden by a masking load's edge): a step that
+# raises |current| in the direction of the half-cycle's voltage (a series
+# branch re-ignites into the current of its own polarity) at a place where
+# the cycles one *and* two before are smooth (their |J| there below
+# ``lone`` times the step, no matched step).  A repeating edge is matched, a
+# switch-on is new in one cycle only, a burst-mode load repeats two cycles back.
 
 from libc.math cimport fmin, fmax
 
@@ -31,10 +38,11 @@ cdef enum:
     AM_PAIR2 = 2          # step pair against two cycles back
     AM_RANDOM1 = 4        # the pair vs one cycle back is unlike the previous cycle's
     AM_RANDOM2 = 8        # same, two cycles back
-    AM_COUNTED = 16       # counts towards the alarm (RANDOM1 or RANDOM2)
+    AM_COUNTED = 16       # counts towards the alarm (RANDOM1, RANDOM2 or LONE)
+    AM_LONE = 32          # a re-ignition step where the two cycles before are smooth
 
 ARCMASK_BITS = {"pair1": AM_PAIR1, "pair2": AM_PAIR2, "random1": AM_RANDOM1, "random2": AM_RANDOM2,
-                "counted": AM_COUNTED}
+                "counted": AM_COUNTED, "lone": AM_LONE}
 
 # parameter vector layout
 cdef enum:
@@ -46,7 +54,8 @@ cdef enum:
     MP_WMAX = 5           # widest pair (points): the longest dead-time difference
     MP_RAND_TOL = 6       # signed widths within this many points of the last cycle's are regular
     MP_SPAN = 7           # both steps lie within this many points after the half-cycle's voltage zero
-    MP_LEN = 8
+    MP_LONE = 8           # lone step: the references' |J| near it stays below this * step (0: off)
+    MP_LEN = 9
 ARCMASK_PARAM_LEN = MP_LEN
 
 # state layout: header then the last two rows
@@ -191,6 +200,33 @@ cdef bint _am_matched(Py_ssize_t k, double v, const Py_ssize_t* ko, const double
     return False
 
 
+cdef bint _am_lone(const Py_ssize_t* kx, const double* vx, Py_ssize_t mx, const Py_ssize_t* kr,
+                   const double* vr, Py_ssize_t mr, const double* ajr, Py_ssize_t npts, Py_ssize_t s,
+                   Py_ssize_t lo, double hi, Py_ssize_t top, bint positive, double match,
+                   double ratio) noexcept nogil:
+    """A step of this row in [lo, min(hi, top)) of sign ``positive`` that the reference lacks.
+
+    Not matched by a reference step (``kr`` on this row's points) and the
+    reference's |J| (``ajr``, its own frame: point k + s) within ``match``
+    points of it below ``ratio`` times the step.
+    """
+    cdef Py_ssize_t a, i, m = <Py_ssize_t>match
+    cdef bint smooth
+    for a in range(mx):
+        if kx[a] < lo or kx[a] >= hi or kx[a] >= top or (vx[a] > 0.0) != positive:
+            continue
+        if _am_matched(kx[a], vx[a], kr, vr, mr, match):
+            continue
+        smooth = True
+        for i in range(kx[a] + s - m, kx[a] + s + m + 1):
+            if i >= 0 and i < npts and ajr[i] >= ratio * fabs(vx[a]):
+                smooth = False
+                break
+        if smooth:
+            return True
+    return False
+
+
 def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const double[::1] rms,
                  double[::1] state, const double[::1] par, int[::1] code, double[::1] width,
                  double[::1] size):
@@ -212,7 +248,8 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     par : float64 array of length ARCMASK_PARAM_LEN
         Thresholds (MP_* layout in _arcmask.pxi).
     code : int32 array (2n,)
-        Receives the AM_* bits of each half-cycle (positive half first).
+        Receives the AM_* bits of each half-cycle (positive half first);
+        AM_LONE needs both cycles before.
     width : float64 array (4n,)
         Receives per half-cycle the signed width (points) of the pair against
         one and two cycles back (NaN: no pair), ``[2h]`` and ``[2h + 1]``.
@@ -242,6 +279,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     cdef const double* ref
     cdef const double* rowp[3]
     cdef int bits
+    cdef bint lone[2]
     # per-row work kept for the two cycles after it (slot j % 3): |J|, block noise
     # (-1: not yet computed), and the row's steps on its own noise above the absolute
     # floor (-1: not yet computed). Each is a pure function of the row, so reusing it
@@ -312,6 +350,8 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 width[4 * j + a] = NAN
             size[2 * j] = NAN
             size[2 * j + 1] = NAN
+            lone[0] = nrows >= 2 and par[MP_LONE] > 0.0 and mx0 > 0
+            lone[1] = lone[0]
             for r in range(1, 3):
                 if nrows < r:
                     continue
@@ -374,6 +414,9 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 for a in range(mr):
                     kr[a] = kr[a] - s
                 for q in range(2):
+                    if lone[q]:
+                        lone[q] = _am_lone(kx, vx, mx, kr, vr, mr, ajr, npts, s, q * H, q * H + par[MP_SPAN],
+                                           (q + 1) * H, q == 0, par[MP_MATCH], par[MP_LONE])
                     best = NAN
                     bsize = NAN
                     for a in range(mx):
@@ -406,6 +449,9 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                             code[2 * j + q] |= AM_COUNTED
                         if size[2 * j + q] != size[2 * j + q] or bsize > size[2 * j + q]:
                             size[2 * j + q] = bsize
+            for q in range(2):
+                if lone[q]:
+                    code[2 * j + q] |= AM_LONE | AM_COUNTED
             if nrows < 2:
                 nrows += 1
         # the history: the last two rows (and their |J|, offsets) become the state's

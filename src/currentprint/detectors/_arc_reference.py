@@ -162,7 +162,7 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
     waves = np.asarray(waves, dtype=float)
     n, npts = waves.shape
     half = npts // 2
-    flo0, rel_floor, k_noise, persist, match, wmax, rand_tol, span = (float(p) for p in par)
+    flo0, rel_floor, k_noise, persist, match, wmax, rand_tol, span, lone_ratio = (float(p) for p in par)
     code = np.zeros(2 * n, dtype=np.int32)
     width = np.full(4 * n, np.nan)
     size = np.full(2 * n, np.nan)
@@ -171,6 +171,9 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
         flo = flo0
         if rel_floor * float(rms[j]) > flo:
             flo = rel_floor * float(rms[j])
+        # lone re-ignition: a step of this row (sign of the half's voltage) that neither
+        # cycle before has (no matched step, their |J| nearby below lone_ratio x the step)
+        lone = [state[1] >= 2 and lone_ratio > 0.0] * 2
         for r in (1, 2):
             if state[1] < r:
                 continue
@@ -180,7 +183,18 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
             kx, vx = _am_steps_reference(waves[j], ref, s, flo, k_noise, persist)
             kr, vr = _am_steps_reference(ref, waves[j], -s, flo, k_noise, persist)
             kr = [k - s for k in kr]
+            ajr = _am_absj(ref)
             for q in (0, 1):
+                got = False
+                for ka, va in zip(kx, vx):
+                    if not (q * half <= ka < (q + 1) * half and ka < q * half + span) or (va > 0.0) != (q == 0):
+                        continue
+                    if _am_matched(ka, va, kr, vr, match):
+                        continue
+                    near = [ajr[k + s] for k in range(ka - int(match), ka + int(match) + 1) if 0 <= k + s < npts]
+                    if not any(a >= lone_ratio * abs(va) for a in near):
+                        got = True
+                lone[q] = lone[q] and got
                 best, bsize = math.nan, math.nan
                 for ka, va in zip(kx, vx):
                     if not (q * half <= ka < (q + 1) * half and ka < q * half + span) or _am_matched(ka, va, kr, vr, match):
@@ -203,6 +217,9 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
                         code[2 * j + q] |= (_AM["random1"] if r == 1 else _AM["random2"]) | _AM["counted"]
                     if math.isnan(size[2 * j + q]) or bsize > size[2 * j + q]:
                         size[2 * j + q] = bsize
+        for q in (0, 1):
+            if lone[q]:
+                code[2 * j + q] |= _AM["lone"] | _AM["counted"]
         state[hdr + npts: hdr + 2 * npts] = state[hdr: hdr + npts]
         state[hdr: hdr + npts] = waves[j]
         state[hdr + 3 * npts: hdr + 4 * npts] = state[hdr + 2 * npts: hdr + 3 * npts]

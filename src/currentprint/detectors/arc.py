@@ -84,7 +84,7 @@ _BITS = _core.ARC_BITS
 _MASK_SHIFT = 8
 _MBITS = {name: bit << _MASK_SHIFT for name, bit in _core.ARCMASK_BITS.items()}
 _CRITERIA = ("shoulder", "step", "irregular", "skip", "hf", "run", "counted")
-_MASK_CRITERIA = ("pair1", "pair2", "random1", "random2")
+_MASK_CRITERIA = ("pair1", "pair2", "random1", "random2", "lone")
 # masking-proof evidence: k_noise, persistence, match (ms), widest pair (ms), randomness (points),
 # step floor relative to the cycle RMS (ADC counts have no absolute floor)
 _MASK_K_NOISE = 3.5
@@ -99,6 +99,9 @@ _MASK_SPAN_MS = 6.0  # smallest step in raw ADC counts (uncalibrated input)
 _MASK_WMAX_MS = 4.0
 _MASK_RAND_TOL = 1.0
 _MASK_REL_FLOOR = 0.01
+# lone re-ignition: the cycles one and two before must be smooth where this cycle steps
+# (their |J| there below this share of the step): the step is new, not a masking load's edge
+_MASK_LONE = 0.5
 # longest flat stretch beyond a sine's (ms) that an arc's dead time explains
 _SHOULDER_MAX_MS = 4.0
 # iec62606 rule: share of the break time's half-cycles that must count (the
@@ -373,7 +376,7 @@ class ArcFaultDetector(BaseDetector):
         # raw counts have no absolute floors (0.2 A step, 1 A load) to keep small noisy loads
         # out, so their steps must stand further above the noise
         k_noise = _MASK_K_NOISE if calibrated else _MASK_K_NOISE_COUNTS
-        par = np.array([floor, _MASK_REL_FLOOR, k_noise, _MASK_PERSIST, match, wmax, _MASK_RAND_TOL, span])
+        par = np.array([floor, _MASK_REL_FLOOR, k_noise, _MASK_PERSIST, match, wmax, _MASK_RAND_TOL, span, _MASK_LONE])
         mcode = np.zeros(2 * n, dtype=np.int32)
         w = np.empty(4 * n)
         err = _core.arcmask_scan(waves, offset, rms, mstate, par, mcode, w, size)
