@@ -24,12 +24,14 @@
 # the previous cycle's (within ``rand_tol`` samples) is "regular" and not
 # counted.
 # A "lone" re-ignition needs only this cycle's step (its partner in the cycles
-# before may be too small or hidden by a masking load's edge): a step that
-# raises |current| in the direction of the half-cycle's voltage (a series
-# branch re-ignites into the current of its own polarity) at a place where
-# the cycles one *and* two before are smooth (their |J| there below
-# ``lone`` times the step, no matched step).  A repeating edge is matched, a
-# switch-on is new in one cycle only, a burst-mode load repeats two cycles back.
+# before may be too small, or sit on a masking load's edge): a step in the
+# direction of the half-cycle's voltage (a series branch re-ignites into the
+# current of that polarity) where the cycles one *and* two before are smooth
+# (their |J| nearby below ``lone`` times the step).  It is judged on the
+# difference d = this row - reference, so a masking load's repeating structure
+# (an SMPS pulse in the same block) neither hides it nor raises its noise.  A
+# repeating edge is not smooth in the reference, a switch-on is new in one
+# cycle only, a burst-mode load repeats two cycles back.
 
 from libc.math cimport fmin, fmax
 
@@ -200,29 +202,80 @@ cdef bint _am_matched(Py_ssize_t k, double v, const Py_ssize_t* ko, const double
     return False
 
 
-cdef bint _am_lone(const Py_ssize_t* kx, const double* vx, Py_ssize_t mx, const Py_ssize_t* kr,
-                   const double* vr, Py_ssize_t mr, const double* ajr, Py_ssize_t npts, Py_ssize_t s,
-                   Py_ssize_t lo, double hi, Py_ssize_t top, bint positive, double match,
-                   double ratio) noexcept nogil:
-    """A step of this row in [lo, min(hi, top)) of sign ``positive`` that the reference lacks.
+cdef inline Py_ssize_t _am_shift(double off_j, double off_r) noexcept nogil:
+    """Whole-point shift of a reference row (as in arcmask_scan: rounded, clamped to +-AM_WIN, NaN -> 0)."""
+    cdef double o = floor(off_j - off_r + 0.5)
+    if not (o <= AM_WIN):
+        o = AM_WIN if o == o else 0.0
+    if o < -AM_WIN:
+        o = -AM_WIN
+    return <Py_ssize_t>o
 
-    Not matched by a reference step (``kr`` on this row's points) and the
-    reference's |J| (``ajr``, its own frame: point k + s) within ``match``
-    points of it below ``ratio`` times the step.
+
+cdef inline double _am_jd(const double* x, const double* ref, Py_ssize_t npts, Py_ssize_t s,
+                          Py_ssize_t i) noexcept nogil:
+    """Second difference of d = x - ref(shifted by s) at point i; each row's J is 0 off its points 1..npts-2."""
+    cdef double jx = 0.0, jr = 0.0
+    if i >= 1 and i <= npts - 2:
+        jx = (x[i + 1] - x[i]) - (x[i] - x[i - 1])
+    if i + s >= 1 and i + s <= npts - 2:
+        jr = (ref[i + s + 1] - ref[i + s]) - (ref[i + s] - ref[i + s - 1])
+    return jx - jr
+
+
+cdef bint _am_lone_ref(const double* x, const double* ref, const double* ajr, Py_ssize_t npts, Py_ssize_t s,
+                       Py_ssize_t k, bint positive, double flo, double k_noise, double persist, double match,
+                       double ratio) noexcept nogil:
+    """Is this row's step at k new against one reference (see _am_lone)?"""
+    cdef double jd = _am_jd(x, ref, npts, s, k), a, pk
+    cdef double buf[AM_BLOCK]
+    cdef Py_ssize_t i, lo, m = <Py_ssize_t>match
+    if k + s - 1 < 0 or k + s + 2 > npts - 1 or (jd > 0.0) != positive or not (fabs(jd) >= flo):
+        return False
+    # the largest J of its sign in d within +-3 points (the reference's own re-ignition
+    # nearby has the other sign in d), persistent in d
+    for i in range(k - 3, k + 4):
+        if i >= 0 and i < npts:
+            a = _am_jd(x, ref, npts, s, i)
+            if (a > 0.0) == positive and fabs(a) > fabs(jd):
+                return False
+    pk = (((x[k + 2] - ref[k + s + 2]) - (x[k + 1] - ref[k + s + 1]))
+          - ((x[k] - ref[k + s]) - (x[k - 1] - ref[k + s - 1])))
+    if fabs(pk) > persist * fabs(jd):
+        return False
+    # the reference is smooth around it
+    for i in range(k + s - m, k + s + m + 1):
+        if i >= 0 and i < npts and ajr[i] >= ratio * fabs(jd):
+            return False
+    # large against the noise of d in its 16-point block (the last block may reach back)
+    lo = (k // AM_BLOCK) * AM_BLOCK
+    if lo > npts - AM_BLOCK:
+        lo = npts - AM_BLOCK
+    for i in range(AM_BLOCK):
+        buf[i] = fabs(_am_jd(x, ref, npts, s, lo + i))
+    a = _median16(buf)
+    return fabs(jd) >= k_noise * 1.4826 * a
+
+
+cdef bint _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py_ssize_t ncand,
+                   const double* ref1, Py_ssize_t s1, const double* ajr1, const double* ref2, Py_ssize_t s2,
+                   const double* ajr2, Py_ssize_t npts, Py_ssize_t lo, double hi, Py_ssize_t top, bint positive,
+                   double flo, double k_noise, double persist, double match, double ratio) noexcept nogil:
+    """A lone re-ignition in [lo, min(hi, top)): a step of this row (|J| >= flo, sign ``positive``)
+    that is, in the difference with each of the two rows before, the largest |J| within +-3
+    points, persistent, large against that difference's block noise, and where that row is
+    smooth (its |J| within ``match`` points below ``ratio`` times the step). ``cand``: the
+    points 1..npts-3 with |J| >= the absolute floor (a superset).
     """
-    cdef Py_ssize_t a, i, m = <Py_ssize_t>match
-    cdef bint smooth
-    for a in range(mx):
-        if kx[a] < lo or kx[a] >= hi or kx[a] >= top or (vx[a] > 0.0) != positive:
+    cdef Py_ssize_t c, k
+    for c in range(ncand):
+        k = cand[c]
+        if k < lo or k >= hi or k >= top or not (aj[k] >= flo):
             continue
-        if _am_matched(kx[a], vx[a], kr, vr, mr, match):
+        if (((x[k + 1] - x[k]) - (x[k] - x[k - 1])) > 0.0) != positive:
             continue
-        smooth = True
-        for i in range(kx[a] + s - m, kx[a] + s + m + 1):
-            if i >= 0 and i < npts and ajr[i] >= ratio * fabs(vx[a]):
-                smooth = False
-                break
-        if smooth:
+        if (_am_lone_ref(x, ref1, ajr1, npts, s1, k, positive, flo, k_noise, persist, match, ratio)
+                and _am_lone_ref(x, ref2, ajr2, npts, s2, k, positive, flo, k_noise, persist, match, ratio)):
             return True
     return False
 
@@ -279,7 +332,6 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     cdef const double* ref
     cdef const double* rowp[3]
     cdef int bits
-    cdef bint lone[2]
     # per-row work kept for the two cycles after it (slot j % 3): |J|, block noise
     # (-1: not yet computed), and the row's steps on its own noise above the absolute
     # floor (-1: not yet computed). Each is a pure function of the row, so reusing it
@@ -350,8 +402,6 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 width[4 * j + a] = NAN
             size[2 * j] = NAN
             size[2 * j + 1] = NAN
-            lone[0] = nrows >= 2 and par[MP_LONE] > 0.0 and mx0 > 0
-            lone[1] = lone[0]
             for r in range(1, 3):
                 if nrows < r:
                     continue
@@ -414,9 +464,6 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 for a in range(mr):
                     kr[a] = kr[a] - s
                 for q in range(2):
-                    if lone[q]:
-                        lone[q] = _am_lone(kx, vx, mx, kr, vr, mr, ajr, npts, s, q * H, q * H + par[MP_SPAN],
-                                           (q + 1) * H, q == 0, par[MP_MATCH], par[MP_LONE])
                     best = NAN
                     bsize = NAN
                     for a in range(mx):
@@ -449,9 +496,16 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                             code[2 * j + q] |= AM_COUNTED
                         if size[2 * j + q] != size[2 * j + q] or bsize > size[2 * j + q]:
                             size[2 * j + q] = bsize
-            for q in range(2):
-                if lone[q]:
-                    code[2 * j + q] |= AM_LONE | AM_COUNTED
+            if nrows >= 2 and par[MP_LONE] > 0.0 and ncand > 0:
+                # lone re-ignitions against both rows before (slots of rows j-1 and j-2)
+                cr = (j + 2) % 3
+                c = (j + 1) % 3
+                for q in range(2):
+                    if _am_lone(&waves[j, 0], aj, cand, ncand, rowp[cr], _am_shift(offset[j], offs[cr]),
+                                &ring[cr * npts], rowp[c], _am_shift(offset[j], offs[c]), &ring[c * npts], npts,
+                                q * H, q * H + par[MP_SPAN], (q + 1) * H, q == 0, flo, par[MP_K_NOISE],
+                                par[MP_PERSIST], par[MP_MATCH], par[MP_LONE]):
+                        code[2 * j + q] |= AM_LONE | AM_COUNTED
             if nrows < 2:
                 nrows += 1
         # the history: the last two rows (and their |J|, offsets) become the state's
