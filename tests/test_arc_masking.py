@@ -66,9 +66,10 @@ def test_arcmask_scan_matches_reference_in_any_chunking(n, seed, cuts, npts, pse
     X = _rows(rng, n, npts)
     off = rng.choice([0.0, 0.2, 0.5, 0.9, 0.9, 0.1, 30.0, -30.0, np.nan], size=n)   # odd offsets are clamped
     rms = rng.choice([0.0, 1.0, 10.0, np.nan], size=n)
-    par = np.array([[0.2, 0.01, 3.5, 0.5, 2.0, 25.0, 1.0, 38.0, 0.5], [0.0, 0.0, 3.0, 0.5, 1.0, 60.0, 0.0, 200.0, 0.0],
-                    [5.0, 0.5, 6.0, 0.3, 3.0, 8.0, 2.0, 10.0, 1.0],
-                    [0.0, 0.01, 0.0, 1.0, 0.0, 200.0, 1.0, 64.0, 0.3]][pset])
+    par = np.array([[0.2, 0.01, 3.5, 0.5, 2.0, 25.0, 1.0, 38.0, 0.5, 0.5],
+                    [0.0, 0.0, 3.0, 0.5, 1.0, 60.0, 0.0, 200.0, 0.0, 0.0],
+                    [5.0, 0.5, 6.0, 0.3, 3.0, 8.0, 2.0, 10.0, 1.0, 1.0],
+                    [0.0, 0.01, 0.0, 1.0, 0.0, 200.0, 1.0, 64.0, 0.3, 0.3]][pset])
     ref_state = _core.new_arcmask_state(npts)
     ref = arcmask_scan_reference(X, off, rms, ref_state, par)
     state = _core.new_arcmask_state(npts)
@@ -107,7 +108,7 @@ def _step_row(npts, at, size=4.0):
 def test_exact_pairs_on_known_rows():
     """A re-ignition moved by 5 points counts; the same place is no pair; a steady move is regular."""
     npts = 64
-    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.0])     # lone steps off here
+    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.0])     # lone steps off here
     X = np.stack([_step_row(npts, 10), _step_row(npts, 15), _step_row(npts, 15), _step_row(npts, 20),
                   _step_row(npts, 25)])
     code, w, s = np.zeros(10, np.int32), np.empty(20), np.empty(10)
@@ -126,7 +127,7 @@ def test_exact_pairs_on_known_rows():
 def test_exact_lone_steps_on_known_rows():
     """A new re-ignition where both cycles before are smooth counts; against its sign, repeated or not new: no."""
     npts = 64
-    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5])
+    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.5])
     neg = -_step_row(npts, 20)
     X = np.stack([_step_row(npts, 10), _step_row(npts, 10), _step_row(npts, 20), _step_row(npts, 20),
                   _step_row(npts, 10) + neg - _step_row(npts, 10), np.roll(neg, npts // 2)])

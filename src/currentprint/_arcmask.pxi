@@ -22,7 +22,11 @@
 # induction cooker) is compared with two cycles back as well; a dimmer knob
 # being turned moves its edge steadily, so a pair whose signed width repeats
 # the previous cycle's (within ``rand_tol`` samples) is "regular" and not
-# counted.
+# counted.  Each step of a pair must also find the other cycle smooth where it
+# is (|J| there below ``smooth`` times the step): where the arc re-ignites, the
+# other cycle's branch is dark or conducting smoothly, while noise inside a
+# masking load's own current pulse (an SMPS charging its capacitor through a
+# small resistance) makes steps where both cycles are rough.
 # A "lone" re-ignition needs only this cycle's step (its partner in the cycles
 # before may be too small, or sit on a masking load's edge): a step in the
 # direction of the half-cycle's voltage (a series branch re-ignites into the
@@ -56,8 +60,9 @@ cdef enum:
     MP_WMAX = 5           # widest pair (points): the longest dead-time difference
     MP_RAND_TOL = 6       # signed widths within this many points of the last cycle's are regular
     MP_SPAN = 7           # both steps lie within this many points after the half-cycle's voltage zero
-    MP_LONE = 8           # lone step: the references' |J| near it stays below this * step (0: off)
-    MP_LEN = 9
+    MP_SMOOTH = 8         # pairs: the other cycle's |J| within MP_MATCH points of a step stays below this * step (0: not checked)
+    MP_LONE = 9           # lone steps: the same for both cycles before, with this ratio (0: no lone steps)
+    MP_LEN = 10
 ARCMASK_PARAM_LEN = MP_LEN
 
 # state layout: header then the last two rows
@@ -255,6 +260,15 @@ cdef bint _am_lone_ref(const double* x, const double* ref, const double* ajr, Py
         buf[i] = fabs(_am_jd(x, ref, npts, s, lo + i))
     a = _median16(buf)
     return fabs(jd) >= k_noise * 1.4826 * a
+
+
+cdef inline bint _am_smooth(const double* a, Py_ssize_t npts, Py_ssize_t k, Py_ssize_t m, double thr) noexcept nogil:
+    """All of a[k - m .. k + m] (inside the row) below thr."""
+    cdef Py_ssize_t i
+    for i in range(k - m, k + m + 1):
+        if i >= 0 and i < npts and not (a[i] < thr):
+            return False
+    return True
 
 
 cdef bint _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py_ssize_t ncand,
@@ -469,6 +483,12 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                     for a in range(mx):
                         if kx[a] < q * H or kx[a] >= q * H + par[MP_SPAN] or kx[a] >= (q + 1) * H:
                             continue
+                        # a re-ignition steps into the current of the half's voltage polarity
+                        if (vx[a] > 0.0) != (q == 0):
+                            continue
+                        if par[MP_SMOOTH] > 0.0 and not _am_smooth(ajr, npts, kx[a] + s, <Py_ssize_t>par[MP_MATCH],
+                                                                   par[MP_SMOOTH] * fabs(vx[a])):
+                            continue
                         if _am_matched(kx[a], vx[a], kr, vr, mr, par[MP_MATCH]):
                             continue
                         for b in range(mr):
@@ -479,6 +499,9 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                             if fabs(<double>(kx[a] - kr[b])) > par[MP_WMAX]:
                                 continue
                             if _am_matched(kr[b], vr[b], kx, vx, mx, par[MP_MATCH]):
+                                continue
+                            if par[MP_SMOOTH] > 0.0 and not _am_smooth(aj, npts, kr[b], <Py_ssize_t>par[MP_MATCH],
+                                                                       par[MP_SMOOTH] * fabs(vr[b])):
                                 continue
                             w = <double>(kx[a] - kr[b])
                             if vx[a] < 0.0:

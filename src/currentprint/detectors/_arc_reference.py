@@ -208,7 +208,7 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
     waves = np.asarray(waves, dtype=float)
     n, npts = waves.shape
     half = npts // 2
-    flo0, rel_floor, k_noise, persist, match, wmax, rand_tol, span, lone_ratio = (float(p) for p in par)
+    flo0, rel_floor, k_noise, persist, match, wmax, rand_tol, span, smooth, lone_ratio = (float(p) for p in par)
     code = np.zeros(2 * n, dtype=np.int32)
     width = np.full(4 * n, np.nan)
     size = np.full(2 * n, np.nan)
@@ -226,15 +226,25 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
             kx, vx = _am_steps_reference(waves[j], ref, s, flo, k_noise, persist)
             kr, vr = _am_steps_reference(ref, waves[j], -s, flo, k_noise, persist)
             kr = [k - s for k in kr]
+            ajx, ajr = _am_absj(waves[j]), _am_absj(ref)
+
+            def rough(a, k, step):
+                # the other cycle is not smooth within `match` points of a step
+                return smooth > 0.0 and any(not a[i] < smooth * abs(step)
+                                            for i in range(k - int(match), k + int(match) + 1) if 0 <= i < npts)
             for q in (0, 1):
                 best, bsize = math.nan, math.nan
                 for ka, va in zip(kx, vx):
                     if not (q * half <= ka < (q + 1) * half and ka < q * half + span) or _am_matched(ka, va, kr, vr, match):
                         continue
+                    if (va > 0.0) != (q == 0):     # a re-ignition steps into the half's voltage polarity
+                        continue
+                    if rough(ajr, ka + s, va):
+                        continue
                     for kb, vb in zip(kr, vr):
                         if not (q * half <= kb < (q + 1) * half and kb < q * half + span) or (vb > 0.0) != (va > 0.0):
                             continue
-                        if abs(float(ka - kb)) > wmax or _am_matched(kb, vb, kx, vx, match):
+                        if abs(float(ka - kb)) > wmax or _am_matched(kb, vb, kx, vx, match) or rough(ajx, kb, vb):
                             continue
                         w = float(ka - kb) * (-1.0 if va < 0.0 else 1.0)
                         if math.isnan(best) or abs(w) > abs(best):

@@ -99,11 +99,14 @@ _MASK_SPAN_MS = 6.0  # smallest step in raw ADC counts (uncalibrated input)
 _MASK_WMAX_MS = 4.0
 _MASK_RAND_TOL = 1.0
 _MASK_REL_FLOOR = 0.01
-# lone re-ignition: the cycles one and two before must be smooth where this cycle steps
-# (their |J| there below this share of the step): the step is new, not a masking load's edge.
-# Calibrated input only: one cycle's step is judged against the 1 A load floor and the 0.2 A
-# step floor; raw ADC counts have neither, and an idle channel's noise makes lone steps
-# (measured: the Tabanelli "Nothing" recordings alarmed with them)
+# where a step is, the other cycle must be smooth (its |J| within the match distance below
+# this share of the step): a re-ignition steps where the other cycle's branch is dark or
+# conducting smoothly; noise inside a masking load's current pulse is rough in both cycles
+_MASK_SMOOTH = 1.0
+# lone re-ignitions (one cycle's step, new against both cycles before; the same smoothness
+# with this share) with calibrated input only: they are judged against the 1 A load floor and
+# the 0.2 A step floor; raw ADC counts have neither, and an idle channel's noise makes lone
+# steps (measured: the Tabanelli "Nothing" recordings alarmed with them)
 _MASK_LONE = 0.5
 # longest flat stretch beyond a sine's (ms) that an arc's dead time explains
 _SHOULDER_MAX_MS = 4.0
@@ -380,7 +383,8 @@ class ArcFaultDetector(BaseDetector):
         # out, so their steps must stand further above the noise
         k_noise = _MASK_K_NOISE if calibrated else _MASK_K_NOISE_COUNTS
         lone = _MASK_LONE if calibrated else 0.0
-        par = np.array([floor, _MASK_REL_FLOOR, k_noise, _MASK_PERSIST, match, wmax, _MASK_RAND_TOL, span, lone])
+        par = np.array([floor, _MASK_REL_FLOOR, k_noise, _MASK_PERSIST, match, wmax, _MASK_RAND_TOL, span,
+                        _MASK_SMOOTH, lone])
         mcode = np.zeros(2 * n, dtype=np.int32)
         w = np.empty(4 * n)
         err = _core.arcmask_scan(waves, offset, rms, mstate, par, mcode, w, size)
