@@ -110,6 +110,12 @@ _MASK_SMOOTH = 1.0
 _MASK_LONE = 0.5
 # longest flat stretch beyond a sine's (ms) that an arc's dead time explains
 _SHOULDER_MAX_MS = 4.0
+# largest half-cycle crest factor (half peak / half RMS) at which the shoulder, measured
+# against the half peak, is read: a sine has 1.41, a sine with an arc's flat shoulders
+# about 1.5 (the dead time takes only near-zero current); an SMPS pulse on a healthy
+# branch's sine raises it to ~2 and makes the sine look flat near zero (measured: a 300 W
+# SMPS beside a healthy 5 A heater alarmed on shoulders alone)
+_SHOULDER_CREST = 1.8
 # iec62606 rule: share of the break time's half-cycles that must count (the
 # masking-proof evidence finds ~30-45 % of an arc's half-cycles under a
 # parallel load; 15 % of the window is reached within the break time)
@@ -324,7 +330,11 @@ class ArcFaultDetector(BaseDetector):
                              np.ascontiguousarray(hf), self._state, par, code)
         if err:
             raise RuntimeError("internal error in arc_scan: length mismatch")
-        code = self._shoulder_sanity(sh, fs, code)
+        crest = np.empty(2 * n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            crest[0::2] = cycles.hc_peak_pos / cycles.hc_rms_pos
+            crest[1::2] = cycles.hc_peak_neg / cycles.hc_rms_neg
+        code = self._shoulder_sanity(sh, fs, code, crest)
         width = np.full((2 * n, 2), np.nan)
         size = np.full(2 * n, np.nan)
         if self.masking and cycles.has_waveforms and n:
@@ -333,8 +343,9 @@ class ArcFaultDetector(BaseDetector):
                 "mask_width_ms": width / fs * 1e3 * (period.repeat(2)[:, None] / cycles.n_points),
                 "mask_step": size}
 
-    def _shoulder_sanity(self, sh: np.ndarray, fs: float, code: np.ndarray) -> np.ndarray:
-        """Discount shoulder evidence that is too long or drifts steadily.
+    def _shoulder_sanity(self, sh: np.ndarray, fs: float, code: np.ndarray,
+                         crest: np.ndarray | None = None) -> np.ndarray:
+        """Discount shoulder evidence that is too long, drifts steadily or is not a sine's.
 
         An arc's dead time is a few ms (IEC 62606 / UL 1699 test arcs: up to
         ~2.5 ms around the zero), while a capacitor-input load is off for most
@@ -342,7 +353,12 @@ class ArcFaultDetector(BaseDetector):
         dimmer knob being turned moves its flat stretch steadily: a shoulder
         within ``regular_ms`` of the straight-line continuation of the same
         polarity one and two cycles before (``2 sh1 - sh2``) is a trend, not
-        randomness. Skipped half-cycles keep counting.
+        randomness. The shoulder is measured against the half peak: when a
+        parallel load's current pulse (a rectifier charging its capacitor)
+        raises the half peak far above a sine's (half-cycle crest factor
+        above ``_SHOULDER_CREST``), any sine looks flat near its zero, so the
+        shoulder evidence is not read there (the masking-proof evidence is).
+        Skipped half-cycles keep counting.
         """
         hist = np.concatenate([self._sh_hist, sh])
         h = np.arange(4, hist.shape[0])
@@ -354,6 +370,9 @@ class ArcFaultDetector(BaseDetector):
         steady = steady[-sh.shape[0]:] if steady.shape[0] >= sh.shape[0] else np.concatenate(
             [np.zeros(sh.shape[0] - steady.shape[0], bool), steady])
         self._sh_hist = hist[-4:]
+        if crest is not None:
+            with np.errstate(invalid="ignore"):
+                too_long |= crest > _SHOULDER_CREST
         drop = (steady | too_long) & ((code & _BITS["skip"]) == 0) & ((code & _BITS["counted"]) != 0)
         out = code.copy()
         out[drop] &= ~_BITS["counted"]
