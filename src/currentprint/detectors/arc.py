@@ -608,7 +608,7 @@ class ArcFaultDetector(BaseDetector):
                 f"(rule {rule} needs {need}) at {lvl}; {counts['shoulder']} flat shoulders, "
                 f"{counts['step']} re-ignition steps, {counts['irregular']} irregular, {counts['skip']} skipped, "
                 f"{counts['masked']} with re-ignition steps moved from one and two cycles before "
-                f"({counts['random1']} / {counts['random2']})"
+                f"({counts['random1']} / {counts['random2']}) or new against both ({counts['lone']} lone)"
                 f"{note}")
         return Alert("arc_fault", int(round(t_alarm)), time=t_alarm / fs, detail=detail, explanation=expl,
                      detector=self.name)
