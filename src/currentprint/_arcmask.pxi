@@ -230,8 +230,8 @@ cdef inline double _am_jd(const double* x, const double* ref, Py_ssize_t npts, P
 
 cdef bint _am_lone_ref(const double* x, const double* ref, const double* ajr, Py_ssize_t npts, Py_ssize_t s,
                        Py_ssize_t k, bint positive, double flo, double k_noise, double persist, double match,
-                       double ratio) noexcept nogil:
-    """Is this row's step at k new against one reference (see _am_lone)?"""
+                       double ratio, double step) noexcept nogil:
+    """Is this row's step at k (|J| = ``step``) new against one reference (see _am_lone)?"""
     cdef double jd = _am_jd(x, ref, npts, s, k), a, pk
     cdef double buf[AM_BLOCK]
     cdef Py_ssize_t i, lo, m = <Py_ssize_t>match
@@ -248,9 +248,10 @@ cdef bint _am_lone_ref(const double* x, const double* ref, const double* ajr, Py
           - ((x[k] - ref[k + s]) - (x[k - 1] - ref[k + s - 1])))
     if fabs(pk) > persist * fabs(jd):
         return False
-    # the reference is smooth around it
+    # the reference is smooth around it, against the step itself (|J| of d doubles where the
+    # reference's own edge sits one point away)
     for i in range(k + s - m, k + s + m + 1):
-        if i >= 0 and i < npts and ajr[i] >= ratio * fabs(jd):
+        if i >= 0 and i < npts and ajr[i] >= ratio * step:
             return False
     # large against the noise of d in its 16-point block (the last block may reach back)
     lo = (k // AM_BLOCK) * AM_BLOCK
@@ -288,8 +289,8 @@ cdef bint _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py
             continue
         if (((x[k + 1] - x[k]) - (x[k] - x[k - 1])) > 0.0) != positive:
             continue
-        if (_am_lone_ref(x, ref1, ajr1, npts, s1, k, positive, flo, k_noise, persist, match, ratio)
-                and _am_lone_ref(x, ref2, ajr2, npts, s2, k, positive, flo, k_noise, persist, match, ratio)):
+        if (_am_lone_ref(x, ref1, ajr1, npts, s1, k, positive, flo, k_noise, persist, match, ratio, aj[k])
+                and _am_lone_ref(x, ref2, ajr2, npts, s2, k, positive, flo, k_noise, persist, match, ratio, aj[k])):
             return True
     return False
 

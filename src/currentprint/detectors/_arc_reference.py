@@ -190,7 +190,7 @@ def _am_lone_reference(x, refs, lo, hi, top, positive, flo, k_noise, persist, ma
                 new = False
                 break
             m = int(match)
-            if any(ajr[i] >= ratio * abs(jd[k]) for i in range(k + s - m, k + s + m + 1) if 0 <= i < npts):
+            if any(ajr[i] >= ratio * aj[k] for i in range(k + s - m, k + s + m + 1) if 0 <= i < npts):
                 new = False
                 break
             blo = min((k // 16) * 16, npts - 16)
