@@ -38,9 +38,16 @@ counts when it holds an abrupt, persistent re-ignition step whose partner (a
 step of the same sign) sits at another place in the reference cycle, neither
 matched by a step of the other cycle (the same re-ignition moved by the
 random dead time), and whose signed width differs from the previous cycle's
-(a dimmer knob being turned moves its edge steadily). Dimmers and SMPS repeat
-their edges, a switch-on is one step without a partner, commutator spikes do
-not persist, burst-mode loads are compared two cycles back as well.
+(a dimmer knob being turned moves its edge steadily). Both steps rise in the
+positive half and fall in the negative (a series branch re-ignites into the
+current of its half-cycle) and the other cycle is smooth where each step is.
+A *lone* re-ignition (calibrated input) needs only this cycle's step: new
+against both cycles before, judged on the difference with each of them (its
+noise, largest same-sign J, persistence) where they are smooth. Dimmers and
+SMPS repeat their edges, a switch-on is one step without a partner, commutator
+spikes do not persist, burst-mode loads are compared two cycles back as well.
+The shoulder evidence is not read where the half-cycle's crest factor is far
+above a sine's (a parallel rectifier pulse makes any sine look flat near zero).
 
 Masking immunity besides irregularity: evidence that forms an unbroken run
 longer than ``run_max_s`` is discounted (a load, not an arc); a learning
