@@ -19,7 +19,9 @@ Every case is 6.4 kHz, pushed one cycle (128 samples) at a time through
   (``circuits.Circuit.from_recording``, recordings 21–40 by default: the
   evidence was designed on other recordings), alarmed within 1 s;
 * false alarms: every real recording alone (both modes), real 2–3-appliance
-  mixtures with switching (``Circuit``), every masking load alone.
+  mixtures with switching (``Circuit``), every masking load alone, and every
+  masking load beside a healthy (not arcing) 5/10/16 A resistive or motor
+  branch (what the masking cases look like before their arc starts).
 
 An alarm before the arc starts counts as a false alarm, not a detection.
 The real recordings are read from ../shared/data (CURRENTPRINT_DATA overrides).
@@ -223,7 +225,22 @@ def false_alarms(quick: bool, seeds: int) -> None:
                 if first_alarm(m, v, mode) is not None:
                     ml[mode].append(name)
     print(f"| masking loads alone | {cnt} | {len(ml['gb14287'])} | {len(ml['iec62606'])} |")
-    for what, d in (("recordings", alone), ("mixtures", hits), ("masking loads", ml)):
+    # the time before an arc starts in the masking cases: a masking load beside a healthy
+    # (not arcing) 5/10/16 A resistive or motor branch, on supplies not used above
+    hb = {"gb14287": [], "iec62606": []}
+    cnt = 0
+    for seed in range(10, 10 + seeds):
+        v = supply(seed)
+        for name, m in {**masks(v, seed), **independent_masks(v, seed)}.items():
+            for kind in ("resistive", "motor"):
+                for amps in (5.0, 10.0, 16.0):
+                    b = C.arcing_branch(v, FS, i_rms=amps, kind=kind, start_s=100.0, seed=seed * 31 + int(amps))
+                    cnt += 1
+                    for mode in hb:
+                        if first_alarm(m + b, v, mode) is not None:
+                            hb[mode].append(f"{name} + {kind} {amps:g} A")
+    print(f"| masking load + healthy 5/10/16 A branch | {cnt} | {len(hb['gb14287'])} | {len(hb['iec62606'])} |")
+    for what, d in (("recordings", alone), ("mixtures", hits), ("masking loads", ml), ("healthy branch", hb)):
         for mode, lst in d.items():
             if lst:
                 print(f"  {what} {mode}: {lst[:8]}")

@@ -66,7 +66,7 @@ def main() -> None:
     ax[1].legend(loc="upper right", fontsize=8)
 
     ax[2].plot(t_half, np.cumsum(counted), color="C2", lw=1.2, drawstyle="steps-post",
-               label="half-cycles with re-ignition steps moved since 1 and 2 cycles before")
+               label="half-cycles with re-ignition steps moved since 1 and 2 cycles before, or new (lone)")
     ax[2].axvline(1.5, color="C3", ls=":", lw=1, label="arc starts")
     if t_alarm is not None:
         ax[2].axvline(t_alarm, color="k", lw=1.2, label=f"alarm at {t_alarm:.3f} s")

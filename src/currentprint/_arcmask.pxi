@@ -22,7 +22,20 @@
 # induction cooker) is compared with two cycles back as well; a dimmer knob
 # being turned moves its edge steadily, so a pair whose signed width repeats
 # the previous cycle's (within ``rand_tol`` samples) is "regular" and not
-# counted.
+# counted.  Each step of a pair must also find the other cycle smooth where it
+# is (|J| there below ``smooth`` times the step): where the arc re-ignites, the
+# other cycle's branch is dark or conducting smoothly, while noise inside a
+# masking load's own current pulse (an SMPS charging its capacitor through a
+# small resistance) makes steps where both cycles are rough.
+# A "lone" re-ignition needs only this cycle's step (its partner in the cycles
+# before may be too small, or sit on a masking load's edge): a step in the
+# direction of the half-cycle's voltage (a series branch re-ignites into the
+# current of that polarity) where the cycles one *and* two before are smooth
+# (their |J| nearby below ``lone`` times the step).  It is judged on the
+# difference d = this row - reference, so a masking load's repeating structure
+# (an SMPS pulse in the same block) neither hides it nor raises its noise.  A
+# repeating edge is not smooth in the reference, a switch-on is new in one
+# cycle only, a burst-mode load repeats two cycles back.
 
 from libc.math cimport fmin, fmax
 
@@ -36,10 +49,11 @@ cdef enum:
     AM_PAIR2 = 2          # step pair against two cycles back
     AM_RANDOM1 = 4        # the pair vs one cycle back is unlike the previous cycle's
     AM_RANDOM2 = 8        # same, two cycles back
-    AM_COUNTED = 16       # counts towards the alarm (RANDOM1 or RANDOM2)
+    AM_COUNTED = 16       # counts towards the alarm (RANDOM1, RANDOM2 or LONE)
+    AM_LONE = 32          # a re-ignition step where the two cycles before are smooth
 
 ARCMASK_BITS = {"pair1": AM_PAIR1, "pair2": AM_PAIR2, "random1": AM_RANDOM1, "random2": AM_RANDOM2,
-                "counted": AM_COUNTED}
+                "counted": AM_COUNTED, "lone": AM_LONE}
 
 # parameter vector layout
 cdef enum:
@@ -51,7 +65,9 @@ cdef enum:
     MP_WMAX = 5           # widest pair (points): the longest dead-time difference
     MP_RAND_TOL = 6       # signed widths within this many points of the last cycle's are regular
     MP_SPAN = 7           # both steps lie within this many points after the half-cycle's voltage zero
-    MP_LEN = 8
+    MP_SMOOTH = 8         # pairs: the other cycle's |J| within MP_MATCH points of a step stays below this * step (0: not checked)
+    MP_LONE = 9           # lone steps: the same for both cycles before, with this ratio (0: no lone steps)
+    MP_LEN = 10
 ARCMASK_PARAM_LEN = MP_LEN
 
 # state layout: header then the last two rows
@@ -188,6 +204,94 @@ cdef bint _am_matched(Py_ssize_t k, double v, const Py_ssize_t* ko, const double
     return False
 
 
+cdef inline Py_ssize_t _am_shift(double off_j, double off_r) noexcept nogil:
+    """Whole-point shift of a reference row (as in arcmask_scan: rounded, clamped to +-AM_WIN, NaN -> 0)."""
+    cdef double o = floor(off_j - off_r + 0.5)
+    if not (o <= AM_WIN):
+        o = AM_WIN if o == o else 0.0
+    if o < -AM_WIN:
+        o = -AM_WIN
+    return <Py_ssize_t>o
+
+
+cdef inline double _am_jd(const double* x, const double* ref, Py_ssize_t npts, Py_ssize_t s,
+                          Py_ssize_t i) noexcept nogil:
+    """Second difference of d = x - ref(shifted by s) at point i; each row's J is 0 off its points 1..npts-2."""
+    cdef double jx = 0.0, jr = 0.0
+    if i >= 1 and i <= npts - 2:
+        jx = (x[i + 1] - x[i]) - (x[i] - x[i - 1])
+    if i + s >= 1 and i + s <= npts - 2:
+        jr = (ref[i + s + 1] - ref[i + s]) - (ref[i + s] - ref[i + s - 1])
+    return jx - jr
+
+
+cdef bint _am_lone_ref(const double* x, const double* ref, const double* ajr, Py_ssize_t npts, Py_ssize_t s,
+                       Py_ssize_t k, bint positive, double flo, double k_noise, double persist, double match,
+                       double ratio, double step) noexcept nogil:
+    """Is this row's step at k (|J| = ``step``) new against one reference (see _am_lone)?"""
+    cdef double jd = _am_jd(x, ref, npts, s, k), a, pk
+    cdef double buf[AM_BLOCK]
+    cdef Py_ssize_t i, lo, m = <Py_ssize_t>match
+    if k + s - 1 < 0 or k + s + 2 > npts - 1 or (jd > 0.0) != positive or not (fabs(jd) >= flo):
+        return False
+    # the largest J of its sign in d within +-3 points (the reference's own re-ignition
+    # nearby has the other sign in d), persistent in d
+    for i in range(k - 3, k + 4):
+        if i >= 0 and i < npts:
+            a = _am_jd(x, ref, npts, s, i)
+            if (a > 0.0) == positive and fabs(a) > fabs(jd):
+                return False
+    pk = (((x[k + 2] - ref[k + s + 2]) - (x[k + 1] - ref[k + s + 1]))
+          - ((x[k] - ref[k + s]) - (x[k - 1] - ref[k + s - 1])))
+    if fabs(pk) > persist * fabs(jd):
+        return False
+    # the reference is smooth around it, against the step itself (|J| of d doubles where the
+    # reference's own edge sits one point away)
+    for i in range(k + s - m, k + s + m + 1):
+        if i >= 0 and i < npts and ajr[i] >= ratio * step:
+            return False
+    # large against the noise of d in its 16-point block (the last block may reach back)
+    lo = (k // AM_BLOCK) * AM_BLOCK
+    if lo > npts - AM_BLOCK:
+        lo = npts - AM_BLOCK
+    for i in range(AM_BLOCK):
+        buf[i] = fabs(_am_jd(x, ref, npts, s, lo + i))
+    a = _median16(buf)
+    return fabs(jd) >= k_noise * 1.4826 * a
+
+
+cdef inline bint _am_smooth(const double* a, Py_ssize_t npts, Py_ssize_t k, Py_ssize_t m, double thr) noexcept nogil:
+    """All of a[k - m .. k + m] (inside the row) below thr."""
+    cdef Py_ssize_t i
+    for i in range(k - m, k + m + 1):
+        if i >= 0 and i < npts and not (a[i] < thr):
+            return False
+    return True
+
+
+cdef bint _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py_ssize_t ncand,
+                   const double* ref1, Py_ssize_t s1, const double* ajr1, const double* ref2, Py_ssize_t s2,
+                   const double* ajr2, Py_ssize_t npts, Py_ssize_t lo, double hi, Py_ssize_t top, bint positive,
+                   double flo, double k_noise, double persist, double match, double ratio) noexcept nogil:
+    """A lone re-ignition in [lo, min(hi, top)): a step of this row (|J| >= flo, sign ``positive``)
+    that is, in the difference with each of the two rows before, the largest |J| within +-3
+    points, persistent, large against that difference's block noise, and where that row is
+    smooth (its |J| within ``match`` points below ``ratio`` times the step). ``cand``: the
+    points 1..npts-3 with |J| >= the absolute floor (a superset).
+    """
+    cdef Py_ssize_t c, k
+    for c in range(ncand):
+        k = cand[c]
+        if k < lo or k >= hi or k >= top or not (aj[k] >= flo):
+            continue
+        if (((x[k + 1] - x[k]) - (x[k] - x[k - 1])) > 0.0) != positive:
+            continue
+        if (_am_lone_ref(x, ref1, ajr1, npts, s1, k, positive, flo, k_noise, persist, match, ratio, aj[k])
+                and _am_lone_ref(x, ref2, ajr2, npts, s2, k, positive, flo, k_noise, persist, match, ratio, aj[k])):
+            return True
+    return False
+
+
 def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const double[::1] rms,
                  double[::1] state, const double[::1] par, int[::1] code, double[::1] width,
                  double[::1] size):
@@ -209,7 +313,8 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     par : float64 array of length ARCMASK_PARAM_LEN
         Thresholds (MP_* layout in _arcmask.pxi).
     code : int32 array (2n,)
-        Receives the AM_* bits of each half-cycle (positive half first).
+        Receives the AM_* bits of each half-cycle (positive half first);
+        AM_LONE needs both cycles before.
     width : float64 array (4n,)
         Receives per half-cycle the signed width (points) of the pair against
         one and two cycles back (NaN: no pair), ``[2h]`` and ``[2h + 1]``.
@@ -376,6 +481,12 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                     for a in range(mx):
                         if kx[a] < q * H or kx[a] >= q * H + par[MP_SPAN] or kx[a] >= (q + 1) * H:
                             continue
+                        # a re-ignition steps into the current of the half's voltage polarity
+                        if (vx[a] > 0.0) != (q == 0):
+                            continue
+                        if par[MP_SMOOTH] > 0.0 and not _am_smooth(ajr, npts, kx[a] + s, <Py_ssize_t>par[MP_MATCH],
+                                                                   par[MP_SMOOTH] * fabs(vx[a])):
+                            continue
                         if _am_matched(kx[a], vx[a], kr, vr, mr, par[MP_MATCH]):
                             continue
                         for b in range(mr):
@@ -386,6 +497,9 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                             if fabs(<double>(kx[a] - kr[b])) > par[MP_WMAX]:
                                 continue
                             if _am_matched(kr[b], vr[b], kx, vx, mx, par[MP_MATCH]):
+                                continue
+                            if par[MP_SMOOTH] > 0.0 and not _am_smooth(aj, npts, kr[b], <Py_ssize_t>par[MP_MATCH],
+                                                                       par[MP_SMOOTH] * fabs(vr[b])):
                                 continue
                             w = <double>(kx[a] - kr[b])
                             if vx[a] < 0.0:
@@ -403,6 +517,16 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                             code[2 * j + q] |= AM_COUNTED
                         if size[2 * j + q] != size[2 * j + q] or bsize > size[2 * j + q]:
                             size[2 * j + q] = bsize
+            if nrows >= 2 and par[MP_LONE] > 0.0 and ncand > 0:
+                # lone re-ignitions against both rows before (slots of rows j-1 and j-2)
+                cr = (j + 2) % 3
+                c = (j + 1) % 3
+                for q in range(2):
+                    if _am_lone(&waves[j, 0], aj, cand, ncand, rowp[cr], _am_shift(offset[j], offs[cr]),
+                                &ring[cr * npts], rowp[c], _am_shift(offset[j], offs[c]), &ring[c * npts], npts,
+                                q * H, q * H + par[MP_SPAN], (q + 1) * H, q == 0, flo, par[MP_K_NOISE],
+                                par[MP_PERSIST], par[MP_MATCH], par[MP_LONE]):
+                        code[2 * j + q] |= AM_LONE | AM_COUNTED
             if nrows < 2:
                 nrows += 1
         # the history: the last two rows (and their |J|, offsets) become the state's

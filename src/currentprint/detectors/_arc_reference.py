@@ -157,12 +157,58 @@ def _am_matched(k, v, ko, vo, match):
     return any(abs(float(k2 - k)) <= match and (v2 > 0.0) == (v > 0.0) for k2, v2 in zip(ko, vo))
 
 
+def _am_shift(off_j, off_r) -> int:
+    x = float(off_j) - float(off_r) + 0.5
+    return 0 if math.isnan(x) else int(min(max(math.floor(x) if math.isfinite(x) else x, -_AM_WIN), _AM_WIN))
+
+
+def _am_lone_reference(x, refs, lo, hi, top, positive, flo, k_noise, persist, match, ratio) -> bool:
+    """Reference of ``_am_lone``: ``refs`` = [(row, shift), ...] of the two rows before."""
+    npts = len(x)
+    xs = [float(u) for u in x]
+    aj = _am_absj(xs)
+
+    def jsig(row, i):
+        return (row[i + 1] - row[i]) - (row[i] - row[i - 1]) if 1 <= i <= npts - 2 else 0.0
+
+    for k in range(1, npts - 2):
+        if not (lo <= k < hi and k < top) or not aj[k] >= flo or aj[k] == 0.0 or (jsig(xs, k) > 0.0) != positive:
+            continue
+        new = True
+        for ref, s in refs:
+            rs = [float(u) for u in ref]
+            jd = [jsig(xs, i) - jsig(rs, i + s) for i in range(npts)]   # J of d = x - ref(shifted)
+            ajr = _am_absj(rs)
+            if not (0 <= k + s - 1 and k + s + 2 <= npts - 1) or (jd[k] > 0.0) != positive or not abs(jd[k]) >= flo:
+                new = False
+                break
+            if any((jd[i] > 0.0) == positive and abs(jd[i]) > abs(jd[k]) for i in range(max(0, k - 3), min(npts, k + 4))):
+                new = False
+                break
+            d = [xs[i] - rs[i + s] for i in range(k - 1, k + 3)]
+            if abs((d[3] - d[2]) - (d[1] - d[0])) > persist * abs(jd[k]):
+                new = False
+                break
+            m = int(match)
+            if any(ajr[i] >= ratio * aj[k] for i in range(k + s - m, k + s + m + 1) if 0 <= i < npts):
+                new = False
+                break
+            blo = min((k // 16) * 16, npts - 16)
+            srt = sorted(abs(v) for v in jd[blo:blo + 16])
+            if not abs(jd[k]) >= k_noise * 1.4826 * 0.5 * (srt[7] + srt[8]):
+                new = False
+                break
+        if new:
+            return True
+    return False
+
+
 def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarray):
     """Reference of ``_core.arcmask_scan``: returns (code, width, size), updates ``state``."""
     waves = np.asarray(waves, dtype=float)
     n, npts = waves.shape
     half = npts // 2
-    flo0, rel_floor, k_noise, persist, match, wmax, rand_tol, span = (float(p) for p in par)
+    flo0, rel_floor, k_noise, persist, match, wmax, rand_tol, span, smooth, lone_ratio = (float(p) for p in par)
     code = np.zeros(2 * n, dtype=np.int32)
     width = np.full(4 * n, np.nan)
     size = np.full(2 * n, np.nan)
@@ -180,15 +226,25 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
             kx, vx = _am_steps_reference(waves[j], ref, s, flo, k_noise, persist)
             kr, vr = _am_steps_reference(ref, waves[j], -s, flo, k_noise, persist)
             kr = [k - s for k in kr]
+            ajx, ajr = _am_absj(waves[j]), _am_absj(ref)
+
+            def rough(a, k, step):
+                # the other cycle is not smooth within `match` points of a step
+                return smooth > 0.0 and any(not a[i] < smooth * abs(step)
+                                            for i in range(k - int(match), k + int(match) + 1) if 0 <= i < npts)
             for q in (0, 1):
                 best, bsize = math.nan, math.nan
                 for ka, va in zip(kx, vx):
                     if not (q * half <= ka < (q + 1) * half and ka < q * half + span) or _am_matched(ka, va, kr, vr, match):
                         continue
+                    if (va > 0.0) != (q == 0):     # a re-ignition steps into the half's voltage polarity
+                        continue
+                    if rough(ajr, ka + s, va):
+                        continue
                     for kb, vb in zip(kr, vr):
                         if not (q * half <= kb < (q + 1) * half and kb < q * half + span) or (vb > 0.0) != (va > 0.0):
                             continue
-                        if abs(float(ka - kb)) > wmax or _am_matched(kb, vb, kx, vx, match):
+                        if abs(float(ka - kb)) > wmax or _am_matched(kb, vb, kx, vx, match) or rough(ajx, kb, vb):
                             continue
                         w = float(ka - kb) * (-1.0 if va < 0.0 else 1.0)
                         if math.isnan(best) or abs(w) > abs(best):
@@ -203,6 +259,12 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
                         code[2 * j + q] |= (_AM["random1"] if r == 1 else _AM["random2"]) | _AM["counted"]
                     if math.isnan(size[2 * j + q]) or bsize > size[2 * j + q]:
                         size[2 * j + q] = bsize
+        if state[1] >= 2 and lone_ratio > 0.0:
+            refs = [(state[hdr + (r - 1) * npts: hdr + r * npts], _am_shift(offset[j], state[2 + r - 1])) for r in (1, 2)]
+            for q in (0, 1):
+                if _am_lone_reference(waves[j], refs, q * half, q * half + span, (q + 1) * half, q == 0, flo,
+                                      k_noise, persist, match, lone_ratio):
+                    code[2 * j + q] |= _AM["lone"] | _AM["counted"]
         state[hdr + npts: hdr + 2 * npts] = state[hdr: hdr + npts]
         state[hdr: hdr + npts] = waves[j]
         state[hdr + 3 * npts: hdr + 4 * npts] = state[hdr + 2 * npts: hdr + 3 * npts]

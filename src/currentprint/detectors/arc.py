@@ -38,9 +38,16 @@ counts when it holds an abrupt, persistent re-ignition step whose partner (a
 step of the same sign) sits at another place in the reference cycle, neither
 matched by a step of the other cycle (the same re-ignition moved by the
 random dead time), and whose signed width differs from the previous cycle's
-(a dimmer knob being turned moves its edge steadily). Dimmers and SMPS repeat
-their edges, a switch-on is one step without a partner, commutator spikes do
-not persist, burst-mode loads are compared two cycles back as well.
+(a dimmer knob being turned moves its edge steadily). Both steps rise in the
+positive half and fall in the negative (a series branch re-ignites into the
+current of its half-cycle) and the other cycle is smooth where each step is.
+A *lone* re-ignition (calibrated input) needs only this cycle's step: new
+against both cycles before, judged on the difference with each of them (its
+noise, largest same-sign J, persistence) where they are smooth. Dimmers and
+SMPS repeat their edges, a switch-on is one step without a partner, commutator
+spikes do not persist, burst-mode loads are compared two cycles back as well.
+The shoulder evidence is not read where the half-cycle's crest factor is far
+above a sine's (a parallel rectifier pulse makes any sine look flat near zero).
 
 Masking immunity besides irregularity: evidence that forms an unbroken run
 longer than ``run_max_s`` is discounted (a load, not an arc); a learning
@@ -84,7 +91,7 @@ _BITS = _core.ARC_BITS
 _MASK_SHIFT = 8
 _MBITS = {name: bit << _MASK_SHIFT for name, bit in _core.ARCMASK_BITS.items()}
 _CRITERIA = ("shoulder", "step", "irregular", "skip", "hf", "run", "counted")
-_MASK_CRITERIA = ("pair1", "pair2", "random1", "random2")
+_MASK_CRITERIA = ("pair1", "pair2", "random1", "random2", "lone")
 # masking-proof evidence: k_noise, persistence, match (ms), widest pair (ms), randomness (points),
 # step floor relative to the cycle RMS (ADC counts have no absolute floor)
 _MASK_K_NOISE = 3.5
@@ -99,8 +106,23 @@ _MASK_SPAN_MS = 6.0  # smallest step in raw ADC counts (uncalibrated input)
 _MASK_WMAX_MS = 4.0
 _MASK_RAND_TOL = 1.0
 _MASK_REL_FLOOR = 0.01
+# where a step is, the other cycle must be smooth (its |J| within the match distance below
+# this share of the step): a re-ignition steps where the other cycle's branch is dark or
+# conducting smoothly; noise inside a masking load's current pulse is rough in both cycles
+_MASK_SMOOTH = 1.0
+# lone re-ignitions (one cycle's step, new against both cycles before; the same smoothness
+# with this share) with calibrated input only: they are judged against the 1 A load floor and
+# the 0.2 A step floor; raw ADC counts have neither, and an idle channel's noise makes lone
+# steps (measured: the Tabanelli "Nothing" recordings alarmed with them)
+_MASK_LONE = 0.5
 # longest flat stretch beyond a sine's (ms) that an arc's dead time explains
 _SHOULDER_MAX_MS = 4.0
+# largest half-cycle crest factor (half peak / half RMS) at which the shoulder, measured
+# against the half peak, is read: a sine has 1.41, a sine with an arc's flat shoulders
+# about 1.5 (the dead time takes only near-zero current); an SMPS pulse on a healthy
+# branch's sine raises it to ~2 and makes the sine look flat near zero (measured: a 300 W
+# SMPS beside a healthy 5 A heater alarmed on shoulders alone)
+_SHOULDER_CREST = 1.8
 # iec62606 rule: share of the break time's half-cycles that must count (the
 # masking-proof evidence finds ~30-45 % of an arc's half-cycles under a
 # parallel load; 15 % of the window is reached within the break time)
@@ -319,7 +341,11 @@ class ArcFaultDetector(BaseDetector):
                              np.ascontiguousarray(hf), self._state, par, code)
         if err:
             raise RuntimeError("internal error in arc_scan: length mismatch")
-        code = self._shoulder_sanity(sh, fs, code)
+        crest = np.empty(2 * n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            crest[0::2] = cycles.hc_peak_pos / cycles.hc_rms_pos
+            crest[1::2] = cycles.hc_peak_neg / cycles.hc_rms_neg
+        code = self._shoulder_sanity(sh, fs, code, crest)
         width = np.full((2 * n, 2), np.nan)
         size = np.full(2 * n, np.nan)
         if self.masking and cycles.has_waveforms and n:
@@ -330,8 +356,9 @@ class ArcFaultDetector(BaseDetector):
                                    * (period / cycles.n_points)[:, None]).reshape(2 * n, 2)),
                 "mask_step": size}
 
-    def _shoulder_sanity(self, sh: np.ndarray, fs: float, code: np.ndarray) -> np.ndarray:
-        """Discount shoulder evidence that is too long or drifts steadily.
+    def _shoulder_sanity(self, sh: np.ndarray, fs: float, code: np.ndarray,
+                         crest: np.ndarray | None = None) -> np.ndarray:
+        """Discount shoulder evidence that is too long, drifts steadily or is not a sine's.
 
         An arc's dead time is a few ms (IEC 62606 / UL 1699 test arcs: up to
         ~2.5 ms around the zero), while a capacitor-input load is off for most
@@ -339,7 +366,12 @@ class ArcFaultDetector(BaseDetector):
         dimmer knob being turned moves its flat stretch steadily: a shoulder
         within ``regular_ms`` of the straight-line continuation of the same
         polarity one and two cycles before (``2 sh1 - sh2``) is a trend, not
-        randomness. Skipped half-cycles keep counting.
+        randomness. The shoulder is measured against the half peak: when a
+        parallel load's current pulse (a rectifier charging its capacitor)
+        raises the half peak far above a sine's (half-cycle crest factor
+        above ``_SHOULDER_CREST``), any sine looks flat near its zero, so the
+        shoulder evidence is not read there (the masking-proof evidence is).
+        Skipped half-cycles keep counting.
         """
         hist = np.concatenate([self._sh_hist, sh])
         # hist[h], hist[h - 2], hist[h - 4] for h = 4, 5, ... (slices, not index arrays)
@@ -351,6 +383,9 @@ class ArcFaultDetector(BaseDetector):
         steady = steady[-sh.shape[0]:] if steady.shape[0] >= sh.shape[0] else np.concatenate(
             [np.zeros(sh.shape[0] - steady.shape[0], bool), steady])
         self._sh_hist = hist[-4:]
+        if crest is not None:
+            with np.errstate(invalid="ignore"):
+                too_long |= crest > _SHOULDER_CREST
         drop = (steady | too_long) & ((code & _BITS["skip"]) == 0) & ((code & _BITS["counted"]) != 0)
         out = code.copy()
         out[drop] &= ~_BITS["counted"]
@@ -379,7 +414,9 @@ class ArcFaultDetector(BaseDetector):
         # raw counts have no absolute floors (0.2 A step, 1 A load) to keep small noisy loads
         # out, so their steps must stand further above the noise
         k_noise = _MASK_K_NOISE if calibrated else _MASK_K_NOISE_COUNTS
-        par = np.array([floor, _MASK_REL_FLOOR, k_noise, _MASK_PERSIST, match, wmax, _MASK_RAND_TOL, span])
+        lone = _MASK_LONE if calibrated else 0.0
+        par = np.array([floor, _MASK_REL_FLOOR, k_noise, _MASK_PERSIST, match, wmax, _MASK_RAND_TOL, span,
+                        _MASK_SMOOTH, lone])
         mcode = np.zeros(2 * n, dtype=np.int32)
         # the kernel writes every pair width straight into ``width`` (a view of its rows)
         err = _core.arcmask_scan(waves, offset, rms, mstate, par, mcode, width.reshape(4 * n), size)
@@ -607,7 +644,7 @@ class ArcFaultDetector(BaseDetector):
                 f"(rule {rule} needs {need}) at {lvl}; {counts['shoulder']} flat shoulders, "
                 f"{counts['step']} re-ignition steps, {counts['irregular']} irregular, {counts['skip']} skipped, "
                 f"{counts['masked']} with re-ignition steps moved from one and two cycles before "
-                f"({counts['random1']} / {counts['random2']})"
+                f"({counts['random1']} / {counts['random2']}) or new against both ({counts['lone']} lone)"
                 f"{note}")
         return Alert("arc_fault", int(round(t_alarm)), time=t_alarm / fs, detail=detail, explanation=expl,
                      detector=self.name)
