@@ -229,6 +229,15 @@ class ApplianceTracker(_EventJudge):
         return int(src.window + src.settle + src.max_transient + 8)
 
     def _judge(self, ev, bd, calibrated: bool) -> list[Alert]:
+        parts = self._split(ev, bd)
+        if parts is not None:
+            # two switchings closer than the event detector separates, seen as two levels: booked
+            # one by one, named by pairing (the library's answer was for their sum)
+            out = []
+            for part, step, shape in parts:
+                if abs(step) >= self.min_power_w:
+                    out.append(self._book(part, UNKNOWN, None, calibrated, abs(step), shape))
+            return out
         if ev.kind not in ("on", "off") or not (abs(ev.delta_p) >= self.min_power_w):
             # not tracked: its step stays in the aggregate and the drift fit gives it to the
             # participant whose shape it has (a running appliance changing state)
@@ -249,6 +258,73 @@ class ApplianceTracker(_EventJudge):
         if ev.kind == "off":
             shape = -shape
         return [self._book(ev, label, match, calibrated, step, shape)]
+
+    def _split(self, ev, bd) -> list | None:
+        """Two switchings inside one event: a flat intermediate level between the states before and after.
+
+        The event detector needs ``settle`` steady cycles to confirm a state, so a load switching
+        off and another on a few cycles later (or two on, or two off) come out as one event with
+        their net step. The cycles between the onset and the new steady state show it: at least
+        :data:`_MID_MIN` consecutive cycles at one level, far from the state before and from the
+        one after (beyond the measured cycle-to-cycle noise), then one switching cycle, then the
+        new state. A decaying inrush is no level (its cycles keep moving). Returns the two parts
+        as ``(switching, step W, shape)`` or None.
+        """
+        b = self._buf
+        n = b["p"].shape[0]
+        c = self._onset_cycle(ev)
+        # the cycles between the steady state before and the one after (the onset may sit on
+        # either switching: the event detector puts it on the larger jump)
+        a0 = int(ev.pre.cycles[1]) + 1 - self._done
+        k1 = int(ev.post.cycles[0]) - self._done
+        if a0 < BLOCK or k1 > n or k1 - a0 < _MID_MIN + 2:
+            return None
+        h, p = b["h"], b["p"]
+        pre = h[a0 - BLOCK:a0]
+        pre_h, pre_p = pre.mean(axis=0), float(np.mean(p[a0 - BLOCK:a0]))
+        post_end = min(int(ev.post.cycles[1]) + 1 - self._done, n)
+        post_h, post_p = h[k1:post_end].mean(axis=0), float(np.mean(p[k1:post_end]))
+        noise = float(np.sqrt(np.mean(np.sum((pre - pre_h) ** 2, axis=1))))
+        tol = 4.0 * noise + 0.02 * float(np.linalg.norm(pre_h)) + 1e-12
+        x = h[a0:k1]
+        near_pre = np.linalg.norm(x - pre_h, axis=1) <= tol
+        near_post = np.linalg.norm(x - post_h, axis=1) <= tol
+        # cycles still at the level before, then the first switching cycle s1
+        s1 = 0
+        while s1 < x.shape[0] and near_pre[s1]:
+            s1 += 1
+        # cycles at the level after, counted back from the end; the second switching cycle s2
+        s2 = x.shape[0] - 1
+        while s2 >= 0 and near_post[s2]:
+            s2 -= 1
+        mid = x[s1 + 1:s2]
+        if s2 - s1 - 1 < _MID_MIN:
+            return None
+        mid_h = mid.mean(axis=0)
+        if float(np.max(np.linalg.norm(mid - mid_h, axis=1))) > tol:
+            return None                                  # no one level between (an inrush decaying)
+        if min(np.linalg.norm(mid_h - pre_h), np.linalg.norm(mid_h - post_h)) <= 3.0 * tol:
+            return None                                  # one switching (or a small wobble)
+        mid_p = float(np.mean(p[a0 + s1 + 1:a0 + s2]))
+        p0 = bd.pre.p if bd is not None else pre_p
+        p1 = bd.post.p if bd is not None else post_p
+
+        def onset(k: int, before: float, after: float) -> int:
+            # inside switching cycle k: the share of the cycle at the level before, by its power
+            if self._done + k == c:
+                return int(ev.sample)
+            span = before - after
+            f = min(max((float(p[k]) - after) / span, 0.0), 1.0) if span != 0 else 0.5
+            return int(round(b["start"][k] + f * b["period"][k]))
+
+        i1, i2 = a0 + s1, a0 + s2
+        one = _Part("on" if mid_p > p0 else "off", onset(i1, pre_p, mid_p), self._done + i1, self._done + i1 + 1)
+        two = _Part("on" if p1 > mid_p else "off", onset(i2, mid_p, post_p), self._done + i2,
+                    int(ev.post.cycles[0]))
+        # a switch-off's shape is the load that left (before minus after)
+        d1, d2 = mid_h - pre_h, post_h - mid_h
+        return [(one, mid_p - p0, d1 if one.kind == "on" else -d1),
+                (two, p1 - mid_p, d2 if two.kind == "on" else -d2)]
 
     # -- energy: the measured aggregate, attributed ------------------------------
     def _append(self, cycles) -> None:
@@ -346,6 +422,7 @@ class ApplianceTracker(_EventJudge):
                 r["p_ref"] = r["p_now"]
 
     def _book(self, ev, label: str, match, calibrated: bool, power: float, shape: np.ndarray) -> Alert:
+        """Open or close runs for switching ``ev`` (an Event or a :class:`_Part`); its alert."""
         unit = "W" if calibrated else "units"
         self._commit(self._onset_cycle(ev), cut=True)         # tracked powers up to the switching
         m = None if match is None else {"label": str(match.label), "distance": _fin(match.distance),
@@ -359,7 +436,7 @@ class ApplianceTracker(_EventJudge):
             detail = {"label": label, "state": "on", "power_w": power, "match": m}
             expl = f"{label} switched on ({power:.0f} {unit})"
         else:
-            closed = self._close(label, power)
+            closed = self._close(label, power, shape)
             if not closed:
                 self._switch(ev, -power, shape, [], [])
                 self._orphans.append({"label": label, "off_sample": int(ev.sample), "off_power_w": power,
@@ -388,8 +465,16 @@ class ApplianceTracker(_EventJudge):
         return Alert("appliance", ev.sample, time=ev.sample / self._fs, detail=detail, explanation=expl,
                      detector=self.name, timestamp=self._stamp(int(ev.sample)))
 
-    def _close(self, label: str, power: float) -> list[dict]:
-        """The running runs a switch-off of ``label`` and step ``power`` ends (none, one, or two at once)."""
+    def _close(self, label: str, power: float, shape: np.ndarray | None = None) -> list[dict]:
+        """The running runs a switch-off of ``label``, step ``power`` and current ``shape`` ends.
+
+        None, one, or two at once (two loads off closer together than the event detector
+        separates). Candidates are the runs (and pairs of runs) whose tracked power is within
+        ``pair_tolerance`` of the step; among them the one whose current shape (switch-on
+        harmonics, scaled to its power now) best matches the shape that left, then the
+        closest power: two loads whose powers happen to add up to a third's do not pass for
+        it when their currents do not.
+        """
         running = [r for r in self._runs if r["off_sample"] is None]
         if label != UNKNOWN:
             same = [r for r in running if r["label"] == label]
@@ -399,19 +484,22 @@ class ApplianceTracker(_EventJudge):
         tol = self.pair_tolerance * max(power, 1e-12)
         # a named switch-off closes only a run that was not named otherwise
         free = [r for r in running if label == UNKNOWN or r["label"] == UNKNOWN]
-        best, err = [], math.inf
-        for r in reversed(free):
-            e = abs(r["p_now"] - power)
-            if e <= tol and e < err:
-                best, err = [r], e
+        cands = [[r] for r in reversed(free)]
         if label == UNKNOWN:
-            # two loads switched off within one switching (closer than the event detector separates):
-            # a pair whose powers add up clearly better than any single run
-            for j, a in enumerate(running):
-                for b in running[j + 1:]:
-                    e = abs(a["p_now"] + b["p_now"] - power)
-                    if e <= tol and e < 0.5 * err:
-                        best, err = [a, b], e
+            cands += [[a, b] for j, a in enumerate(running) for b in running[j + 1:]]
+        best, score = [], math.inf
+        norm = float(np.linalg.norm(shape)) if shape is not None else 0.0
+        for group in cands:
+            e = abs(sum(r["p_now"] for r in group) - power)
+            if e > tol:
+                continue
+            sc = e / max(power, 1e-12) + (len(group) - 1) * 0.05      # one load off is likelier than two
+            if norm > 0:
+                fit = sum(np.asarray(r["shape"]) * (r["p_now"] / r["p_on_ref"] if r["p_on_ref"] > 0 else 1.0)
+                          for r in group)
+                sc += float(np.linalg.norm(shape - fit)) / norm
+            if sc < score:
+                best, score = group, sc
         return best
 
     # -- answers ---------------------------------------------------------------
@@ -542,6 +630,23 @@ class ApplianceTracker(_EventJudge):
             raise InputError(f"not an ApplianceTracker state ({type(exc).__name__}: {exc})") from None
         self._runs, self._orphans, self.start_time = runs, orphans, _utc(start)
         return self
+
+
+#: cycles an intermediate level must last for an event to be split into two switchings
+_MID_MIN = 2
+
+
+class _Part:
+    """One of two switchings merged into one event (what :meth:`ApplianceTracker._book` reads)."""
+
+    def __init__(self, kind: str, sample: int, cycle: int, post_first: int) -> None:
+        self.kind, self.sample, self.cycle = kind, int(sample), int(cycle)
+        self.post = _Cycles((int(post_first), int(post_first)))
+
+
+class _Cycles:
+    def __init__(self, cycles: tuple[int, int]) -> None:
+        self.cycles = cycles
 
 
 def _check_run(r: Any) -> dict:
