@@ -145,6 +145,8 @@ class ApplianceTracker(_EventJudge):
         self._ref_p = math.nan               # total power then, W
         self._ref_from = 0                   # first cycle the next reference may start at
         self._finished_at = -1               # cycles seen when finish() last ran
+        self._expect_p = math.nan            # total power measured just after the last switching, W
+        self._late: list = []                # alerts of runs closed while attributing (returned at once)
 
     # -- wall clock ------------------------------------------------------------
     def set_start_time(self, start_time: datetime | None) -> "ApplianceTracker":
@@ -173,7 +175,11 @@ class ApplianceTracker(_EventJudge):
         self._now = int(math.floor(last + 0.5))
         # no event can still be confirmed with its onset before seen - lag: attribute those cycles
         self._commit(self._seen - self._lag(), cut=False)
-        return alerts
+        return self._with_late(alerts)
+
+    def _with_late(self, alerts: list[Alert]) -> list[Alert]:
+        late, self._late = self._late, []
+        return sorted(alerts + late, key=lambda a: a.sample) if late else alerts
 
     def finish(self) -> list[Alert]:
         """End of the data: book a switching still settling, then close every run still on.
@@ -209,6 +215,7 @@ class ApplianceTracker(_EventJudge):
             calibrated = bool(ev.calibrated) if self.calibrated is None else bool(self.calibrated)
             alerts += self._judge(ev, bd, calibrated)
         self._commit(self._seen, cut=True)
+        alerts = self._with_late(alerts)
         unit = "W" if calibrated else "units"
         for run in self._runs:
             if run["off_sample"] is None:
@@ -236,7 +243,7 @@ class ApplianceTracker(_EventJudge):
             out = []
             for part, step, shape in parts:
                 if abs(step) >= self.min_power_w:
-                    out.append(self._book(part, UNKNOWN, None, calibrated, abs(step), shape))
+                    out.append(self._book(part, UNKNOWN, None, calibrated, abs(step), shape, part.level))
             return out
         if ev.kind not in ("on", "off") or not (abs(ev.delta_p) >= self.min_power_w):
             # not tracked: its step stays in the aggregate and the drift fit gives it to the
@@ -257,7 +264,8 @@ class ApplianceTracker(_EventJudge):
             shape = _stack(np.asarray(ev.post.harmonics) - np.asarray(ev.pre.harmonics))
         if ev.kind == "off":
             shape = -shape
-        return [self._book(ev, label, match, calibrated, step, shape)]
+        level = bd.post.p if bd is not None else float(ev.post.p)
+        return [self._book(ev, label, match, calibrated, step, shape, level)]
 
     def _split(self, ev, bd) -> list | None:
         """Two switchings inside one event: a flat intermediate level between the states before and after.
@@ -321,6 +329,7 @@ class ApplianceTracker(_EventJudge):
         one = _Part("on" if mid_p > p0 else "off", onset(i1, pre_p, mid_p), self._done + i1, self._done + i1 + 1)
         two = _Part("on" if p1 > mid_p else "off", onset(i2, mid_p, post_p), self._done + i2,
                     int(ev.post.cycles[0]))
+        one.level, two.level = mid_p, p1
         # a switch-off's shape is the load that left (before minus after)
         d1, d2 = mid_h - pre_h, post_h - mid_h
         return [(one, mid_p - p0, d1 if one.kind == "on" else -d1),
@@ -367,24 +376,100 @@ class ApplianceTracker(_EventJudge):
             # like every later block, so a shape the harmonics do not hold exactly does not pass for drift)
             if full and self._done >= self._ref_from:
                 self._ref_h, self._ref_p = h, p
+                if len(running) == 1 and math.isfinite(self._expect_p):
+                    # a lone appliance's drift between its switching step and this block (a heater
+                    # warming): the total moved by it since the level measured after the switching
+                    r = running[0]
+                    r["p_ref"] = r["p_now"] = r["p_now"] + (p - self._expect_p)
+                self._expect_p = math.nan
             for r in running:
                 r["energy_j"] += r["p_now"] * t
-        elif len(running) == 1:
-            # one appliance over the background: the change is fitted with the two shapes. With
-            # several running, real loads whose drift is not a plain scaling of their switch-on
-            # shape (a burst-mode cooker changing its duty, a motor's current turning with its
-            # load) made the fit trade power between similar shapes (measured: eval_circuits.py);
-            # they keep their power since the last switching, corrected at the switch-off
-            delta = _attribute(h - self._ref_h, p - self._ref_p, self._ref_h, self._ref_p,
-                               [np.asarray(r["shape"], float) for r in running],
-                               np.array([r["p_on_ref"] for r in running]),
-                               np.array([r["p_ref"] for r in running]))
-            for r, d in zip(running, delta):
-                r["p_now"] = r["p_ref"] + float(d)
+        elif running:
+            a, power = _participants(self._ref_h, self._ref_p, [np.asarray(r["shape"], float) for r in running],
+                                     np.array([r["p_on_ref"] for r in running]),
+                                     np.array([r["p_ref"] for r in running]))
+            c = _fit(a, h - self._ref_h)
+            if len(running) == 1 and _distinct(a):
+                # one appliance over the background: its drift is its fitted share of the change
+                # (when the two shapes differ: a heater over a heater cannot be told apart).
+                # With several running, real loads whose drift is not a plain scaling of their
+                # switch-on shape (a burst-mode cooker changing its duty, a motor's current turning
+                # with its load) made the fit trade power between similar shapes (measured:
+                # eval_circuits.py); they keep their power since the last switching, corrected at
+                # the switch-off
+                delta = _attribute(c, power, p - self._ref_p)
+                for r, d in zip(running, delta):
+                    r["p_now"] = r["p_ref"] + float(d)
+            for r in running:
                 r["energy_j"] += r["p_now"] * t
+            if full:
+                self._vanished(running, c[:-1], a[:, :-1], n)
         else:
             for r in running:
                 r["energy_j"] += r["p_now"] * t
+
+    def _vanished(self, running: list[dict], c: np.ndarray, cols: np.ndarray, n: int) -> None:
+        """Close the runs whose whole current has gone without a switch-off event.
+
+        A small load switching off over a large or burst-mode background can pass under the
+        event detector's noise floor; its run would never end. Its fitted coefficient tells:
+        steady near 0 while it runs, it drops to -1 (its whole shape gone) and stays there.
+        A run is closed when that lasts :data:`_GONE_BLOCKS` blocks, beyond
+        :data:`_GONE_SIGMA` times the scatter of its coefficient before (at least
+        :data:`_GONE_HISTORY` blocks of it). The switch-off is put where the block before the
+        drop says (a coefficient of -f: gone for the last share f of it).
+        """
+        b = self._buf
+        end = float(b["start"][n - 1] + b["period"][n - 1])
+        length = float(np.sum(b["period"][:n]))
+        gone_runs = []
+        for j, (r, cr) in enumerate(zip(running, c)):
+            cr = float(cr)
+            k = r["c_n"]
+            sd = math.sqrt(r["c_m2"] / (k - 1)) if k > 1 else math.inf
+            off_mean = abs(cr - r["c_mean"])
+            if k >= _GONE_HISTORY and off_mean > 3.0 * sd:
+                # outside its scatter: the start of a drop (not learned as scatter)
+                if r["gone_at"] == 0.0:
+                    # a coefficient of -f: gone for the last share f of the block
+                    r["gone_at"] = end - min(max(-cr, 0.0), 1.0) * length
+                if abs(cr + 1.0) <= 0.3 and off_mean > max(_GONE_SIGMA * sd, 0.5):
+                    r["gone"] += 1
+                    if r["gone"] >= _GONE_BLOCKS:
+                        gone_runs.append((j, r))
+            else:
+                r["gone"], r["gone_at"] = 0, 0.0
+                # Welford's running mean and variance of the coefficient
+                k += 1
+                dlt = cr - r["c_mean"]
+                r["c_mean"] += dlt / k
+                r["c_m2"] += dlt * (cr - r["c_mean"])
+                r["c_n"] = k
+        for j, r in gone_runs:
+            off = int(round(r["gone_at"]))
+            if len(running) > 1:
+                # charged at its power since: take back what it did not use
+                r["energy_j"] -= r["p_now"] * max(end - off, 0.0) / self._fs
+            r["off_sample"], r["off_power_w"], r["inferred_off"] = off, r["p_now"], True
+            self._late.append(self._off_alert(r))
+        if gone_runs:
+            # a new reference from the next whole block, as after a switching
+            self._ref_h, self._ref_p = np.empty(0), math.nan
+            self._ref_from = self._done + n
+            for r in self._runs:
+                if r["off_sample"] is None:
+                    r["p_ref"] = r["p_now"]
+                    r.update(_FRESH_FIT)
+
+    def _off_alert(self, run: dict) -> Alert:
+        row = self._row(run)
+        detail = {"label": run["label"], "state": "off", "power_w": run["off_power_w"], "match": None,
+                  "paired": True, "inferred": True, "on_sample": run["on_sample"],
+                  "duration_s": row["duration_s"], "energy_wh": row["energy_wh"], "closed": [run["label"]]}
+        expl = (f"{run['label']} gone ({run['off_power_w']:.0f} W) after {row['duration_s']:.1f} s, "
+                f"{row['energy_wh']:.4g} Wh: its current left without a switching event")
+        return Alert("appliance", run["off_sample"], time=run["off_sample"] / self._fs, detail=detail,
+                     explanation=expl, detector=self.name, timestamp=self._stamp(run["off_sample"]))
 
     def _onset_cycle(self, ev) -> int:
         """Absolute index of the cycle holding the onset sample (``ev.cycle`` may be the next one)."""
@@ -393,6 +478,7 @@ class ApplianceTracker(_EventJudge):
         return self._done + max(k, 0)
 
     def _switch(self, ev, step_signed: float, shape: np.ndarray, opened: list[dict], closed: list[dict]) -> None:
+        # (the total measured just after the switching, self._expect_p, is set by _book)
         """Book the switching cycle and start a new reference (the level before plus the step)."""
         c = self._onset_cycle(ev)
         self._commit(c, cut=True)
@@ -420,17 +506,24 @@ class ApplianceTracker(_EventJudge):
         for r in self._runs:
             if r["off_sample"] is None:
                 r["p_ref"] = r["p_now"]
+                r.update(_FRESH_FIT)
 
-    def _book(self, ev, label: str, match, calibrated: bool, power: float, shape: np.ndarray) -> Alert:
-        """Open or close runs for switching ``ev`` (an Event or a :class:`_Part`); its alert."""
+    def _book(self, ev, label: str, match, calibrated: bool, power: float, shape: np.ndarray,
+              level: float = math.nan) -> Alert:
+        """Open or close runs for switching ``ev`` (an Event or a :class:`_Part`); its alert.
+
+        ``level``: the total power measured just after it (W).
+        """
         unit = "W" if calibrated else "units"
         self._commit(self._onset_cycle(ev), cut=True)         # tracked powers up to the switching
+        self._expect_p = float(level)
         m = None if match is None else {"label": str(match.label), "distance": _fin(match.distance),
                                         "confidence": _fin(match.confidence)}
         if ev.kind == "on":
             run = {"label": label, "on_sample": int(ev.sample), "off_sample": None, "on_power_w": power,
                    "off_power_w": None, "on_match": m, "off_match": None, "shape": shape.tolist(),
-                   "p_on_ref": power, "p_ref": power, "p_now": power, "energy_j": 0.0}
+                   "p_on_ref": power, "p_ref": power, "p_now": power, "energy_j": 0.0, "inferred_off": False,
+                   **_FRESH_FIT}
             self._switch(ev, power, shape, [run], [])
             self._runs.append(run)
             detail = {"label": label, "state": "on", "power_w": power, "match": m}
@@ -516,7 +609,8 @@ class ApplianceTracker(_EventJudge):
                 "on_sample": run["on_sample"], "off_sample": run["off_sample"],
                 "on_time": self._stamp(run["on_sample"]), "off_time": self._stamp(run["off_sample"]),
                 "duration_s": dur, "power_w": energy / dur if dur > 0 else run["p_now"],
-                "energy_wh": energy / 3600.0, "running": run["off_sample"] is None}
+                "energy_wh": energy / 3600.0, "running": run["off_sample"] is None,
+                "inferred_off": bool(run.get("inferred_off", False))}
 
     def running(self) -> list[str]:
         """Labels of the appliances running now (one entry per running instance)."""
@@ -599,6 +693,7 @@ class ApplianceTracker(_EventJudge):
             "events": self.event_source.state_dict(),
             "buf": dict(self._buf), "done": int(self._done), "ref_h": self._ref_h, "ref_p": float(self._ref_p),
             "ref_from": int(self._ref_from), "finished_at": int(self._finished_at),
+            "expect_p": float(self._expect_p),
         })}
 
     def load_state(self, state: dict) -> "ApplianceTracker":
@@ -625,6 +720,7 @@ class ApplianceTracker(_EventJudge):
             self._hist, self._seen, self._now, self._fs = hist, seen, int(st["now"]), float(st["fs"])
             self._buf, self._done, self._ref_h = buf, done, ref_h
             self._ref_p, self._ref_from = float(st["ref_p"]), int(st["ref_from"])
+            self._expect_p = float(st.get("expect_p", math.nan))
             self._finished_at = int(st["finished_at"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"not an ApplianceTracker state ({type(exc).__name__}: {exc})") from None
@@ -634,6 +730,15 @@ class ApplianceTracker(_EventJudge):
 
 #: cycles an intermediate level must last for an event to be split into two switchings
 _MID_MIN = 2
+#: a run whose current is gone (fitted coefficient -1 +- 0.3) for this many blocks (0.72 s at
+#: 50 Hz) is closed without a switch-off event ...
+_GONE_BLOCKS = 3
+#: ... when the drop is beyond this many standard deviations of its coefficient before,
+_GONE_SIGMA = 6.0
+#: measured over at least this many blocks
+_GONE_HISTORY = 4
+# a run's coefficient statistics since the last switching (reset then: the reference changes)
+_FRESH_FIT = {"c_n": 0, "c_mean": 0.0, "c_m2": 0.0, "gone": 0, "gone_at": 0.0}
 
 
 class _Part:
@@ -642,6 +747,7 @@ class _Part:
     def __init__(self, kind: str, sample: int, cycle: int, post_first: int) -> None:
         self.kind, self.sample, self.cycle = kind, int(sample), int(cycle)
         self.post = _Cycles((int(post_first), int(post_first)))
+        self.level = math.nan
 
 
 class _Cycles:
@@ -665,6 +771,11 @@ def _check_run(r: Any) -> dict:
         if not math.isfinite(r[k]):
             raise ValueError(f"run {k} is not finite")
     r["shape"] = [float(x) for x in r["shape"]]
+    r["inferred_off"] = bool(r.get("inferred_off", False))
+    for k, v in _FRESH_FIT.items():
+        r[k] = type(v)(r.get(k, v))
+        if not math.isfinite(r[k]):
+            raise ValueError(f"run {k} is not finite")
     return r
 
 
@@ -690,29 +801,59 @@ def _harmonics(i_wave: np.ndarray, v_wave: np.ndarray) -> np.ndarray:
     return _stack(spec * np.exp(-1j * k[:spec.shape[0]] * phv))
 
 
-def _attribute(dh: np.ndarray, dp: float, ref_h: np.ndarray, ref_p: float, shapes: list[np.ndarray],
-               p_on: np.ndarray, p_ref: np.ndarray) -> np.ndarray:
-    """Power change (W) of each running appliance since the last switching.
+def _participants(ref_h: np.ndarray, ref_p: float, shapes: list[np.ndarray], p_on: np.ndarray,
+                  p_ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Current shapes (columns, stacked harmonics, A) and powers (W) of the running appliances and the background.
 
-    ``dh`` (stacked harmonics, A) and ``dp`` (W) are the change of the total
-    since the reference ``ref_h``/``ref_p``. The participants are the running
-    appliances -- current shape ``shapes[j] * p_ref[j] / p_on[j]`` (its
-    switch-on delta, scaled to its power at the reference) -- and the
-    background, ``ref_h`` minus them, with power ``ref_p - sum(p_ref)``. The
-    change is fitted as a sum of scaled participant shapes (ridge least
-    squares); a participant whose current scales by ``1 + c`` changes its
-    power by ``c`` times its power. The changes are then made to add up to
-    ``dp`` (the remainder shared in proportion to their size), so the
-    attributed energy is the energy measured.
+    An appliance's shape is its switch-on delta scaled to its power at the
+    reference; the background is ``ref_h`` minus them, with the power
+    ``ref_p - sum(p_ref)`` (never below 0).
     """
     scale = np.where(p_on > 0, p_ref / np.where(p_on > 0, p_on, 1.0), 1.0)
     cols = [sh * s for sh, s in zip(shapes, scale)]
     cols.append(ref_h - np.sum(cols, axis=0))
-    power = np.append(p_ref, max(ref_p - float(np.sum(p_ref)), 0.0))
-    a = np.stack(cols, axis=1)
-    g = a.T @ a
-    lam = _RIDGE * float(np.trace(g)) / g.shape[0] + 1e-300
-    c = np.linalg.solve(g + lam * np.eye(g.shape[0]), a.T @ dh)
+    return np.stack(cols, axis=1), np.append(p_ref, max(ref_p - float(np.sum(p_ref)), 0.0))
+
+
+def _fit(a: np.ndarray, dh: np.ndarray) -> np.ndarray:
+    """Coefficients ``c`` with ``a @ c ~ dh`` (ridge least squares on unit-norm columns).
+
+    ``c[j] = -1``: participant ``j``'s whole current is gone; ``+0.1``: it draws 10 % more.
+    The ridge (:data:`_RIDGE`, relative to unit columns, so a small appliance beside a large
+    background is not shrunk) only steadies near-identical shapes.
+    """
+    norms = np.linalg.norm(a, axis=0)
+    norms = np.where(norms > 0, norms, 1.0)
+    u = a / norms
+    g = u.T @ u
+    c = np.linalg.solve(g + _RIDGE * np.eye(g.shape[0]), u.T @ dh)
+    return np.asarray(c / norms)
+
+
+#: largest |cosine| between two participants' current shapes for their drifts to be told apart
+_DISTINCT_COS = 0.9
+
+
+def _distinct(a: np.ndarray) -> bool:
+    """Whether the participants' shapes (columns) are far enough from one another to split a change."""
+    norms = np.linalg.norm(a, axis=0)
+    keep = norms > 1e-3 * float(np.max(norms))        # nothing else on the circuit: no background
+    if not np.any(keep):
+        return False
+    u = a[:, keep] / norms[keep]
+    g = np.abs(u.T @ u)
+    np.fill_diagonal(g, 0.0)
+    return bool(np.max(g) <= _DISTINCT_COS)
+
+
+def _attribute(c: np.ndarray, power: np.ndarray, dp: float) -> np.ndarray:
+    """Power change (W) of each running appliance from the fitted coefficients.
+
+    A participant whose current scales by ``1 + c`` changes its power by
+    ``c`` times its power. The changes are made to add up to ``dp``, the
+    measured change of the total (the remainder shared in proportion to
+    their size), so the attributed energy is the energy measured.
+    """
     d = c * power
     rest = dp - float(np.sum(d))
     w = np.abs(d)
