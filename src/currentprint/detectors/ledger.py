@@ -389,9 +389,14 @@ class ApplianceTracker(_EventJudge):
                                      np.array([r["p_on_ref"] for r in running]),
                                      np.array([r["p_ref"] for r in running]))
             c = _fit(a, h - self._ref_h)
-            if len(running) == 1 and _distinct(a):
-                # one appliance over the background: its drift is its fitted share of the change
-                # (when the two shapes differ: a heater over a heater cannot be told apart).
+            dh = h - self._ref_h
+            ndh = float(np.linalg.norm(dh))
+            explained = ndh == 0 or float(np.linalg.norm(a @ c - dh)) <= _EXPLAINED * ndh
+            if len(running) == 1 and _distinct(a) and explained:
+                # one appliance over the background: its drift is its fitted share of the change,
+                # when the two shapes differ (a heater over a heater cannot be told apart) and
+                # scalings of them explain the change (a background whose current changes shape,
+                # a washing machine's or an SMPS's wander, is not split into scalings).
                 # With several running, real loads whose drift is not a plain scaling of their
                 # switch-on shape (a burst-mode cooker changing its duty, a motor's current turning
                 # with its load) made the fit trade power between similar shapes (measured:
@@ -832,6 +837,9 @@ def _fit(a: np.ndarray, dh: np.ndarray) -> np.ndarray:
 
 #: largest |cosine| between two participants' current shapes for their drifts to be told apart
 _DISTINCT_COS = 0.9
+#: largest share (RMS) of a block's change of the harmonics left unexplained by scalings of the
+#: shapes for the fit to be used
+_EXPLAINED = 0.5
 
 
 def _distinct(a: np.ndarray) -> bool:
