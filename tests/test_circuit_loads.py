@@ -262,8 +262,9 @@ def test_tracker_names_runs_with_the_monitors_library(libraries):
     assert set(book) == {"tv", "air_conditioner"}
     truth = {t["label"]: t["energy_wh"] for t in c.truth()[1:]}
     assert abs(book["air_conditioner"]["energy_wh"] - truth["air_conditioner"]) <= 0.05 * truth["air_conditioner"]
-    # the TV's own power wanders inside its recording (86 W at the switchings, 91 W on average): a run is
-    # charged its switching steps, so a load that changes while running is off by its change
+    # the TV's own power wanders inside its recording (86 W at the switchings, 91 W on average) over a
+    # washing machine that wanders too, with the air conditioner on for half the run: its drift cannot
+    # be told from the background's (docs/ledger.md, "what cannot be known") and it is booked ~9 % low
     assert abs(book["tv"]["energy_wh"] - truth["tv"]) <= 0.10 * truth["tv"]
 
 
