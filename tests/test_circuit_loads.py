@@ -515,3 +515,33 @@ def test_a_load_gone_under_a_noisy_background_is_closed_without_its_event():
     restored = cp.Monitor.from_state(json.loads(json.dumps(mon.state_dict())))
     restored.run(c.current[cut:], c.voltage[cut:], chunk=1000)
     assert restored.detectors[0].timeline() == tracker.timeline()
+
+
+def test_a_wandering_background_widens_the_ratio_noise():
+    # a rectifier background whose pulses grow slowly (a charger, a compressor under a rising head)
+    # moves between the windows before and after a heater's switch-on more than its cycle noise says
+    v = _mains(3.0)
+    rng = np.random.default_rng(7)
+    k = np.arange(v.shape[0])
+    pulses = np.sign(v) * np.maximum(np.abs(v) - 0.9 * 325.0, 0.0) * 0.2
+    on = int(1.5 * FS)
+    heater = np.where(k >= on, v / 200.0, 0.0)
+    noise = rng.normal(0.0, 0.02, v.shape[0])
+
+    def noise_and_error(growth):
+        i = pulses * (1.0 + growth * k / FS) + heater + noise
+        t = cp.analyze(i, v, fs=FS, waveforms=True)
+        e = int(np.searchsorted(t.start, on, side="right")) - 1
+        bd = background_delta(t.i_wave, t.v_wave, t.p, t.q, t.v_rms, (e - 24, e), (e + 1, e + 10))
+        # what the background really left in the delta's harmonic ratios
+        spec = np.fft.rfft(bd.delta - bd.post.v_wave / 200.0)
+        error = float(np.sqrt(np.sum(np.abs(spec[2:16]) ** 2)) / np.abs(np.fft.rfft(bd.delta)[1]))
+        return bd.ratio_noise, error
+
+    steady, _ = noise_and_error(0.0)
+    assert 0 < steady < 0.01                       # white noise only: the cycle-noise term
+    wandering, error = noise_and_error(0.3)
+    assert error > 3 * steady                      # the pulses' growth over the gap is in the delta ...
+    # ... and in the noise the rules are widened by (a steady trend is scaled as a random walk:
+    # under-estimated by the square root of the distance ratio)
+    assert wandering >= 0.5 * error
