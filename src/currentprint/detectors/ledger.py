@@ -205,7 +205,7 @@ class ApplianceTracker(_EventJudge):
         self._finished_at = self._seen
         calibrated = bool(self.calibrated) if self.calibrated is not None else True
         found = self._flush_events()
-        memo = getattr(self.event_source, "_memo_flush", (-1, []))
+        memo: tuple[int, list] = getattr(self.event_source, "_memo_flush", (-1, []))
         if not found and memo[0] == self.event_source._seen and memo[1]:
             # a detector sharing our event source flushed it first: judge what it took
             found = self._judged(list(memo[1]), self._hist, self._hist["raw_i"], self._hist["raw_v"],
@@ -592,9 +592,9 @@ class ApplianceTracker(_EventJudge):
             if e > tol:
                 continue
             sc = e / max(power, 1e-12) + (len(group) - 1) * 0.05      # one load off is likelier than two
-            if norm > 0:
-                fit = sum(np.asarray(r["shape"]) * (r["p_now"] / r["p_on_ref"] if r["p_on_ref"] > 0 else 1.0)
-                          for r in group)
+            if shape is not None and norm > 0:
+                fit = np.sum([np.asarray(r["shape"]) * (r["p_now"] / r["p_on_ref"] if r["p_on_ref"] > 0 else 1.0)
+                              for r in group], axis=0)
                 sc += float(np.linalg.norm(shape - fit)) / norm
             if sc < score:
                 best, score = group, sc
