@@ -262,8 +262,9 @@ def test_tracker_names_runs_with_the_monitors_library(libraries):
     assert set(book) == {"tv", "air_conditioner"}
     truth = {t["label"]: t["energy_wh"] for t in c.truth()[1:]}
     assert abs(book["air_conditioner"]["energy_wh"] - truth["air_conditioner"]) <= 0.05 * truth["air_conditioner"]
-    # the TV's own power wanders inside its recording (86 W at the switchings, 91 W on average): a run is
-    # charged its switching steps, so a load that changes while running is off by its change
+    # the TV's own power wanders inside its recording (86 W at the switchings, 91 W on average) over a
+    # washing machine that wanders too, with the air conditioner on for half the run: its drift cannot
+    # be told from the background's (docs/ledger.md, "what cannot be known") and it is booked ~9 % low
     assert abs(book["tv"]["energy_wh"] - truth["tv"]) <= 0.10 * truth["tv"]
 
 
@@ -367,3 +368,180 @@ def test_two_loads_off_in_one_switching_close_both_runs():
     assert len(rows) == 2 and tracker.running() == [] and tracker.unpaired() == []
     for row, truth in zip(rows, c.truth()):
         assert abs(row["energy_wh"] - truth["energy_wh"]) <= 0.01 * truth["energy_wh"]
+
+
+# -- ledger energy from the measured aggregate, end of data ------------------------------------
+def _wandering_tv_over_a_motor(duration_s=12.0):
+    """A lagging motor runs throughout; a rectifier load (a TV) runs 2-9 s and its power swells
+    by ~25 % in the middle of its run (the picture), back to its switch-on level at its switch-off."""
+    v = _mains(duration_s)
+    c = Circuit(v, FS)
+    lag = int(round(35.0 / 360.0 * N))
+    c.add_branch(np.roll(v, lag) / 120.0, label="base")
+    a, b = int(2.0 * FS), int(9.0 * FS)
+    k = np.arange(b - a) / (b - a)
+    swell = 1.0 + 0.25 * np.sin(np.pi * k) ** 2
+    pulses = np.sign(v) * np.maximum(np.abs(v) - 0.9 * 325.0, 0.0) * 0.3
+    c.add_branch(pulses[a:b] * swell, label="tv", on_s=a / FS, off_s=b / FS)
+    return c
+
+
+def test_tracker_books_a_load_that_changes_while_it_runs():
+    c = _wandering_tv_over_a_motor()
+    truth = c.truth()[1]
+    tracker = cp.ApplianceTracker()
+    mon = cp.Monitor(fs=FS, detectors=[tracker])
+    mon.run(c.current, c.voltage)
+    (row,) = tracker.timeline()
+    # its switching steps alone (the old booking) miss the swell by ~12 %
+    steps = 0.5 * (tracker._runs[0]["on_power_w"] + tracker._runs[0]["off_power_w"]) * row["duration_s"] / 3600
+    assert abs(steps - truth["energy_wh"]) > 0.08 * truth["energy_wh"]
+    assert abs(row["energy_wh"] - truth["energy_wh"]) <= 0.01 * truth["energy_wh"]
+
+
+def test_finish_books_a_late_switching_and_the_runs_still_on():
+    from currentprint.synth import Motor, Resistive, synth_signal
+    # a heater from 1 s; a motor at 2.2 s whose inrush is still decaying when the data end at 3 s
+    sig = synth_signal(duration_s=3.0, fs=FS, loads={"base": Resistive(300.0), "h": Resistive(1500.0),
+                                                     "m": Motor(800.0, inrush=6.0, inrush_decay_s=0.6)},
+                       schedule=[(1.0, "h", "on"), (2.2, "m", "on")], seed=5)
+    tracker = cp.ApplianceTracker()
+    mon = cp.Monitor(fs=FS, detectors=["events", tracker])       # the two share one event detector
+    alerts = mon.run(sig.current, sig.voltage)
+    assert len(tracker.timeline()) == 1                           # the motor has not settled
+    final = mon.flush()
+    assert any(a.kind == "event" for a in final)                  # the event detector's own alert ...
+    ons = [a for a in final if a.kind == "appliance" and a.detail["state"] == "on"]
+    assert len(ons) == 1 and abs(ons[0].sample - 2.2 * FS) <= N   # ... and the tracker's, from the same flush
+    ends = [a for a in final if a.kind == "appliance" and a.detail["state"] == "end"]
+    assert len(ends) == 2 and not any(a.kind == "appliance" and a.detail["state"] == "end" for a in alerts)
+    heater, motor = tracker.timeline()
+    assert heater["running"] and motor["running"] and heater["off_s"] is None
+    assert heater["duration_s"] == pytest.approx(2.0, abs=1.5 / 50.0)        # up to the last whole cycle
+    assert heater["energy_wh"] == pytest.approx(1500.0 * heater["duration_s"] / 3600, rel=0.005)
+    assert motor["duration_s"] == pytest.approx(0.8, abs=1.5 / 50.0)
+    assert mon.flush() == [] and tracker.finish() == []          # finishing twice books nothing twice
+
+
+def test_tracker_state_with_unattributed_cycles_is_checked():
+    c = _schedule()
+    t = cp.ApplianceTracker()
+    cp.Monitor(fs=FS, detectors=[t]).run(c.current[:int(4 * FS)], c.voltage[:int(4 * FS)])
+    state = t.state_dict()
+    assert cp.ApplianceTracker().load_state(json.loads(json.dumps(state))).timeline() == t.timeline()
+    from currentprint._state import decode, encode
+    bad = decode(json.loads(json.dumps(state))["state"])
+    bad["done"] = bad["seen"] + 5                      # more cycles attributed than seen
+    with pytest.raises(ValueError, match="ApplianceTracker"):
+        cp.ApplianceTracker().load_state({"state": encode(bad)})
+
+
+def test_two_switchings_in_one_event_are_booked_apart():
+    # a heater off and a rectifier on 4 cycles later: the event detector sees one net step
+    v = _mains(12.0)
+    c = Circuit(v, FS)
+    lag = int(round(35.0 / 360.0 * N))
+    off, on = int(6.0 * FS) + 37, int(6.0 * FS) + 37 + 4 * N
+    pulses = np.sign(v) * np.maximum(np.abs(v) - 0.9 * 325.0, 0.0) * 0.4
+    c.add_branch((np.roll(v, lag) / 100.0)[int(1.0 * FS):int(10.0 * FS)], label="motor", on_s=1.0, off_s=10.0)
+    c.add_branch((v / 45.0)[int(3.0 * FS):off], label="heater", on_s=3.0, off_s=off / FS)
+    c.add_branch(pulses[on:int(9.0 * FS)], label="pc", on_s=on / FS, off_s=9.0)
+    tracker = cp.ApplianceTracker()
+    mon = cp.Monitor(fs=FS, detectors=[tracker])
+    mon.run(c.current, c.voltage)
+    mon.flush()
+    rows = sorted(tracker.timeline(), key=lambda r: r["on_sample"])
+    assert len(rows) == 3 and tracker.unpaired() == [] and tracker.running() == []
+    for row, truth in zip(rows, c.truth()):
+        assert abs(row["on_sample"] - truth["on_sample"]) <= N
+        assert abs(row["off_sample"] - truth["off_sample"]) <= N
+        assert abs(row["energy_wh"] - truth["energy_wh"]) <= 0.02 * truth["energy_wh"]
+
+
+def test_a_switch_off_closes_the_load_of_its_shape_not_two_whose_powers_add_up():
+    # a heater whose element warms (its power falls 10 % while others run, so its tracked power is
+    # off by that at its switch-off), and a lagging motor and a rectifier whose powers add up to
+    # the heater's at its switch-off: by power alone the pair fits better than the heater
+    v = _mains(12.0)
+    c = Circuit(v, FS)
+    lag = int(round(35.0 / 360.0 * N))
+    k = np.arange(v.shape[0]) / FS
+    g = np.where(k < 3.0, 1.0, 1.0 - 0.1 * np.clip((k - 3.0) / 5.0, 0.0, 1.0)) / 60.0
+    c.add_branch((v * g)[int(1.0 * FS):int(8.0 * FS)], label="heater", on_s=1.0, off_s=8.0)
+    motor = np.roll(v, lag) / 140.0
+    c.add_branch(motor[int(3.0 * FS):int(10.0 * FS)], label="motor", on_s=3.0, off_s=10.0)
+    pulses = np.sign(v) * np.maximum(np.abs(v) - 0.9 * 325.0, 0.0)
+    p_heater_end = 0.9 * float(np.mean(v * v / 60.0))
+    scale = (p_heater_end - float(np.mean(motor * v))) / float(np.mean(pulses * v))
+    c.add_branch((pulses * scale)[int(5.0 * FS):int(11.0 * FS)], label="pc", on_s=5.0, off_s=11.0)
+    tracker = cp.ApplianceTracker()
+    cp.Monitor(fs=FS, detectors=[tracker]).run(c.current, c.voltage)
+    rows = tracker.timeline()
+    assert len(rows) == 3 and tracker.unpaired() == []
+    for row, truth in zip(rows, c.truth()):
+        assert abs(row["off_sample"] - truth["off_sample"]) <= N
+        assert abs(row["energy_wh"] - truth["energy_wh"]) <= 0.02 * truth["energy_wh"]
+
+
+def test_a_load_gone_under_a_noisy_background_is_closed_without_its_event():
+    # a 73 W motor runs; a 900 W burst load whose duty wanders cycle by cycle joins it; the motor's
+    # switch-off under that noise is no event, but its current leaving is seen by the shape fit
+    v = _mains(14.0)
+    c = Circuit(v, FS)
+    rng = np.random.default_rng(3)
+    lag = int(round(35.0 / 360.0 * N))
+    c.add_branch(v / 100.0, label="base")
+    c.add_branch((np.roll(v, lag) / 600.0)[int(2.0 * FS):int(8.0 * FS)], label="motor", on_s=2.0, off_s=8.0)
+    duty = 1 + 0.05 * np.repeat(rng.normal(0, 1, v.shape[0] // N + 1), N)[:v.shape[0]]
+    noisy = _burst(v) * duty + rng.normal(0, 0.3, v.shape[0])
+    c.add_branch(noisy[int(4.0 * FS):int(12.0 * FS)], label="cooker", on_s=4.0, off_s=12.0)
+    tracker = cp.ApplianceTracker()
+    alerts = cp.Monitor(fs=FS, detectors=[tracker]).run(c.current, c.voltage)
+    events = cp.detect_events(c.current, c.voltage, fs=FS)
+    assert not any(abs(e.sample - 8.0 * FS) < 0.5 * FS for e in events)      # the switch-off is no event
+    motor, cooker = tracker.timeline()
+    truth = c.truth()[1]
+    assert motor["inferred_off"] and not cooker["inferred_off"]
+    assert abs(motor["off_sample"] - truth["off_sample"]) <= 5 * N
+    assert abs(motor["energy_wh"] - truth["energy_wh"]) <= 0.05 * truth["energy_wh"]
+    gone = [a for a in alerts if a.detail.get("inferred")]
+    assert len(gone) == 1 and gone[0].sample == motor["off_sample"]
+    assert tracker.unpaired() == [] and tracker.running() == []
+    # any chunking, and a save/restore in the middle of the drop, give the same ledger
+    other = cp.ApplianceTracker()
+    mon = cp.Monitor(fs=FS, detectors=[other])
+    cut = int(8.3 * FS)
+    mon.run(c.current[:cut], c.voltage[:cut], chunk=97)
+    restored = cp.Monitor.from_state(json.loads(json.dumps(mon.state_dict())))
+    restored.run(c.current[cut:], c.voltage[cut:], chunk=1000)
+    assert restored.detectors[0].timeline() == tracker.timeline()
+
+
+def test_a_wandering_background_widens_the_ratio_noise():
+    # a rectifier background whose pulses grow slowly (a charger, a compressor under a rising head)
+    # moves between the windows before and after a heater's switch-on more than its cycle noise says
+    v = _mains(3.0)
+    rng = np.random.default_rng(7)
+    k = np.arange(v.shape[0])
+    pulses = np.sign(v) * np.maximum(np.abs(v) - 0.9 * 325.0, 0.0) * 0.2
+    on = int(1.5 * FS)
+    heater = np.where(k >= on, v / 200.0, 0.0)
+    noise = rng.normal(0.0, 0.02, v.shape[0])
+
+    def noise_and_error(growth):
+        i = pulses * (1.0 + growth * k / FS) + heater + noise
+        t = cp.analyze(i, v, fs=FS, waveforms=True)
+        e = int(np.searchsorted(t.start, on, side="right")) - 1
+        bd = background_delta(t.i_wave, t.v_wave, t.p, t.q, t.v_rms, (e - 24, e), (e + 1, e + 10))
+        # what the background really left in the delta's harmonic ratios
+        spec = np.fft.rfft(bd.delta - bd.post.v_wave / 200.0)
+        error = float(np.sqrt(np.sum(np.abs(spec[2:16]) ** 2)) / np.abs(np.fft.rfft(bd.delta)[1]))
+        return bd.ratio_noise, error
+
+    steady, _ = noise_and_error(0.0)
+    assert 0 < steady < 0.01                       # white noise only: the cycle-noise term
+    wandering, error = noise_and_error(0.3)
+    assert error > 3 * steady                      # the pulses' growth over the gap is in the delta ...
+    # ... and in the noise the rules are widened by (a steady trend is scaled as a random walk:
+    # under-estimated by the square root of the distance ratio)
+    assert wandering >= 0.5 * error

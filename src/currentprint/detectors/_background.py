@@ -138,7 +138,9 @@ class BackgroundDelta:
         Noise of the delta's harmonic ratios: RMS over harmonics
         2..:data:`BAND` of the noise of the mean difference, over the
         delta's fundamental (dimensionless; what ``|I_k/I_1|`` errors add up
-        to).
+        to), with the background's wander between the two windows (the
+        change between the halves of the "before" window beyond its
+        cycle noise, scaled as a random walk to the windows' distance).
 
     Peaks and the noise are measured on cycles band-limited to harmonic
     :data:`BAND`: the judgements look at that band, and white ADC noise
@@ -242,6 +244,18 @@ def background_delta(i_wave: np.ndarray, v_wave: np.ndarray, p: np.ndarray, q: n
         hv = np.sum(np.abs(spec[:, 2:BAND + 1]) ** 2) / dof        # summed over harmonics 2..BAND
         d1 = abs(np.fft.rfft(delta)[1])
         ratio_noise = float(math.sqrt(hv) * shrink / d1) if d1 > 0 else math.nan
+        # a background that wanders (a compressor under a changing head, a charger) moves more
+        # between the two windows than its cycle-to-cycle residual says: the change between the
+        # halves of the "before" window, beyond what that residual explains, scaled as a random
+        # walk (square root of the distance) to the distance between the two windows, adds in
+        # quadrature
+        half = (n_pre // period // 2) * period
+        if half >= period and d1 > 0:
+            d_half = np.fft.rfft(i_wave[b - half:b].mean(axis=0) - i_wave[a:a + half].mean(axis=0))
+            wander2 = float(np.sum(np.abs(d_half[2:BAND + 1]) ** 2)) - hv * 2.0 / half
+            if wander2 > 0:
+                gap = (c + 0.5 * n_post) - (a + 0.5 * n_pre)
+                ratio_noise = float(math.hypot(ratio_noise, math.sqrt(wander2 * gap / (n_pre - half)) / d1))
     else:
         noise = noise_pk = ratio_noise = math.nan
     delta_noise = noise * shrink

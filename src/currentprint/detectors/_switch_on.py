@@ -243,8 +243,25 @@ class _EventJudge(BaseDetector):
         found = self.event_source.push(cycles)
         self.event_source.events.clear()     # the judges keep what they need; no growth
         self._seen += len(cycles)
-        n_hist = len(hist["p"])
 
+        out = self._judged(found, hist, raw_i, raw_v, first)
+        keep = self._keep_rows()
+        self._hist = {**{k: x[-keep:].copy() for k, x in hist.items()},
+                      "raw_i": raw_i[-keep:].copy(), "raw_v": raw_v[-keep:].copy()}
+        return out
+
+    def _flush_events(self) -> list:
+        """End of the stream: the event still settling (``EventDetector.flush``), judged on the kept cycles."""
+        if not self._hist:
+            return []
+        found = self.event_source.flush()
+        self.event_source.events.clear()
+        n = len(self._hist["p"])
+        return self._judged(found, self._hist, self._hist["raw_i"], self._hist["raw_v"], self._seen - n)
+
+    def _judged(self, found, hist, raw_i, raw_v, first: int) -> list:
+        """(event, pre, post, background) of each event, from the rows of ``hist`` (row 0 = cycle ``first``)."""
+        n_hist = len(hist["p"])
         out: list[tuple[Any, Any, Any, Any]] = []
         for ev in found:
             # rows (of hist) of the windows: before the switching cycle, after it
@@ -263,9 +280,6 @@ class _EventJudge(BaseDetector):
                 out.append((ev, bd.pre, bd.post, bd))
             else:
                 out.append((ev, ev.pre, ev.post, None))
-        keep = self._keep_rows()
-        self._hist = {**{k: x[-keep:].copy() for k, x in hist.items()},
-                      "raw_i": raw_i[-keep:].copy(), "raw_v": raw_v[-keep:].copy()}
         return out
 
 

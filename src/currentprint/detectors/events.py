@@ -413,6 +413,7 @@ class EventDetector(BaseDetector):
         # table, and only the first push does the work
         self._memo_table: CycleTable | None = None
         self._memo_events: list[Event] = []
+        self._memo_flush: tuple[int, list[Event]] = (-1, [])
         # raw features of the last cycles (the rhythm test and pair averaging)
         self._ftail = np.empty((0, 0))
 
@@ -572,6 +573,10 @@ class EventDetector(BaseDetector):
             raise RuntimeError(f"internal error in the event scan: {_core.ERRORS.get(-n, -n)}")
         found = [ev for ev in (self._build(rec) for rec in out[:n]) if ev is not None]
         self._keep_events(found)
+        # detectors sharing this one (a Monitor links identical ones) each flush at the end: the
+        # ones after the first read what the first took (same cycle count), see ApplianceTracker.finish
+        if found or self._memo_flush[0] != self._seen:
+            self._memo_flush = (self._seen, list(found))
         return found
 
     def update(self, cycles: CycleTable) -> list[Alert]:
