@@ -216,7 +216,7 @@ def _keep_rows_of(x: np.ndarray, keep: int) -> np.ndarray:
     buf = _owned_buffer(tail)
     if buf is not None and buf.shape[0] <= 4 * (tail.shape[0] + 1024):
         return tail
-    return _append_rows(tail[:0], tail)
+    return _append_rows(np.empty((0, *tail.shape[1:]), dtype=tail.dtype), tail)
 
 
 class _EventJudge(BaseDetector):
