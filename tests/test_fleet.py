@@ -193,8 +193,10 @@ def reference(archive, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def client():
     _need_dask()
-    from distributed import Client, LocalCluster
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    from distributed import Client
+
+    from currentprint import fleet
+    cluster = fleet.local_cluster(2, dashboard_address=None)    # the cluster fleet.run starts itself
     c = Client(cluster)
     yield c
     c.close()
@@ -204,6 +206,19 @@ def client():
 @pytest.fixture(scope="module")
 def plain(archive) -> list[tuple]:
     return _plain_loop(archive)
+
+
+def _worker_settings():
+    import dask
+    return (os.environ.get("MALLOC_TRIM_THRESHOLD_"), dask.config.get("distributed.worker.profile.enabled"),
+            dask.config.get("distributed.admin.tick.interval"))
+
+
+def test_local_cluster_worker_settings(client):
+    # glibc's own malloc tuning (Dask's MALLOC_TRIM_THRESHOLD_ costs up to +60 % CPU on a replay),
+    # no statistical profiler, a slow event-loop health check: what local_cluster promises
+    got = client.run(_worker_settings)
+    assert len(got) == 2 and all(v == (None, False, "1s") for v in got.values()), got
 
 
 def test_sequential_equals_plain_monitor_loop(plain, reference):
