@@ -196,6 +196,8 @@ def main(argv=None) -> int:
     ap.add_argument("--archive", help="archive folder to reuse (written there if absent)")
     ap.add_argument("--rounds", type=int, default=2, help="measurement rounds; the best of each is kept")
     ap.add_argument("--keep", action="store_true", help="keep the output folders")
+    ap.add_argument("--only", help="comma-separated configurations to run besides plain "
+                    "(sequential, dask-1, dask-2, dask-1-cold, dask-1-defaults)")
     ap.add_argument("--dask-defaults", action="store_true",
                     help="also run 1 worker with Dask's default worker settings (profiler, MALLOC_TRIM_THRESHOLD_)")
     args = ap.parse_args(argv)
@@ -226,6 +228,11 @@ def main(argv=None) -> int:
     names = ["plain", "sequential", "dask-1", "dask-2", "dask-1-cold"]
     if args.dask_defaults:
         names.append("dask-1-defaults")
+    if args.only:
+        names = ["plain"] + [n for n in args.only.split(",") if n != "plain"]
+        unknown = set(names) - {"plain", "sequential", "dask-1", "dask-2", "dask-1-cold", "dask-1-defaults"}
+        if unknown:
+            ap.error(f"unknown --only names: {', '.join(sorted(unknown))}")
     times: dict[str, list[float]] = {k: [] for k in names}
     cpus: dict[str, list[float]] = {k: [] for k in times}
     loads = []
@@ -239,13 +246,16 @@ def main(argv=None) -> int:
         times["plain"].append(t)
         result["plain"] = {"rows": len(ref), "equal_across_rounds": rows == ref}
         shutil.rmtree(work / "seq", ignore_errors=True)
-        c0 = _cpu_s()
-        t0 = time.perf_counter()
-        rep = fleet.run_sequential(archive, work / "seq")
-        times["sequential"].append(time.perf_counter() - t0)
-        cpus["sequential"].append(_cpu_s() - c0)
-        result["sequential"] = {"equal_to_plain": same(fleet_rows(work / "seq"), ref), "pieces": rep.pieces}
-        for name in names[2:]:
+        if "sequential" in names:
+            c0 = _cpu_s()
+            t0 = time.perf_counter()
+            rep = fleet.run_sequential(archive, work / "seq")
+            times["sequential"].append(time.perf_counter() - t0)
+            cpus["sequential"].append(_cpu_s() - c0)
+            result["sequential"] = {"equal_to_plain": same(fleet_rows(work / "seq"), ref), "pieces": rep.pieces}
+        for name in names:
+            if name in ("plain", "sequential"):
+                continue
             shutil.rmtree(work / name, ignore_errors=True)
             if name == "dask-1-cold":
                 r = dask_cold(archive, work / name, 1)
@@ -262,22 +272,26 @@ def main(argv=None) -> int:
     for k, v in times.items():
         result[k].update({"seconds": min(v), "all_seconds": v, "xRT": audio_s / min(v),
                           "cpu_s": min(cpus[k]), "all_cpu_s": cpus[k]})
-    t_plain, t_seq = result["plain"]["seconds"], result["sequential"]["seconds"]
-    d1, d2 = result["dask-1"]["seconds"], result["dask-2"]["seconds"]
+    # ratios to the plain loop: of the best rounds, and the median of each round's own ratio (the
+    # configurations of one round ran back to back, under about the same load)
     c_plain = result["plain"]["cpu_s"]
-    result["ratios"] = {"throughput_2_over_1_workers": d1 / d2,
-                        "dask_1_worker_over_plain_loop": d1 / t_plain,
-                        "dask_1_worker_over_sequential": d1 / t_seq,
-                        "dask_1_worker_cold_over_plain_loop": result["dask-1-cold"]["seconds"] / t_plain,
-                        "cpu_dask_1_worker_over_plain_loop": result["dask-1"]["cpu_s"] / c_plain,
-                        "cpu_dask_1_worker_over_sequential": result["dask-1"]["cpu_s"] / result["sequential"]["cpu_s"],
-                        "cpu_dask_1_worker_cold_over_plain_loop": result["dask-1-cold"]["cpu_s"] / c_plain,
-                        "cpu_dask_2_workers_over_1": result["dask-2"]["cpu_s"] / result["dask-1"]["cpu_s"]}
-    if args.dask_defaults:
-        result["ratios"]["cpu_dask_1_worker_dask_defaults_over_plain_loop"] = result["dask-1-defaults"]["cpu_s"] / c_plain
+    ratios = {}
+    for k in names[1:]:
+        paired_wall = sorted(a / b for a, b in zip(times[k], times["plain"]))
+        paired_cpu = sorted(a / b for a, b in zip(cpus[k], cpus["plain"]))
+        ratios[k] = {"wall_best_over_plain_best": result[k]["seconds"] / result["plain"]["seconds"],
+                     "cpu_best_over_plain_best": result[k]["cpu_s"] / c_plain,
+                     "wall_per_round_median": paired_wall[len(paired_wall) // 2],
+                     "cpu_per_round_median": paired_cpu[len(paired_cpu) // 2],
+                     "cpu_per_round": paired_cpu}
+    if "dask-1" in names and "dask-2" in names:
+        ratios["throughput_2_over_1_workers"] = result["dask-1"]["seconds"] / result["dask-2"]["seconds"]
+        ratios["throughput_2_over_1_workers_per_round"] = sorted(
+            a / b for a, b in zip(times["dask-1"], times["dask-2"]))
+    result["ratios"] = ratios
     print(json.dumps(result, indent=2, default=str))
     if not args.keep:
-        for name in ("seq", *names[2:]):
+        for name in ("seq", *names):
             shutil.rmtree(work / name, ignore_errors=True)
         if not args.archive:
             shutil.rmtree(work, ignore_errors=True)
