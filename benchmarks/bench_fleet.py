@@ -139,9 +139,9 @@ def dask_run(archive: Path, out: Path, n_workers: int, dask_defaults: bool = Fal
     if dask_defaults:
         # Dask's own defaults (worker profiler on, MALLOC_TRIM_THRESHOLD_=65536): what a user's
         # `dask worker` gives unless configured as docs/fleet.md says
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0")
     else:
-        cluster = fleet.local_cluster(n_workers, dashboard_address=None)
+        cluster = fleet.local_cluster(n_workers, dashboard_address=":0")
     client = Client(cluster)
     start_s = time.perf_counter() - t0
     start_client_cpu = _cpu_s() - c0

@@ -32,10 +32,7 @@ PRIVATE = {"currentprint._compat", "currentprint._core", "currentprint._state", 
            "currentprint.fingerprints", "currentprint.errors"}
 # public modules whose docstrings have no runnable example yet (a documentation gap)
 STILL_WITHOUT_EXAMPLES = {
-    "currentprint.core.cycles", "currentprint.core.framing", "currentprint.detectors.alerts",
-    "currentprint.detectors.arc", "currentprint.detectors.base", "currentprint.detectors.chopper",
-    "currentprint.detectors.overload", "currentprint.detectors.resistive", "currentprint.detectors.testing",
-    "currentprint.fingerprints.vi", "currentprint.io", "currentprint.synth",
+    "currentprint.detectors.arc", "currentprint.detectors.resistive",
 }
 
 

@@ -325,6 +325,16 @@ def test_decimal_comma_csv(tmp_path):
     assert np.max(rec.current) == pytest.approx(10, rel=1e-3) and np.max(rec.voltage) == pytest.approx(325, rel=1e-3)
 
 
+def test_decimal_comma_found_after_integer_first_rows(tmp_path):
+    # a logger that starts at exactly 0 A / 0 V writes integers first: the mark shows only later
+    i, v = _sig(0.5)
+    rows = ["0;0", "0;0"] + [f"{a:.5f};{b:.3f}".replace(".", ",") for a, b in zip(i, v)]
+    p = _write(tmp_path, "f2.csv", "Strom;Spannung\n" + "\n".join(rows))
+    rec = cp.io.load_recording(p, fs=FS)
+    assert rec.meta["decimal"] == ","
+    np.testing.assert_allclose(rec.current[2:], np.round(i, 5), atol=1e-12)
+
+
 def test_irregular_timestamps_warn_rounded_do_not(tmp_path):
     i, v = _sig(0.5)
     n = i.shape[0]

@@ -196,7 +196,8 @@ def client():
     from distributed import Client
 
     from currentprint import fleet
-    cluster = fleet.local_cluster(2, dashboard_address=None)    # the cluster fleet.run starts itself
+    # the cluster fleet.run starts itself; its dashboard on a free port (8787 may be taken on a shared machine)
+    cluster = fleet.local_cluster(2, dashboard_address=":0")
     c = Client(cluster)
     yield c
     c.close()

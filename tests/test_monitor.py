@@ -544,3 +544,34 @@ def test_load_with_a_library_after_a_save_without_one(tmp_path):
     assert restored.waveforms
     alerts = restored.push(sig.current[12800:], sig.voltage[12800:]) + restored.flush()
     assert restored.cycles_seen > 290 and all(a.kind == "overload" for a in alerts)
+
+
+def test_stream_with_wrong_fs_warns_once_and_names_the_rate():
+    """A stream framed at the wrong rate finds no cycle: say so (once), not stay silent."""
+    import warnings as _w
+    from currentprint.errors import InputWarning
+    from currentprint.synth import sine
+    i, v = sine(30000, 10000.0, amplitude=14.1), sine(30000, 10000.0, amplitude=311.0)
+    for fs, expect in ((6400.0, 1), (10000.0, 0)):
+        m = cp.Monitor(fs=fs)
+        with _w.catch_warnings(record=True) as got:
+            _w.simplefilter("always")
+            for k in range(0, len(i), 128):
+                m.push(i[k:k + 128], v[k:k + 128])
+        msgs = [str(g.message) for g in got if issubclass(g.category, InputWarning)]
+        assert len(msgs) == expect, msgs
+        if expect:
+            assert "is fs 10000?" in msgs[0]
+
+
+def test_stream_with_dead_voltage_warns_but_idle_current_does_not():
+    import warnings as _w
+    from currentprint.errors import InputWarning
+    from currentprint.synth import sine
+    i = sine(20000, 10000.0, amplitude=14.1)
+    with _w.catch_warnings(record=True) as got:
+        _w.simplefilter("always")
+        cp.Monitor(fs=10000.0).push(i, np.zeros_like(i))
+        cp.Monitor(fs=10000.0).push(np.zeros_like(i))        # an idle circuit: nothing to say
+    msgs = [str(g.message) for g in got if issubclass(g.category, InputWarning)]
+    assert len(msgs) == 1 and "voltage has no usable" in msgs[0]

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import currentprint as cp
-from currentprint.errors import CorruptFileError, CurrentprintError, MissingFileError
+from currentprint.errors import CorruptFileError, CurrentprintError, InputWarning, MissingFileError
 
 FS = 6400
 T = np.arange(FS) / FS
@@ -75,8 +75,11 @@ def test_white_noise_is_not_a_mains_voltage(fs):
     n = 3 * fs
     _refused(cp.analyze, rng.normal(size=n), rng.normal(size=n), fs=fs, harmonics=5)
     # streaming: the noise "cycles" are dropped, chunk by chunk alike
+    # and after its first second without a cycle, the stream says why (once)
     an = cp.CycleAnalyzer(fs, harmonics=5)
-    assert sum(len(an.push(rng.normal(size=fs // 10), rng.normal(size=fs // 10))) for _ in range(30)) == 0
+    with pytest.warns(InputWarning, match="voltage has no usable rising zero crossings") as got:
+        assert sum(len(an.push(rng.normal(size=fs // 10), rng.normal(size=fs // 10))) for _ in range(30)) == 0
+    assert sum(issubclass(w.category, InputWarning) for w in got) == 1
 
 
 def test_real_mains_shapes_are_kept():

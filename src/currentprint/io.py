@@ -123,6 +123,18 @@ def load_recording(path: str | PathLike, *, fs: float | None = None, current_sca
     InputWarning
         A CSV's time stamps are irregular (the sample rate inferred from
         them is named), or a named column was not used.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from currentprint.synth import sine
+    >>> path = os.path.join(tempfile.mkdtemp(), "kettle.npz")
+    >>> np.savez(path, current=sine(6400, 6400.0, amplitude=14.1),
+    ...          voltage=sine(6400, 6400.0, amplitude=311.0), fs=6400.0)
+    >>> rec = load_recording(path)
+    >>> rec.fs, rec.current.shape, rec.duration_s
+    (6400.0, (6400,), 1.0)
     """
     p = Path(path)
     if p.is_dir():
@@ -321,6 +333,10 @@ def _csv_columns(names: list[str], columns: dict | None, pname: str) -> tuple[di
     return found, factors
 
 
+#: non-comment lines read to find a CSV's header, column separator and decimal mark
+_CSV_PROBE_LINES = 100
+
+
 def _load_csv(p: Path, *, columns: dict | None = None, decimal: str | None = None,
               progress=None, infer_fs: bool = True) -> Recording:
     """Read a CSV block by block (memory: the output arrays plus one block of text)."""
@@ -331,11 +347,11 @@ def _load_csv(p: Path, *, columns: dict | None = None, decimal: str | None = Non
         for ln in fh:
             if ln.strip() and not ln.lstrip().startswith("#"):
                 first_lines.append(ln.rstrip("\r\n"))
-                if len(first_lines) >= 3:
+                if len(first_lines) >= _CSV_PROBE_LINES:
                     break
         if not first_lines:
             raise InputError(f"{p.name} is empty.")
-        probe = first_lines[-1]
+        probe = first_lines[min(2, len(first_lines) - 1)]
         if ";" in probe:
             delim = ";"
         elif "\t" in probe:
@@ -350,7 +366,9 @@ def _load_csv(p: Path, *, columns: dict | None = None, decimal: str | None = Non
             cells = [c.strip().strip('"') for c in first_lines[0].split(None if delim == " " else delim)]
         if decimal is None:
             # "1,25;230,1": commas inside ;- or tab-separated numbers are decimal commas
-            body_cells = [c.strip() for c in probe.split(None if delim == " " else delim)]
+            # (over many lines: the first rows may hold only integers such as "0;230")
+            body_cells = [c.strip() for ln in first_lines[1:] or first_lines
+                          for c in ln.split(None if delim == " " else delim)]
             decimal = "," if delim != "," and any("," in c and _is_number(c.replace(",", ".")) for c in body_cells) \
                 else "."
         elif decimal not in (".", ","):

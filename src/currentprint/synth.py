@@ -207,6 +207,16 @@ def sine(n: int, fs: float, *, freq: float = 50.0, amplitude: float = 1.0, phase
     numpy.ndarray
         ``amplitude * sin(2*pi*freq*t + phase)`` with ``t = arange(n)/fs`` (s),
         float64, shape ``(n,)``.
+
+    Examples
+    --------
+    One 50 Hz cycle at 6.4 kHz, 325 V peak: 128 samples, RMS = peak / sqrt(2).
+
+    >>> import numpy as np
+    >>> from currentprint.synth import sine
+    >>> v = sine(128, 6400.0, amplitude=325.0)
+    >>> v.shape, round(float(np.sqrt(np.mean(v ** 2))), 2)
+    ((128,), 229.81)
     """
     n, fs = _check_n_fs(n, fs)
     t = np.arange(n, dtype=np.float64) / fs

@@ -358,7 +358,9 @@ def _cmd_analyze(args) -> int:
     import currentprint as cp
     from ._report import CycleWriter, IntervalSummary, compact_record, default_interval, format_table, units, \
         write_interval_csv
-    from ..errors import CurrentprintError
+    import warnings
+
+    from ..errors import CurrentprintError, InputWarning
     from ..core.framing import diagnose_frequency
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     rec = _load(args)
@@ -414,18 +416,21 @@ def _cmd_analyze(args) -> int:
                 _emit(compact_record(_record(a), full=args.full))
 
     try:
-        for k in range(0, n, step):
-            v = None if rec.voltage is None else rec.voltage[k:k + step]
-            table, alerts = mon.process(rec.current[k:k + step], v)
-            summary.add(table)
-            clipped += int(np.count_nonzero(table.i_clipped)) if len(table) else 0
-            if writer is not None:
-                writer.add(table)
-            if args.plot:
-                tables.append(table)
-            report(alerts)
-            if bar is not None:
-                bar.update(min(step, n - k) / rec.fs)
+        with warnings.catch_warnings():
+            # a whole file gets the sharper diagnosis below (exit 3), not the stream's early warning
+            warnings.filterwarnings("ignore", message="no mains cycle in the first", category=InputWarning)
+            for k in range(0, n, step):
+                v = None if rec.voltage is None else rec.voltage[k:k + step]
+                table, alerts = mon.process(rec.current[k:k + step], v)
+                summary.add(table)
+                clipped += int(np.count_nonzero(table.i_clipped)) if len(table) else 0
+                if writer is not None:
+                    writer.add(table)
+                if args.plot:
+                    tables.append(table)
+                report(alerts)
+                if bar is not None:
+                    bar.update(min(step, n - k) / rec.fs)
         report(mon.flush())
     except CurrentprintError as exc:
         raise CLIError(f"{args.file}: {exc}", EXIT_INPUT) from None

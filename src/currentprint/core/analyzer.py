@@ -12,8 +12,8 @@ import numpy as np
 from .. import _core
 from .cycles import CycleTable
 from .._state import check_array, check_float, check_int, check_keys
-from ..errors import (ClippingWarning, CorruptFileError, InputError, MainsFrequencyError, NonFiniteError,
-                      NoZeroCrossingError, SampleRateError)
+from ..errors import (ClippingWarning, CorruptFileError, InputError, InputWarning, MainsFrequencyError,
+                      NonFiniteError, NoZeroCrossingError, SampleRateError)
 from .framing import ZeroCrossingScanner, diagnose_frequency, frequency_limits
 from .signal import Calibration, as_pair, check_fs, clip_level
 
@@ -60,6 +60,8 @@ def default_n_points(fs: float, mains_hz: float | None = None) -> int:
 
 #: largest |sample| after calibration (A or V): squares and sums over a cycle stay finite
 MAX_VALUE = 1e150
+#: seconds of a stream without a single cycle after which push() warns once, naming the likely cause
+_WATCH_S = 1.0
 #: least share of a cycle's RMS voltage in its fundamental for it to count as a mains cycle
 _MIN_FUNDAMENTAL = 0.7
 
@@ -184,6 +186,9 @@ class CycleAnalyzer:
         self._has_v: bool | None = None
         self._calibrated = True
         self._empty_table: CycleTable | None = None
+        # the framing channel's first samples, kept only until a cycle is found or the first
+        # _WATCH_S seconds were diagnosed (a stream with a wrong fs finds no cycle, silently)
+        self._watch: list[np.ndarray] | None = []
         return self
 
     @property
@@ -243,7 +248,30 @@ class CycleAnalyzer:
         i, v = self._prepare(current, voltage)
         if i.shape[0] == 0:
             return self._empty()
-        return self._push(i, v, v is not None)
+        table = self._push(i, v, v is not None)
+        if self._watch is not None:
+            self._watch_for_cycles(v if v is not None else i, len(table) > 0)
+        return table
+
+    def _watch_for_cycles(self, x: np.ndarray, found: bool) -> None:
+        """Warn once when the first :data:`_WATCH_S` s of a stream completed no cycle, saying why."""
+        if found:
+            self._watch = None
+            return
+        assert self._watch is not None
+        self._watch.append(np.array(x, copy=True))
+        if sum(w.shape[0] for w in self._watch) < _WATCH_S * self.fs:
+            return
+        first = np.concatenate(self._watch)
+        self._watch = None
+        why = diagnose_frequency(first, self.fs, self.mains_hz)
+        if why is None and self._has_v:
+            why = ("the voltage has no usable rising zero crossings or mains-like cycles (is it DC, zero, "
+                   "noise, or disconnected?); check the voltage channel, or push voltage=None to frame "
+                   "cycles on the current")
+        if why is not None:
+            warnings.warn(f"no mains cycle in the first {_WATCH_S:g} s of the stream: {why}",
+                          InputWarning, stacklevel=3)
 
     def _prepare(self, current, voltage) -> tuple[np.ndarray, np.ndarray | None]:
         """Checked arrays of one sample type; starts the stream on the first call."""
@@ -477,6 +505,7 @@ def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, 
         with ThreadPoolExecutor(max_workers=int(workers)) as pool:
             table = an._push(i, v, v is not None, pool, int(workers))
     else:
+        an._watch = None             # a whole recording gets the error below, not the stream's warning
         table = an.push(current, voltage)
     if len(table):
         n_clip = int(np.count_nonzero(table.i_clipped)) + (

@@ -100,6 +100,20 @@ class CycleTable:
     Tables are returned by :func:`currentprint.analyze` and
     :meth:`currentprint.CycleAnalyzer.push`; index them with an int, slice or
     boolean mask to get a sub-table.
+
+    Examples
+    --------
+    One second of a 2.2 kW resistive load (220 V RMS, 10 A RMS) at 6.4 kHz:
+
+    >>> import numpy as np
+    >>> import currentprint as cp
+    >>> from currentprint.synth import sine
+    >>> table = cp.analyze(sine(6400, 6400.0, amplitude=14.142), sine(6400, 6400.0, amplitude=311.13), fs=6400.0)
+    >>> round(float(np.median(table.p)), -1), round(float(np.median(table.pf)), 6)
+    (2200.0, 1.0)
+    >>> late = table[table.time > 0.5]          # a boolean mask gives a sub-table
+    >>> len(late) < len(table), bool(late.time.min() > 0.5)
+    (True, True)
     """
 
     __slots__ = ("_data", "_harm_i", "_harm_v", "_waves", "fs", "has_voltage", "n_points", "calibrated")

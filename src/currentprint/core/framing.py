@@ -143,6 +143,15 @@ def crossing_rate(x, fs: float, *, hysteresis: float = 0.1, max_samples: int = 2
     below ``-hysteresis * peak`` to above ``+hysteresis * peak`` (peak: the
     99.9th percentile of |x|, so that single spikes do not set it). Only the
     first ``max_samples`` samples are read.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.arange(6400) / 6400.0
+    >>> round(crossing_rate(np.sin(2 * np.pi * 49.5 * t), 6400.0), 3)
+    49.5
+    >>> crossing_rate(np.zeros(100), 6400.0)
+    nan
     """
     x = np.asarray(x[:max_samples], dtype=float)
     if x.shape[0] < 3:

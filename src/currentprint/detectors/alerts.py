@@ -34,6 +34,14 @@ class Alert:
     timestamp : datetime or None
         Wall-clock time of ``sample`` (UTC), when the Monitor was given a
         ``start_time``; written as ISO 8601 by :meth:`to_dict`.
+
+    Examples
+    --------
+    >>> a = Alert("overload", 6400, detail={"i_rms_a": 40.0})
+    >>> a.explanation
+    'overload at sample 6400'
+    >>> Alert.from_dict(a.to_dict()) == a
+    True
     """
 
     kind: str

@@ -333,7 +333,16 @@ def _resolve(name: str) -> type:
 
 
 def get_detector(name: str, **params) -> BaseDetector:
-    """A new instance of the detector registered as ``name``."""
+    """A new instance of the detector registered as ``name``.
+
+    Examples
+    --------
+    >>> det = get_detector("overload", rated_current_a=10.0)
+    >>> type(det).__name__, det.get_params()["rated_current_a"]
+    ('OverloadDetector', 10.0)
+    >>> "arc_fault" in available_detectors()
+    True
+    """
     return _resolve(name)(**params)
 
 

@@ -73,6 +73,19 @@ class PhaseChopperDetector(_EventJudge):
         Window of the creeping pattern, s.
     calibrated : bool or None
         As for :class:`ResistiveLoadDetector`.
+
+    Examples
+    --------
+    A 1.5 kW heater behind a dimmer firing at 90° switched on after 2 s
+    (synthetic signal):
+
+    >>> import currentprint as cp
+    >>> from currentprint import synth
+    >>> s = synth.synth_signal(4.0, loads={"heater": synth.PhaseCut(1500.0, 90.0)},
+    ...                        schedule=[(2.0, "heater", "on")], seed=1)
+    >>> alerts = cp.Monitor(fs=s.fs, detectors=[PhaseChopperDetector()]).push(s.current, s.voltage)
+    >>> [(a.kind, a.detail["pattern"], round(a.time, 1)) for a in alerts]
+    [('phase_chopper', 'chopped', 2.0)]
     """
 
     name = "phase_chopper"

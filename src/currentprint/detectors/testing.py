@@ -177,6 +177,15 @@ def check_detector(det: BaseDetector, *, signal=None, rtol: float = 1e-9, min_al
     ------
     AssertionError
         Naming the rule that was broken.
+
+    Examples
+    --------
+    An overload detector rated far below the conformance signal's current
+    must raise its alert, the same way in every chunking:
+
+    >>> from currentprint.detectors.overload import OverloadDetector
+    >>> check_detector(OverloadDetector(rated_current_a=0.5))
+    {'alerts': 1}
     """
     if not isinstance(det, BaseDetector):
         raise AssertionError(f"{det!r} is not a currentprint.BaseDetector instance")

@@ -188,6 +188,24 @@ def vi_image(vn: np.ndarray, inn: np.ndarray, n: int = 32) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of bool, shape (n, n)
+
+    Examples
+    --------
+    A resistive load's current follows its voltage: the trajectory is the
+    rising diagonal (a reactive load would draw an ellipse).
+
+    >>> import numpy as np
+    >>> theta = 2 * np.pi * np.arange(128) / 128
+    >>> vn, inn = normalise(325.0 * np.sin(theta), 10.0 * np.sin(theta))
+    >>> print(vi_image(vn, inn, n=8).astype(int))
+    [[0 0 0 0 0 0 0 1]
+     [0 0 0 0 0 0 1 0]
+     [0 0 0 0 0 1 0 0]
+     [0 0 0 0 1 0 0 0]
+     [0 0 0 1 1 0 0 0]
+     [0 0 1 0 0 0 0 0]
+     [0 1 0 0 0 0 0 0]
+     [1 0 0 0 0 0 0 0]]
     """
     n = int(n)
     if n < 2:
