@@ -41,6 +41,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -281,8 +282,8 @@ def main(argv=None) -> int:
         paired_cpu = sorted(a / b for a, b in zip(cpus[k], cpus["plain"]))
         ratios[k] = {"wall_best_over_plain_best": result[k]["seconds"] / result["plain"]["seconds"],
                      "cpu_best_over_plain_best": result[k]["cpu_s"] / c_plain,
-                     "wall_per_round_median": paired_wall[len(paired_wall) // 2],
-                     "cpu_per_round_median": paired_cpu[len(paired_cpu) // 2],
+                     "wall_per_round_median": float(statistics.median(paired_wall)),
+                     "cpu_per_round_median": float(statistics.median(paired_cpu)),
                      "cpu_per_round": paired_cpu}
     if "dask-1" in names and "dask-2" in names:
         ratios["throughput_2_over_1_workers"] = result["dask-1"]["seconds"] / result["dask-2"]["seconds"]
