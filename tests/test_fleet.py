@@ -222,6 +222,25 @@ def test_local_cluster_worker_settings(client):
     assert len(got) == 2 and all(v == (None, False, "1s") for v in got.values()), got
 
 
+def test_docs_worker_configuration_is_local_clusters():
+    """The configuration docs/fleet.md gives for `dask worker` holds local_cluster's settings."""
+    _need_dask()
+    import re
+
+    import yaml
+
+    from currentprint.fleet._run import CLUSTER_CONFIG
+    text = (Path(__file__).resolve().parents[1] / "docs" / "fleet.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```yaml\n(.*?)^```", text, re.S | re.M)
+    assert len(blocks) == 1
+    cfg = yaml.safe_load(blocks[0])
+    for key, want in CLUSTER_CONFIG.items():
+        node = cfg
+        for part in key.split("."):
+            node = node[part]
+        assert node == want, key
+
+
 def test_sequential_equals_plain_monitor_loop(plain, reference):
     kinds = {r[3] for r in plain}
     assert {"event", "resistive_load", "arc_fault"} <= kinds, kinds     # the demo exercises the detectors
