@@ -12,10 +12,17 @@ same archive in the same process:
   through one ``Monitor``, a new one at each gap; no output written);
 * ``sequential``: ``fleet.run_sequential`` (the same work plus the Parquet
   tables, no Dask);
-* ``dask-1`` / ``dask-2``: ``fleet.run`` on a ``LocalCluster`` of 1 and 2
-  worker processes of one thread each (cluster start-up and the workers'
-  first imports not included; both are reported apart: fixed costs per run
-  and per worker, not growing with the archive).
+* ``dask-1`` / ``dask-2``: ``fleet.run(..., client=...)`` on a cluster of
+  ``fleet.local_cluster(1 or 2)`` started beforehand (what a user with a
+  running cluster sees): cluster start-up and the workers' first imports
+  not included, but reported apart (``cluster_start_s``,
+  ``cluster_start_and_imports_cpu_s``): fixed costs per run and per worker;
+* ``dask-1-cold``: ``fleet.run(archive, out, workers=1)`` as a user calls it
+  without a cluster: start, imports, run and stop of its own LocalCluster
+  all included (CPU of this process and of the worker processes);
+* ``dask-1-defaults`` (``--dask-defaults``): like ``dask-1`` on a
+  ``LocalCluster`` with Dask's default worker settings, to show what
+  ``local_cluster`` changes.
 
 and checks that the alert and event tables of every run equal the plain
 loop row for row. Memory: the peak resident set of each worker process
@@ -34,6 +41,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -116,24 +124,34 @@ def _cpu_s() -> float:
 def _warm() -> float:
     """Import what a piece needs (once per worker process); returns the seconds it took."""
     t0 = time.perf_counter()
+    import pandas  # noqa: F401  (pyarrow imports it when it first builds a table from rows)
     import pyarrow.parquet  # noqa: F401
 
     import currentprint.fleet  # noqa: F401
     return time.perf_counter() - t0
 
 
-def dask_run(archive: Path, out: Path, n_workers: int) -> dict:
+def dask_run(archive: Path, out: Path, n_workers: int, dask_defaults: bool = False) -> dict:
+    """``fleet.run`` on a cluster started beforehand (the ``client=`` case), timed without the start-up."""
     from distributed import Client, LocalCluster
 
     from currentprint import fleet
     t0 = time.perf_counter()
-    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    c0 = _cpu_s()
+    if dask_defaults:
+        # Dask's own defaults (worker profiler on, MALLOC_TRIM_THRESHOLD_=65536): what a user's
+        # `dask worker` gives unless configured as docs/fleet.md says
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+    else:
+        cluster = fleet.local_cluster(n_workers, dashboard_address=":0")
     client = Client(cluster)
     start_s = time.perf_counter() - t0
+    start_client_cpu = _cpu_s() - c0
     try:
         # the imports every worker does once (a fixed cost, not one that grows with the archive)
         warm = client.run(_warm)
         fresh = client.run(_rss_mb)
+        start_cpu = start_client_cpu + sum(client.run(_cpu_s).values())
         cpu0 = client.run(_cpu_s)
         me0 = _cpu_s()
         t0 = time.perf_counter()
@@ -148,11 +166,28 @@ def dask_run(archive: Path, out: Path, n_workers: int) -> dict:
     # how much of the wall time each worker got a CPU for: on a machine shared with other work the
     # second worker's gain is bounded by the CPU the system gives it
     busy = sorted((cpu1[w] - cpu0[w]) / wall for w in cpu1)
-    return {"seconds": wall, "cluster_start_s": start_s, "worker_import_s": sorted(warm.values()),
+    return {"seconds": wall, "cluster_start_s": start_s, "cluster_start_and_imports_cpu_s": start_cpu,
+            "worker_import_s": sorted(warm.values()),
             "worker_cpu_share": busy, "cpu_s": me + sum(cpu1[w] - cpu0[w] for w in cpu1),
-            "client_cpu_s": me,
+            "client_cpu_s": me, "worker_cpu_s": sorted(cpu1[w] - cpu0[w] for w in cpu1),
             "report": rep.to_dict(),
             "worker_rss_fresh_mb": sorted(fresh.values()), "worker_peak_rss_mb": sorted(peak.values())}
+
+
+def dask_cold(archive: Path, out: Path, n_workers: int) -> dict:
+    """``fleet.run(archive, out, workers=n)`` as a user calls it: the cluster's start and stop included.
+
+    CPU: this process plus its children (the worker processes, counted when they exit).
+    """
+    from currentprint import fleet
+    t = os.times()
+    c0 = t.user + t.system + t.children_user + t.children_system
+    t0 = time.perf_counter()
+    rep = fleet.run(archive, out, workers=n_workers)
+    wall = time.perf_counter() - t0
+    t = os.times()
+    return {"seconds": wall, "cpu_s": t.user + t.system + t.children_user + t.children_system - c0,
+            "report": rep.to_dict()}
 
 
 def main(argv=None) -> int:
@@ -163,6 +198,10 @@ def main(argv=None) -> int:
     ap.add_argument("--archive", help="archive folder to reuse (written there if absent)")
     ap.add_argument("--rounds", type=int, default=2, help="measurement rounds; the best of each is kept")
     ap.add_argument("--keep", action="store_true", help="keep the output folders")
+    ap.add_argument("--only", help="comma-separated configurations to run besides plain "
+                    "(sequential, dask-1, dask-2, dask-1-cold, dask-1-defaults)")
+    ap.add_argument("--dask-defaults", action="store_true",
+                    help="also run 1 worker with Dask's default worker settings (profiler, MALLOC_TRIM_THRESHOLD_)")
     args = ap.parse_args(argv)
 
     from currentprint import fleet
@@ -184,14 +223,24 @@ def main(argv=None) -> int:
                          "archive_mb": sum(p.stat().st_size for p in archive.rglob("*") if p.is_file()) / 2**20}
     print(json.dumps(result["archive"]), file=sys.stderr)
 
-    # rounds of plain, sequential, dask-1, dask-2 in turn: the best of each is compared, so a burst
-    # of load from other users of the machine hits every configuration alike
-    # CPU seconds (all processes of the run) are reported beside the wall time: on a machine shared
-    # with other work the wall time mostly measures how long the processes waited for a CPU
-    times: dict[str, list[float]] = {"plain": [], "sequential": [], "dask-1": [], "dask-2": []}
+    # rounds of every configuration in turn: the best of each is compared, so a burst of load from
+    # other users of the machine hits every configuration alike. CPU seconds (all processes of the
+    # run) are reported beside the wall time: on a machine shared with other work the wall time
+    # mostly measures how long the processes waited for a CPU
+    names = ["plain", "sequential", "dask-1", "dask-2", "dask-1-cold"]
+    if args.dask_defaults:
+        names.append("dask-1-defaults")
+    if args.only:
+        names = ["plain"] + [n for n in args.only.split(",") if n != "plain"]
+        unknown = set(names) - {"plain", "sequential", "dask-1", "dask-2", "dask-1-cold", "dask-1-defaults"}
+        if unknown:
+            ap.error(f"unknown --only names: {', '.join(sorted(unknown))}")
+    times: dict[str, list[float]] = {k: [] for k in names}
     cpus: dict[str, list[float]] = {k: [] for k in times}
+    loads = []
     ref = None
     for rnd in range(args.rounds):
+        loads.append(os.getloadavg()[0])
         c0 = _cpu_s()
         rows, t = plain_loop(archive)
         cpus["plain"].append(_cpu_s() - c0)
@@ -199,35 +248,52 @@ def main(argv=None) -> int:
         times["plain"].append(t)
         result["plain"] = {"rows": len(ref), "equal_across_rounds": rows == ref}
         shutil.rmtree(work / "seq", ignore_errors=True)
-        c0 = _cpu_s()
-        t0 = time.perf_counter()
-        rep = fleet.run_sequential(archive, work / "seq")
-        times["sequential"].append(time.perf_counter() - t0)
-        cpus["sequential"].append(_cpu_s() - c0)
-        result["sequential"] = {"equal_to_plain": same(fleet_rows(work / "seq"), ref), "pieces": rep.pieces}
-        for n in (1, 2):
-            shutil.rmtree(work / f"dask{n}", ignore_errors=True)
-            r = dask_run(archive, work / f"dask{n}", n)
-            times[f"dask-{n}"].append(r.pop("seconds"))
-            cpus[f"dask-{n}"].append(r.pop("cpu_s"))
-            r["equal_to_plain"] = same(fleet_rows(work / f"dask{n}"), ref)
-            result[f"dask-{n}"] = r
+        if "sequential" in names:
+            c0 = _cpu_s()
+            t0 = time.perf_counter()
+            rep = fleet.run_sequential(archive, work / "seq")
+            times["sequential"].append(time.perf_counter() - t0)
+            cpus["sequential"].append(_cpu_s() - c0)
+            result["sequential"] = {"equal_to_plain": same(fleet_rows(work / "seq"), ref), "pieces": rep.pieces}
+        for name in names:
+            if name in ("plain", "sequential"):
+                continue
+            shutil.rmtree(work / name, ignore_errors=True)
+            if name == "dask-1-cold":
+                r = dask_cold(archive, work / name, 1)
+            else:
+                r = dask_run(archive, work / name, int(name.split("-")[1]), dask_defaults=name.endswith("defaults"))
+            times[name].append(r.pop("seconds"))
+            cpus[name].append(r.pop("cpu_s"))
+            r["equal_to_plain"] = same(fleet_rows(work / name), ref)
+            result[name] = r
+        loads.append(os.getloadavg()[0])
         print(f"round {rnd}: wall", {k: round(v[-1], 2) for k, v in times.items()},
-              "cpu", {k: round(v[-1], 2) for k, v in cpus.items()}, file=sys.stderr)
+              "cpu", {k: round(v[-1], 2) for k, v in cpus.items()}, "load", loads[-2:], file=sys.stderr)
+    result["machine"]["load_average_1min"] = loads
     for k, v in times.items():
         result[k].update({"seconds": min(v), "all_seconds": v, "xRT": audio_s / min(v),
                           "cpu_s": min(cpus[k]), "all_cpu_s": cpus[k]})
-    t_plain, t_seq = result["plain"]["seconds"], result["sequential"]["seconds"]
-    d1, d2 = result["dask-1"]["seconds"], result["dask-2"]["seconds"]
-    result["ratios"] = {"throughput_2_over_1_workers": d1 / d2,
-                        "dask_1_worker_over_plain_loop": d1 / t_plain,
-                        "dask_1_worker_over_sequential": d1 / t_seq,
-                        "cpu_dask_1_worker_over_plain_loop": result["dask-1"]["cpu_s"] / result["plain"]["cpu_s"],
-                        "cpu_dask_1_worker_over_sequential": result["dask-1"]["cpu_s"] / result["sequential"]["cpu_s"],
-                        "cpu_dask_2_workers_over_1": result["dask-2"]["cpu_s"] / result["dask-1"]["cpu_s"]}
+    # ratios to the plain loop: of the best rounds, and the median of each round's own ratio (the
+    # configurations of one round ran back to back, under about the same load)
+    c_plain = result["plain"]["cpu_s"]
+    ratios = {}
+    for k in names[1:]:
+        paired_wall = sorted(a / b for a, b in zip(times[k], times["plain"]))
+        paired_cpu = sorted(a / b for a, b in zip(cpus[k], cpus["plain"]))
+        ratios[k] = {"wall_best_over_plain_best": result[k]["seconds"] / result["plain"]["seconds"],
+                     "cpu_best_over_plain_best": result[k]["cpu_s"] / c_plain,
+                     "wall_per_round_median": float(statistics.median(paired_wall)),
+                     "cpu_per_round_median": float(statistics.median(paired_cpu)),
+                     "cpu_per_round": paired_cpu}
+    if "dask-1" in names and "dask-2" in names:
+        ratios["throughput_2_over_1_workers"] = result["dask-1"]["seconds"] / result["dask-2"]["seconds"]
+        ratios["throughput_2_over_1_workers_per_round"] = sorted(
+            a / b for a, b in zip(times["dask-1"], times["dask-2"]))
+    result["ratios"] = ratios
     print(json.dumps(result, indent=2, default=str))
     if not args.keep:
-        for name in ("seq", "dask1", "dask2"):
+        for name in ("seq", *names):
             shutil.rmtree(work / name, ignore_errors=True)
         if not args.archive:
             shutil.rmtree(work, ignore_errors=True)

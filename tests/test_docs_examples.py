@@ -63,8 +63,8 @@ def test_getting_started_first_example():
 # -- every code block on every page of the documentation site ----------------------------------
 
 #: fence languages a page may use; ``python`` blocks run, the others are shown, not run
-#: (``bash``/``console``: shell sessions; ``text``/``toml``: output and configuration)
-_SHOWN = {"bash", "console", "text", "toml", "json", ""}
+#: (``bash``/``console``: shell sessions; ``text``/``toml``/``yaml``: output and configuration)
+_SHOWN = {"bash", "console", "text", "toml", "json", "yaml", ""}
 _PAGES = sorted(p for p in (ROOT / "docs").glob("*.md"))
 #: packages of the optional extras: a page using one is skipped where it is not installed
 _OPTIONAL = {"matplotlib", "pandas", "sklearn", "tqdm", "soundfile", "dask", "distributed", "pyarrow", "fsspec"}

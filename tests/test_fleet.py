@@ -193,8 +193,11 @@ def reference(archive, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def client():
     _need_dask()
-    from distributed import Client, LocalCluster
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+    from distributed import Client
+
+    from currentprint import fleet
+    # the cluster fleet.run starts itself; its dashboard on a free port (8787 may be taken on a shared machine)
+    cluster = fleet.local_cluster(2, dashboard_address=":0")
     c = Client(cluster)
     yield c
     c.close()
@@ -204,6 +207,38 @@ def client():
 @pytest.fixture(scope="module")
 def plain(archive) -> list[tuple]:
     return _plain_loop(archive)
+
+
+def _worker_settings():
+    import dask
+    return (os.environ.get("MALLOC_TRIM_THRESHOLD_"), dask.config.get("distributed.worker.profile.enabled"),
+            dask.config.get("distributed.admin.tick.interval"))
+
+
+def test_local_cluster_worker_settings(client):
+    # glibc's own malloc tuning (Dask's MALLOC_TRIM_THRESHOLD_ costs up to +60 % CPU on a replay),
+    # no statistical profiler, a slow event-loop health check: what local_cluster promises
+    got = client.run(_worker_settings)
+    assert len(got) == 2 and all(v == (None, False, "1s") for v in got.values()), got
+
+
+def test_docs_worker_configuration_is_local_clusters():
+    """The configuration docs/fleet.md gives for `dask worker` holds local_cluster's settings."""
+    _need_dask()
+    import re
+
+    import yaml
+
+    from currentprint.fleet._run import CLUSTER_CONFIG
+    text = (Path(__file__).resolve().parents[1] / "docs" / "fleet.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```yaml\n(.*?)^```", text, re.S | re.M)
+    assert len(blocks) == 1
+    cfg = yaml.safe_load(blocks[0])
+    for key, want in CLUSTER_CONFIG.items():
+        node = cfg
+        for part in key.split("."):
+            node = node[part]
+        assert node == want, key
 
 
 def test_sequential_equals_plain_monitor_loop(plain, reference):

@@ -11,6 +11,7 @@ found them.
 from __future__ import annotations
 
 import math
+import weakref
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -158,6 +159,65 @@ class _Steady:
 # detector's own steady states)
 _KEEP = MAX_PRE + 48
 
+# Buffers of recent raw waveforms made by _append_rows (by id; ndarrays are not hashable). Only
+# these are written into: a view of anyone else's array is never extended in place.
+_ROW_BUFFERS: "weakref.WeakValueDictionary[int, np.ndarray]" = weakref.WeakValueDictionary()
+
+
+def _owned_buffer(x: np.ndarray) -> np.ndarray | None:
+    buf = x.base
+    if isinstance(buf, np.ndarray) and _ROW_BUFFERS.get(id(buf)) is buf:
+        return buf
+    return None
+
+
+def _append_rows(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """``np.concatenate([old, new])``, written into spare rows after ``old`` when its buffer has them.
+
+    The recent raw waveforms (a few hundred kB) grow by one chunk per push and
+    are cut back to the rows kept. A fresh array per push is, wherever
+    glibc's adaptive mmap threshold is off (a Dask worker's nanny sets
+    ``MALLOC_TRIM_THRESHOLD_``), a fresh ``mmap`` whose pages fault in
+    zeroed, and unmapped again on the next push: that doubled the CPU of a
+    fleet replay on Dask. Here the rows live in a buffer with spare rows for
+    a few more pushes, moved to its front when it is full: the same values,
+    no allocation on most pushes.
+    """
+    n0, n1 = old.shape[0], new.shape[0]
+    n = n0 + n1
+    buf = _owned_buffer(old)
+    if (buf is not None and buf.dtype == old.dtype == new.dtype and buf.shape[1:] == new.shape[1:]
+            and old.flags.c_contiguous):
+        off, rem = divmod(old.ctypes.data - buf.ctypes.data, buf.strides[0])
+        if rem == 0 and off >= 0:
+            if off + n <= buf.shape[0]:
+                buf[off + n0:off + n] = new
+                return buf[off:off + n]
+            if n <= buf.shape[0] and off >= n0:       # move to the front: the rows do not overlap
+                buf[:n0] = old
+                buf[n0:n] = new
+                return buf[:n]
+    # spare rows for a few pushes of this size, bounded for one huge chunk
+    buf = np.empty((n + 3 * min(max(n, 64), 1024), *new.shape[1:]), dtype=np.result_type(old, new))
+    _ROW_BUFFERS[id(buf)] = buf
+    buf[:n0] = old
+    buf[n0:n] = new
+    return buf[:n]
+
+
+def _keep_rows_of(x: np.ndarray, keep: int) -> np.ndarray:
+    """The last ``keep`` rows of ``x``, in a buffer :func:`_append_rows` can extend in place.
+
+    A view when ``x`` is in such a buffer already and the buffer is not much
+    larger than what is kept (one huge chunk's buffer is not kept alive);
+    a copy into a new buffer otherwise.
+    """
+    tail = x[max(x.shape[0] - keep, 0):]
+    buf = _owned_buffer(tail)
+    if buf is not None and buf.shape[0] <= 4 * (tail.shape[0] + 1024):
+        return tail
+    return _append_rows(np.empty((0, *tail.shape[1:]), dtype=tail.dtype), tail)
+
 
 class _EventJudge(BaseDetector):
     """Shared plumbing: an internal event detector, recent cycles, the calibrated flag."""
@@ -237,8 +297,8 @@ class _EventJudge(BaseDetector):
                 for k in cols}
         raw_i, raw_v = cycles.raw_waves
         if n_tail:
-            raw_i = np.concatenate([self._hist["raw_i"], raw_i])
-            raw_v = np.concatenate([self._hist["raw_v"], raw_v])
+            raw_i = _append_rows(self._hist["raw_i"], raw_i)
+            raw_v = _append_rows(self._hist["raw_v"], raw_v)
         first = self._seen - n_tail                                   # absolute index of hist row 0
         found = self.event_source.push(cycles)
         self.event_source.events.clear()     # the judges keep what they need; no growth
@@ -247,7 +307,7 @@ class _EventJudge(BaseDetector):
         out = self._judged(found, hist, raw_i, raw_v, first)
         keep = self._keep_rows()
         self._hist = {**{k: x[-keep:].copy() for k, x in hist.items()},
-                      "raw_i": raw_i[-keep:].copy(), "raw_v": raw_v[-keep:].copy()}
+                      "raw_i": _keep_rows_of(raw_i, keep), "raw_v": _keep_rows_of(raw_v, keep)}
         return out
 
     def _flush_events(self) -> list:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from ._archive import DEFAULT_DETECTORS, TerminalConfig, format_start, parse_start, parse_terminal_config
 from ._demo import write_demo
-from ._run import RunReport, run, run_sequential, scan_archive
+from ._run import RunReport, local_cluster, run, run_sequential, scan_archive
 from ._tables import read_table, summary
 
-__all__ = ["run", "run_sequential", "RunReport", "read_table", "summary", "write_demo", "scan_archive",
+__all__ = ["run", "run_sequential", "local_cluster", "RunReport", "read_table", "summary", "write_demo", "scan_archive",
            "TerminalConfig", "parse_terminal_config", "parse_start", "format_start", "DEFAULT_DETECTORS"]

@@ -210,12 +210,26 @@ class _Minutes:
                 self.acc[int(k)] = [int(v[0]), list(map(float, v[1])), list(map(int, v[2])),
                                     float(v[3]), float(v[4])]
 
-    def add(self, minutes: np.ndarray, table) -> None:
-        """Add the cycles of ``table``; ``minutes`` is each cycle's minute (non-decreasing)."""
-        if minutes.shape[0]:
-            # kept until the end of the file: one reduction per file, not per chunk
-            self._pending.append((minutes, np.vstack([np.asarray(getattr(table, c), dtype=float)
-                                                      for c in self.COLS])))
+    @classmethod
+    def columns(cls, table) -> tuple:
+        """What :meth:`add` needs of one push's cycle table: ``start`` and :attr:`COLS` (views, no copy)."""
+        return (table.start, *(getattr(table, c) for c in cls.COLS))
+
+    def add(self, pushes: list, first: int, start_us: int, fs: float) -> None:
+        """Add the cycles of one file: :meth:`columns` of each of its pushes, in order.
+
+        ``first`` is the stream's sample where the file begins and
+        ``start_us`` its UTC start (epoch µs): a cycle's minute is that of
+        ``start_us + (start - first) / fs``. Gathered once per file, not per
+        push (the per-push work was most of what the tables added to the
+        replay).
+        """
+        if not pushes:
+            return
+        cols = [np.concatenate([np.asarray(p[j], dtype=float) for p in pushes]) for j in range(len(self.COLS) + 1)]
+        t_us = start_us + np.round((cols[0] - first) * (1e6 / fs))
+        minutes = np.floor_divide(t_us.astype(np.int64), 60_000_000)
+        self._pending.append((minutes, np.vstack(cols[1:])))
 
     def flush(self) -> None:
         """Fold the cycles added since the last flush into the per-minute sums."""
@@ -449,22 +463,26 @@ def replay_piece(archive: str, out: str, piece: Piece, config: TerminalConfig, s
         mon = stream.monitor
         first = mon.samples_seen
         stream.files.append([first, _epoch_us(entry.start), entry.file])
+        start_us = stream.files[-1][1]
         step = max(1, int(round(chunk_s * config.fs)))
         i, v = rec.current, rec.voltage
+        pushes = []
         try:
             for k in range(0, i.shape[0], step):
                 table, alerts = mon.process(i[k:k + step], None if v is None else v[k:k + step])
-                _alert_rows(alerts, stream, seg, part, rows)
+                if alerts:
+                    _alert_rows(alerts, stream, seg, part, rows)
                 if len(table):
-                    t_us = stream.files[-1][1] + np.round((np.asarray(table.start, dtype=float) - first) * (1e6 / config.fs))
-                    minutes.add(np.floor_divide(t_us.astype(np.int64), 60_000_000), table)
+                    pushes.append(_Minutes.columns(table))
         except (ValueError, ArithmeticError) as exc:
             error(entry.file, "replay", exc)
             end_stream()
             continue
         finally:
+            # the cycles replayed before an error count too
+            minutes.add(pushes, first, start_us, config.fs)
             minutes.flush()
-        del rec, i, v
+        del rec, i, v, pushes
 
     state = None
     if last or stream is None:

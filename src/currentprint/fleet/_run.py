@@ -16,7 +16,7 @@ from ._archive import (RECORDING_SUFFIXES, FileEntry, Piece, TerminalConfig, che
 from ._replay import (DONE, TABLES, describe_detectors, get_fs, local_copy, marker_key, marker_path, read_json,
                       replay_piece, write_json, write_partition)
 
-__all__ = ["run", "run_sequential", "RunReport", "scan_archive"]
+__all__ = ["run", "run_sequential", "RunReport", "scan_archive", "local_cluster"]
 
 log = logging.getLogger("currentprint.fleet")
 
@@ -420,6 +420,56 @@ def _skip_rest(out: str, pieces: list[Piece], piece: Piece, exc: BaseException, 
     return len(rest)
 
 
+#: Dask settings of the clusters :func:`local_cluster` starts (see its notes)
+CLUSTER_CONFIG = {
+    # the statistical profiler samples every task's stack every 10 ms: a few per cent of CPU on a
+    # replay that is all Python-level loops, and nobody reads it in a batch run
+    "distributed.worker.profile.enabled": False,
+    # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in every worker; setting it turns off glibc's
+    # adaptive mmap threshold, so every array over 128 kB is a fresh mmap whose pages fault in
+    # (zeroed) and are unmapped again when it is freed: +60 % CPU on a replay (measured, see
+    # docs/fleet.md). Unset: glibc's defaults, as in a plain Python process.
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    # background work of every process (scheduler, nanny, worker) grows with the wall time, not with
+    # the recordings: an event-loop health check every 20 ms, the system monitor every 0.5 s and
+    # the worker's memory check every 0.1 s cost 59 ms of CPU per second of an idle 1-worker
+    # cluster, 9 ms/s at these intervals (measured). Memory limits are still enforced, within 1 s.
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
+
+def local_cluster(workers: int | None = None, *, dashboard_address: str | None = ":0", **kwargs: Any):
+    """The ``LocalCluster`` :func:`run` starts when it gets no client.
+
+    ``workers`` processes (default: one per CPU) of one thread each (the
+    Monitor loop holds the GIL), with :data:`CLUSTER_CONFIG`: no worker
+    profiler, and glibc's own malloc settings instead of Dask's
+    ``MALLOC_TRIM_THRESHOLD_``. Start one yourself to reuse it for several
+    runs (``fleet.run(..., client=distributed.Client(cluster))``) and close
+    it when done. ``kwargs`` go to ``LocalCluster``.
+
+    Notes
+    -----
+    On a cluster you start otherwise (``dask worker``, a cluster manager),
+    give the workers the same settings with a Dask configuration file where
+    ``dask worker`` runs (``docs/fleet.md`` shows it; an environment
+    variable cannot unset the upper-case name).
+    """
+    try:
+        import dask
+        from distributed import LocalCluster
+    except ImportError:
+        raise ImportError("currentprint.fleet needs Dask: pip install 'currentprint[fleet]'") from None
+    n = int(workers or os.cpu_count() or 1)
+    if n < 1:
+        raise InputError(f"workers must be >= 1, got {workers!r}")
+    with dask.config.set(CLUSTER_CONFIG):
+        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                            dashboard_address=dashboard_address, **kwargs)
+
+
 def _replay_task(archive, out, piece, config, spec, prev, chunk_s):
     return replay_piece(archive, out, piece, config, spec, prev, chunk_s)
 
@@ -489,7 +539,7 @@ def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, wo
     Dask re-runs the lost task elsewhere and it writes the same names again.
     """
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, as_completed
     except ImportError:
         raise ImportError("currentprint.fleet.run needs Dask: pip install 'currentprint[fleet]' "
                           "(or use fleet.run_sequential)") from None
@@ -497,12 +547,7 @@ def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, wo
     archive, out = _location(archive), _location(out)
     own = []
     if client is None:
-        import dask
-        n = int(workers or os.cpu_count() or 1)
-        # the workers' statistical profiler samples every task's stack every 10 ms: a few per cent
-        # of CPU on a replay that is all Python-level loops, and nobody reads it in a batch run
-        with dask.config.set({"distributed.worker.profile.enabled": False}):
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
+        cluster = local_cluster(workers)
         client = Client(cluster)
         own = [client, cluster]
     elif isinstance(client, str):
