@@ -582,6 +582,7 @@ class ArcFaultDetector(BaseDetector):
                 all_pos = np.concatenate([self._win_pos, pos])
                 all_code = np.concatenate([self._win_code, code])
                 all_w = np.concatenate([self._win_w, ev["mask_width_ms"]])
+            assert all_code is not None and all_w is not None    # set together with all_pos
             keepw = all_pos >= thr
             self._win_pos, self._win_code, self._win_w = all_pos[keepw], all_code[keepw], all_w[keepw]
         else:
