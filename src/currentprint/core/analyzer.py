@@ -269,8 +269,9 @@ class CycleAnalyzer:
             self._watch = None
             return
         assert self._watch is not None
-        self._watch.append(np.array(x, copy=True))
-        if sum(w.shape[0] for w in self._watch) < _WATCH_S * self.fs:
+        need = int(math.ceil(_WATCH_S * self.fs)) - sum(w.shape[0] for w in self._watch)
+        self._watch.append(np.array(x[:need], copy=True))     # at most _WATCH_S s kept, whatever the chunk
+        if need > x.shape[0]:
             return
         first = np.concatenate(self._watch)
         self._watch = None
