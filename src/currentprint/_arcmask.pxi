@@ -67,7 +67,8 @@ cdef enum:
     MP_SPAN = 7           # both steps lie within this many points after the half-cycle's voltage zero
     MP_SMOOTH = 8         # pairs: the other cycle's |J| within MP_MATCH points of a step stays below this * step (0: not checked)
     MP_LONE = 9           # lone steps: the same for both cycles before, with this ratio (0: no lone steps)
-    MP_LEN = 10
+    MP_SAME = 10          # pairs: the other cycle has no J of the step's sign >= this * step within MP_MATCH points (0: not checked)
+    MP_LEN = 11
 ARCMASK_PARAM_LEN = MP_LEN
 
 # state layout: header then the last two rows
@@ -258,6 +259,23 @@ cdef bint _am_lone_ref(const double* x, const double* ref, const double* ajr, Py
         buf[i] = fabs(_am_jd(x, ref, npts, s, lo + i))
     a = _median16(buf)
     return fabs(jd) >= k_noise * 1.4826 * a
+
+
+cdef bint _am_partner(const double* x, Py_ssize_t npts, Py_ssize_t k, Py_ssize_t m, double v,
+                      double ratio) noexcept nogil:
+    """Row x has a second difference of v's sign and at least ratio * |v| within m points of k.
+
+    The same edge just below the step test's noise threshold in the other cycle (a
+    masking load's edge that flickers across it) is a partner, not a moved re-ignition.
+    """
+    cdef Py_ssize_t i
+    cdef double jx
+    for i in range(k - m, k + m + 1):
+        if i >= 1 and i <= npts - 2:
+            jx = (x[i + 1] - x[i]) - (x[i] - x[i - 1])
+            if (jx > 0.0) == (v > 0.0) and fabs(jx) >= ratio * fabs(v):
+                return True
+    return False
 
 
 cdef inline bint _am_smooth(const double* a, Py_ssize_t npts, Py_ssize_t k, Py_ssize_t m, double thr) noexcept nogil:
@@ -489,6 +507,9 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                             continue
                         if _am_matched(kx[a], vx[a], kr, vr, mr, par[MP_MATCH]):
                             continue
+                        if par[MP_SAME] > 0.0 and _am_partner(ref, npts, kx[a] + s, <Py_ssize_t>par[MP_MATCH], vx[a],
+                                                              par[MP_SAME]):
+                            continue
                         for b in range(mr):
                             if kr[b] < q * H or kr[b] >= q * H + par[MP_SPAN] or kr[b] >= (q + 1) * H:
                                 continue
@@ -500,6 +521,9 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                                 continue
                             if par[MP_SMOOTH] > 0.0 and not _am_smooth(aj, npts, kr[b], <Py_ssize_t>par[MP_MATCH],
                                                                        par[MP_SMOOTH] * fabs(vr[b])):
+                                continue
+                            if par[MP_SAME] > 0.0 and _am_partner(&waves[j, 0], npts, kr[b], <Py_ssize_t>par[MP_MATCH],
+                                                                  vr[b], par[MP_SAME]):
                                 continue
                             w = <double>(kx[a] - kr[b])
                             if vx[a] < 0.0:

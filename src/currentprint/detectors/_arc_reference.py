@@ -208,7 +208,7 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
     waves = np.asarray(waves, dtype=float)
     n, npts = waves.shape
     half = npts // 2
-    flo0, rel_floor, k_noise, persist, match, wmax, rand_tol, span, smooth, lone_ratio = (float(p) for p in par)
+    flo0, rel_floor, k_noise, persist, match, wmax, rand_tol, span, smooth, lone_ratio, same = (float(p) for p in par)
     code = np.zeros(2 * n, dtype=np.int32)
     width = np.full(4 * n, np.nan)
     size = np.full(2 * n, np.nan)
@@ -232,6 +232,12 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
                 # the other cycle is not smooth within `match` points of a step
                 return smooth > 0.0 and any(not a[i] < smooth * abs(step)
                                             for i in range(k - int(match), k + int(match) + 1) if 0 <= i < npts)
+
+            def partner(row, k, step):
+                # the other cycle has a J of the step's sign and >= same * |step| within `match` points
+                js = [(row[i + 1] - row[i]) - (row[i] - row[i - 1])
+                      for i in range(k - int(match), k + int(match) + 1) if 1 <= i <= npts - 2]
+                return same > 0.0 and any((jv > 0.0) == (step > 0.0) and abs(jv) >= same * abs(step) for jv in js)
             for q in (0, 1):
                 best, bsize = math.nan, math.nan
                 for ka, va in zip(kx, vx):
@@ -239,12 +245,14 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
                         continue
                     if (va > 0.0) != (q == 0):     # a re-ignition steps into the half's voltage polarity
                         continue
-                    if rough(ajr, ka + s, va):
+                    if rough(ajr, ka + s, va) or partner(ref, ka + s, va):
                         continue
                     for kb, vb in zip(kr, vr):
                         if not (q * half <= kb < (q + 1) * half and kb < q * half + span) or (vb > 0.0) != (va > 0.0):
                             continue
                         if abs(float(ka - kb)) > wmax or _am_matched(kb, vb, kx, vx, match) or rough(ajx, kb, vb):
+                            continue
+                        if partner(waves[j], kb, vb):
                             continue
                         w = float(ka - kb) * (-1.0 if va < 0.0 else 1.0)
                         if math.isnan(best) or abs(w) > abs(best):

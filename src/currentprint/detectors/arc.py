@@ -110,6 +110,11 @@ _MASK_REL_FLOOR = 0.01
 # this share of the step): a re-ignition steps where the other cycle's branch is dark or
 # conducting smoothly; noise inside a masking load's current pulse is rough in both cycles
 _MASK_SMOOTH = 1.0
+# and it must not hold an edge of the step's own sign of at least this share of the step there:
+# a masking load's edge (a dimmer's firing, a rectifier pulse's front) whose step test flickers
+# across its noise threshold from cycle to cycle is the same edge, not a moved re-ignition
+# (measured: dimmer + rectifier pairs alarmed within 10 s without it)
+_MASK_SAME = 0.5
 # lone re-ignitions (one cycle's step, new against both cycles before; the same smoothness
 # with this share) with calibrated input only: they are judged against the 1 A load floor and
 # the 0.2 A step floor; raw ADC counts have neither, and an idle channel's noise makes lone
@@ -416,7 +421,7 @@ class ArcFaultDetector(BaseDetector):
         k_noise = _MASK_K_NOISE if calibrated else _MASK_K_NOISE_COUNTS
         lone = _MASK_LONE if calibrated else 0.0
         par = np.array([floor, _MASK_REL_FLOOR, k_noise, _MASK_PERSIST, match, wmax, _MASK_RAND_TOL, span,
-                        _MASK_SMOOTH, lone])
+                        _MASK_SMOOTH, lone, _MASK_SAME])
         mcode = np.zeros(2 * n, dtype=np.int32)
         # the kernel writes every pair width straight into ``width`` (a view of its rows)
         err = _core.arcmask_scan(waves, offset, rms, mstate, par, mcode, width.reshape(4 * n), size)
