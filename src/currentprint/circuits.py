@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from .core.framing import ZeroCrossingScanner
+from .core.signal import as_samples
 from .errors import InputError
 
 __all__ = ["Circuit", "Component", "voltage_cycles", "phase_align", "mains_phase", "arcing_branch",
@@ -64,7 +65,7 @@ def voltage_cycles(voltage: np.ndarray, fs: float, *, mains_hz: float | None = N
 
     The same framing as :func:`currentprint.analyze` uses.
     """
-    v = np.ascontiguousarray(voltage, dtype=np.float64)
+    v = np.ascontiguousarray(as_samples(voltage, "voltage"), dtype=np.float64)
     crossings = ZeroCrossingScanner(fs, mains_hz=mains_hz).push(v)
     if crossings.shape[0] < 3:
         raise InputError("fewer than 3 rising voltage zero crossings: a mixture needs the voltage of each recording "
