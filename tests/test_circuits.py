@@ -96,6 +96,14 @@ def test_voltage_that_is_not_one_channel_is_refused():
         voltage_cycles(bad, FS)
     with pytest.raises(InputError, match="real number"):
         cp.core.framing.ZeroCrossingScanner(FS).push(np.array(["a"] * 10))
+    with pytest.raises(InputError, match="sample rate"):
+        cp.circuits.masking_load("smps", v, 0.0)
+    crossings = voltage_cycles(v, FS)
+    for bad_crossings in (crossings[::-1], np.array([1.0]), np.array([0.0, np.nan, 3.0]), "abc", None):
+        with pytest.raises(InputError, match="zero-crossing positions"):
+            cp.circuits.phase_align(bad_crossings, len(v), crossings)
+    with pytest.raises(InputError, match="start"):
+        cp.circuits.phase_align(crossings, 100, crossings, start=200)
 
 
 def test_real_recordings_mix():
