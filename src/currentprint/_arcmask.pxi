@@ -226,31 +226,37 @@ cdef inline double _am_jd(const double* x, const double* ref, Py_ssize_t npts, P
     return jx - jr
 
 
-cdef bint _am_lone_ref(const double* x, const double* ref, const double* ajr, Py_ssize_t npts, Py_ssize_t s,
-                       Py_ssize_t k, bint positive, double flo, double k_noise, double persist, double match,
-                       double ratio, double step) noexcept nogil:
-    """Is this row's step at k (|J| = ``step``) new against one reference (see _am_lone)?"""
-    cdef double jd = _am_jd(x, ref, npts, s, k), a, pk
+cdef bint _am_lone_d(const double* x, const double* ref, Py_ssize_t npts, Py_ssize_t s, Py_ssize_t k,
+                     bint positive, double flo, double k_noise, double persist) noexcept nogil:
+    """The tests of a lone step at k on d = this row - one reference (shifted by s), but the
+    reference's smoothness (see _am_lone; the caller checked ``1 <= k + s <= npts - 3``)."""
+    cdef double jd, a, pk
     cdef double buf[AM_BLOCK]
-    cdef Py_ssize_t i, lo, m = <Py_ssize_t>match
-    if k + s - 1 < 0 or k + s + 2 > npts - 1 or (jd > 0.0) != positive or not (fabs(jd) >= flo):
+    cdef Py_ssize_t i, lo
+    jd = ((x[k + 1] - x[k]) - (x[k] - x[k - 1])) - ((ref[k + s + 1] - ref[k + s]) - (ref[k + s] - ref[k + s - 1]))
+    if (jd > 0.0) != positive or not (fabs(jd) >= flo):
         return False
-    # the largest J of its sign in d within +-3 points (the reference's own re-ignition
-    # nearby has the other sign in d), persistent in d
-    for i in range(k - 3, k + 4):
-        if i >= 0 and i < npts:
-            a = _am_jd(x, ref, npts, s, i)
-            if (a > 0.0) == positive and fabs(a) > fabs(jd):
-                return False
+    # persistent in d
     pk = (((x[k + 2] - ref[k + s + 2]) - (x[k + 1] - ref[k + s + 1]))
           - ((x[k] - ref[k + s]) - (x[k - 1] - ref[k + s - 1])))
     if fabs(pk) > persist * fabs(jd):
         return False
-    # the reference is smooth around it, against the step itself (|J| of d doubles where the
-    # reference's own edge sits one point away)
-    for i in range(k + s - m, k + s + m + 1):
-        if i >= 0 and i < npts and ajr[i] >= ratio * step:
-            return False
+    # the largest J of its sign in d within +-3 points (the reference's own re-ignition
+    # nearby has the other sign in d)
+    if k >= 4 and k + 3 <= npts - 2 and k + s >= 4 and k + s + 3 <= npts - 2:
+        # (every point's J inside both rows: no edge cases)
+        for i in range(k - 3, k + 4):
+            if i != k:
+                a = (((x[i + 1] - x[i]) - (x[i] - x[i - 1]))
+                     - ((ref[i + s + 1] - ref[i + s]) - (ref[i + s] - ref[i + s - 1])))
+                if (a > 0.0) == positive and fabs(a) > fabs(jd):
+                    return False
+    else:
+        for i in range(k - 3, k + 4):
+            if i >= 0 and i < npts:
+                a = _am_jd(x, ref, npts, s, i)
+                if (a > 0.0) == positive and fabs(a) > fabs(jd):
+                    return False
     # large against the noise of d in its 16-point block (the last block may reach back)
     lo = (k // AM_BLOCK) * AM_BLOCK
     if lo > npts - AM_BLOCK:
@@ -278,6 +284,20 @@ cdef bint _am_partner(const double* x, Py_ssize_t npts, Py_ssize_t k, Py_ssize_t
     return False
 
 
+cdef inline bint _am_rough(const double* ajr, Py_ssize_t npts, Py_ssize_t c, Py_ssize_t m,
+                           double thr) noexcept nogil:
+    """Some of ajr[c - m .. c + m] (inside the row) at or above thr: the reference is not smooth there."""
+    cdef Py_ssize_t i, lo = c - m, hi = c + m + 1
+    if lo < 0:
+        lo = 0
+    if hi > npts:
+        hi = npts
+    for i in range(lo, hi):
+        if ajr[i] >= thr:
+            return True
+    return False
+
+
 cdef inline bint _am_smooth(const double* a, Py_ssize_t npts, Py_ssize_t k, Py_ssize_t m, double thr) noexcept nogil:
     """All of a[k - m .. k + m] (inside the row) below thr."""
     cdef Py_ssize_t i
@@ -295,17 +315,31 @@ cdef bint _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py
     that is, in the difference with each of the two rows before, the largest |J| within +-3
     points, persistent, large against that difference's block noise, and where that row is
     smooth (its |J| within ``match`` points below ``ratio`` times the step). ``cand``: the
-    points 1..npts-3 with |J| >= the absolute floor (a superset).
+    points 1..npts-3 with |J| >= the absolute floor (a superset), in increasing order.
+    Each test is a pure function of the rows, so the cheap ones go first.
     """
-    cdef Py_ssize_t c, k
+    cdef Py_ssize_t c, k, m = <Py_ssize_t>match
+    cdef double thr
     for c in range(ncand):
         k = cand[c]
-        if k < lo or k >= hi or k >= top or not (aj[k] >= flo):
+        if k < lo:
+            continue
+        if k >= hi or k >= top:
+            break
+        if not (aj[k] >= flo):
             continue
         if (((x[k + 1] - x[k]) - (x[k] - x[k - 1])) > 0.0) != positive:
             continue
-        if (_am_lone_ref(x, ref1, ajr1, npts, s1, k, positive, flo, k_noise, persist, match, ratio, aj[k])
-                and _am_lone_ref(x, ref2, ajr2, npts, s2, k, positive, flo, k_noise, persist, match, ratio, aj[k])):
+        # both references' points around k exist
+        if k + s1 - 1 < 0 or k + s1 + 2 > npts - 1 or k + s2 - 1 < 0 or k + s2 + 2 > npts - 1:
+            continue
+        # the references are smooth around it, against the step itself (|J| of d doubles where
+        # a reference's own edge sits one point away)
+        thr = ratio * aj[k]
+        if _am_rough(ajr1, npts, k + s1, m, thr) or _am_rough(ajr2, npts, k + s2, m, thr):
+            continue
+        if (_am_lone_d(x, ref1, npts, s1, k, positive, flo, k_noise, persist)
+                and _am_lone_d(x, ref2, npts, s2, k, positive, flo, k_noise, persist)):
             return True
     return False
 
