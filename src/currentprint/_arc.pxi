@@ -121,11 +121,20 @@ def arc_scan(const double[::1] shoulder, const double[::1] step, const double[::
     int
         0, or 1 when the array lengths disagree.
     """
-    cdef Py_ssize_t n = shoulder.shape[0], h, q, k, rn, rp
+    cdef Py_ssize_t n = shoulder.shape[0]
     if step.shape[0] != n or peak.shape[0] != n or hf.shape[0] != n or code.shape[0] != n:
         return 1
     if state.shape[0] != AS_LEN or par.shape[0] != AP_LEN:
         return 1
+    if n == 0:
+        return 0
+    return _arc_scan_core(&shoulder[0], &step[0], &peak[0], &hf[0], &state[0], &par[0], &code[0], n)
+
+
+cdef int _arc_scan_core(const double* shoulder, const double* step, const double* peak, const double* hf,
+                        double* state, const double* par, int* code, Py_ssize_t n) noexcept:
+    """The loop of :func:`arc_scan` on checked buffers (``n`` half-cycles; the GIL is released inside)."""
+    cdef Py_ssize_t h, q, k, rn, rp
     cdef double sh, st, pk, r, sh1, sh2, pk1, pk2, pkref, med, c, pend
     cdef bint have_med
     # the ring's median, kept until the ring changes (half-cycles that do not feed

@@ -896,3 +896,4 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
 include "_events.pxi"
 include "_arc.pxi"
 include "_arcmask.pxi"
+include "_arcev.pxi"

@@ -282,3 +282,86 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
         if state[1] < 2:
             state[1] += 1.0
     return code, width, size
+
+
+def arc_evidence_reference(det, cycles) -> dict[str, np.ndarray]:
+    """Reference of ``ArcFaultDetector.evidence`` (``_core.arc_evidence`` and ``arc_mask_merge``).
+
+    The detector's half-cycle arrays, shoulder checks and masking-proof merge
+    written with NumPy array operations (as the detector did before they were
+    compiled); it advances ``det``'s state exactly like
+    :meth:`~currentprint.detectors.arc.ArcFaultDetector.evidence`. The two
+    sequential scans inside are the compiled ``arc_scan`` and ``arcmask_scan``,
+    which have references of their own above.
+    """
+    from . import arc as A
+    n = len(cycles)
+    fs = cycles.fs
+    period = cycles.period
+    if det._hc_per_s == 0.0 and n:
+        det._hc_per_s = 2.0 * fs / float(period[0])
+    natural = 2.0 * math.asin(det.shoulder_fraction) / (2.0 * math.pi) * period
+    sh = np.empty(2 * n)
+    sh[0::2] = cycles.shoulder_pos - natural
+    sh[1::2] = cycles.shoulder_neg - natural
+    st = np.empty(2 * n)
+    st[0::2] = cycles.step_pos
+    st[1::2] = cycles.step_neg
+    pk = np.empty(2 * n)
+    pk[0::2] = np.fmax(cycles.hc_peak_pos, cycles.hc_rms_pos)
+    pk[1::2] = np.fmax(cycles.hc_peak_neg, cycles.hc_rms_neg)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = cycles.i_residual / cycles.i_rms
+    hf = np.repeat(r, 2)
+    pos = np.empty(2 * n)
+    pos[0::2] = cycles.i_zero
+    late = cycles.i_zero - cycles.start >= 0.5 * period
+    pos[1::2] = np.where(late, cycles.i_zero - 0.5 * period, cycles.i_zero + 0.5 * period)
+    code = np.zeros(2 * n, dtype=np.int32)
+    calibrated = det._is_calibrated(cycles)
+    par = det._params(fs, calibrated)
+    if _core.arc_scan(np.ascontiguousarray(sh), np.ascontiguousarray(st), np.ascontiguousarray(pk),
+                      np.ascontiguousarray(hf), det._state, par, code):
+        raise RuntimeError("arc_scan: length mismatch")
+    crest = np.empty(2 * n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        crest[0::2] = cycles.hc_peak_pos / cycles.hc_rms_pos
+        crest[1::2] = cycles.hc_peak_neg / cycles.hc_rms_neg
+    # shoulder checks: too long, on the trend of the same polarity, or read at a high crest factor
+    hist = np.concatenate([det._sh_hist, sh])
+    trend = 2.0 * hist[2:-2] - hist[:-4]
+    tol = max(1.0, det.regular_ms * 1e-3 * fs)
+    with np.errstate(invalid="ignore"):
+        steady = np.abs(hist[4:] - trend) <= tol
+        too_long = sh > A._SHOULDER_MAX_MS * 1e-3 * fs
+        too_long |= crest > A._SHOULDER_CREST
+    steady = steady[-sh.shape[0]:] if steady.shape[0] >= sh.shape[0] else np.concatenate(
+        [np.zeros(sh.shape[0] - steady.shape[0], bool), steady])
+    det._sh_hist = hist[-4:]
+    drop = (steady | too_long) & ((code & _B["skip"]) == 0) & ((code & _B["counted"]) != 0)
+    code[drop] &= ~_B["counted"]
+    width = np.full((2 * n, 2), np.nan)
+    size = np.full(2 * n, np.nan)
+    if det.masking and cycles.has_waveforms and n:
+        npts = int(cycles.n_points)
+        if det._mstate is None or int(det._mstate[0]) != npts:
+            det._mstate = _core.new_arcmask_state(npts)
+        start = np.asarray(cycles.start, dtype=np.float64)
+        offset = np.ascontiguousarray((np.ceil(start) - start) * npts / np.asarray(period, dtype=np.float64))
+        rms = np.ascontiguousarray(cycles.i_rms, dtype=np.float64)
+        mcode = np.zeros(2 * n, dtype=np.int32)
+        if _core.arcmask_scan(np.ascontiguousarray(cycles.raw_waves[0], dtype=np.float64), offset, rms,
+                              det._mstate, det._mask_params(npts, calibrated), mcode, width.reshape(4 * n), size):
+            raise RuntimeError("arcmask_scan: shape mismatch")
+        # a half-cycle is judged only with enough current (calibrated input)
+        counted = (mcode & _core.ARCMASK_BITS["counted"]) != 0
+        if calibrated:
+            low = counted & ~(np.repeat(rms, 2) >= det._p["min_current_a"])
+            mcode[low] &= ~_core.ARCMASK_BITS["counted"]
+            counted &= ~low
+        out = mcode << A._MASK_SHIFT
+        out[counted] |= _B["counted"]
+        code |= out
+    return {"sample": pos, "code": code, "shoulder_ms": sh / fs * 1e3, "step": st,
+            "mask_width_ms": ((width / fs * 1e3).reshape(n, 4) * (period / cycles.n_points)[:, None]).reshape(2 * n, 2),
+            "mask_step": size}

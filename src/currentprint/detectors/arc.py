@@ -65,6 +65,7 @@ from .. import _core
 from .alerts import Alert
 from .base import BaseDetector
 from .._state import check_array, check_float, check_int
+from ..core.cycles import _INDEX as _TABLE_INDEX
 from ..errors import CorruptFileError, InputError
 
 __all__ = ["ArcFaultDetector", "iec62606_break_time", "PRESETS"]
@@ -88,7 +89,7 @@ _IEC_T = np.array([1.0, 0.5, 0.25, 0.15, 0.12, 0.12])
 _BITS = _core.ARC_BITS
 #: masking-proof evidence bits (``_core.ARCMASK_BITS``) are stored shifted by this
 #: many bits in the detector's per-half-cycle code
-_MASK_SHIFT = 8
+_MASK_SHIFT = _core.ARCEV_MASK_SHIFT
 _MBITS = {name: bit << _MASK_SHIFT for name, bit in _core.ARCMASK_BITS.items()}
 _CRITERIA = ("shoulder", "step", "irregular", "skip", "hf", "run", "counted")
 _MASK_CRITERIA = ("pair1", "pair2", "random1", "random2", "lone")
@@ -139,6 +140,10 @@ _IEC_MIN = 6
 _COUNT_NAMES = _CRITERIA + _MASK_CRITERIA + ("masked",)
 _COUNT_BITS = np.array([_BITS[nm] for nm in _CRITERIA] + [_MBITS[nm] for nm in _MASK_CRITERIA]
                        + [_MBITS["counted"]], dtype=np.int32)
+# rows of arc_evidence's output, and where its columns are in a CycleTable's data
+_EO_POS, _EO_SH_MS, _EO_STEP, _EO_OFFSET = 0, 2, 3, 7
+_EV_ROWS = np.array([_TABLE_INDEX[c] for c in _core.ARCEV_COLUMNS], dtype=np.intp)
+_EV_ROWS_STACKED = np.arange(len(_core.ARCEV_COLUMNS), dtype=np.intp)
 _HIST_COLS = ("start", "i_rms", "shoulder_pos", "shoulder_neg", "step_pos", "step_neg", "hc_peak_pos",
               "hc_peak_neg")
 
@@ -330,106 +335,65 @@ class ArcFaultDetector(BaseDetector):
         dict
             ``sample`` (absolute position of each half-cycle's starting zero),
             ``code`` (int bits, see ``currentprint._core.ARC_BITS``),
-            ``shoulder_ms`` (flat time beyond a sine's), ``step`` (relative).
+            ``shoulder_ms`` (flat time beyond a sine's), ``step`` (relative),
+            ``mask_width_ms`` (signed widths of the masking-proof pairs against
+            one and two cycles back, ms; NaN: none) and ``mask_step`` (smaller
+            step of the widest pair, A).
+
+        Notes
+        -----
+        The half-cycle arrays, :func:`~currentprint._core.arc_scan` and the
+        shoulder checks run in one compiled pass
+        (:func:`~currentprint._core.arc_evidence`; its NumPy reference is
+        ``_arc_reference.arc_evidence_reference``). Shoulder checks: an arc's
+        dead time is a few ms (IEC 62606 / UL 1699 test arcs: up to ~2.5 ms
+        around the zero) while a capacitor-input load is off for most of each
+        half-cycle, so flat stretches beyond ``_SHOULDER_MAX_MS`` do not count;
+        a dimmer knob being turned moves its flat stretch steadily, so a
+        shoulder within ``regular_ms`` of the straight-line continuation of
+        the same polarity one and two cycles before (``2 sh1 - sh2``) is a
+        trend, not randomness; and the shoulder is measured against the half
+        peak, so where a parallel load's current pulse raises the half-cycle
+        crest factor above ``_SHOULDER_CREST`` any sine looks flat near its
+        zero and the shoulder is not read there (the masking-proof evidence
+        is). Skipped half-cycles keep counting.
         """
         n = len(cycles)
-        fs = cycles.fs
-        period = cycles.period
+        fs = float(cycles.fs)
         if self._hc_per_s == 0.0 and n:
             # half-cycles per second of this stream's mains, from its first cycle
-            self._hc_per_s = 2.0 * fs / float(period[0])
-        natural = 2.0 * math.asin(self.shoulder_fraction) / (2.0 * math.pi) * period
-        sh = np.empty(2 * n)
-        sh[0::2] = cycles.shoulder_pos - natural
-        sh[1::2] = cycles.shoulder_neg - natural
-        st = np.empty(2 * n)
-        st[0::2] = cycles.step_pos
-        st[1::2] = cycles.step_neg
-        pk = np.empty(2 * n)
-        # max(peak, RMS): a half-cycle shifted by a DC offset (uncalibrated
-        # ADC counts) has a peak near zero but is not dark
-        pk[0::2] = np.fmax(cycles.hc_peak_pos, cycles.hc_rms_pos)
-        pk[1::2] = np.fmax(cycles.hc_peak_neg, cycles.hc_rms_neg)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            r = cycles.i_residual / cycles.i_rms
-        hf = np.repeat(r, 2)
-        # where each half-cycle starts: the current's rising zero, and the
-        # falling zero half a period away inside the same cycle
-        pos = np.empty(2 * n)
-        pos[0::2] = cycles.i_zero
-        late = cycles.i_zero - cycles.start >= 0.5 * period
-        pos[1::2] = np.where(late, cycles.i_zero - 0.5 * period, cycles.i_zero + 0.5 * period)
-        code = np.zeros(2 * n, dtype=np.int32)
+            self._hc_per_s = 2.0 * fs / float(cycles.period[0])
         calibrated = self._is_calibrated(cycles)
-        # floors are in A per half peak; the preset's floor is an RMS value
-        par = self._params(fs, calibrated)
-        err = _core.arc_scan(np.ascontiguousarray(sh), np.ascontiguousarray(st), np.ascontiguousarray(pk),
-                             np.ascontiguousarray(hf), self._state, par, code)
-        if err:
-            raise RuntimeError("internal error in arc_scan: length mismatch")
-        crest = np.empty(2 * n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            crest[0::2] = cycles.hc_peak_pos / cycles.hc_rms_pos
-            crest[1::2] = cycles.hc_peak_neg / cycles.hc_rms_neg
-        code = self._shoulder_sanity(sh, fs, code, crest)
+        data = getattr(cycles, "_data", None)
+        if isinstance(data, np.ndarray) and data.dtype == np.float64 and data.ndim == 2 and data.shape[1] == n:
+            rows = _EV_ROWS
+        else:
+            # not a CycleTable: its columns, stacked
+            data = np.array([np.asarray(getattr(cycles, c), dtype=np.float64) for c in _core.ARCEV_COLUMNS])
+            rows = _EV_ROWS_STACKED
+        out = np.empty((_core.ARCEV_OUT_ROWS, 2 * n))
+        code = np.empty(2 * n, dtype=np.int32)
+        shh = np.zeros(5)
+        m = self._sh_hist.shape[0]
+        shh[0] = m
+        shh[1:1 + m] = self._sh_hist
+        # a sine's own flat share of the period (natural shoulder = this * period, samples)
+        natural = 2.0 * math.asin(self.shoulder_fraction) / (2.0 * math.pi)
+        fpar = np.array([natural, fs, _SHOULDER_MAX_MS * 1e-3 * fs,
+                         max(1.0, self.regular_ms * 1e-3 * fs), _SHOULDER_CREST, float(cycles.n_points)])
+        if _core.arc_evidence(data, rows, self._state, self._params(fs, calibrated), shh, fpar, out, code):
+            raise RuntimeError("internal error in arc_evidence: shape mismatch")
+        self._sh_hist = shh[1:1 + int(shh[0])].copy()
         width = np.full((2 * n, 2), np.nan)
         size = np.full(2 * n, np.nan)
+        wms = np.full((2 * n, 2), np.nan)
         if self.masking and cycles.has_waveforms and n:
-            code |= self._mask_scan(cycles, calibrated, width, size)
-        return {"sample": pos, "code": code, "shoulder_ms": sh / fs * 1e3, "step": st,
-                # (the same two operations per element as with period repeated per half-cycle)
-                "mask_width_ms": (((width / fs * 1e3).reshape(n, 4)
-                                   * (period / cycles.n_points)[:, None]).reshape(2 * n, 2)),
-                "mask_step": size}
+            self._mask_scan(cycles, calibrated, out[_EO_OFFSET, :n], code, width, size, wms)
+        return {"sample": out[_EO_POS], "code": code, "shoulder_ms": out[_EO_SH_MS], "step": out[_EO_STEP],
+                "mask_width_ms": wms, "mask_step": size}
 
-    def _shoulder_sanity(self, sh: np.ndarray, fs: float, code: np.ndarray,
-                         crest: np.ndarray | None = None) -> np.ndarray:
-        """Discount shoulder evidence that is too long, drifts steadily or is not a sine's.
-
-        An arc's dead time is a few ms (IEC 62606 / UL 1699 test arcs: up to
-        ~2.5 ms around the zero), while a capacitor-input load is off for most
-        of each half-cycle (flat stretches beyond ``_SHOULDER_MAX_MS``). A
-        dimmer knob being turned moves its flat stretch steadily: a shoulder
-        within ``regular_ms`` of the straight-line continuation of the same
-        polarity one and two cycles before (``2 sh1 - sh2``) is a trend, not
-        randomness. The shoulder is measured against the half peak: when a
-        parallel load's current pulse (a rectifier charging its capacitor)
-        raises the half peak far above a sine's (half-cycle crest factor
-        above ``_SHOULDER_CREST``), any sine looks flat near its zero, so the
-        shoulder evidence is not read there (the masking-proof evidence is).
-        Skipped half-cycles keep counting.
-        """
-        hist = np.concatenate([self._sh_hist, sh])
-        # hist[h], hist[h - 2], hist[h - 4] for h = 4, 5, ... (slices, not index arrays)
-        trend = 2.0 * hist[2:-2] - hist[:-4]
-        tol = max(1.0, self.regular_ms * 1e-3 * fs)
-        with np.errstate(invalid="ignore"):
-            steady = np.abs(hist[4:] - trend) <= tol
-            too_long = sh > _SHOULDER_MAX_MS * 1e-3 * fs
-        steady = steady[-sh.shape[0]:] if steady.shape[0] >= sh.shape[0] else np.concatenate(
-            [np.zeros(sh.shape[0] - steady.shape[0], bool), steady])
-        self._sh_hist = hist[-4:]
-        if crest is not None:
-            with np.errstate(invalid="ignore"):
-                too_long |= crest > _SHOULDER_CREST
-        drop = (steady | too_long) & ((code & _BITS["skip"]) == 0) & ((code & _BITS["counted"]) != 0)
-        out = code.copy()
-        out[drop] &= ~_BITS["counted"]
-        return out
-
-    def _mask_scan(self, cycles, calibrated: bool, width: np.ndarray, size: np.ndarray) -> np.ndarray:
-        """Masking-proof evidence bits (shifted by ``_MASK_SHIFT``) of each half-cycle."""
-        n = len(cycles)
-        npts = int(cycles.n_points)
-        mstate = self._mstate
-        if mstate is None or int(mstate[0]) != npts:
-            mstate = self._mstate = _core.new_arcmask_state(npts)
-        waves = np.ascontiguousarray(cycles.raw_waves[0], dtype=np.float64)
-        start = np.asarray(cycles.start, dtype=np.float64)
-        period = np.asarray(cycles.period, dtype=np.float64)
-        # where each row's first point lies after the cycle start, in points
-        offset = np.ascontiguousarray((np.ceil(start) - start) * npts / period)
-        rms = np.ascontiguousarray(cycles.i_rms, dtype=np.float64)
+    def _mask_params(self, npts: int, calibrated: bool) -> np.ndarray:
+        """Thresholds of :func:`~currentprint._core.arcmask_scan` (MP_* layout) for ``npts`` points per cycle."""
         floor_a = (0.2 * self._p["min_current_a"] if self.mask_step_a is None else float(self.mask_step_a))
         # widest pair in points, from the stream's first cycle (not per chunk)
         wmax = _MASK_WMAX_MS * 1e-3 * 0.5 * self._hc_per_s * npts
@@ -441,24 +405,35 @@ class ArcFaultDetector(BaseDetector):
         # out, so their steps must stand further above the noise
         k_noise = _MASK_K_NOISE if calibrated else _MASK_K_NOISE_COUNTS
         lone = _MASK_LONE if calibrated else 0.0
-        par = np.array([floor, _MASK_REL_FLOOR, k_noise, _MASK_PERSIST, match, wmax, _MASK_RAND_TOL, span,
-                        _MASK_SMOOTH, lone, _MASK_SAME])
-        mcode = np.zeros(2 * n, dtype=np.int32)
+        return np.array([floor, _MASK_REL_FLOOR, k_noise, _MASK_PERSIST, match, wmax, _MASK_RAND_TOL, span,
+                         _MASK_SMOOTH, lone, _MASK_SAME])
+
+    def _mask_scan(self, cycles, calibrated: bool, offset: np.ndarray, code: np.ndarray, width: np.ndarray,
+                   size: np.ndarray, wms: np.ndarray) -> None:
+        """Masking-proof evidence: its bits (shifted by ``_MASK_SHIFT``) into ``code``, pairs into the rest.
+
+        ``offset``: where each row's first point lies after the cycle start, in
+        points (``(ceil(start) - start) * npts / period``).
+        """
+        n = len(cycles)
+        npts = int(cycles.n_points)
+        mstate = self._mstate
+        if mstate is None or int(mstate[0]) != npts:
+            mstate = self._mstate = _core.new_arcmask_state(npts)
+        waves = np.ascontiguousarray(cycles.raw_waves[0], dtype=np.float64)
+        rms = np.ascontiguousarray(cycles.i_rms, dtype=np.float64)
+        mcode = np.empty(2 * n, dtype=np.int32)
         # the kernel writes every pair width straight into ``width`` (a view of its rows)
-        err = _core.arcmask_scan(waves, offset, rms, mstate, par, mcode, width.reshape(4 * n), size)
+        w4 = width.reshape(4 * n)
+        err = _core.arcmask_scan(waves, offset, rms, mstate, self._mask_params(npts, calibrated), mcode, w4, size)
         if err:
             raise RuntimeError("internal error in arcmask_scan: shape mismatch")
-        # a half-cycle is judged only with enough current (calibrated input)
-        counted = (mcode & _core.ARCMASK_BITS["counted"]) != 0
-        if calibrated and counted.any():
-            # (only counted half-cycles can change: look at those alone)
-            idx = np.flatnonzero(counted)
-            low = idx[~(rms[idx >> 1] >= self._p["min_current_a"])]
-            mcode[low] &= ~_core.ARCMASK_BITS["counted"]
-            counted[low] = False
-        out = mcode << _MASK_SHIFT
-        out[counted] |= _BITS["counted"]
-        return out
+        # a half-cycle is judged only with enough current (calibrated input); pair widths in ms
+        err = _core.arc_mask_merge(mcode, rms, np.ascontiguousarray(cycles.period, dtype=np.float64),
+                                   self._p["min_current_a"], calibrated, float(cycles.fs), float(npts), w4,
+                                   wms.reshape(4 * n), code)
+        if err:
+            raise RuntimeError("internal error in arc_mask_merge: shape mismatch")
 
     def _benign(self, sh_ms: np.ndarray, step: np.ndarray) -> np.ndarray:
         sigs = np.concatenate([self._whitelist, self._learned]) if len(self._learned) else self._whitelist
