@@ -146,6 +146,15 @@ _EV_ROWS = np.array([_TABLE_INDEX[c] for c in _core.ARCEV_COLUMNS], dtype=np.int
 _EV_ROWS_STACKED = np.arange(len(_core.ARCEV_COLUMNS), dtype=np.intp)
 _HIST_COLS = ("start", "i_rms", "shoulder_pos", "shoulder_neg", "step_pos", "step_neg", "hc_peak_pos",
               "hc_peak_neg")
+_HIST_ROWS = np.array([_TABLE_INDEX[c] for c in _HIST_COLS], dtype=np.intp)
+
+
+def _hist_rows(cycles, k: int) -> np.ndarray:
+    """The ``_HIST_COLS`` of the last ``k`` cycles as rows (k, 8), read from a CycleTable's data when it has one."""
+    data = getattr(cycles, "_data", None)
+    if isinstance(data, np.ndarray) and data.ndim == 2 and data.shape[1] == len(cycles):
+        return data[_HIST_ROWS, -k:].T
+    return np.stack([np.asarray(getattr(cycles, c), dtype=float)[-k:] for c in _HIST_COLS], axis=1)
 
 
 def iec62606_break_time(current_a) -> np.ndarray:
@@ -384,9 +393,9 @@ class ArcFaultDetector(BaseDetector):
         if _core.arc_evidence(data, rows, self._state, self._params(fs, calibrated), shh, fpar, out, code):
             raise RuntimeError("internal error in arc_evidence: shape mismatch")
         self._sh_hist = shh[1:1 + int(shh[0])].copy()
-        width = np.full((2 * n, 2), np.nan)
-        size = np.full(2 * n, np.nan)
-        wms = np.full((2 * n, 2), np.nan)
+        # pair widths (points, then ms) and step sizes of the masking-proof evidence (NaN: none), one block
+        blk = np.full(10 * n, np.nan)
+        width, wms, size = blk[:4 * n].reshape(2 * n, 2), blk[4 * n:8 * n].reshape(2 * n, 2), blk[8 * n:]
         if self.masking and cycles.has_waveforms and n:
             self._mask_scan(cycles, calibrated, out[_EO_OFFSET, :n], code, width, size, wms)
         return {"sample": out[_EO_POS], "code": code, "shoulder_ms": out[_EO_SH_MS], "step": out[_EO_STEP],
@@ -499,18 +508,20 @@ class ArcFaultDetector(BaseDetector):
         ev = self.evidence(cycles)
         pos, code = ev["sample"], ev["code"]
         counted = (code & _BITS["counted"]) != 0
+        any_counted = bool(counted.any())
 
         # learning period / whitelist
-        if np.any(counted):
+        if any_counted:
             idx = np.flatnonzero(counted)
             learning = pos[idx] < self._t_first + self.learn_s * fs
-            if np.any(learning) and len(self._learned) < 64:
+            if learning.any() and len(self._learned) < 64:
                 new = np.c_[ev["shoulder_ms"][idx[learning]], ev["step"][idx[learning]]]
                 self._learned = np.concatenate([self._learned, new])[:64]
             benign = learning | self._benign(ev["shoulder_ms"][idx], ev["step"][idx])
-            if np.any(benign):
+            if benign.any():
                 code[idx[benign]] &= ~_BITS["counted"]
                 counted[idx[benign]] = False
+                any_counted = bool(counted.any())
 
         # per-cycle history (RMS, snapshot) and the current level of each half-cycle; the
         # snapshot columns are stacked only when an alert needs them (and for the kept rows)
@@ -519,14 +530,13 @@ class ArcFaultDetector(BaseDetector):
             # cycles in 500 ms (25 at 50 Hz, 30 at 60 Hz), from the stream's first cycle
             self._hist_len = max(1, int(round(0.5 * fs / float(cycles.period[0]))))
         k = self._hist_len
-        irms = np.concatenate([self._hist[:, 1], np.asarray(cycles.i_rms, dtype=float)])
-        padded = np.concatenate([np.full(k - 1, np.nan), irms])
-        win = np.lib.stride_tricks.sliding_window_view(padded, k)[-n:]
-        # the level is only read for counted half-cycles: compute it for their cycles alone
-        level_h = np.full(2 * n, np.nan)
-        cyc = np.flatnonzero(counted[0::2] | counted[1::2])
-        if cyc.shape[0]:
-            win = win[cyc]
+        if any_counted:
+            # the level is only read for counted half-cycles: compute it for their cycles alone
+            level_h = np.full(2 * n, np.nan)
+            cyc = np.flatnonzero(counted[0::2] | counted[1::2])
+            irms = np.concatenate([self._hist[:, 1], np.asarray(cycles.i_rms, dtype=float)])
+            padded = np.concatenate([np.full(k - 1, np.nan), irms])
+            win = np.lib.stride_tricks.sliding_window_view(padded, k)[-n:][cyc]
             # the largest RMS of the window ignoring NaN; NaN when all are (fmax, as nanmax)
             level = np.fmax.reduce(win, axis=1)
             level_h[2 * cyc] = level
@@ -534,9 +544,12 @@ class ArcFaultDetector(BaseDetector):
 
         alerts: list[Alert] = []
         all_pos = all_code = all_w = None    # the window's rows joined with this chunk's: for an alert only
-        order = np.argsort(pos[counted], kind="stable")     # time order (a cycle may start with its negative half)
-        cpos = np.concatenate([self._counted, pos[counted][order]])
-        clev = np.concatenate([self._counted_i, level_h[counted][order]])
+        if any_counted:
+            order = np.argsort(pos[counted], kind="stable")     # time order (a cycle may start with its negative half)
+            cpos = np.concatenate([self._counted, pos[counted][order]])
+            clev = np.concatenate([self._counted_i, level_h[counted][order]])
+        else:
+            cpos, clev = self._counted, self._counted_i
         iec = self.mode == "iec62606" and calibrated
         n_prev = len(self._counted)
         start_j = n_prev
@@ -558,7 +571,7 @@ class ArcFaultDetector(BaseDetector):
             t_alarm = cpos[jj]
             window = float(w[jj - start_j])
             if hist is None:
-                hist = np.concatenate([self._hist, np.stack([getattr(cycles, c) for c in _HIST_COLS], axis=1)])
+                hist = np.concatenate([self._hist, _hist_rows(cycles, n)])
             if all_pos is None:
                 all_pos = np.concatenate([self._win_pos, pos])
                 all_code = np.concatenate([self._win_code, code])
@@ -573,10 +586,10 @@ class ArcFaultDetector(BaseDetector):
 
         # keep what the next chunk needs: counted half-cycles and all codes of the last window
         keep_s = max(self.window_s, 1.0) * fs
-        last = float(np.max(pos))
-        keep = cpos >= last - keep_s
+        pmax = pos.max()
+        keep = cpos >= float(pmax) - keep_s
         self._counted, self._counted_i = cpos[keep], clev[keep]
-        thr = np.max(pos) - keep_s
+        thr = pmax - keep_s
         if all_pos is not None or n <= 32:
             # (short chunks, e.g. one cycle per push: fewest NumPy calls)
             if all_pos is None:
@@ -596,7 +609,7 @@ class ArcFaultDetector(BaseDetector):
             self._win_code = np.concatenate([self._win_code[kw], code[i0:][kn]])
             self._win_w = np.concatenate([self._win_w[kw], ev["mask_width_ms"][i0:][kn]])
         if hist is None:
-            hist = np.concatenate([self._hist, np.stack([getattr(cycles, c)[-k:] for c in _HIST_COLS], axis=1)])
+            hist = np.concatenate([self._hist, _hist_rows(cycles, k)])
         self._hist = hist[-k:]
         return alerts
 
