@@ -307,27 +307,35 @@ cdef inline bint _am_smooth(const double* a, Py_ssize_t npts, Py_ssize_t k, Py_s
     return True
 
 
-cdef bint _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py_ssize_t ncand,
-                   const double* ref1, Py_ssize_t s1, const double* ajr1, const double* ref2, Py_ssize_t s2,
-                   const double* ajr2, Py_ssize_t npts, Py_ssize_t lo, double hi, Py_ssize_t top, bint positive,
-                   double flo, double k_noise, double persist, double match, double ratio) noexcept nogil:
-    """A lone re-ignition in [lo, min(hi, top)): a step of this row (|J| >= flo, sign ``positive``)
-    that is, in the difference with each of the two rows before, the largest |J| within +-3
-    points, persistent, large against that difference's block noise, and where that row is
-    smooth (its |J| within ``match`` points below ``ratio`` times the step). ``cand``: the
-    points 1..npts-3 with |J| >= the absolute floor (a superset), in increasing order.
-    Each test is a pure function of the rows, so the cheap ones go first.
+cdef int _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py_ssize_t ncand,
+                  const double* ref1, Py_ssize_t s1, const double* ajr1, const double* ref2, Py_ssize_t s2,
+                  const double* ajr2, Py_ssize_t npts, double span, double flo, double k_noise, double persist,
+                  double match, double ratio) noexcept nogil:
+    """Lone re-ignitions: bit q set when half q holds one in [q H, min(q H + span, (q + 1) H)).
+
+    A lone re-ignition is a step of this row (|J| >= flo, rising in the
+    positive half, falling in the negative) that is, in the difference with
+    each of the two rows before, the largest |J| of its sign within +-3
+    points, persistent, large against that difference's block noise, and
+    where that row is smooth (its |J| within ``match`` points below
+    ``ratio`` times the step). ``cand``: the points 1..npts-3 with |J| >= the
+    absolute floor (a superset), in increasing order, so one pass serves both
+    halves. Each test is a pure function of the rows, so the cheap ones go first.
     """
-    cdef Py_ssize_t c, k, m = <Py_ssize_t>match
+    cdef Py_ssize_t c, k, q, H = npts // 2, m = <Py_ssize_t>match
     cdef double thr
+    cdef int found = 0
+    cdef bint positive
     for c in range(ncand):
         k = cand[c]
-        if k < lo:
+        q = 0 if k < H else 1
+        if found & (1 << q) or k >= q * H + span:
+            if q == 1:
+                break
             continue
-        if k >= hi or k >= top:
-            break
         if not (aj[k] >= flo):
             continue
+        positive = q == 0
         if (((x[k + 1] - x[k]) - (x[k] - x[k - 1])) > 0.0) != positive:
             continue
         # both references' points around k exist
@@ -340,8 +348,10 @@ cdef bint _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py
             continue
         if (_am_lone_d(x, ref1, npts, s1, k, positive, flo, k_noise, persist)
                 and _am_lone_d(x, ref2, npts, s2, k, positive, flo, k_noise, persist)):
-            return True
-    return False
+            found |= 1 << q
+            if q == 1:
+                break
+    return found
 
 
 def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const double[::1] rms,
@@ -579,11 +589,11 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 # lone re-ignitions against both rows before (slots of rows j-1 and j-2)
                 cr = (j + 2) % 3
                 c = (j + 1) % 3
-                for q in range(2):
-                    if _am_lone(&waves[j, 0], aj, cand, ncand, rowp[cr], _am_shift(offset[j], offs[cr]),
+                bits = _am_lone(&waves[j, 0], aj, cand, ncand, rowp[cr], _am_shift(offset[j], offs[cr]),
                                 &ring[cr * npts], rowp[c], _am_shift(offset[j], offs[c]), &ring[c * npts], npts,
-                                q * H, q * H + par[MP_SPAN], (q + 1) * H, q == 0, flo, par[MP_K_NOISE],
-                                par[MP_PERSIST], par[MP_MATCH], par[MP_LONE]):
+                                par[MP_SPAN], flo, par[MP_K_NOISE], par[MP_PERSIST], par[MP_MATCH], par[MP_LONE])
+                for q in range(2):
+                    if bits & (1 << q):
                         code[2 * j + q] |= AM_LONE | AM_COUNTED
             if nrows < 2:
                 nrows += 1
