@@ -16,7 +16,9 @@
 /* ---- |second difference| of one row, and the points at or above a floor ---- */
 /* aj[k] = |(x[k+1] - x[k]) - (x[k] - x[k-1])| for 1 <= k < npts - 1, aj[0] = aj[npts-1] = 0;
  * cand receives, in order, the k in [1, npts - 3] with aj[k] not below flo and not 0 (NaN
- * included); returns how many. */
+ * included); returns how many. lcand receives (*nl of them) those of cand whose signed second
+ * difference J goes the way of a re-ignition in their half-cycle: J > 0 for k < npts / 2,
+ * not J > 0 from npts / 2 on (the lone-step test's sign, decided here without a branch). */
 /* the largest double below x > 0 (nextafter(x, -inf) without the library call) */
 static inline double cpam_below(double x) {
     int64_t b;
@@ -27,53 +29,83 @@ static inline double cpam_below(double x) {
 }
 
 #define CPAM_ABSJ_BODY                                                                           \
-    Py_ssize_t k = 1, m = 0, last = npts - 1;                                                    \
+    Py_ssize_t k = 1, m = 0, ml = 0, last = npts - 1, half = npts / 2;                           \
     /* |J| >= 0 or NaN, so "below flo or 0" is one test: |J| <= the double below flo (flo > 0) */ \
     /* or |J| <= 0 (flo <= 0 or NaN); NaN stays a candidate */                                    \
     const double th = flo > 0.0 ? cpam_below(flo) : 0.0;                                         \
     const cp_v4d fv = {th, th, th, th};                                                          \
     const cp_v4l absmask = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};                          \
+    const cp_v4d zv = {0.0, 0.0, 0.0, 0.0};                                                      \
     int t;                                                                                       \
+    unsigned int hm, lb;                                                                         \
     aj[0] = 0.0;                                                                                 \
     aj[npts - 1] = 0.0;                                                                          \
     /* eight points a step; q: lanes below the floor or 0 (not candidates) */                    \
+    /* hm: the lanes at or past the half (k + t >= half); lb: the candidates of lone steps */       \
     for (; k + 8 <= last; k += 8) {                                                              \
         cp_v4d b0 = CPAM_LD4(x + k), b1 = CPAM_LD4(x + k + 4);                                   \
-        cp_v4d v0 = (cp_v4d)((cp_v4l)((CPAM_LD4(x + k + 1) - b0) - (b0 - CPAM_LD4(x + k - 1))) & absmask); \
-        cp_v4d v1 = (cp_v4d)((cp_v4l)((CPAM_LD4(x + k + 5) - b1) - (b1 - CPAM_LD4(x + k + 3))) & absmask); \
+        cp_v4d j0 = (CPAM_LD4(x + k + 1) - b0) - (b0 - CPAM_LD4(x + k - 1));                     \
+        cp_v4d j1 = (CPAM_LD4(x + k + 5) - b1) - (b1 - CPAM_LD4(x + k + 3));                     \
+        cp_v4d v0 = (cp_v4d)((cp_v4l)j0 & absmask);                                              \
+        cp_v4d v1 = (cp_v4d)((cp_v4l)j1 & absmask);                                              \
         cp_v4l q0 = v0 <= fv, q1 = v1 <= fv;                                                     \
         CPAM_ST4(aj + k, v0);                                                                    \
         CPAM_ST4(aj + k + 4, v1);                                                                \
         unsigned int cb = ~(CPAM_BITS(q0) | (CPAM_BITS(q1) << 4)) & 255u;                        \
+        if (!cb)                                                                                 \
+            continue;                                                                            \
+        hm = k >= half ? 255u : (k + 8 <= half ? 0u : (255u << (half - k)) & 255u);               \
+        lb = cb & ((CPAM_BITS(j0 > zv) | (CPAM_BITS(j1 > zv) << 4)) ^ hm);                       \
         while (cb) {                                                                             \
             t = __builtin_ctz(cb);                                                               \
             cand[m++] = k + t;                                                                   \
             cb &= cb - 1;                                                                        \
         }                                                                                        \
+        while (lb) {                                                                             \
+            t = __builtin_ctz(lb);                                                               \
+            lcand[ml++] = k + t;                                                                 \
+            lb &= lb - 1;                                                                        \
+        }                                                                                        \
     }                                                                                            \
     if (k + 4 <= last) {                                                                         \
         cp_v4d b0 = CPAM_LD4(x + k);                                                             \
-        cp_v4d v0 = (cp_v4d)((cp_v4l)((CPAM_LD4(x + k + 1) - b0) - (b0 - CPAM_LD4(x + k - 1))) & absmask); \
+        cp_v4d j0 = (CPAM_LD4(x + k + 1) - b0) - (b0 - CPAM_LD4(x + k - 1));                     \
+        cp_v4d v0 = (cp_v4d)((cp_v4l)j0 & absmask);                                              \
         unsigned int cb = ~CPAM_BITS(v0 <= fv) & 15u;                                            \
+        hm = k >= half ? 15u : (k + 4 <= half ? 0u : (15u << (half - k)) & 15u);                  \
+        lb = cb & (CPAM_BITS(j0 > zv) ^ hm);                                                     \
         CPAM_ST4(aj + k, v0);                                                                    \
         while (cb) {                                                                             \
             t = __builtin_ctz(cb);                                                               \
             cand[m++] = k + t;                                                                   \
             cb &= cb - 1;                                                                        \
         }                                                                                        \
+        while (lb) {                                                                             \
+            t = __builtin_ctz(lb);                                                               \
+            lcand[ml++] = k + t;                                                                 \
+            lb &= lb - 1;                                                                        \
+        }                                                                                        \
         k += 4;                                                                                  \
     }                                                                                            \
     for (; k < last; k++) {                                                                      \
-        double v = fabs((x[k + 1] - x[k]) - (x[k] - x[k - 1]));                                  \
+        double jv = (x[k + 1] - x[k]) - (x[k] - x[k - 1]);                                       \
+        double v = fabs(jv);                                                                     \
         aj[k] = v;                                                                               \
-        if (!(v < flo || v == 0.0))                                                              \
+        if (!(v < flo || v == 0.0)) {                                                            \
             cand[m++] = k;                                                                       \
+            if ((jv > 0.0) == (k < half))                                                        \
+                lcand[ml++] = k;                                                                 \
+        }                                                                                        \
     }                                                                                            \
     if (m > 0 && cand[m - 1] == npts - 2)                                                        \
         m--;                                                                                     \
+    if (ml > 0 && lcand[ml - 1] == npts - 2)                                                     \
+        ml--;                                                                                    \
+    *nl = ml;                                                                                    \
     return m;
 
-static Py_ssize_t cpam_absj_base(const double *x, Py_ssize_t npts, double *aj, double flo, Py_ssize_t *cand) {
+static Py_ssize_t cpam_absj_base(const double *x, Py_ssize_t npts, double *aj, double flo, Py_ssize_t *cand,
+                                     Py_ssize_t *lcand, Py_ssize_t *nl) {
 /* 128-bit halves spelled out (GCC's generic lowering of 256-bit vectors otherwise goes through
  * the stack) */
 #define CPAM_LD4(p) ({ const double *p_ = (p); cp_v2d lo_ = *(const cp_v2du *)p_, hi_ = *(const cp_v2du *)(p_ + 2); \
@@ -94,7 +126,8 @@ static Py_ssize_t cpam_absj_base(const double *x, Py_ssize_t npts, double *aj, d
 #pragma GCC push_options
 #pragma GCC target("avx2")
 #endif
-static Py_ssize_t cpam_absj_avx2(const double *x, Py_ssize_t npts, double *aj, double flo, Py_ssize_t *cand) {
+static Py_ssize_t cpam_absj_avx2(const double *x, Py_ssize_t npts, double *aj, double flo, Py_ssize_t *cand,
+                                     Py_ssize_t *lcand, Py_ssize_t *nl) {
 #define CPAM_LD4(p) (*(const cp_v4du *)(p))
 #define CPAM_ST4(p, v) (*(cp_v4du *)(p) = (v))
 #define CPAM_BITS(m) ((unsigned int)_mm256_movemask_pd((__m256d)(m)))
@@ -111,8 +144,9 @@ static Py_ssize_t cpam_absj_avx2(const double *x, Py_ssize_t npts, double *aj, d
 #endif
 #undef CPAM_ABSJ_BODY
 
-static inline Py_ssize_t cpam_absj(const double *x, Py_ssize_t npts, double *aj, double flo, Py_ssize_t *cand) {
-    return CP_DISPATCH(cpam_absj, (x, npts, aj, flo, cand));
+static inline Py_ssize_t cpam_absj(const double *x, Py_ssize_t npts, double *aj, double flo, Py_ssize_t *cand,
+                                     Py_ssize_t *lcand, Py_ssize_t *nl) {
+    return CP_DISPATCH(cpam_absj, (x, npts, aj, flo, cand, lcand, nl));
 }
 
 /* ---- median of 16 values ---- */

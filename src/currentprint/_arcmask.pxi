@@ -41,7 +41,8 @@ from libc.math cimport fmin, fmax
 
 # the second-difference pass (SIMD) and the 16-value median are C: _arcmask.h
 cdef extern from "_arcmask.h" nogil:
-    Py_ssize_t cpam_absj(const double* x, Py_ssize_t npts, double* aj, double flo, Py_ssize_t* cand)
+    Py_ssize_t cpam_absj(const double* x, Py_ssize_t npts, double* aj, double flo, Py_ssize_t* cand,
+                         Py_ssize_t* lcand, Py_ssize_t* nl)
     int cpam_median16(const double* a, double* out)
 
 cdef enum:
@@ -126,14 +127,18 @@ cdef inline double _am_noise(const double* aj, Py_ssize_t npts, double* cache, P
     return cache[b]
 
 
-cdef Py_ssize_t _am_absj(const double* x, Py_ssize_t npts, double* aj, double flo, Py_ssize_t* cand) noexcept nogil:
+cdef Py_ssize_t _am_absj(const double* x, Py_ssize_t npts, double* aj, double flo, Py_ssize_t* cand,
+                         Py_ssize_t* lcand, Py_ssize_t* nl) noexcept nogil:
     """|second difference| of a row in its own frame (0 at both ends).
 
     Also lists in ``cand`` the points ``1 <= k < npts - 2`` that
     :func:`_am_steps` would look at with floor ``flo`` (``aj[k] >= flo``, not
-    0, or NaN) and returns how many: a quiet row is then one pass.
+    0, or NaN) and returns how many: a quiet row is then one pass. ``lcand``
+    (``nl[0]`` of them) keeps those whose second difference has the sign of a
+    re-ignition in their half-cycle (positive in the first half, not positive
+    in the second), the only ones :func:`_am_lone` can accept.
     """
-    return cpam_absj(x, npts, aj, flo, cand)
+    return cpam_absj(x, npts, aj, flo, cand, lcand, nl)
 
 
 cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, double flo, double k_noise, double persist,
@@ -320,7 +325,8 @@ cdef int _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py_
     where that row is smooth (its |J| within ``match`` points below
     ``ratio`` times the step). ``cand``: the points 1..npts-3 with |J| >= the
     absolute floor (a superset), in increasing order, so one pass serves both
-    halves. Each test is a pure function of the rows, so the cheap ones go first.
+    halves. Each test is a pure function of the rows, so the cheap ones go first; ``cand``
+    holds only points whose J has the half's sign (``lcand`` of :func:`_am_absj`).
     """
     cdef Py_ssize_t c, k, q, H = npts // 2, m = <Py_ssize_t>match
     cdef double thr
@@ -336,8 +342,6 @@ cdef int _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py_
         if not (aj[k] >= flo):
             continue
         positive = q == 0
-        if (((x[k + 1] - x[k]) - (x[k] - x[k - 1])) > 0.0) != positive:
-            continue
         # both references' points around k exist
         if k + s1 - 1 < 0 or k + s1 + 2 > npts - 1 or k + s2 - 1 < 0 or k + s2 + 2 > npts - 1:
             continue
@@ -401,6 +405,8 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     cdef double vr[AM_MAXSTEPS]
     cdef Py_ssize_t nblk = (npts + AM_BLOCK - 1) // AM_BLOCK, mx0, c, cr, nrows, ncand
     cdef Py_ssize_t cand[4096]
+    cdef Py_ssize_t* lcand = NULL
+    cdef Py_ssize_t nlone = 0
     cdef double flo, best, bsize, w, prev, off_r, thr
     cdef double offs[3]
     cdef const double* ref
@@ -424,11 +430,12 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     if n == 0:
         return 0
     ring = <double*>malloc(sizeof(double) * 3 * (npts + nblk + AM_MAXSTEPS))
-    ring_k = <Py_ssize_t*>malloc(sizeof(Py_ssize_t) * 3 * AM_MAXSTEPS)
+    ring_k = <Py_ssize_t*>malloc(sizeof(Py_ssize_t) * (3 * AM_MAXSTEPS + npts))
     if ring == NULL or ring_k == NULL:
         free(ring)
         free(ring_k)
         raise MemoryError()
+    lcand = ring_k + 3 * AM_MAXSTEPS
     ring_n = ring + 3 * npts
     ring_v = ring_n + 3 * nblk
     with nogil:
@@ -452,7 +459,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
             flo = par[MP_FLOOR]
             if par[MP_REL_FLOOR] * rms[j] > flo:
                 flo = par[MP_REL_FLOOR] * rms[j]
-            ncand = _am_absj(&waves[j, 0], npts, aj, par[MP_FLOOR], cand)
+            ncand = _am_absj(&waves[j, 0], npts, aj, par[MP_FLOOR], cand, lcand, &nlone)
             for a in range(nblk):
                 nx[a] = -1.0
             # this row's steps on its own noise above the absolute floor (a superset of
@@ -585,11 +592,11 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                             code[2 * j + q] |= AM_COUNTED
                         if size[2 * j + q] != size[2 * j + q] or bsize > size[2 * j + q]:
                             size[2 * j + q] = bsize
-            if nrows >= 2 and par[MP_LONE] > 0.0 and ncand > 0:
+            if nrows >= 2 and par[MP_LONE] > 0.0 and nlone > 0:
                 # lone re-ignitions against both rows before (slots of rows j-1 and j-2)
                 cr = (j + 2) % 3
                 c = (j + 1) % 3
-                bits = _am_lone(&waves[j, 0], aj, cand, ncand, rowp[cr], _am_shift(offset[j], offs[cr]),
+                bits = _am_lone(&waves[j, 0], aj, lcand, nlone, rowp[cr], _am_shift(offset[j], offs[cr]),
                                 &ring[cr * npts], rowp[c], _am_shift(offset[j], offs[c]), &ring[c * npts], npts,
                                 par[MP_SPAN], flo, par[MP_K_NOISE], par[MP_PERSIST], par[MP_MATCH], par[MP_LONE])
                 for q in range(2):

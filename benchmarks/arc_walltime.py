@@ -1,0 +1,63 @@
+"""Wall time the arc detector adds to ``cp.analyze``, measured in one process, rounds interleaved.
+
+Companion of ``arc_instructions.py`` (same two 6.4 kHz signals: the household
+mix of ``benchmarks/conftest.py`` and 20 s of a dimmer at 90 deg plus an SMPS).
+Each round times ``cp.analyze(i, v, fs=fs)`` and
+``ArcFaultDetector().update(cp.analyze(i, v, fs=fs, waveforms=True))`` back to
+back, alternating which goes first; the share is taken from the fastest round
+of each (the least disturbed by other processes) and from the medians. CPU time
+(``time.process_time``) is reported next to wall time: on a shared machine it
+is the steadier of the two. Run from the repository root::
+
+    python benchmarks/arc_walltime.py [--rounds 31]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=31)
+    a = ap.parse_args()
+    sys.path.insert(0, str(HERE))
+    from arc_instructions import FS, _signals
+    import currentprint as cp
+    from currentprint.detectors.arc import ArcFaultDetector
+    with tempfile.TemporaryDirectory() as t:
+        sigs = {name: np.load(p) for name, p in _signals(Path(t)).items()}
+        for name, d in sigs.items():
+            i, v = np.array(d["i"]), np.array(d["v"])
+
+            def plain() -> None:
+                cp.analyze(i, v, fs=FS)
+
+            def arc() -> None:
+                ArcFaultDetector().update(cp.analyze(i, v, fs=FS, waveforms=True))
+
+            plain(), arc()          # warm-up (imports, first allocations)
+            res: dict[str, list[tuple[float, float]]] = {"plain": [], "arc": []}
+            for r in range(a.rounds):
+                for key, fn in (("plain", plain), ("arc", arc)) if r % 2 == 0 else (("arc", arc), ("plain", plain)):
+                    w0, c0 = time.perf_counter(), time.process_time()
+                    fn()
+                    res[key].append((time.perf_counter() - w0, time.process_time() - c0))
+            p, q = np.array(res["plain"]), np.array(res["arc"])
+            print(f"{name}: cp.analyze {1e3 * p[:, 0].min():.2f} ms; with the arc detector "
+                  f"+{100 * (q[:, 0].min() / p[:, 0].min() - 1):.1f} % (fastest rounds), "
+                  f"+{100 * (np.median(q[:, 0]) / np.median(p[:, 0]) - 1):.1f} % (medians); CPU time "
+                  f"+{100 * (q[:, 1].min() / p[:, 1].min() - 1):.1f} % (fastest) "
+                  f"+{100 * (np.median(q[:, 1]) / np.median(p[:, 1]) - 1):.1f} % (medians); {a.rounds} rounds")
+
+
+if __name__ == "__main__":
+    main()
