@@ -87,6 +87,15 @@ def arc_evidence(const double[:, :] data, const Py_ssize_t[::1] rows, double[::1
     cdef double nat, per, half, zero, sh, trend, fs, sh_max, tol, crest_max, npts, s0
     cdef double hist[8]
     cdef Py_ssize_t rw[EC_LEN]
+    cdef const double* col[EC_LEN]
+    cdef double* o_pos
+    cdef double* o_sh
+    cdef double* o_ms
+    cdef double* o_st
+    cdef double* o_pk
+    cdef double* o_hf
+    cdef double* o_cr
+    cdef double* o_off
     cdef bint steady
     if rows.shape[0] != EC_LEN or fpar.shape[0] != EF_LEN or sh_hist.shape[0] != 5:
         return 1
@@ -109,35 +118,47 @@ def arc_evidence(const double[:, :] data, const Py_ssize_t[::1] rows, double[::1
     tol = fpar[EF_TOL]
     crest_max = fpar[EF_CREST]
     npts = fpar[EF_NPTS]
+    if data.strides[1] != sizeof(double):
+        return 1
+    for i in range(EC_LEN):
+        col[i] = &data[rw[i], 0]
+    o_pos = &out[EO_POS, 0]
+    o_sh = &out[EO_SH, 0]
+    o_ms = &out[EO_SH_MS, 0]
+    o_st = &out[EO_STEP, 0]
+    o_pk = &out[EO_PEAK, 0]
+    o_hf = &out[EO_HF, 0]
+    o_cr = &out[EO_CREST, 0]
+    o_off = &out[EO_OFFSET, 0]
     with nogil:
         for i in range(n):
-            per = data[rw[EC_PERIOD], i]
+            per = col[EC_PERIOD][i]
             # natural = c * period; sh = shoulder - natural (per polarity)
             half = nat * per
-            out[EO_SH, 2 * i] = data[rw[EC_SH_POS], i] - half
-            out[EO_SH, 2 * i + 1] = data[rw[EC_SH_NEG], i] - half
-            out[EO_STEP, 2 * i] = data[rw[EC_ST_POS], i]
-            out[EO_STEP, 2 * i + 1] = data[rw[EC_ST_NEG], i]
+            o_sh[2 * i] = col[EC_SH_POS][i] - half
+            o_sh[2 * i + 1] = col[EC_SH_NEG][i] - half
+            o_st[2 * i] = col[EC_ST_POS][i]
+            o_st[2 * i + 1] = col[EC_ST_NEG][i]
             # max(peak, RMS) as np.fmax (a NaN gives the other): an offset half-cycle is not dark
-            out[EO_PEAK, 2 * i] = fmax(data[rw[EC_PK_POS], i], data[rw[EC_HRMS_POS], i])
-            out[EO_PEAK, 2 * i + 1] = fmax(data[rw[EC_PK_NEG], i], data[rw[EC_HRMS_NEG], i])
-            out[EO_HF, 2 * i] = data[rw[EC_RESID], i] / data[rw[EC_I_RMS], i]
-            out[EO_HF, 2 * i + 1] = out[EO_HF, 2 * i]
-            out[EO_CREST, 2 * i] = data[rw[EC_PK_POS], i] / data[rw[EC_HRMS_POS], i]
-            out[EO_CREST, 2 * i + 1] = data[rw[EC_PK_NEG], i] / data[rw[EC_HRMS_NEG], i]
+            o_pk[2 * i] = fmax(col[EC_PK_POS][i], col[EC_HRMS_POS][i])
+            o_pk[2 * i + 1] = fmax(col[EC_PK_NEG][i], col[EC_HRMS_NEG][i])
+            o_hf[2 * i] = col[EC_RESID][i] / col[EC_I_RMS][i]
+            o_hf[2 * i + 1] = o_hf[2 * i]
+            o_cr[2 * i] = col[EC_PK_POS][i] / col[EC_HRMS_POS][i]
+            o_cr[2 * i + 1] = col[EC_PK_NEG][i] / col[EC_HRMS_NEG][i]
             # the current's rising zero, and the falling zero half a period away in the same cycle
-            zero = data[rw[EC_I_ZERO], i]
+            zero = col[EC_I_ZERO][i]
+            s0 = col[EC_START][i]
             half = 0.5 * per
-            out[EO_POS, 2 * i] = zero
-            if zero - data[rw[EC_START], i] >= half:
-                out[EO_POS, 2 * i + 1] = zero - half
+            o_pos[2 * i] = zero
+            if zero - s0 >= half:
+                o_pos[2 * i + 1] = zero - half
             else:
-                out[EO_POS, 2 * i + 1] = zero + half
-            s0 = data[rw[EC_START], i]
-            out[EO_OFFSET, i] = (ceil(s0) - s0) * npts / per
+                o_pos[2 * i + 1] = zero + half
+            o_off[i] = (ceil(s0) - s0) * npts / per
         for h in range(2 * n):
-            out[EO_SH_MS, h] = out[EO_SH, h] / fs * 1e3
-    _arc_scan_core(&out[EO_SH, 0], &out[EO_STEP, 0], &out[EO_PEAK, 0], &out[EO_HF, 0], &state[0], &par[0],
+            o_ms[h] = o_sh[h] / fs * 1e3
+    _arc_scan_core(o_sh, o_st, o_pk, o_hf, &state[0], &par[0],
                    &code[0], 2 * n)
     with nogil:
         # shoulder checks: a flat stretch longer than an arc's dead time, one on the straight
@@ -147,7 +168,7 @@ def arc_evidence(const double[:, :] data, const Py_ssize_t[::1] rows, double[::1
             hist[i] = sh_hist[1 + i]
         L = m
         for h in range(2 * n):
-            sh = out[EO_SH, h]
+            sh = o_sh[h]
             if L == 8:
                 for r in range(4):
                     hist[r] = hist[r + 4]
@@ -158,7 +179,7 @@ def arc_evidence(const double[:, :] data, const Py_ssize_t[::1] rows, double[::1
                 trend = 2.0 * hist[L - 2] - hist[L - 4]
                 steady = fabs(sh - trend) <= tol
             L += 1
-            if ((steady or sh > sh_max or out[EO_CREST, h] > crest_max) and not (code[h] & ARC_SKIP)
+            if ((steady or sh > sh_max or o_cr[h] > crest_max) and not (code[h] & ARC_SKIP)
                     and (code[h] & ARC_COUNTED)):
                 code[h] &= ~ARC_COUNTED
         # the last (up to) four shoulders

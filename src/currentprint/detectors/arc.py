@@ -374,7 +374,8 @@ class ArcFaultDetector(BaseDetector):
             self._hc_per_s = 2.0 * fs / float(cycles.period[0])
         calibrated = self._is_calibrated(cycles)
         data = getattr(cycles, "_data", None)
-        if isinstance(data, np.ndarray) and data.dtype == np.float64 and data.ndim == 2 and data.shape[1] == n:
+        if (isinstance(data, np.ndarray) and data.dtype == np.float64 and data.ndim == 2 and data.shape[1] == n
+                and data.strides[1] == data.itemsize):
             rows = _EV_ROWS
         else:
             # not a CycleTable: its columns, stacked
