@@ -94,10 +94,12 @@ _CRITERIA = ("shoulder", "step", "irregular", "skip", "hf", "run", "counted")
 _MASK_CRITERIA = ("pair1", "pair2", "random1", "random2", "lone")
 # masking-proof evidence: k_noise, persistence, match (ms), widest pair (ms), randomness (points),
 # step floor relative to the cycle RMS (ADC counts have no absolute floor)
-_MASK_K_NOISE = 3.5
+_MASK_K_NOISE = 3.0
 _MASK_K_NOISE_COUNTS = 4.5   # uncalibrated input (raw ADC counts)
 _MASK_PERSIST = 0.5
 _MASK_MATCH_MS = 0.3     # steps closer than this (and at least 2 points) are the same edge
+_MASK_MATCH_MIN = 2.0
+_MASK_MATCH1 = 1.0
 _MASK_COUNTS_FLOOR = 4.0
 # re-ignitions follow the branch current's zero by at most the dead time (~2.5 ms) and the
 # branch lags the voltage by at most ~45 deg (2.5 ms): steps later than this after the
@@ -435,14 +437,15 @@ class ArcFaultDetector(BaseDetector):
         wmax = _MASK_WMAX_MS * 1e-3 * 0.5 * self._hc_per_s * npts
         # raw ADC counts: a step of a few counts is quantisation, not a re-ignition
         floor = floor_a if calibrated else _MASK_COUNTS_FLOOR
-        match = max(2.0, _MASK_MATCH_MS * 1e-3 * 0.5 * self._hc_per_s * npts)
+        match = max(_MASK_MATCH_MIN, _MASK_MATCH_MS * 1e-3 * 0.5 * self._hc_per_s * npts)
+        match1 = _MASK_MATCH1
         span = _MASK_SPAN_MS * 1e-3 * 0.5 * self._hc_per_s * npts
         # raw counts have no absolute floors (0.2 A step, 1 A load) to keep small noisy loads
         # out, so their steps must stand further above the noise
         k_noise = _MASK_K_NOISE if calibrated else _MASK_K_NOISE_COUNTS
         lone = _MASK_LONE if calibrated else 0.0
         par = np.array([floor, _MASK_REL_FLOOR, k_noise, _MASK_PERSIST, match, wmax, _MASK_RAND_TOL, span,
-                        _MASK_SMOOTH, lone, _MASK_SAME])
+                        _MASK_SMOOTH, lone, _MASK_SAME, match1])
         mcode = np.zeros(2 * n, dtype=np.int32)
         # the kernel writes every pair width straight into ``width`` (a view of its rows)
         err = _core.arcmask_scan(waves, offset, rms, mstate, par, mcode, width.reshape(4 * n), size)
