@@ -94,12 +94,21 @@ _CRITERIA = ("shoulder", "step", "irregular", "skip", "hf", "run", "counted")
 _MASK_CRITERIA = ("pair1", "pair2", "random1", "random2", "lone")
 # masking-proof evidence: k_noise, persistence, match (ms), widest pair (ms), randomness (points),
 # step floor relative to the cycle RMS (ADC counts have no absolute floor)
+# (calibrated input: 3.0 x the robust noise; the partner test below and the 1.5-sample shoulder
+# tolerance keep masking loads, alone or beside a healthy branch, below half the alarm counts)
 _MASK_K_NOISE = 3.0
 _MASK_K_NOISE_COUNTS = 4.5   # uncalibrated input (raw ADC counts)
 _MASK_PERSIST = 0.5
-_MASK_MATCH_MS = 0.3     # steps closer than this (and at least 2 points) are the same edge
+_MASK_MATCH_MS = 0.3     # steps closer than this (and at least _MASK_MATCH_MIN points) are the same edge
 _MASK_MATCH_MIN = 2.0
+# the match distance against one cycle back (points): a masking edge moves by well under a
+# point per cycle (a dimmer knob turned at 90 deg/s: 0.6 point at 128 points per cycle), so
+# one point suffices there; two cycles back keep _MASK_MATCH_MIN (twice the drift)
 _MASK_MATCH1 = 1.0
+# shoulders are measured in whole samples: shoulders one sample apart are quantisation, not
+# an arc's randomness (a 30 deg dimmer's flat stretch toggles by one sample from cycle to
+# cycle); the "regular" tolerance is at least this many samples
+_REG_TOL_MIN = 1.5
 _MASK_COUNTS_FLOOR = 4.0
 # re-ignitions follow the branch current's zero by at most the dead time (~2.5 ms) and the
 # branch lags the voltage by at most ~45 deg (2.5 ms): steps later than this after the
@@ -183,8 +192,9 @@ class ArcFaultDetector(BaseDetector):
         The step must also exceed this times the running median step of
         ordinary half-cycles.
     regular_ms : float
-        Shoulders within this many ms (at least 1 sample) of the same
-        polarity one or two cycles before are "regular" and do not count.
+        Shoulders within this many ms (at least 1.5 samples: they are
+        measured in whole samples) of the same polarity one or two cycles
+        before are "regular" and do not count.
     count_threshold : int
         Counted half-cycles within ``window_s`` that raise the alarm
         (GB 14287.4 practice: 14 in 1 s).
@@ -314,7 +324,7 @@ class ArcFaultDetector(BaseDetector):
         p = self._p
         par = np.zeros(_core.ARC_PARAM_LEN)
         par[0] = max(1.5, p["shoulder_ms"] * 1e-3 * fs)             # AP_SH_MIN (excess samples)
-        par[1] = max(1.0, self.regular_ms * 1e-3 * fs)               # AP_REG_TOL
+        par[1] = max(_REG_TOL_MIN, self.regular_ms * 1e-3 * fs)     # AP_REG_TOL
         par[2] = p["step_min"]
         par[3] = p["step_ratio"]
         par[4] = p["min_current_a"] if calibrated else 0.0          # half peak floor (A)
