@@ -103,10 +103,10 @@ _MASK_K_NOISE_COUNTS = 4.5   # uncalibrated input (raw ADC counts)
 _MASK_PERSIST = 0.5
 _MASK_MATCH_MS = 0.3     # steps closer than this (and at least _MASK_MATCH_MIN points) are the same edge
 _MASK_MATCH_MIN = 2.0
-# the match distance against one cycle back (points): a masking edge moves by well under a
-# point per cycle (a dimmer knob turned at 90 deg/s: 0.6 point at 128 points per cycle), so
-# one point suffices there; two cycles back keep _MASK_MATCH_MIN (twice the drift)
-_MASK_MATCH1 = 1.0
+# the match distance against one cycle back (ms, at least one point): a masking edge moves by
+# well under this per cycle (a dimmer knob turned at 90 deg/s: 0.1 ms, 0.6 point at 128 points
+# per cycle); two cycles back keep the _MASK_MATCH_MS / _MASK_MATCH_MIN distance (twice the drift)
+_MASK_MATCH1_MS = 0.15
 # shoulders are measured in whole samples: shoulders one sample apart are quantisation, not
 # an arc's randomness (a 30 deg dimmer's flat stretch toggles by one sample from cycle to
 # cycle); the "regular" tolerance is at least this many samples
@@ -450,7 +450,7 @@ class ArcFaultDetector(BaseDetector):
         # raw ADC counts: a step of a few counts is quantisation, not a re-ignition
         floor = floor_a if calibrated else _MASK_COUNTS_FLOOR
         match = max(_MASK_MATCH_MIN, _MASK_MATCH_MS * 1e-3 * 0.5 * self._hc_per_s * npts)
-        match1 = _MASK_MATCH1
+        match1 = max(1.0, _MASK_MATCH1_MS * 1e-3 * 0.5 * self._hc_per_s * npts)
         span = _MASK_SPAN_MS * 1e-3 * 0.5 * self._hc_per_s * npts
         # raw counts have no absolute floors (0.2 A step, 1 A load) to keep small noisy loads
         # out, so their steps must stand further above the noise
