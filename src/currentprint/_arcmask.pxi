@@ -69,7 +69,8 @@ cdef enum:
     MP_SMOOTH = 8         # pairs: the other cycle's |J| within MP_MATCH points of a step stays below this * step (0: not checked)
     MP_LONE = 9           # lone steps: the same for both cycles before, with this ratio (0: no lone steps)
     MP_SAME = 10          # pairs: the other cycle has no J of the step's sign >= this * step within MP_MATCH points (0: not checked)
-    MP_LEN = 11
+    MP_MATCH1 = 11        # MP_MATCH against one cycle back (0: MP_MATCH); MP_MATCH is then two cycles back's
+    MP_LEN = 12
 ARCMASK_PARAM_LEN = MP_LEN
 
 # state layout: header then the last two rows
@@ -78,7 +79,7 @@ cdef enum:
     MS_ROWS = 1           # rows held (0, 1, 2)
     MS_OFF1 = 2           # grid offset (points) of the row one cycle back
     MS_OFF2 = 3           # two cycles back
-    MS_PREVW = 4          # [4] signed width of the last pair per (half, reference); NaN none
+    MS_PREVW = 4          # [4] signed width of the last pair found per (half, reference); NaN none yet
     MS_ROW1 = 8           # [npts] row one cycle back, then [npts] two back, then their |J| ([npts] each)
 ARCMASK_HEADER = MS_ROW1
 
@@ -407,7 +408,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     cdef Py_ssize_t cand[4096]
     cdef Py_ssize_t* lcand = NULL
     cdef Py_ssize_t nlone = 0
-    cdef double flo, best, bsize, w, prev, off_r, thr
+    cdef double flo, best, bsize, w, prev, off_r, thr, mt
     cdef double offs[3]
     cdef const double* ref
     cdef const double* rowp[3]
@@ -487,8 +488,6 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 if nrows < r:
                     continue
                 if mx0 == 0:
-                    state[MS_PREVW + r - 1] = NAN
-                    state[MS_PREVW + 2 + r - 1] = NAN
                     continue
                 cr = (j - r + 3) % 3
                 ref = rowp[cr]
@@ -544,6 +543,8 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 # the reference's steps, placed on this row's points
                 for a in range(mr):
                     kr[a] = kr[a] - s
+                # an edge that moves steadily moves twice as far against two cycles back
+                mt = par[MP_MATCH1] if r == 1 and par[MP_MATCH1] > 0.0 else par[MP_MATCH]
                 for q in range(2):
                     best = NAN
                     bsize = NAN
@@ -553,12 +554,12 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                         # a re-ignition steps into the current of the half's voltage polarity
                         if (vx[a] > 0.0) != (q == 0):
                             continue
-                        if par[MP_SMOOTH] > 0.0 and not _am_smooth(ajr, npts, kx[a] + s, <Py_ssize_t>par[MP_MATCH],
+                        if par[MP_SMOOTH] > 0.0 and not _am_smooth(ajr, npts, kx[a] + s, <Py_ssize_t>mt,
                                                                    par[MP_SMOOTH] * fabs(vx[a])):
                             continue
-                        if _am_matched(kx[a], vx[a], kr, vr, mr, par[MP_MATCH]):
+                        if _am_matched(kx[a], vx[a], kr, vr, mr, mt):
                             continue
-                        if par[MP_SAME] > 0.0 and _am_partner(ref, npts, kx[a] + s, <Py_ssize_t>par[MP_MATCH], vx[a],
+                        if par[MP_SAME] > 0.0 and _am_partner(ref, npts, kx[a] + s, <Py_ssize_t>mt, vx[a],
                                                               par[MP_SAME]):
                             continue
                         for b in range(mr):
@@ -568,12 +569,12 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                                 continue
                             if fabs(<double>(kx[a] - kr[b])) > par[MP_WMAX]:
                                 continue
-                            if _am_matched(kr[b], vr[b], kx, vx, mx, par[MP_MATCH]):
+                            if _am_matched(kr[b], vr[b], kx, vx, mx, mt):
                                 continue
-                            if par[MP_SMOOTH] > 0.0 and not _am_smooth(aj, npts, kr[b], <Py_ssize_t>par[MP_MATCH],
+                            if par[MP_SMOOTH] > 0.0 and not _am_smooth(aj, npts, kr[b], <Py_ssize_t>mt,
                                                                        par[MP_SMOOTH] * fabs(vr[b])):
                                 continue
-                            if par[MP_SAME] > 0.0 and _am_partner(&waves[j, 0], npts, kr[b], <Py_ssize_t>par[MP_MATCH],
+                            if par[MP_SAME] > 0.0 and _am_partner(&waves[j, 0], npts, kr[b], <Py_ssize_t>mt,
                                                                   vr[b], par[MP_SAME]):
                                 continue
                             w = <double>(kx[a] - kr[b])
@@ -582,9 +583,11 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                             if best != best or fabs(w) > fabs(best):
                                 best = w
                                 bsize = fmin(fabs(vx[a]), fabs(vr[b]))
+                    # the last pair found (a cycle without one keeps it): an edge that moves
+                    # steadily pairs now and then, each time with about the same width
                     prev = state[MS_PREVW + 2 * q + r - 1]
-                    state[MS_PREVW + 2 * q + r - 1] = best
                     if best == best:
+                        state[MS_PREVW + 2 * q + r - 1] = best
                         width[4 * j + 2 * q + r - 1] = best
                         code[2 * j + q] |= (AM_PAIR1 if r == 1 else AM_PAIR2)
                         if not (fabs(best - prev) <= par[MP_RAND_TOL]):
