@@ -70,6 +70,9 @@ SHAPE_HARMONICS = 15
 #: picture swelling its power by 25 % is no switching; the drift fit books it). Measured with
 #: benchmarks/eval_circuits.py --ledger-only.
 _EVENT_PARAMS: dict = {"onset_threshold": 100.0}
+#: a step smaller than this share of the apparent power before it is booked only when the
+#: library names the current that came or left (see _EVENT_PARAMS)
+_SMALL_STEP = 0.005
 # relative ridge of the shape fit: two near-identical shapes (two heaters) share their drift
 # by size instead of by noise
 _RIDGE = 1e-3
@@ -258,6 +261,10 @@ class ApplianceTracker(_EventJudge):
         if not (abs(ev.delta_p) >= self.min_power_w):
             return []
         named = self.library is not None and bd is not None and len(self.library)
+        pre_s, step_s = math.hypot(ev.pre.p, ev.pre.q), math.hypot(ev.delta_p, ev.delta_q)
+        small = not step_s >= _SMALL_STEP * pre_s
+        if small and not named:
+            return []
         if ev.kind not in ("on", "off"):
             # mostly reactive or a shape change: a running appliance changing state (its step
             # stays in the aggregate and the drift fit gives it to the participant whose shape
@@ -277,7 +284,7 @@ class ApplianceTracker(_EventJudge):
                                                 mains_hz=ev.mains_hz if ev.mains_hz == ev.mains_hz else None,
                                                 seed=int(ev.sample) & 0x7FFFFFFF)
             label = str(match.label)
-            if changed and label == UNKNOWN:
+            if (changed or small) and label == UNKNOWN:
                 return []
         # the step of active power over whole background periods (the event's own is a plain mean)
         step = abs(bd.post.p - bd.pre.p) if bd is not None else abs(float(ev.delta_p))
@@ -461,7 +468,10 @@ class ApplianceTracker(_EventJudge):
                 if r["gone_at"] == 0.0:
                     # a coefficient of -f: gone for the last share f of the block
                     r["gone_at"] = end - min(max(-cr, 0.0), 1.0) * length
-                if abs(cr + 1.0) <= 0.3 and off_mean > max(_GONE_SIGMA * sd, 0.5):
+                # gone: -1 within the coefficient's own scatter (a small load among similar shapes,
+                # two capacitor-input supplies, is fitted less surely), at most _GONE_TOL_MAX
+                tol = min(max(_GONE_TOL, _GONE_TOL_SIGMA * sd), _GONE_TOL_MAX)
+                if abs(cr + 1.0) <= tol and off_mean > max(_GONE_SIGMA * sd, 0.5):
                     r["gone"] += 1
                     if r["gone"] >= _GONE_BLOCKS:
                         gone_runs.append((j, r))
@@ -765,6 +775,11 @@ _GONE_BLOCKS = 3
 _GONE_SIGMA = 6.0
 #: measured over at least this many blocks
 _GONE_HISTORY = 4
+#: its coefficient must be -1 within this (absolute), or within _GONE_TOL_SIGMA times its scatter
+#: up to _GONE_TOL_MAX (more than half of its current must have left)
+_GONE_TOL = 0.3
+_GONE_TOL_SIGMA = 4.0
+_GONE_TOL_MAX = 0.45
 # a run's coefficient statistics since the last switching (reset then: the reference changes)
 _FRESH_FIT = {"c_n": 0, "c_mean": 0.0, "c_m2": 0.0, "gone": 0, "gone_at": 0.0}
 
