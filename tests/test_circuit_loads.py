@@ -573,3 +573,40 @@ def test_small_reactive_load_under_a_large_heater_is_tracked():
     assert row["label"] == "desktop_pc"
     assert row["off_sample"] is not None and abs(row["off_sample"] - truth["off_sample"]) <= 0.1 * FS
     assert abs(row["energy_wh"] - truth["energy_wh"]) <= 0.15 * truth["energy_wh"]
+
+
+def test_small_step_onset_is_found_again_on_the_cycles_power():
+    from types import SimpleNamespace
+    from currentprint.detectors.ledger import _refine_onset
+    rng = np.random.default_rng(3)
+    n, first, true = 120, 1000, 60                # the load switches 40 % into cycle 60
+    p = 1500.0 + 0.3 * rng.standard_normal(n)
+    q = 20.0 + 0.3 * rng.standard_normal(n)
+    p[true + 1:] += 7.0
+    q[true + 1:] -= 11.0
+    p[true] += 0.6 * 7.0
+    q[true] -= 0.6 * 11.0
+    start = np.arange(n) * N + 5.0
+    hist = {"p": p, "q": q, "start": start, "period": np.full(n, float(N))}
+    state = SimpleNamespace(p=1500.0, q=20.0, cycles=(0, 0))
+
+    def event(cycle, post_last, dp=7.0, dq=-11.0):
+        sample = int(start[cycle - first])
+        return cp.Event(sample=sample, time=sample / FS, cycle=cycle, kind="change", delta_p=dp, delta_q=dq,
+                        delta_i_rms=0.0, delta_i1=0.05, pre=state, post=SimpleNamespace(cycles=(0, post_last)),
+                        transient=None, clipped=False, score=30.0, detected_cycle=post_last, method="steady")
+
+    # found 7 cycles late: moved back to the switching cycle, inside it at 40 %
+    ev = _refine_onset(event(first + true + 7, first + true + 20), hist, first)
+    assert ev.cycle == first + true
+    assert abs(ev.sample - (start[true] + 0.4 * N)) <= 0.1 * N
+    assert ev.time == pytest.approx(ev.sample / FS)
+    # within a cycle of it: the detector's own in-cycle onset is kept
+    same = event(first + true + 1, first + true + 20)
+    assert _refine_onset(same, hist, first) is same
+    # a large step (here 7 W called 20 % of the level) is left to the detector's jump
+    big = event(first + true + 7, first + true + 20, dp=400.0, dq=0.0)
+    assert _refine_onset(big, hist, first) is big
+    # only the cycles the event was confirmed with: too few after the onset, nothing moves
+    early = event(first + true + 7, first + true + 7)
+    assert _refine_onset(early, hist, first) is early

@@ -70,6 +70,11 @@ SHAPE_HARMONICS = 15
 #: picture swelling its power by 25 % is no switching; the drift fit books it). Measured with
 #: benchmarks/eval_circuits.py --ledger-only.
 _EVENT_PARAMS: dict = {"onset_threshold": 100.0}
+#: onset refinement of small steps (see _refine_onset): steps under this share of the apparent
+#: power before them, cycles each side of a candidate switching, cycles searched either side
+_REFINE_REL = 0.2
+_REFINE_SIDE = 6
+_REFINE_REACH = 12
 #: a step smaller than this share of the apparent power before it is booked only when the
 #: library names the current that came or left (see _EVENT_PARAMS)
 _SMALL_STEP = 0.005
@@ -247,6 +252,9 @@ class ApplianceTracker(_EventJudge):
         """Cycles after which an onset is surely confirmed: the event detector's look-back."""
         src = self.event_source
         return int(src.window + src.settle + src.max_transient + 8)
+
+    def _judged(self, found, hist, raw_i, raw_v, first: int) -> list:
+        return super()._judged([_refine_onset(ev, hist, first) for ev in found], hist, raw_i, raw_v, first)
 
     def _judge(self, ev, bd, calibrated: bool) -> list[Alert]:
         parts = self._split(ev, bd)
@@ -796,6 +804,50 @@ class _Part:
 class _Cycles:
     def __init__(self, cycles: tuple[int, int]) -> None:
         self.cycles = cycles
+
+
+def _refine_onset(ev, hist: dict, first: int):
+    """``ev`` with its switching cycle found again on the cycles' P and Q (small steps only).
+
+    A small step (under :data:`_REFINE_REL` of the apparent power before it) does not make an
+    abrupt jump over the measured noise: the event detector then finds it by the mean of its
+    last ``settle`` cycles and may put the onset a few cycles late (the split search reaches
+    back ``settle`` cycles from the trigger). Every cycle's (P, Q) is projected on the event's
+    step, so ~0 before the switching and ~1 after; the switching cycle is the one that best
+    splits :data:`_REFINE_SIDE` cycles at one level from as many at a level about one higher
+    (least squares about each side's mean), searched :data:`_REFINE_REACH` cycles back and up to
+    the cycles the event was confirmed with. The onset sample inside that cycle is where its
+    projection says (a share f of the cycle after the switching: ``1 - f`` into it). Moved
+    only when the cycle differs by more than one (the detector's own in-cycle onset is finer).
+    """
+    dp, dq = float(ev.delta_p), float(ev.delta_q)
+    norm = dp * dp + dq * dq
+    if not (math.isfinite(norm) and norm > 0) or math.sqrt(norm) >= _REFINE_REL * math.hypot(ev.pre.p, ev.pre.q):
+        return ev
+    p, q = hist["p"], hist["q"]
+    k0 = int(ev.cycle) - first
+    # only cycles the event was confirmed with (the same in any chunking)
+    last = min(int(ev.post.cycles[1]) - first, p.shape[0] - 1)
+    lo, hi = k0 - _REFINE_REACH, min(k0 + _REFINE_REACH, last - _REFINE_SIDE)
+    if lo - _REFINE_SIDE < 0 or hi < k0:
+        return ev
+    z = ((p - ev.pre.p) * dp + (q - ev.pre.q) * dq) / norm
+    best, at, lev = math.inf, k0, (0.0, 1.0)
+    for k in range(lo, hi + 1):
+        a, b = z[k - _REFINE_SIDE:k], z[k + 1:k + 1 + _REFINE_SIDE]
+        ma, mb = float(np.mean(a)), float(np.mean(b))
+        if mb - ma < 0.5:                     # not this step (its direction and about its size)
+            continue
+        cost = float(np.sum((a - ma) ** 2) + np.sum((b - mb) ** 2))
+        if cost < best:
+            best, at, lev = cost, k, (ma, mb)
+    if abs(at - k0) <= 1:
+        return ev
+    share = min(max((float(z[at]) - lev[0]) / (lev[1] - lev[0]), 0.0), 1.0)
+    sample = int(round(float(hist["start"][at]) + (1.0 - share) * float(hist["period"][at])))
+    fs = ev.sample / ev.time if ev.time else math.nan
+    return dataclasses.replace(ev, sample=sample, cycle=first + at,
+                               time=sample / fs if math.isfinite(fs) and fs > 0 else ev.time)
 
 
 def _check_run(r: Any) -> dict:
