@@ -274,11 +274,11 @@ class ApplianceTracker(_EventJudge):
         if small and not named:
             return []
         if ev.kind not in ("on", "off"):
-            # mostly reactive or a shape change: a running appliance changing state (its step
-            # stays in the aggregate and the drift fit gives it to the participant whose shape
-            # it has) -- or a switching of a load whose reactive power exceeds its active power
-            # (a small capacitor-input supply with its EMI filter: 7 W, -11 var). Booked only
-            # when the library names the current that came (or left) as an enrolled appliance.
+            # mostly reactive: a running appliance changing state (its step stays in the
+            # aggregate and the drift fit gives it to the participant whose shape it has) -- or a
+            # switching of a load with a low power factor read lower by the noise (a small
+            # capacitor-input supply with its EMI filter: 6.5 W, -11 var). Booked only when the
+            # library names the current that came (or left) as an enrolled appliance.
             if not named or not math.isfinite(ev.delta_p) or ev.delta_p == 0:
                 return []
             ev = dataclasses.replace(ev, kind="on" if ev.delta_p > 0 else "off")
