@@ -573,6 +573,13 @@ def test_small_reactive_load_under_a_large_heater_is_tracked():
     assert row["label"] == "desktop_pc"
     assert row["off_sample"] is not None and abs(row["off_sample"] - truth["off_sample"]) <= 0.1 * FS
     assert abs(row["energy_wh"] - truth["energy_wh"]) <= 0.15 * truth["energy_wh"]
+    # the same ledger in other chunkings (the onset refinement reads only confirmed cycles)
+    for chunk in (701, len(c.current)):
+        other = cp.ApplianceTracker()
+        m = cp.Monitor(fs=FS, detectors=[other], library=lib)
+        m.run(c.current, c.voltage, chunk=chunk)
+        m.flush()
+        assert other.timeline() == tracker.timeline()
 
 
 def test_small_step_onset_is_found_again_on_the_cycles_power():
