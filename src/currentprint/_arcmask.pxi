@@ -21,8 +21,12 @@
 # brush motor's commutation spikes do not persist; a burst-mode load (the
 # induction cooker) is compared with two cycles back as well; a dimmer knob
 # being turned moves its edge steadily, so a pair whose signed width repeats
-# the previous cycle's (within ``rand_tol`` samples) is "regular" and not
-# counted.  Each step of a pair must also find the other cycle smooth where it
+# the last pair found against the same reference (within ``rand_tol`` points)
+# is "regular" and not counted. A masking edge found by the step test in one
+# cycle and missed in the other (its noise block puts it at the threshold) is
+# still there: a J of the step's sign of at least half the step within the
+# match distance in the other cycle is its partner, not a moved re-ignition.
+# Each step of a pair must also find the other cycle smooth where it
 # is (|J| there below ``smooth`` times the step): where the arc re-ignites, the
 # other cycle's branch is dark or conducting smoothly, while noise inside a
 # masking load's own current pulse (an SMPS charging its capacitor through a
@@ -64,11 +68,12 @@ cdef enum:
     MP_PERSIST = 3        # |change of slope across the step| <= this * step (not a spike)
     MP_MATCH = 4          # steps within this many points (same sign) are "the same edge"
     MP_WMAX = 5           # widest pair (points): the longest dead-time difference
-    MP_RAND_TOL = 6       # signed widths within this many points of the last cycle's are regular
+    MP_RAND_TOL = 6       # signed widths within this many points of the last pair found are regular
     MP_SPAN = 7           # both steps lie within this many points after the half-cycle's voltage zero
     MP_SMOOTH = 8         # pairs: the other cycle's |J| within MP_MATCH points of a step stays below this * step (0: not checked)
     MP_LONE = 9           # lone steps: the same for both cycles before, with this ratio (0: no lone steps)
-    MP_SAME = 10          # pairs: the other cycle has no J of the step's sign >= this * step within MP_MATCH points (0: not checked)
+    MP_SAME = 10          # pairs: no J of the step's sign >= this * step in the other cycle within the
+                          # match distance (0: not checked)
     MP_MATCH1 = 11        # MP_MATCH against one cycle back (0: MP_MATCH); MP_MATCH is then two cycles back's
     MP_LEN = 12
 ARCMASK_PARAM_LEN = MP_LEN

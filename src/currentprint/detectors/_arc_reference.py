@@ -208,7 +208,8 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
     waves = np.asarray(waves, dtype=float)
     n, npts = waves.shape
     half = npts // 2
-    flo0, rel_floor, k_noise, persist, match, wmax, rand_tol, span, smooth, lone_ratio, same, match1 = (float(p) for p in par)
+    (flo0, rel_floor, k_noise, persist, match, wmax, rand_tol, span, smooth, lone_ratio, same,
+     match1) = (float(p) for p in par)
     code = np.zeros(2 * n, dtype=np.int32)
     width = np.full(4 * n, np.nan)
     size = np.full(2 * n, np.nan)

@@ -37,10 +37,12 @@ the same points of the voltage cycle one and two cycles before. A half-cycle
 counts when it holds an abrupt, persistent re-ignition step whose partner (a
 step of the same sign) sits at another place in the reference cycle, neither
 matched by a step of the other cycle (the same re-ignition moved by the
-random dead time), and whose signed width differs from the previous cycle's
+random dead time), and whose signed width differs from the last pair found
 (a dimmer knob being turned moves its edge steadily). Both steps rise in the
 positive half and fall in the negative (a series branch re-ignites into the
-current of its half-cycle) and the other cycle is smooth where each step is.
+current of its half-cycle) and the other cycle is smooth where each step is,
+without an edge of the step's own sign there (a masking edge that the step
+test finds in one cycle and just misses in the other).
 A *lone* re-ignition (calibrated input) needs only this cycle's step: new
 against both cycles before, judged on the difference with each of them (its
 noise, largest same-sign J, persistence) where they are smooth. Dimmers and
