@@ -550,12 +550,15 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                     kr[a] = kr[a] - s
                 # an edge that moves steadily moves twice as far against two cycles back
                 mt = par[MP_MATCH1] if r == 1 and par[MP_MATCH1] > 0.0 else par[MP_MATCH]
+                # (kx and kr are in increasing order: each half's steps within the span are one run)
                 for q in range(2):
                     best = NAN
                     bsize = NAN
                     for a in range(mx):
-                        if kx[a] < q * H or kx[a] >= q * H + par[MP_SPAN] or kx[a] >= (q + 1) * H:
+                        if kx[a] < q * H:
                             continue
+                        if kx[a] >= q * H + par[MP_SPAN] or kx[a] >= (q + 1) * H:
+                            break
                         # a re-ignition steps into the current of the half's voltage polarity
                         if (vx[a] > 0.0) != (q == 0):
                             continue
@@ -568,8 +571,10 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                                                               par[MP_SAME]):
                             continue
                         for b in range(mr):
-                            if kr[b] < q * H or kr[b] >= q * H + par[MP_SPAN] or kr[b] >= (q + 1) * H:
+                            if kr[b] < q * H:
                                 continue
+                            if kr[b] >= q * H + par[MP_SPAN] or kr[b] >= (q + 1) * H:
+                                break
                             if (vr[b] > 0.0) != (vx[a] > 0.0):
                                 continue
                             if fabs(<double>(kx[a] - kr[b])) > par[MP_WMAX]:
