@@ -8,6 +8,8 @@
 
 from libc.math cimport sqrt, floor, ceil, fabs, atan2, cos, sin, M_PI, NAN, INFINITY
 from libc.stdlib cimport malloc, free
+from cpython.ref cimport PyObject, Py_REFCNT
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 
 from ._fused cimport sample_t
 
@@ -718,6 +720,71 @@ def _features_range(CycleStream st, const sample_t[::1] xi, const sample_t[::1] 
     return _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, lo, hi)
 
 
+# ---------------------------------------------------------------------------
+# Reused output buffers. A long batch's tables (29 columns plus two complex
+# harmonic tables: ~1 kB per cycle, 31 MB for 10 min at 50 Hz) taken as fresh
+# memory cost the kernel's page faults and zero-filling on every call, about a
+# tenth of the whole pass. Large outputs are carved from a few flat buffers kept
+# here; a buffer is handed out again only when nothing but this pool refers to
+# it (every table, column or view made from it holds a reference to it through
+# NumPy's ``base``), so no live result is ever overwritten. Everything runs with
+# the GIL held, so threads cannot take the same buffer.
+# ---------------------------------------------------------------------------
+POOL_MIN_BYTES = 1 << 20        # smaller outputs come from malloc as usual (cheap)
+POOL_MAX_BYTES = 64 << 20       # a larger output is not kept after its table dies
+POOL_SLOTS = 6                  # three outputs per push, two pushes' worth
+cdef list _pool = []
+cdef bint _pool_on = True
+
+
+def set_buffer_pool(bint enabled):
+    """Turn the reuse of large output buffers on or off (off also drops the kept buffers)."""
+    global _pool_on
+    _pool_on = enabled
+    if not enabled:
+        del _pool[:]
+
+
+def pool_bytes():
+    """Bytes currently kept by the output buffer pool."""
+    return sum(b.nbytes for b in _pool)
+
+
+cdef object _out_buffer(tuple shape, object dtype):
+    """A new C-contiguous array of ``shape`` (contents undefined), from the pool when large."""
+    import numpy as np
+    cdef Py_ssize_t need = np.dtype(dtype).itemsize, k, best = -1, n
+    cdef Py_ssize_t best_size = 0, size
+    cdef PyObject* b
+    for n in shape:
+        need *= n
+    if not _pool_on or need < POOL_MIN_BYTES or need > POOL_MAX_BYTES:
+        return np.empty(shape, dtype)
+    n = PyList_GET_SIZE(_pool)
+    for k in range(n):
+        b = PyList_GET_ITEM(_pool, k)
+        if Py_REFCNT(<object>b) != 1:       # held by the pool only (b is borrowed: no extra reference)
+            continue
+        size = (<object>b).nbytes
+        # fits, and not so large that a small table would pin a big buffer
+        if need <= size <= 2 * need and (best < 0 or size < best_size):
+            best = k
+            best_size = size
+    if best < 0:
+        buf = np.empty(need + (need >> 3), np.uint8)    # 1/8 spare for the next batch's count
+        if n >= POOL_SLOTS:
+            # replace an idle buffer when there is one; otherwise this one is not kept
+            for k in range(n):
+                if Py_REFCNT(<object>PyList_GET_ITEM(_pool, k)) == 1:
+                    _pool[k] = buf
+                    break
+        else:
+            _pool.append(buf)
+    else:
+        buf = _pool[best]
+    return buf[:need].view(dtype).reshape(shape)
+
+
 # below this many cycles a push is not split over threads (thread start-up would dominate)
 MIN_CYCLES_PER_WORKER = 256
 
@@ -826,10 +893,10 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     if st.n_pend == 1 and new_total - st.pend[0] > st.max_period + LAGRANGE_HI + 3:
         st.n_pend = 0           # a lone crossing whose successor would be too far
     # 3. features
-    out = np.empty((N_COLUMNS, nc))
-    harm_i = np.empty((nc, st.nh), dtype=np.complex128)
+    out = _out_buffer((N_COLUMNS, nc), np.float64)
+    harm_i = _out_buffer((nc, st.nh), np.complex128)
     # every row is written by the kernel when there is a voltage (zeros stand for "no voltage")
-    harm_v = (np.empty if st.has_v else np.zeros)((nc, st.nh), dtype=np.complex128)
+    harm_v = _out_buffer((nc, st.nh), np.complex128) if st.has_v else np.zeros((nc, st.nh), dtype=np.complex128)
     wrows = nc if st.want_waves else 0
     wave_i = np.empty((wrows, st.npts))
     wave_v = np.empty((wrows, st.npts))
