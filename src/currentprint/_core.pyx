@@ -733,6 +733,7 @@ def _features_range(CycleStream st, const sample_t[::1] xi, const sample_t[::1] 
 POOL_MIN_BYTES = 1 << 20        # smaller outputs come from malloc as usual (cheap)
 POOL_MAX_BYTES = 64 << 20       # a larger output is not kept after its table dies
 POOL_SLOTS = 6                  # three outputs per push, two pushes' worth
+POOL_TOTAL_BYTES = 160 << 20    # at most this much kept (idle or not) at any time
 cdef list _pool = []
 cdef bint _pool_on = True
 
@@ -743,6 +744,11 @@ def set_buffer_pool(bint enabled):
     _pool_on = enabled
     if not enabled:
         del _pool[:]
+
+
+def _pool_list():
+    """The pool's buffers (for tests)."""
+    return list(_pool)
 
 
 def pool_bytes():
@@ -773,15 +779,23 @@ cdef object _out_buffer(tuple shape, object dtype):
     if best < 0:
         buf = np.empty(need + (need >> 3), np.uint8)    # 1/8 spare for the next batch's count
         if n >= POOL_SLOTS:
-            # replace an idle buffer when there is one; otherwise this one is not kept
+            # make room: the least recently used idle buffer, else the least recently used one
+            # (a table still holding it keeps it alive; the pool only forgets it)
+            best = 0
             for k in range(n):
                 if Py_REFCNT(<object>PyList_GET_ITEM(_pool, k)) == 1:
-                    _pool[k] = buf
+                    best = k
                     break
-        else:
-            _pool.append(buf)
+            del _pool[best]
     else:
-        buf = _pool[best]
+        buf = _pool.pop(best)
+    _pool.append(buf)            # most recently used last
+    total = 0
+    for b2 in _pool:
+        total += b2.nbytes
+    while total > POOL_TOTAL_BYTES and len(_pool) > 1:
+        total -= _pool[0].nbytes
+        del _pool[0]
     return buf[:need].view(dtype).reshape(shape)
 
 
