@@ -163,3 +163,62 @@ def test_overflowing_cycle_is_an_input_error_and_leaves_the_stream_unchanged():
     rest = an.push(v[6400:] / 50.0, v[6400:])
     whole = cp.analyze(v / 50.0, v, fs=fs)
     np.testing.assert_array_equal(np.concatenate([first.column("p"), rest.column("p")]), whole.column("p"))
+
+
+# -- workers > 1: the current's NaN/range pass runs on a worker while the framing scan runs -------
+def _refusal(fn):
+    try:
+        fn()
+    except Exception as e:      # noqa: BLE001 - the same exception, whatever it is
+        return type(e), str(e)
+    return None
+
+
+@pytest.mark.parametrize("where", ["i_nan", "v_nan", "i_inf_late", "v_big", "i_big", "both"])
+@pytest.mark.parametrize("has_v", [True, False])
+def test_workers_refuse_bad_chunks_like_one_worker(where, has_v):
+    sig = _signal(6400.0, 50.0, 16.0)
+    i, v = sig.current.copy(), sig.voltage.copy()
+    if where == "i_nan":
+        i[5000] = np.nan
+    elif where == "v_nan":
+        v[70000] = np.nan
+    elif where == "i_inf_late":
+        i[-3] = -np.inf
+    elif where == "v_big":
+        v[100] = 1e200
+    elif where == "i_big":
+        i[90000] = -1e200
+    else:
+        i[80000] = np.nan
+        v[10] = np.nan
+    vv = v if has_v else None
+    one = _refusal(lambda: cp.analyze(i, vv, fs=6400.0))
+    two = _refusal(lambda: cp.analyze(i, vv, fs=6400.0, workers=2))
+    assert one == two
+    # only a bad voltage that is not given passes
+    assert (one is None) == (not has_v and where.startswith("v_"))
+
+
+@pytest.mark.parametrize("has_v", [True, False])
+def test_workers_refused_push_leaves_the_stream_unchanged(has_v):
+    from concurrent.futures import ThreadPoolExecutor
+    sig = _signal(6400.0, 50.0, 16.0)
+    i, v = sig.current, sig.voltage if has_v else None
+    cut = 40000
+    bad_i = i[cut:].copy()
+    bad_i[len(bad_i) // 2] = np.nan
+    ref = cp.CycleAnalyzer(fs=6400.0)
+    a = ref.push(i[:cut], None if v is None else v[:cut])
+    b = ref.push(i[cut:], None if v is None else v[cut:])
+    an = cp.CycleAnalyzer(fs=6400.0)
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        ii, vi = an._prepare(i[:cut], None if v is None else v[:cut])
+        a2 = an._push(ii, vi, has_v, ex, 2)
+        ii, vi = an._prepare(bad_i, None if v is None else v[cut:])
+        with pytest.raises(cp.errors.NonFiniteError):
+            an._push(ii, vi, has_v, ex, 2)
+        ii, vi = an._prepare(i[cut:], None if v is None else v[cut:])
+        b2 = an._push(ii, vi, has_v, ex, 2)
+    _identical(a, a2)
+    _identical(b, b2)

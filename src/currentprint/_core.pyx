@@ -803,6 +803,25 @@ cdef object _out_buffer(tuple shape, object dtype):
 MIN_CYCLES_PER_WORKER = 256
 
 
+def _nonfinite_task(const sample_t[::1] x):
+    """``(index of the first NaN/inf or -1, largest finite |x|)`` of a chunk, for a worker thread."""
+    cdef double mx = 0.0
+    cdef Py_ssize_t bad
+    with nogil:
+        bad = _first_nonfinite(x, &mx)
+    return bad, mx
+
+
+cdef Py_ssize_t _scan_chunk(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv) noexcept nogil:
+    """The framing scan of one chunk appended to ``st.pend`` (room checked by the caller); the count or -1."""
+    cdef Py_ssize_t cap = xi.shape[0] // max(1, <Py_ssize_t>st.min_period) + 2
+    if st.has_v:
+        return _scan(xv, &st.scan_state[0], &st.pend[st.n_pend], cap, st.v_off, st.decay,
+                     st.hysteresis, st.min_period, st.sos, False)
+    return _scan(xi, &st.scan_state[0], &st.pend[st.n_pend], cap, st.i_off, st.decay,
+                 st.hysteresis, st.min_period, st.sos, True)
+
+
 def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, executor=None,
                 Py_ssize_t workers=1, double max_value=INFINITY):
     """Feed one chunk to a stream; return the cycles it completed.
@@ -840,22 +859,15 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     if st.has_v and xv.shape[0] != n:
         return (ERR_BOUNDS, 0, None, None, None, None, None)
     # 0. refuse NaN/inf and samples beyond max_value before anything changes (one pass per channel);
-    #    a channel's range is judged only when it is finite, the current first, as analyzer.py did
+    #    a channel's range is judged only when it is finite, the current first, as analyzer.py did.
+    #    With a thread pool and a long chunk, the current's pass runs on a worker while this thread
+    #    checks the voltage and scans the framing channel (undone below when the chunk is refused):
+    #    the part of a push that cannot be split over threads is shorter.
     cdef Py_ssize_t bad_v = -1
     cdef double mx_i = 0.0, mx_v = 0.0
-    with nogil:
-        bad = _first_nonfinite(xi, &mx_i)
-        if st.has_v:
-            bad_v = _first_nonfinite(xv, &mx_v)
-    if bad < 0 and (mx_i + fabs(st.i_off)) * fabs(st.i_scale) > max_value:
-        return (6, 0, None, None, None, None, None)
-    if st.has_v and bad_v < 0 and (mx_v + fabs(st.v_off)) * st.v_scale > max_value:
-        return (6, 1, None, None, None, None, None)
-    if bad < 0:
-        bad = bad_v
-    if bad >= 0:
-        return (4, bad, None, None, None, None, None)
-    # 1. crossings of the framing channel, appended to the pending list (kept to undo a failed push)
+    cdef bint overlap = executor is not None and workers > 1
+    cdef bint scanned = False
+    # state before the crossings of this chunk (kept to undo a refused or failed push)
     cdef double saved_scan[S_LEN]
     for j in range(S_LEN):
         saved_scan[j] = st.scan_state[j]
@@ -872,14 +884,49 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
         grown = np.zeros(2 * (st.n_pend + cap))
         grown[:st.n_pend] = st.pend[:st.n_pend]
         st.pend = grown
-    with nogil:
-        if st.has_v:
-            cnt = _scan(xv, &st.scan_state[0], &st.pend[st.n_pend], cap, st.v_off, st.decay,
-                        st.hysteresis, st.min_period, st.sos, False)
-        else:
-            cnt = _scan(xi, &st.scan_state[0], &st.pend[st.n_pend], cap, st.i_off, st.decay,
-                        st.hysteresis, st.min_period, st.sos, True)
+    if overlap:
+        fut = executor.submit(_nonfinite_task, np.asarray(xi))
+        with nogil:
+            if st.has_v:
+                bad_v = _first_nonfinite(xv, &mx_v)
+        if bad_v < 0:
+            # 1. (early) crossings of the framing channel, appended to the pending list
+            with nogil:
+                cnt = _scan_chunk(st, xi, xv)
+            scanned = True
+        bad, mx_i = fut.result()
+    else:
+        with nogil:
+            bad = _first_nonfinite(xi, &mx_i)
+            if st.has_v:
+                bad_v = _first_nonfinite(xv, &mx_v)
+    code = 0
+    info = 0
+    if bad < 0 and (mx_i + fabs(st.i_off)) * fabs(st.i_scale) > max_value:
+        code = 6
+    elif st.has_v and bad_v < 0 and (mx_v + fabs(st.v_off)) * st.v_scale > max_value:
+        code = 6
+        info = 1
+    else:
+        if bad < 0:
+            bad = bad_v
+        if bad >= 0:
+            code = 4
+            info = bad
+    if code != 0:
+        if scanned:
+            for j in range(S_LEN):
+                st.scan_state[j] = saved_scan[j]
+            st.n_pend = saved_n_pend      # the chunk's crossings were only appended
+        return (code, info, None, None, None, None, None)
+    # 1. crossings of the framing channel, appended to the pending list
+    if not scanned:
+        with nogil:
+            cnt = _scan_chunk(st, xi, xv)
     if cnt < 0:
+        for j in range(S_LEN):
+            st.scan_state[j] = saved_scan[j]
+        st.n_pend = saved_n_pend
         return (ERR_BOUNDS, 0, None, None, None, None, None)
     st.n_pend += cnt
     # 2. cycles whose samples (plus the interpolation margin) are all here
