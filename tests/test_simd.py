@@ -222,3 +222,69 @@ def test_workers_refused_push_leaves_the_stream_unchanged(has_v):
         b2 = an._push(ii, vi, has_v, ex, 2)
     _identical(a, a2)
     _identical(b, b2)
+
+
+# -- the framing scan split over two threads (long chunks, workers > 1) --------------------------
+def _long_pair(seconds=26.0, dtype=np.float64, fade=None):
+    """A voltage/current pair long enough for the split scan; ``fade``: (start s, end s) over which
+    the voltage amplitude falls 6 % per cycle (faster than the scan's peak decay), then recovers."""
+    fs = 6400.0
+    t = np.arange(int(seconds * fs)) / fs
+    ph = 2 * np.pi * np.cumsum(50.0 + 0.15 * np.sin(2 * np.pi * t / 7.0)) / fs
+    amp = np.full(t.size, 325.0)
+    if fade is not None:
+        a, b = fade
+        m = (t >= a) & (t < b)
+        amp[m] = 325.0 * 0.94 ** ((t[m] - a) * 50.0)
+        amp[t >= b] = 325.0 * 0.94 ** ((b - a) * 50.0)
+    v = amp * (np.sin(ph) + 0.006 * np.sin(3 * ph))
+    i = 8.0 * np.sin(ph - 0.5) + 1.5 * np.sin(5 * ph + 0.3)
+    return i.astype(dtype), v.astype(dtype), fs
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_split_scan_joins_and_equals_one_thread(dtype):
+    i, v, fs = _long_pair(dtype=dtype)
+    assert len(v) >= _core.SPLIT_SCAN_MIN_SAMPLES
+    j0, u0 = _core.split_scan_counts()
+    one = cp.analyze(i, v, fs=fs)
+    two = cp.analyze(i, v, fs=fs, workers=2)
+    assert _core.split_scan_counts()[0] == j0 + 1          # the states met: the worker's half was used
+    _identical(one, two)
+
+
+def test_split_scan_that_never_meets_is_finished_by_one_thread():
+    # the voltage fades across the split: the worker's empty peak never meets the carried one
+    i, v, fs = _long_pair(fade=(12.0, 16.5))
+    j0, u0 = _core.split_scan_counts()
+    one = cp.analyze(i, v, fs=fs)
+    two = cp.analyze(i, v, fs=fs, workers=2)
+    assert _core.split_scan_counts() == (j0, u0 + 1)
+    _identical(one, two)
+
+
+def test_split_scan_int16_and_streaming_chunks():
+    from concurrent.futures import ThreadPoolExecutor
+    i, v, fs = _long_pair(seconds=60.0)
+    ci, cv = 20.0 / 32767, 400.0 / 32767
+    i16 = np.round(i / ci).astype(np.int16)
+    v16 = np.round(v / cv).astype(np.int16)
+    cal = cp.Calibration(current_scale=ci, voltage_scale=cv)
+    _identical(cp.analyze(i16, v16, fs=fs, calibration=cal), cp.analyze(i16, v16, fs=fs, calibration=cal, workers=2))
+    # a stream whose long chunks start mid-cycle, with state carried from earlier chunks
+    cuts = [0, 1001, 150_000, 151_234, 300_000, len(i)]
+    ref = cp.CycleAnalyzer(fs=fs)
+    an = cp.CycleAnalyzer(fs=fs)
+    before = sum(_core.split_scan_counts())
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        for a, b in zip(cuts[:-1], cuts[1:]):
+            t1 = ref.push(i[a:b], v[a:b])
+            ii, vv = an._prepare(i[a:b], v[a:b])
+            t2 = an._push(ii, vv, True, ex, 2)
+            assert len(t1) == len(t2)
+            if len(t1):
+                _identical(t1, t2)
+    assert sum(_core.split_scan_counts()) == before + 2        # the two chunks of >= 131072 samples
+    sa, sb = ref._stream.state_arrays(), an._stream.state_arrays()
+    for key in ("scan_state", "pending", "buf_i", "buf_v"):
+        np.testing.assert_array_equal(sa[key], sb[key], err_msg=key)

@@ -8,6 +8,7 @@
 
 from libc.math cimport sqrt, floor, ceil, fabs, atan2, cos, sin, M_PI, NAN, INFINITY
 from libc.stdlib cimport malloc, free
+from libc.string cimport memcmp, memcpy
 from cpython.ref cimport PyObject, Py_REFCNT
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 
@@ -822,6 +823,120 @@ cdef Py_ssize_t _scan_chunk(CycleStream st, const sample_t[::1] xi, const sample
                  st.hysteresis, st.min_period, st.sos, True)
 
 
+# Framing scan split over two threads, exactly. The scan is a sequential state machine, but its
+# state forgets the past: after a crest (|x| above the decayed peak), an accepted crossing and three
+# samples, a scan started anywhere with an empty state is in the same state (bit for bit) as the
+# true one. A worker scans the second half of a long chunk from an empty state, recording its state
+# after each of the first SPEC_CHECKS blocks; this thread scans the first half, then goes on block by
+# block until its state equals the worker's at the same sample. From there the worker's crossings
+# and final state are the true ones (same state, same samples, same code). If the states never meet
+# within the recorded blocks, this thread scans the rest itself: the result is the sequential one
+# either way; only the time differs.
+cdef enum:
+    SPEC_BLOCK = 256            # samples per checkpoint (a multiple of 4)
+    SPEC_CHECKS = 64            # checkpoints recorded (16384 samples: 2.5 s at 6.4 kHz)
+    SPEC_MIN = 8 * SPEC_BLOCK * SPEC_CHECKS     # shorter chunks are scanned by one thread
+SPLIT_SCAN_MIN_SAMPLES = SPEC_MIN
+cdef Py_ssize_t _n_joined = 0, _n_unjoined = 0
+
+
+def split_scan_counts():
+    """``(joined, not joined)``: split scans whose states met within the checkpoints, and those that
+    this thread finished alone (for tests and benchmarks)."""
+    return _n_joined, _n_unjoined
+
+
+cdef Py_ssize_t _scan_part(CycleStream st, const sample_t[::1] x, Py_ssize_t lo, Py_ssize_t hi, double* state,
+                           double* out, Py_ssize_t cap) noexcept nogil:
+    """The unfiltered (voltage) scan of ``x[lo:hi]``; the count written or -1 (out full)."""
+    if hi <= lo:
+        return 0
+    if sample_t is double:
+        return cp_scan_f64(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
+                           &st.sos[0, 0], 0)
+    elif sample_t is float:
+        return cp_scan_f32(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
+                           &st.sos[0, 0], 0)
+    else:
+        return cp_scan_i16(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
+                           &st.sos[0, 0], 0)
+
+
+def _check_and_speculate(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, Py_ssize_t split,
+                         double[::1] state, double[::1] out, double[:, ::1] ck_state, Py_ssize_t[::1] ck_count):
+    """Worker task of a split push: the current's NaN/range pass, then (``split`` > 0) the speculative
+    scan of ``xv[split:]`` from ``state`` (an empty state at ``split``), checkpoints in ``ck_*``.
+    Returns ``(bad, max|current|, crossings written or -1, checkpoints recorded)``."""
+    cdef double mx = 0.0
+    cdef Py_ssize_t bad, n = xv.shape[0], lo = split, hi, k = 0, c, cnt = 0, cap = out.shape[0]
+    with nogil:
+        bad = _first_nonfinite(xi, &mx)
+        if split > 0:
+            while lo < n:
+                hi = lo + SPEC_BLOCK if k < ck_state.shape[0] else n
+                if hi > n:
+                    hi = n
+                c = _scan_part(st, xv, lo, hi, &state[0], &out[cnt], cap - cnt)
+                if c < 0:
+                    cnt = -1
+                    break
+                cnt += c
+                if k < ck_state.shape[0]:
+                    memcpy(&ck_state[k, 0], &state[0], sizeof(double) * S_LEN)
+                    ck_count[k] = cnt
+                    k += 1
+                lo = hi
+    return bad, mx, cnt, k
+
+
+cdef Py_ssize_t _scan_join(CycleStream st, const sample_t[::1] xv, Py_ssize_t split, double* pend, Py_ssize_t cnt,
+                           Py_ssize_t cap, const double[::1] spec_state, const double[::1] spec_out,
+                           Py_ssize_t spec_cnt, const double[:, ::1] ck_state, const Py_ssize_t[::1] ck_count,
+                           Py_ssize_t nck) noexcept nogil:
+    """This thread's side of a split scan, once ``xv[:split]`` is scanned (``cnt`` crossings in ``pend``, the
+    stream's state at ``split``): blocks until the state meets the worker's checkpoint, then the worker's
+    later crossings and final state. The count written to ``pend`` or -1 (full)."""
+    global _n_joined, _n_unjoined
+    cdef Py_ssize_t n = xv.shape[0], c, k, lo = split, hi, extra
+    cdef double* state = &st.scan_state[0]
+    if spec_cnt < 0:
+        nck = 0                 # the worker's output filled up: scan everything here
+    for k in range(nck):
+        hi = lo + SPEC_BLOCK
+        if hi > n:
+            hi = n
+        c = _scan_part(st, xv, lo, hi, state, pend + cnt, cap - cnt)
+        if c < 0:
+            return -1
+        cnt += c
+        lo = hi
+        if memcmp(state, &ck_state[k, 0], sizeof(double) * S_LEN) == 0:
+            # the same state at the same sample: the worker's crossings after it are the true ones
+            extra = spec_cnt - ck_count[k]
+            if cnt + extra > cap:
+                return -1
+            if extra > 0:
+                memcpy(pend + cnt, &spec_out[ck_count[k]], sizeof(double) * extra)
+            memcpy(state, &spec_state[0], sizeof(double) * S_LEN)
+            _n_joined += 1
+            return cnt + extra
+    _n_unjoined += 1
+    c = _scan_part(st, xv, lo, n, state, pend + cnt, cap - cnt)
+    if c < 0:
+        return -1
+    return cnt + c
+
+
+def _join_py(CycleStream st, const sample_t[::1] xv, Py_ssize_t split, Py_ssize_t cnt, Py_ssize_t cap,
+             const double[::1] spec_state, const double[::1] spec_out, Py_ssize_t spec_cnt,
+             const double[:, ::1] ck_state, const Py_ssize_t[::1] ck_count, Py_ssize_t nck):
+    """``_scan_join`` for ``stream_push`` (the pending list at its current end)."""
+    cdef double* pend = &st.pend[st.n_pend]
+    with nogil:
+        cnt = _scan_join(st, xv, split, pend, cnt, cap, spec_state, spec_out, spec_cnt, ck_state, ck_count, nck)
+    return cnt
+
+
 def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, executor=None,
                 Py_ssize_t workers=1, double max_value=INFINITY):
     """Feed one chunk to a stream; return the cycles it completed.
@@ -867,6 +982,7 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     cdef double mx_i = 0.0, mx_v = 0.0
     cdef bint overlap = executor is not None and workers > 1
     cdef bint scanned = False
+    cdef Py_ssize_t split = 0, spec_cnt = -1, nck = 0
     # state before the crossings of this chunk (kept to undo a refused or failed push)
     cdef double saved_scan[S_LEN]
     for j in range(S_LEN):
@@ -885,16 +1001,43 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
         grown[:st.n_pend] = st.pend[:st.n_pend]
         st.pend = grown
     if overlap:
-        fut = executor.submit(_nonfinite_task, np.asarray(xi))
+        if st.has_v and n >= SPEC_MIN:
+            split = (n // 2) & ~3
+            spec_state = np.array(st.scan_state)
+            spec_state[S_ARMED] = 0.0
+            spec_state[S_PEAK] = 0.0
+            spec_state[S_PREV] = 0.0
+            spec_state[S_PREV2] = 0.0
+            spec_state[S_PREV3] = 0.0
+            spec_state[S_HAVE_PREV] = 0.0
+            spec_state[S_LAST] = NAN
+            spec_state[S_POS] = st.scan_state[S_POS] + split
+            spec_out = np.empty((n - split) // max(1, <Py_ssize_t>st.min_period) + 2)
+            ck_state = np.empty((SPEC_CHECKS, S_LEN))
+            ck_count = np.empty(SPEC_CHECKS, dtype=np.intp)
+        else:
+            spec_state = spec_out = np.empty(1)
+            ck_state = np.empty((0, S_LEN))
+            ck_count = np.empty(0, dtype=np.intp)
+        fut = executor.submit(_check_and_speculate, st, np.asarray(xi), np.asarray(xv), split, spec_state,
+                              spec_out, ck_state, ck_count)
         with nogil:
             if st.has_v:
                 bad_v = _first_nonfinite(xv, &mx_v)
-        if bad_v < 0:
+        if bad_v < 0 and split == 0:
             # 1. (early) crossings of the framing channel, appended to the pending list
             with nogil:
                 cnt = _scan_chunk(st, xi, xv)
             scanned = True
-        bad, mx_i = fut.result()
+        elif bad_v < 0:
+            with nogil:
+                cnt = _scan_part(st, xv, 0, split, &st.scan_state[0], &st.pend[st.n_pend], cap)
+            scanned = True
+        bad, mx_i, spec_cnt, nck = fut.result()
+        if split > 0 and bad_v < 0 and cnt >= 0:
+            # the first half is scanned: meet the worker's state, take its crossings
+            cnt = _join_py(st, np.asarray(xv), split, cnt, cap, spec_state, spec_out, spec_cnt, ck_state, ck_count,
+                           nck)
     else:
         with nogil:
             bad = _first_nonfinite(xi, &mx_i)
