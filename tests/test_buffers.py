@@ -51,6 +51,8 @@ def pool_on():
 
 
 def test_large_outputs_come_from_the_pool_and_are_reused(pool_on):
+    _core.set_buffer_pool(False)            # start empty: no buffers from earlier tests
+    _core.set_buffer_pool(True)
     i, v = _signal(100.0, 1)
     t = cp.analyze(i, v, fs=FS, harmonics=25)
     assert t.harmonics.nbytes >= _core.POOL_MIN_BYTES
