@@ -983,6 +983,7 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     cdef bint overlap = executor is not None and workers > 1
     cdef bint scanned = False
     cdef Py_ssize_t split = 0, spec_cnt = -1, nck = 0
+    cnt = 0
     # state before the crossings of this chunk (kept to undo a refused or failed push)
     cdef double saved_scan[S_LEN]
     for j in range(S_LEN):

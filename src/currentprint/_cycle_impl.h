@@ -338,13 +338,7 @@ static void CPF(widen_i16)(const short *x, double *out, Py_ssize_t n) {
 #if CP_ISA_AVX2
 #define CP_GATHER4(p, vi) ((cp_v4d)_mm256_i32gather_pd((p), (vi), 8))
 #endif
-#include "_cycle_tmpl.h"
-#undef CP_GATHER4
-#undef CP_T
-#undef CP_TN
-#undef CP_LOAD4
-#undef CP_LOADV
-#undef CP_FBITS
+#include "_cycle_tmpl.h"     /* (undefines CP_T, CP_TN, CP_FBITS, CP_LOAD4, CP_LOADV, CP_GATHER4) */
 
 #define CP_T float
 #define CP_TN f32
@@ -358,13 +352,7 @@ static void CPF(widen_i16)(const short *x, double *out, Py_ssize_t n) {
 #if CP_ISA_AVX2
 #define CP_GATHER4(p, vi) ((cp_v4d)_mm256_cvtps_pd(_mm_i32gather_ps((p), (vi), 4)))
 #endif
-#include "_cycle_tmpl.h"
-#undef CP_GATHER4
-#undef CP_T
-#undef CP_TN
-#undef CP_LOAD4
-#undef CP_LOADV
-#undef CP_FBITS
+#include "_cycle_tmpl.h"     /* (undefines CP_T, CP_TN, CP_FBITS, CP_LOAD4, CP_LOADV, CP_GATHER4) */
 
 #define CP_T short
 #define CP_TN i16
@@ -376,11 +364,6 @@ static void CPF(widen_i16)(const short *x, double *out, Py_ssize_t n) {
 #define CP_LOADV(p) __builtin_convertvector(*(const cp_v2su *)(p), cp_v2d)
 #endif
 #include "_cycle_tmpl.h"
-#undef CP_T
-#undef CP_TN
-#undef CP_LOAD4
-#undef CP_LOADV
-#undef CP_FBITS
 
 #undef CP_VW
 #undef CP_VD

@@ -591,3 +591,11 @@ static CP_NO_SLP Py_ssize_t CPT(cp_scan)(const CP_T *x, Py_ssize_t n, double *st
     return CPT(scan_body)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, 0);
 }
 #undef CPT
+
+/* the sample type's parameters, set by the includer for this copy only */
+#undef CP_GATHER4
+#undef CP_T
+#undef CP_TN
+#undef CP_LOAD4
+#undef CP_LOADV
+#undef CP_FBITS
