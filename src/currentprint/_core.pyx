@@ -892,11 +892,10 @@ def _check_and_speculate(CycleStream st, const sample_t[::1] xi, const sample_t[
 cdef Py_ssize_t _scan_join(CycleStream st, const sample_t[::1] xv, Py_ssize_t split, double* pend, Py_ssize_t cnt,
                            Py_ssize_t cap, const double[::1] spec_state, const double[::1] spec_out,
                            Py_ssize_t spec_cnt, const double[:, ::1] ck_state, const Py_ssize_t[::1] ck_count,
-                           Py_ssize_t nck) noexcept nogil:
+                           Py_ssize_t nck, bint* joined) noexcept nogil:
     """This thread's side of a split scan, once ``xv[:split]`` is scanned (``cnt`` crossings in ``pend``, the
     stream's state at ``split``): blocks until the state meets the worker's checkpoint, then the worker's
-    later crossings and final state. The count written to ``pend`` or -1 (full)."""
-    global _n_joined, _n_unjoined
+    later crossings and final state (``joined`` set). The count written to ``pend`` or -1 (full)."""
     cdef Py_ssize_t n = xv.shape[0], c, k, lo = split, hi, extra
     cdef double* state = &st.scan_state[0]
     if spec_cnt < 0:
@@ -918,9 +917,8 @@ cdef Py_ssize_t _scan_join(CycleStream st, const sample_t[::1] xv, Py_ssize_t sp
             if extra > 0:
                 memcpy(pend + cnt, &spec_out[ck_count[k]], sizeof(double) * extra)
             memcpy(state, &spec_state[0], sizeof(double) * S_LEN)
-            _n_joined += 1
+            joined[0] = True
             return cnt + extra
-    _n_unjoined += 1
     c = _scan_part(st, xv, lo, n, state, pend + cnt, cap - cnt)
     if c < 0:
         return -1
@@ -931,9 +929,16 @@ def _join_py(CycleStream st, const sample_t[::1] xv, Py_ssize_t split, Py_ssize_
              const double[::1] spec_state, const double[::1] spec_out, Py_ssize_t spec_cnt,
              const double[:, ::1] ck_state, const Py_ssize_t[::1] ck_count, Py_ssize_t nck):
     """``_scan_join`` for ``stream_push`` (the pending list at its current end)."""
+    global _n_joined, _n_unjoined
     cdef double* pend = &st.pend[st.n_pend]
+    cdef bint joined = False
     with nogil:
-        cnt = _scan_join(st, xv, split, pend, cnt, cap, spec_state, spec_out, spec_cnt, ck_state, ck_count, nck)
+        cnt = _scan_join(st, xv, split, pend, cnt, cap, spec_state, spec_out, spec_cnt, ck_state, ck_count, nck,
+                         &joined)
+    if joined:
+        _n_joined += 1
+    else:
+        _n_unjoined += 1
     return cnt
 
 
@@ -1034,7 +1039,13 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
             with nogil:
                 cnt = _scan_part(st, xv, 0, split, &st.scan_state[0], &st.pend[st.n_pend], cap)
             scanned = True
-        bad, mx_i, spec_cnt, nck = fut.result()
+        try:
+            bad, mx_i, spec_cnt, nck = fut.result()
+        except BaseException:
+            for j in range(S_LEN):          # (the worker task does not raise; this is belt and braces)
+                st.scan_state[j] = saved_scan[j]
+            st.n_pend = saved_n_pend
+            raise
         if split > 0 and bad_v < 0 and cnt >= 0:
             # the first half is scanned: meet the worker's state, take its crossings
             cnt = _join_py(st, np.asarray(xv), split, cnt, cap, spec_state, spec_out, spec_cnt, ck_state, ck_count,
