@@ -152,3 +152,14 @@ def test_simd_paths_agree_on_the_evidence(path):
         _core.set_simd("auto" if before == "avx2" else "baseline")
     want = arc_evidence_reference(ArcFaultDetector(), TABLES[1])
     _same(got, want)
+
+
+def test_kept_evidence_is_not_overwritten_by_later_calls():
+    # evidence() returns views of a scratch block that is reused only when nothing refers to it
+    table = TABLES[0]
+    ev = ArcFaultDetector().evidence(table)
+    kept = {k: np.array(v, copy=True) for k, v in ev.items()}
+    for _ in range(3):
+        ArcFaultDetector().update(table)
+        ArcFaultDetector().evidence(table[:40])
+    _same(ev, kept)

@@ -733,7 +733,7 @@ def _features_range(CycleStream st, const sample_t[::1] xi, const sample_t[::1] 
 # ---------------------------------------------------------------------------
 POOL_MIN_BYTES = 1 << 20        # smaller outputs come from malloc as usual (cheap)
 POOL_MAX_BYTES = 64 << 20       # a larger output is not kept after its table dies
-POOL_SLOTS = 6                  # three outputs per push, two pushes' worth
+POOL_SLOTS = 8                  # four outputs per push (with waveforms), two pushes' worth
 POOL_TOTAL_BYTES = 160 << 20    # at most this much kept (idle or not) at any time
 cdef list _pool = []
 cdef bint _pool_on = True
@@ -1114,9 +1114,9 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     # every row is written by the kernel when there is a voltage (zeros stand for "no voltage")
     harm_v = _out_buffer((nc, st.nh), np.complex128) if st.has_v else np.zeros((nc, st.nh), dtype=np.complex128)
     wrows = nc if st.want_waves else 0
-    # both channels in one block: a long recording's block is past NumPy's huge-page size
-    # (4 MiB), so it costs a few page faults instead of one per 4 KiB
-    wave_iv = np.empty((2, wrows, st.npts))
+    # both channels' resampled cycles in one block, from the buffer pool when large (an
+    # analysis with waveforms otherwise page-faults on 2 kB per cycle on every call)
+    wave_iv = _out_buffer((2, wrows, st.npts), np.float64)
     wave_i = wave_iv[0]
     wave_v = wave_iv[1]
     cdef double[:, ::1] ov = out

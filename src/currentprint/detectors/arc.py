@@ -59,6 +59,7 @@ period and a whitelist discount benign signatures (shoulder length, step).
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any, Sequence
 
 import numpy as np
@@ -162,6 +163,33 @@ _EV_ROWS_STACKED = np.arange(len(_core.ARCEV_COLUMNS), dtype=np.intp)
 _HIST_COLS = ("start", "i_rms", "shoulder_pos", "shoulder_neg", "step_pos", "step_neg", "hc_peak_pos",
               "hc_peak_neg")
 _HIST_ROWS = np.array([_TABLE_INDEX[c] for c in _HIST_COLS], dtype=np.intp)
+
+
+# per-call scratch of ArcFaultDetector.evidence, kept between calls: taking ~0.2 MB per 1000
+# cycles of fresh memory on every call cost page faults (about a tenth of cp.analyze's time
+# on a long batch); a block is handed out again only when nothing but this list refers to it
+_SCRATCH: list = []
+_SCRATCH_KEEP = 2
+_SCRATCH_MAX = 1 << 26      # bytes: larger blocks are not kept
+
+
+def _scratch(n: int) -> np.ndarray:
+    """A float64 block of (ARCEV_OUT_ROWS + 7) * 2n values for one evidence call (contents undefined)."""
+    need = (_core.ARCEV_OUT_ROWS + 7) * 2 * n
+    for k in range(len(_SCRATCH)):
+        b = _SCRATCH[k]
+        # the list, this name and getrefcount's argument: nothing else holds it (no view of it
+        # is alive: every view refers to it through its base)
+        if need <= b.shape[0] <= 2 * need + 4096 and sys.getrefcount(b) == 3:
+            del _SCRATCH[k]
+            _SCRATCH.append(b)
+            return b[:need]
+    b = np.empty(need)
+    if b.nbytes <= _SCRATCH_MAX:
+        _SCRATCH.append(b)
+        if len(_SCRATCH) > _SCRATCH_KEEP:
+            del _SCRATCH[0]
+    return b
 
 
 def _hist_rows(cycles, k: int) -> np.ndarray:
@@ -397,8 +425,10 @@ class ArcFaultDetector(BaseDetector):
             # not a CycleTable: its columns, stacked
             data = np.array([np.asarray(getattr(cycles, c), dtype=np.float64) for c in _core.ARCEV_COLUMNS])
             rows = _EV_ROWS_STACKED
-        out = np.empty((_core.ARCEV_OUT_ROWS, 2 * n))
-        code = np.empty(2 * n, dtype=np.int32)
+        # every per-call array in one block (reused across calls when no result refers to it)
+        scratch = _scratch(n)
+        out = scratch[:_core.ARCEV_OUT_ROWS * 2 * n].reshape(_core.ARCEV_OUT_ROWS, 2 * n)
+        code = scratch[_core.ARCEV_OUT_ROWS * 2 * n:(_core.ARCEV_OUT_ROWS + 1) * 2 * n].view(np.int32)[:2 * n]
         shh = np.zeros(5)
         m = self._sh_hist.shape[0]
         shh[0] = m
@@ -411,10 +441,12 @@ class ArcFaultDetector(BaseDetector):
             raise RuntimeError("internal error in arc_evidence: shape mismatch")
         self._sh_hist = shh[1:1 + int(shh[0])].copy()
         # pair widths (points, then ms) and step sizes of the masking-proof evidence (NaN: none), one block
-        blk = np.full(10 * n, np.nan)
+        blk = scratch[(_core.ARCEV_OUT_ROWS + 2) * 2 * n:(_core.ARCEV_OUT_ROWS + 7) * 2 * n]
+        blk.fill(np.nan)
         width, wms, size = blk[:4 * n].reshape(2 * n, 2), blk[4 * n:8 * n].reshape(2 * n, 2), blk[8 * n:]
         if self.masking and cycles.has_waveforms and n:
-            self._mask_scan(cycles, calibrated, out[_EO_OFFSET, :n], code, width, size, wms)
+            self._mask_scan(cycles, calibrated, out[_EO_OFFSET, :n], code, width, size, wms,
+                            scratch[(_core.ARCEV_OUT_ROWS + 1) * 2 * n:(_core.ARCEV_OUT_ROWS + 2) * 2 * n])
         return {"sample": out[_EO_POS], "code": code, "shoulder_ms": out[_EO_SH_MS], "step": out[_EO_STEP],
                 "mask_width_ms": wms, "mask_step": size}
 
@@ -436,11 +468,12 @@ class ArcFaultDetector(BaseDetector):
                          _MASK_SMOOTH, lone, _MASK_SAME, match1])
 
     def _mask_scan(self, cycles, calibrated: bool, offset: np.ndarray, code: np.ndarray, width: np.ndarray,
-                   size: np.ndarray, wms: np.ndarray) -> None:
+                   size: np.ndarray, wms: np.ndarray, spare: np.ndarray) -> None:
         """Masking-proof evidence: its bits (shifted by ``_MASK_SHIFT``) into ``code``, pairs into the rest.
 
         ``offset``: where each row's first point lies after the cycle start, in
-        points (``(ceil(start) - start) * npts / period``).
+        points (``(ceil(start) - start) * npts / period``); ``spare``: 2n float64
+        of scratch (the kernel's codes are written there).
         """
         n = len(cycles)
         npts = int(cycles.n_points)
@@ -449,7 +482,7 @@ class ArcFaultDetector(BaseDetector):
             mstate = self._mstate = _core.new_arcmask_state(npts)
         waves = np.ascontiguousarray(cycles.raw_waves[0], dtype=np.float64)
         rms = np.ascontiguousarray(cycles.i_rms, dtype=np.float64)
-        mcode = np.empty(2 * n, dtype=np.int32)
+        mcode = spare.view(np.int32)[:2 * n]
         # the kernel writes every pair width straight into ``width`` (a view of its rows)
         w4 = width.reshape(4 * n)
         err = _core.arcmask_scan(waves, offset, rms, mstate, self._mask_params(npts, calibrated), mcode, w4, size)
