@@ -7,7 +7,8 @@ Each round times ``cp.analyze(i, v, fs=fs)`` and
 back, alternating which goes first; the share is taken from the fastest round
 of each (the least disturbed by other processes) and from the medians. CPU time
 (``time.process_time``) is reported next to wall time: on a shared machine it
-is the steadier of the two. Run from the repository root::
+is the steadier of the two; so are the minor page faults per call (fresh memory
+touched for the first time costs the kernel time that instruction counts miss). Run from the repository root::
 
     python benchmarks/arc_walltime.py [--rounds 31]
 """
@@ -15,6 +16,7 @@ is the steadier of the two. Run from the repository root::
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 import time
@@ -45,18 +47,21 @@ def main() -> None:
                 ArcFaultDetector().update(cp.analyze(i, v, fs=FS, waveforms=True))
 
             plain(), arc()          # warm-up (imports, first allocations)
-            res: dict[str, list[tuple[float, float]]] = {"plain": [], "arc": []}
+            res: dict[str, list[tuple[float, float, float]]] = {"plain": [], "arc": []}
             for r in range(a.rounds):
                 for key, fn in (("plain", plain), ("arc", arc)) if r % 2 == 0 else (("arc", arc), ("plain", plain)):
+                    f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
                     w0, c0 = time.perf_counter(), time.process_time()
                     fn()
-                    res[key].append((time.perf_counter() - w0, time.process_time() - c0))
+                    res[key].append((time.perf_counter() - w0, time.process_time() - c0,
+                                     resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0))
             p, q = np.array(res["plain"]), np.array(res["arc"])
             print(f"{name}: cp.analyze {1e3 * p[:, 0].min():.2f} ms; with the arc detector "
                   f"+{100 * (q[:, 0].min() / p[:, 0].min() - 1):.1f} % (fastest rounds), "
                   f"+{100 * (np.median(q[:, 0]) / np.median(p[:, 0]) - 1):.1f} % (medians); CPU time "
                   f"+{100 * (q[:, 1].min() / p[:, 1].min() - 1):.1f} % (fastest) "
-                  f"+{100 * (np.median(q[:, 1]) / np.median(p[:, 1]) - 1):.1f} % (medians); {a.rounds} rounds")
+                  f"+{100 * (np.median(q[:, 1]) / np.median(p[:, 1]) - 1):.1f} % (medians); page faults per call "
+                  f"{np.median(p[:, 2]):.0f} / {np.median(q[:, 2]):.0f}; {a.rounds} rounds")
 
 
 if __name__ == "__main__":

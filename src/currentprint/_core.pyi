@@ -127,3 +127,15 @@ def new_arcmask_state(npts: int) -> NDArray[np.float64]: ...
 def arcmask_scan(waves: NDArray[np.float64], offset: NDArray[np.float64], rms: NDArray[np.float64],
                  state: NDArray[np.float64], par: NDArray[np.float64], code: NDArray[np.int32],
                  width: NDArray[np.float64], size: NDArray[np.float64]) -> int: ...
+
+# the arc detector's half-cycle pass (_arcev.pxi)
+ARCEV_COLUMNS: Final[tuple[str, ...]]
+ARCEV_OUT_ROWS: Final[int]
+ARCEV_FPAR_LEN: Final[int]
+ARCEV_MASK_SHIFT: Final[int]
+def arc_evidence(data: NDArray[np.float64], rows: NDArray[np.intp], state: NDArray[np.float64],
+                 par: NDArray[np.float64], sh_hist: NDArray[np.float64], fpar: NDArray[np.float64],
+                 out: NDArray[np.float64], code: NDArray[np.int32]) -> int: ...
+def arc_mask_merge(mcode: NDArray[np.int32], rms: NDArray[np.float64], period: NDArray[np.float64],
+                   min_current: float, calibrated: bool, fs: float, npts: float, width: NDArray[np.float64],
+                   width_ms: NDArray[np.float64], code: NDArray[np.int32]) -> int: ...
