@@ -170,12 +170,14 @@ _HIST_ROWS = np.array([_TABLE_INDEX[c] for c in _HIST_COLS], dtype=np.intp)
 # on a long batch); a block is handed out again only when nothing but this list refers to it
 _SCRATCH: list = []
 _SCRATCH_KEEP = 2
-_SCRATCH_MAX = 1 << 26      # bytes: larger blocks are not kept
+_SCRATCH_MAX = 1 << 23      # bytes (~11 min of cycles at 50 Hz): larger blocks are not kept
 
 
 def _scratch(n: int) -> np.ndarray:
     """A float64 block of (ARCEV_OUT_ROWS + 7) * 2n values for one evidence call (contents undefined)."""
     need = (_core.ARCEV_OUT_ROWS + 7) * 2 * n
+    if need == 0:
+        return np.empty(0)
     for k in range(len(_SCRATCH)):
         b = _SCRATCH[k]
         # the list, this name and getrefcount's argument: nothing else holds it (no view of it
