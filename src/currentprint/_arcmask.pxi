@@ -297,8 +297,13 @@ cdef bint _am_partner(const double* x, Py_ssize_t npts, Py_ssize_t k, Py_ssize_t
 
 cdef inline bint _am_rough(const double* ajr, Py_ssize_t npts, Py_ssize_t c, Py_ssize_t m,
                            double thr) noexcept nogil:
-    """Some of ajr[c - m .. c + m] (inside the row) at or above thr: the reference is not smooth there."""
+    """Some of ajr[c - m .. c + m] (inside the row) at or above thr: the reference is not smooth there.
+
+    ``c`` itself is inside the row and looked at first (a repeating edge sits right there).
+    """
     cdef Py_ssize_t i, lo = c - m, hi = c + m + 1
+    if ajr[c] >= thr:
+        return True
     if lo < 0:
         lo = 0
     if hi > npts:
@@ -335,6 +340,8 @@ cdef int _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py_
     holds only points whose J has the half's sign (``lcand`` of :func:`_am_absj`).
     """
     cdef Py_ssize_t c, k, q, H = npts // 2, m = <Py_ssize_t>match
+    # both references' points around k exist: k + s - 1 >= 0 and k + s + 2 <= npts - 1 for both
+    cdef Py_ssize_t klo = 1 - (s1 if s1 < s2 else s2), khi = npts - 3 - (s1 if s1 > s2 else s2)
     cdef double thr
     cdef int found = 0
     cdef bint positive
@@ -348,8 +355,7 @@ cdef int _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py_
         if not (aj[k] >= flo):
             continue
         positive = q == 0
-        # both references' points around k exist
-        if k + s1 - 1 < 0 or k + s1 + 2 > npts - 1 or k + s2 - 1 < 0 or k + s2 + 2 > npts - 1:
+        if k < klo or k > khi:
             continue
         # the references are smooth around it, against the step itself (|J| of d doubles where
         # a reference's own edge sits one point away)
