@@ -167,44 +167,54 @@ cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, double flo, double k
     ``vout`` (signed J). With ``cand`` only those points are looked at (the
     list of :func:`_am_absj` for a floor not above ``flo``).
     """
-    cdef Py_ssize_t k, i, c, bo, m = 0, nblk = (npts + AM_BLOCK - 1) // AM_BLOCK
-    cdef double jk, pk, noise, ak
-    cdef bint peak
+    cdef Py_ssize_t c, m = 0
+    cdef double jk
     if npts < AM_WLEN + 3:
         return 0
-    for c in range(ncand if cand != NULL else npts - 3):
-        k = cand[c] if cand != NULL else c + 1
-        ak = aj[k]
-        if ak < flo or ak == 0.0:
-            continue
-        # the largest |J| within +-3 points (1 <= k <= npts - 3): the nearest neighbours
-        # first, where the flank of an edge fails
-        if aj[k + 1] > ak or aj[k - 1] > ak or aj[k + 2] > ak:
-            continue
-        peak = True
-        for i in range(k - 3, k - 1):
-            if i >= 0 and aj[i] > ak:
-                peak = False
-        if not peak or (k + 3 < npts and aj[k + 3] > ak):
-            continue
-        jk = (x[k + 1] - x[k]) - (x[k] - x[k - 1])
-        pk = (x[k + 2] - x[k + 1]) - (x[k] - x[k - 1])
-        if fabs(pk) > persist * fabs(jk):
-            continue
-        noise = _am_noise(aj, npts, nx, k // AM_BLOCK)
-        if ao != NULL:
-            # (without ao: a first pass on this row's own noise, a superset of the steps)
-            bo = (k + s_other) // AM_BLOCK if k + s_other >= 0 else 0
-            if bo >= nblk:
-                bo = nblk - 1
-            noise = fmax(noise, _am_noise(ao, npts, no, bo))
-        if fabs(jk) < k_noise * 1.4826 * noise:
-            continue
-        if m < AM_MAXSTEPS:
-            kout[m] = k
-            vout[m] = jk
-            m += 1
+    # (two loops: the candidate list, or every point 1 <= k <= npts - 3)
+    if cand != NULL:
+        for c in range(ncand):
+            if _am_step_at(x, npts, cand[c], flo, k_noise, persist, aj, ao, nx, no, s_other, &jk) and m < AM_MAXSTEPS:
+                kout[m] = cand[c]
+                vout[m] = jk
+                m += 1
+    else:
+        for c in range(1, npts - 2):
+            if _am_step_at(x, npts, c, flo, k_noise, persist, aj, ao, nx, no, s_other, &jk) and m < AM_MAXSTEPS:
+                kout[m] = c
+                vout[m] = jk
+                m += 1
     return m
+
+
+cdef inline bint _am_step_at(const double* x, Py_ssize_t npts, Py_ssize_t k, double flo, double k_noise,
+                             double persist, const double* aj, const double* ao, double* nx, double* no,
+                             Py_ssize_t s_other, double* jout) noexcept nogil:
+    """Is there a step at k (1 <= k <= npts - 3; see _am_steps)? Its signed J into ``jout``."""
+    cdef Py_ssize_t bo, nblk = (npts + AM_BLOCK - 1) // AM_BLOCK
+    cdef double jk, pk, noise, ak = aj[k]
+    if ak < flo or ak == 0.0:
+        return False
+    # the largest |J| within +-3 points (inside the row): the nearest neighbours first, where
+    # the flank of an edge fails
+    if (aj[k + 1] > ak or aj[k - 1] > ak or aj[k + 2] > ak or (k >= 2 and aj[k - 2] > ak)
+            or (k >= 3 and aj[k - 3] > ak) or (k + 3 < npts and aj[k + 3] > ak)):
+        return False
+    jk = (x[k + 1] - x[k]) - (x[k] - x[k - 1])
+    pk = (x[k + 2] - x[k + 1]) - (x[k] - x[k - 1])
+    if fabs(pk) > persist * fabs(jk):
+        return False
+    noise = _am_noise(aj, npts, nx, k // AM_BLOCK)
+    if ao != NULL:
+        # (without ao: a first pass on this row's own noise, a superset of the steps)
+        bo = (k + s_other) // AM_BLOCK if k + s_other >= 0 else 0
+        if bo >= nblk:
+            bo = nblk - 1
+        noise = fmax(noise, _am_noise(ao, npts, no, bo))
+    if fabs(jk) < k_noise * 1.4826 * noise:
+        return False
+    jout[0] = jk
+    return True
 
 
 cdef bint _am_matched(Py_ssize_t k, double v, const Py_ssize_t* ko, const double* vo, Py_ssize_t mo,
