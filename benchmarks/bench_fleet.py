@@ -219,7 +219,7 @@ def _cpu_s() -> float:
 def _warm() -> float:
     """Import what a piece needs (once per worker process); returns the seconds it took."""
     t0 = time.perf_counter()
-    import pandas  # noqa: F401  (pyarrow imports it when it first builds a table from rows)
+    import pyarrow.json  # noqa: F401
     import pyarrow.parquet  # noqa: F401
 
     import currentprint.fleet  # noqa: F401

@@ -14,7 +14,7 @@ from ..errors import CorruptFileError, InputError
 from ._archive import (RECORDING_SUFFIXES, FileEntry, Piece, TerminalConfig, check_terminal_id, parse_start,
                        parse_terminal_config, plan_pieces, posix_join, probe_local)
 from ._replay import (DONE, TABLES, describe_detectors, get_fs, local_copy, marker_key, marker_path, read_json,
-                      replay_piece, write_json, write_partition)
+                      replay_piece, rows_table, write_json, write_partition)
 
 __all__ = ["run", "run_sequential", "RunReport", "scan_archive", "local_cluster"]
 
@@ -184,7 +184,7 @@ def manifest_table(files: list[FileEntry]):
                         ("duration_s", pa.float64()), ("n_samples", pa.int64()), ("fs", pa.float64())])
     rows = [{"terminal": f.terminal, "file": f.file, "start": f.start, "duration_s": f.duration_s,
              "n_samples": f.n_samples, "fs": f.fs} for f in sorted(files, key=lambda f: (f.terminal, f.start))]
-    return pa.Table.from_pylist(rows, schema=schema)
+    return rows_table(rows, schema)
 
 
 def write_manifest(url: str, files: list[FileEntry]) -> None:
