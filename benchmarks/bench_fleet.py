@@ -6,28 +6,40 @@ Run from the repository root (needs the ``fleet`` extra)::
     python benchmarks/bench_fleet.py --terminals 40 --hours 0.5 --archive /tmp/fleet-archive
 
 It writes (or reuses, with ``--archive``) a demo archive, then times, on the
-same archive in the same process:
+same archive in the same (already warm) process, in rounds whose order is
+rotated:
 
-* ``plain``: a plain sequential loop (per terminal, files in time order
-  through one ``Monitor``, a new one at each gap; no output written);
-* ``sequential``: ``fleet.run_sequential`` (the same work plus the Parquet
-  tables, no Dask);
+* ``plain``: a plain sequential loop doing the same work: per terminal, its
+  files in time order through one ``Monitor`` (a new one at each gap), 1-s
+  pushes, the alert and event rows, the per-minute summaries, and one
+  Parquet file per terminal for each of the ``alerts``, ``events`` and
+  ``minutes`` tables (the fleet's columns), written plainly. Counted: this
+  process's CPU and the loop's wall time, manifest read to last file
+  written.
+* ``sequential``: ``fleet.run_sequential`` (the fleet's code without Dask:
+  scan, plan, replay, partitions written atomically with fsync, completion
+  markers, manifest, errors table). Counted: this process.
 * ``dask-1`` / ``dask-2``: ``fleet.run(..., client=...)`` on a cluster of
   ``fleet.local_cluster(1 or 2)`` started beforehand (what a user with a
-  running cluster sees): cluster start-up and the workers' first imports
-  not included, but reported apart (``cluster_start_s``,
+  running cluster sees). Counted: the CPU of this process (client,
+  scheduler and nannies run here) plus that of the worker processes over
+  the run, and its wall time; the cluster's start-up and the workers'
+  first imports are not included but reported apart (``cluster_start_s``,
   ``cluster_start_and_imports_cpu_s``): fixed costs per run and per worker;
 * ``dask-1-cold``: ``fleet.run(archive, out, workers=1)`` as a user calls it
-  without a cluster: start, imports, run and stop of its own LocalCluster
-  all included (CPU of this process and of the worker processes);
+  without a cluster. Counted: start, imports, run and stop of its own
+  LocalCluster (CPU of this process and of its child processes, the
+  worker and multiprocessing's resource tracker, counted when they exit);
 * ``dask-1-defaults`` (``--dask-defaults``): like ``dask-1`` on a
   ``LocalCluster`` with Dask's default worker settings, to show what
   ``local_cluster`` changes.
 
-and checks that the alert and event tables of every run equal the plain
-loop row for row. Memory: the peak resident set of each worker process
-(``VmHWM``) after the run, beside that of a fresh worker, the size of the
-largest recording and the size of the archive.
+and checks that the alert, event and minute tables of every run equal the
+plain loop's row for row. Overheads are the ratio to ``plain`` of the best
+rounds, and the median over rounds of each round's own ratio. Memory: the
+peak resident set of each worker process (``VmHWM``) after the run, beside
+that of a fresh worker, the size of the largest recording and the size of
+the archive.
 
 Times on a shared machine are noisy: compare the ratios of one run. Not a
 pytest benchmark (it defines no tests); the numbers go to stdout as JSON.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import logging
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -440,6 +442,13 @@ CLUSTER_CONFIG = {
 }
 
 
+def _n_workers(workers: int | None) -> int:
+    n = int(workers or os.cpu_count() or 1)
+    if n < 1:
+        raise InputError(f"workers must be >= 1, got {workers!r}")
+    return n
+
+
 def local_cluster(workers: int | None = None, *, dashboard_address: str | None = ":0", **kwargs: Any):
     """The ``LocalCluster`` :func:`run` starts when it gets no client.
 
@@ -462,12 +471,31 @@ def local_cluster(workers: int | None = None, *, dashboard_address: str | None =
         from distributed import LocalCluster
     except ImportError:
         raise ImportError("currentprint.fleet needs Dask: pip install 'currentprint[fleet]'") from None
-    n = int(workers or os.cpu_count() or 1)
-    if n < 1:
-        raise InputError(f"workers must be >= 1, got {workers!r}")
+    n = _n_workers(workers)
     with dask.config.set(CLUSTER_CONFIG):
         return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                             dashboard_address=dashboard_address, **kwargs)
+
+
+class _Starting:
+    """:func:`local_cluster` started in a thread (``result()`` waits for it, or raises its error)."""
+
+    def __init__(self, workers: int | None) -> None:
+        self._box: dict[str, Any] = {}
+        self._thread = threading.Thread(target=self._start, args=(workers,), name="cp-fleet-cluster", daemon=True)
+        self._thread.start()
+
+    def _start(self, workers: int | None) -> None:
+        try:
+            self._box["cluster"] = local_cluster(workers)
+        except BaseException as exc:  # handed to the caller by result()
+            self._box["error"] = exc
+
+    def result(self):
+        self._thread.join()
+        if "error" in self._box:
+            raise self._box["error"]
+        return self._box["cluster"]
 
 
 def _replay_task(archive, out, piece, config, spec, prev, chunk_s):
@@ -545,17 +573,23 @@ def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, wo
                           "(or use fleet.run_sequential)") from None
     t0 = time.perf_counter()
     archive, out = _location(archive), _location(out)
-    own = []
+    own: list = []
+    starting = None
     if client is None:
-        cluster = local_cluster(workers)
-        client = Client(cluster)
-        own = [client, cluster]
+        # the cluster starts (worker processes spawn and import) while this process scans the
+        # archive: its own workers are on this machine, so the scan costs the same here
+        starting = _Starting(_n_workers(workers))
     elif isinstance(client, str):
         client = Client(client)
         own = [client]
     try:
         plan = _plan(archive, out, detectors, gap_tolerance_s=gap_tolerance_s, max_piece_s=max_piece_s,
                      overwrite=overwrite, client=client)
+        if starting is not None:
+            cluster = starting.result()
+            own = [cluster]
+            client = Client(cluster)
+            own = [client, cluster]
         tag = time.time_ns()
         futures = {}
         replayed: list[Piece] = []
@@ -580,5 +614,8 @@ def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, wo
         bar.close()
         return _report(out, plan, replayed, failed, t0)
     finally:
+        if starting is not None and not own:
+            with contextlib.suppress(Exception):
+                starting.result().close()
         for thing in own:
             thing.close()
