@@ -7,7 +7,7 @@ import pytest
 
 import currentprint as cp
 from currentprint.circuits import Circuit, voltage_cycles
-from currentprint.errors import InputError
+from currentprint.errors import InputError, NonFiniteError
 
 from conftest import data_path
 
@@ -80,6 +80,30 @@ def test_bad_mixtures_are_refused():
         Circuit(np.ones(6400), FS)
     with pytest.raises(InputError, match="samples"):
         c.add_branch(np.ones(10), label="b")
+
+
+def test_voltage_that_is_not_one_channel_is_refused():
+    # a (voltage, phase) tuple from synth.mains_voltage passed whole, or a NaN dropout:
+    # a clear error, not a kernel signature TypeError or a silently wrong framing
+    v, phase = _mains(50.0, 0.0)
+    with pytest.raises(InputError, match="1-D"):
+        voltage_cycles((v, phase), FS)
+    with pytest.raises(InputError, match="1-D"):
+        cp.circuits.arcing_branch((v, phase), FS, i_rms=5.0)
+    bad = v.copy()
+    bad[100] = np.nan
+    with pytest.raises(NonFiniteError, match="sample 100"):
+        voltage_cycles(bad, FS)
+    with pytest.raises(InputError, match="real number"):
+        cp.core.framing.ZeroCrossingScanner(FS).push(np.array(["a"] * 10))
+    with pytest.raises(InputError, match="sample rate"):
+        cp.circuits.masking_load("smps", v, 0.0)
+    crossings = voltage_cycles(v, FS)
+    for bad_crossings in (crossings[::-1], np.array([1.0]), np.array([0.0, np.nan, 3.0]), "abc", None):
+        with pytest.raises(InputError, match="zero-crossing positions"):
+            cp.circuits.phase_align(bad_crossings, len(v), crossings)
+    with pytest.raises(InputError, match="start"):
+        cp.circuits.phase_align(crossings, 100, crossings, start=200)
 
 
 def test_real_recordings_mix():

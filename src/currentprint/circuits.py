@@ -53,10 +53,27 @@ from typing import Any
 import numpy as np
 
 from .core.framing import ZeroCrossingScanner
+from .core.signal import as_samples
 from .errors import InputError
 
 __all__ = ["Circuit", "Component", "voltage_cycles", "phase_align", "mains_phase", "arcing_branch",
            "masking_load", "MASKING_LOADS"]
+
+
+def _samples(x: Any, name: str) -> np.ndarray:
+    """``x`` as a finite 1-D float64 array (A or V), or a clear InputError / NonFiniteError."""
+    return np.asarray(as_samples(x, name), dtype=np.float64)
+
+
+def _crossings(x: Any, name: str) -> np.ndarray:
+    try:
+        c = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        c = np.empty((0, 0))
+    if c.ndim != 1 or c.shape[0] < 2 or not np.all(np.isfinite(c)) or np.any(np.diff(c) <= 0):
+        raise InputError(f"{name} must be at least 2 increasing, finite zero-crossing positions (samples), "
+                         "as voltage_cycles returns them")
+    return c
 
 
 def voltage_cycles(voltage: np.ndarray, fs: float, *, mains_hz: float | None = None) -> np.ndarray:
@@ -64,12 +81,22 @@ def voltage_cycles(voltage: np.ndarray, fs: float, *, mains_hz: float | None = N
 
     The same framing as :func:`currentprint.analyze` uses.
     """
-    v = np.ascontiguousarray(voltage, dtype=np.float64)
+    v = np.ascontiguousarray(as_samples(voltage, "voltage"), dtype=np.float64)
     crossings = ZeroCrossingScanner(fs, mains_hz=mains_hz).push(v)
     if crossings.shape[0] < 3:
         raise InputError("fewer than 3 rising voltage zero crossings: a mixture needs the voltage of each recording "
                          "(is this a voltage channel of a mains recording?)")
     return crossings
+
+
+def _sample_rate(fs: Any) -> float:
+    try:
+        f = float(fs)
+    except (TypeError, ValueError):
+        f = math.nan
+    if not (math.isfinite(f) and f > 0):
+        raise InputError(f"fs must be a finite sample rate > 0 Hz, got {fs!r}")
+    return f
 
 
 def _extended(crossings: np.ndarray, first: float, last: float) -> tuple[np.ndarray, int]:
@@ -127,6 +154,10 @@ def phase_align(base_crossings: np.ndarray, n: int, src_crossings: np.ndarray, *
     cycle : ndarray of int
         Source cycle index (into ``src_crossings``) of each.
     """
+    base_crossings = _crossings(base_crossings, "base_crossings")
+    src_crossings = _crossings(src_crossings, "src_crossings")
+    if not (0 <= int(start) <= int(n)):
+        raise InputError(f"need 0 <= start <= n samples, got start={start!r}, n={n!r}")
     b, n_before = _extended(base_crossings, float(start) - 1.0, float(n))
     t = np.arange(start, n, dtype=np.float64)
     k = np.searchsorted(b, t, side="right") - 1                  # base cycle of each sample
@@ -161,10 +192,8 @@ class Circuit:
     """
 
     def __init__(self, voltage: Any, fs: float, *, mains_hz: float | None = None) -> None:
-        self.voltage = np.asarray(voltage, dtype=np.float64).copy()
-        if self.voltage.ndim != 1 or not np.all(np.isfinite(self.voltage)):
-            raise InputError("the base voltage must be a finite 1-D array")
-        self.fs = float(fs)
+        self.voltage = _samples(voltage, "the base voltage").copy()
+        self.fs = _sample_rate(fs)
         self.mains_hz = mains_hz
         self._crossings = voltage_cycles(self.voltage, self.fs, mains_hz=mains_hz)
         self.components: list[Component] = []
@@ -223,9 +252,9 @@ class Circuit:
         """
         if float(fs) != self.fs:
             raise InputError(f"the load was recorded at {fs:g} Hz, the circuit runs at {self.fs:g} Hz")
-        i = np.asarray(current, dtype=np.float64)
-        v = np.asarray(voltage, dtype=np.float64)
-        if i.shape != v.shape or i.ndim != 1:
+        i = _samples(current, "the load's current")
+        v = _samples(voltage, "the load's voltage")
+        if i.shape != v.shape:
             raise InputError("current and voltage of a load must be 1-D arrays of one length")
         src = voltage_cycles(v, self.fs, mains_hz=self.mains_hz)
         a, b = self._window(on_s, off_s)
@@ -250,7 +279,7 @@ class Circuit:
 
     def add_branch(self, current: Any, *, label: str, on_s: float = 0.0, off_s: float | None = None) -> Circuit:
         """Add a current already on this circuit's grid (A), e.g. a synthetic arcing branch."""
-        i = np.asarray(current, dtype=np.float64)
+        i = _samples(current, "the branch current")
         a, b = self._window(on_s, off_s)
         if i.shape != (b - a,) and i.shape != self.voltage.shape:
             raise InputError(f"a branch current needs {b - a} samples (or {len(self)}), got {i.shape}")
@@ -317,7 +346,7 @@ def mains_phase(voltage: Any, fs: float, *, mains_hz: float | None = None) -> np
     Linear between the rising zero crossings of :func:`voltage_cycles`,
     extended by the median period before the first and after the last.
     """
-    v = np.asarray(voltage, dtype=np.float64)
+    v = _samples(voltage, "voltage")
     c, n_before = _extended(voltage_cycles(v, fs, mains_hz=mains_hz), -1.0, float(v.shape[0]))
     t = np.arange(v.shape[0], dtype=np.float64)
     k = np.searchsorted(c, t, side="right") - 1
@@ -371,7 +400,7 @@ def arcing_branch(voltage: Any, fs: float, *, i_rms: float, kind: str = "resisti
     if not (math.isfinite(i_rms) and i_rms >= 0):
         raise InputError(f"i_rms must be a finite current >= 0 A, got {i_rms!r}")
     rng = np.random.default_rng(seed)
-    v = np.asarray(voltage, dtype=np.float64)
+    v = _samples(voltage, "voltage")
     th = mains_phase(v, fs)
     n = v.shape[0]
     if kind == "resistive":
@@ -441,7 +470,8 @@ def masking_load(kind: str, voltage: Any, fs: float, *, power_w: float = 1000.0,
     if not (math.isfinite(power_w) and power_w > 0):
         raise InputError(f"power_w must be a finite power > 0 W, got {power_w!r}")
     rng = np.random.default_rng(seed)
-    v = np.asarray(voltage, dtype=np.float64)
+    v = _samples(voltage, "voltage")
+    fs = _sample_rate(fs)
     n = v.shape[0]
     vr = max(_rms(v), 1e-9)
     t = np.arange(n) / fs

@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import _core
 from ..errors import InputError, SampleRateError
+from .signal import as_samples
 
 __all__ = ["ZeroCrossingScanner", "frequency_limits", "fundamental_sos", "crossing_rate", "diagnose_frequency"]
 
@@ -111,7 +112,16 @@ class ZeroCrossingScanner:
         self.state = _core.new_scan_state()
 
     def push(self, x: np.ndarray) -> np.ndarray:
-        """Scan the next chunk; return absolute positions of accepted crossings (samples)."""
+        """Scan the next chunk; return absolute positions of accepted crossings (samples).
+
+        Raises
+        ------
+        InputError
+            ``x`` is not a 1-D array of real samples.
+        NonFiniteError
+            ``x`` holds NaN or infinity.
+        """
+        x = as_samples(x, "signal", allow_empty=True)
         cap = x.shape[0] // max(1, int(self.min_period)) + 2
         out = np.empty(cap)
         n = _core.scan_crossings(x, self.state, out, self.decay, self.hysteresis,

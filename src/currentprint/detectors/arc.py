@@ -143,6 +143,11 @@ def iec62606_break_time(current_a) -> np.ndarray:
 
     Log-log interpolation of Table 1; 1 s below 2.5 A (no requirement
     there, the slowest time is kept) and 0.12 s above 63 A.
+
+    Examples
+    --------
+    >>> iec62606_break_time([2.5, 5.0, 10.0, 32.0, 63.0]).round(2)
+    array([1.  , 0.5 , 0.25, 0.12, 0.12])
     """
     i = np.clip(np.asarray(current_a, dtype=float), _IEC_I[0], _IEC_I[-1])
     i = np.where(np.isfinite(i), i, _IEC_I[0])
@@ -205,6 +210,22 @@ class ArcFaultDetector(BaseDetector):
     mask_step_a : float or None
         Smallest re-ignition step (A, calibrated input) of the masking-proof
         evidence; default 0.2 x ``min_current_a`` (0.2 A at "medium").
+
+    Examples
+    --------
+    A 5 A heater whose cord starts arcing at 1 s, beside a running 300 W
+    switch-mode supply (synthetic models from :mod:`currentprint.circuits`):
+
+    >>> import currentprint as cp
+    >>> from currentprint import circuits, synth
+    >>> fs = 6400.0
+    >>> v, _ = synth.mains_voltage(int(3 * fs), fs, seed=0)
+    >>> i = (circuits.arcing_branch(v, fs, i_rms=5.0, start_s=1.0, seed=3)
+    ...      + circuits.masking_load("smps", v, fs, power_w=300.0, seed=3))
+    >>> mon = cp.Monitor(fs=fs, mains_hz=50.0, detectors=[ArcFaultDetector()])
+    >>> alerts = mon.push(i, v) + mon.flush()
+    >>> [a.kind for a in alerts], 1.0 < alerts[0].time < 2.0
+    (['arc_fault'], True)
     """
 
     name = "arc_fault"
