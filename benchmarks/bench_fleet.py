@@ -238,6 +238,40 @@ def _warm() -> float:
     return time.perf_counter() - t0
 
 
+class _TaskClock:
+    """Thread CPU seconds spent inside the fleet's piece function (``replay_piece``), summed.
+
+    Wraps ``currentprint.fleet._run.<name>`` in this process; on a worker
+    (``client.run(_TaskClock.install, "_replay_task")``) the tasks, which
+    name that function by reference, run through the wrapper. The sum is kept
+    on that module (this class reaches the workers as a copy). What a process
+    spends outside it is the cost of the machinery around the replay.
+    """
+
+    @staticmethod
+    def install(name: str = "_replay_task") -> None:
+        from currentprint.fleet import _run
+        inner = getattr(_run, name)
+        if getattr(inner, "_clocked", False):
+            return
+
+        def clocked(*args, **kwargs):
+            c0 = time.thread_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                _run._bench_task_cpu = getattr(_run, "_bench_task_cpu", 0.0) + time.thread_time() - c0
+        clocked._clocked = True  # type: ignore[attr-defined]
+        setattr(_run, name, clocked)
+
+    @staticmethod
+    def take() -> float:
+        from currentprint.fleet import _run
+        t = getattr(_run, "_bench_task_cpu", 0.0)
+        _run._bench_task_cpu = 0.0
+        return t
+
+
 def dask_run(archive: Path, out: Path, n_workers: int, dask_defaults: bool = False) -> dict:
     """``fleet.run`` on a cluster started beforehand (the ``client=`` case), timed without the start-up."""
     from distributed import Client, LocalCluster
@@ -257,6 +291,7 @@ def dask_run(archive: Path, out: Path, n_workers: int, dask_defaults: bool = Fal
     try:
         # the imports every worker does once (a fixed cost, not one that grows with the archive)
         warm = client.run(_warm)
+        client.run(_TaskClock.install, "_replay_task")
         fresh = client.run(_rss_mb)
         start_cpu = start_client_cpu + sum(client.run(_cpu_s).values())
         cpu0 = client.run(_cpu_s)
@@ -266,6 +301,7 @@ def dask_run(archive: Path, out: Path, n_workers: int, dask_defaults: bool = Fal
         wall = time.perf_counter() - t0
         me = _cpu_s() - me0
         cpu1 = client.run(_cpu_s)
+        task = client.run(_TaskClock.take)
         peak = client.run(_peak_rss_mb)
     finally:
         client.close()
@@ -277,6 +313,9 @@ def dask_run(archive: Path, out: Path, n_workers: int, dask_defaults: bool = Fal
             "worker_import_s": sorted(warm.values()),
             "worker_cpu_share": busy, "cpu_s": me + sum(cpu1[w] - cpu0[w] for w in cpu1),
             "client_cpu_s": me, "worker_cpu_s": sorted(cpu1[w] - cpu0[w] for w in cpu1),
+            # CPU of the workers inside the replay tasks, and the rest of the workers' CPU
+            "task_cpu_s": sum(task.values()),
+            "worker_other_cpu_s": sum(cpu1[w] - cpu0[w] - task[w] for w in cpu1),
             "report": rep.to_dict(),
             "worker_rss_fresh_mb": sorted(fresh.values()), "worker_peak_rss_mb": sorted(peak.values())}
 
@@ -364,10 +403,13 @@ def main(argv=None) -> int:
                 result["plain"] = {"rows": len(ref), "equal_across_rounds": rows == ref}
                 continue
             if name == "sequential":
+                _TaskClock.install("replay_piece")
+                _TaskClock.take()
                 c0 = _cpu_s()
                 t0 = time.perf_counter()
                 rep = fleet.run_sequential(archive, dest)
-                r = {"seconds": time.perf_counter() - t0, "cpu_s": _cpu_s() - c0, "pieces": rep.pieces}
+                r = {"seconds": time.perf_counter() - t0, "cpu_s": _cpu_s() - c0, "pieces": rep.pieces,
+                     "task_cpu_s": _TaskClock.take()}
             elif name == "dask-1-cold":
                 r = dask_cold(archive, dest, 1)
             else:
