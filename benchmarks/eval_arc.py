@@ -21,7 +21,9 @@ Every case is 6.4 kHz, pushed one cycle (128 samples) at a time through
 * false alarms: every real recording alone (both modes), real 2–3-appliance
   mixtures with switching (``Circuit``), every masking load alone, and every
   masking load beside a healthy (not arcing) 5/10/16 A resistive or motor
-  branch (what the masking cases look like before their arc starts).
+  branch (what the masking cases look like before their arc starts), and two
+  masking loads running together for 6 s (dimmers beside rectifier loads,
+  motors beside an SMPS, ...).
 
 An alarm before the arc starts counts as a false alarm, not a detection.
 The real recordings are read from ../shared/data (CURRENTPRINT_DATA overrides).
@@ -240,13 +242,41 @@ def false_alarms(quick: bool, seeds: int) -> None:
                         if first_alarm(m + b, v, mode) is not None:
                             hb[mode].append(f"{name} + {kind} {amps:g} A")
     print(f"| masking load + healthy 5/10/16 A branch | {cnt} | {len(hb['gb14287'])} | {len(hb['iec62606'])} |")
-    for what, d in (("recordings", alone), ("mixtures", hits), ("masking loads", ml), ("healthy branch", hb)):
+    # two masking loads running together for 6 s (a dimmer beside a rectifier load, motors beside an
+    # SMPS, ...), on supplies not used above: longer than the 3 s cases, so a rare coincidence of
+    # the two loads' edges has time to add up
+    two = {"gb14287": [], "iec62606": []}
+    cnt = 0
+    for seed in range(50, 50 + seeds):
+        v = supply(seed, 6.0)
+        for a, ka, b, pb in two_load_combos():
+            m = (C.masking_load(a[0], v, FS, power_w=a[1], seed=seed, **ka)
+                 + C.masking_load(b, v, FS, power_w=pb, seed=seed + 7))
+            cnt += 1
+            for mode in two:
+                if first_alarm(m, v, mode) is not None:
+                    two[mode].append(f"{a[0]} {ka} + {b}")
+    print(f"| two masking loads together, 6 s | {cnt} | {len(two['gb14287'])} | {len(two['iec62606'])} |")
+    for what, d in (("recordings", alone), ("mixtures", hits), ("masking loads", ml), ("healthy branch", hb),
+                    ("two masking loads", two)):
         for mode, lst in d.items():
             if lst:
                 print(f"  {what} {mode}: {lst[:8]}")
 
 
 C_RESISTIVE = {"kettle", "water_heater", "rice_cooker", "water_dispenser"}
+
+
+def two_load_combos():
+    """(first load (kind, W), its options, second load kind, W) of the two-masking-load row."""
+    out = []
+    for ang in (30, 60, 90, 120, 150):
+        for other, p in (("smps", 300), ("capacitor_input", 150), ("led_driver", 60), ("electronic_transformer", 200)):
+            out.append((("dimmer", 500), {"firing_deg": ang}, other, p))
+    out += [(("dimmer", 500), {"firing_deg": 60, "knob_deg_per_s": 90.0}, "smps", 300),
+            (("brush_motor", 1000), {}, "smps", 300), (("vacuum_cleaner", 1500), {}, "smps", 300),
+            (("vacuum_cleaner", 1500), {}, "dimmer", 500), (("smps", 300), {}, "capacitor_input", 150)]
+    return out
 
 
 def main() -> None:

@@ -545,3 +545,75 @@ def test_a_wandering_background_widens_the_ratio_noise():
     # ... and in the noise the rules are widened by (a steady trend is scaled as a random walk:
     # under-estimated by the square root of the distance ratio)
     assert wandering >= 0.5 * error
+
+
+@needs_hfhadc
+def test_small_reactive_load_under_a_large_heater_is_tracked():
+    # a desktop PC on standby (6.5 W, -11 var: its EMI filter capacitor) switched on and off under a
+    # steady kettle and rice cooker (1.4 kW): 0.5 % of the level, under the default event floor (0.2 % of the level),
+    # and a "change" by the P/Q rule; the tracker finds it by its jump over the measured noise and
+    # books it because the library names it
+    lib = cp.FingerprintLibrary()
+    for lab in ("desktop_pc", "kettle", "tv", "laptop", "refrigerator"):
+        for n in range(1, 6):
+            r = _rec(lab, n)
+            lib.enroll(lab, cp.fingerprint(r.current, r.voltage, fs=FS, calibration=r.calibration))
+    c = Circuit.from_recording(_rec("kettle", 30), duration_s=9.0)
+    c.add_recording(_rec("rice_cooker", 25), on_s=1.0, resistive=True)
+    c.add_recording(_rec("desktop_pc", 30), on_s=3.5, off_s=7.0)
+    truth = c.truth()[2]
+    assert truth["label"] == "desktop_pc"
+    default = cp.detect_events(c.current, c.voltage, fs=FS)
+    assert not any(abs(e.sample - truth["on_sample"]) <= 0.1 * FS for e in default)
+    tracker = cp.ApplianceTracker()
+    mon = cp.Monitor(fs=FS, detectors=[tracker], library=lib)
+    mon.run(c.current, c.voltage, chunk=1280)
+    mon.flush()
+    (row,) = [r for r in tracker.timeline() if abs(r["on_sample"] - truth["on_sample"]) <= 0.1 * FS]
+    assert row["label"] == "desktop_pc"
+    assert row["off_sample"] is not None and abs(row["off_sample"] - truth["off_sample"]) <= 0.1 * FS
+    assert abs(row["energy_wh"] - truth["energy_wh"]) <= 0.15 * truth["energy_wh"]
+    # the same ledger in other chunkings (the onset refinement reads only confirmed cycles)
+    for chunk in (701, len(c.current)):
+        other = cp.ApplianceTracker()
+        m = cp.Monitor(fs=FS, detectors=[other], library=lib)
+        m.run(c.current, c.voltage, chunk=chunk)
+        m.flush()
+        assert other.timeline() == tracker.timeline()
+
+
+def test_small_step_onset_is_found_again_on_the_cycles_power():
+    from types import SimpleNamespace
+    from currentprint.detectors.ledger import _refine_onset
+    rng = np.random.default_rng(3)
+    n, first, true = 120, 1000, 60                # the load switches 40 % into cycle 60
+    p = 1500.0 + 0.3 * rng.standard_normal(n)
+    q = 20.0 + 0.3 * rng.standard_normal(n)
+    p[true + 1:] += 7.0
+    q[true + 1:] -= 11.0
+    p[true] += 0.6 * 7.0
+    q[true] -= 0.6 * 11.0
+    start = np.arange(n) * N + 5.0
+    hist = {"p": p, "q": q, "start": start, "period": np.full(n, float(N))}
+    state = SimpleNamespace(p=1500.0, q=20.0, cycles=(0, 0))
+
+    def event(cycle, post_last, dp=7.0, dq=-11.0):
+        sample = int(start[cycle - first])
+        return cp.Event(sample=sample, time=sample / FS, cycle=cycle, kind="change", delta_p=dp, delta_q=dq,
+                        delta_i_rms=0.0, delta_i1=0.05, pre=state, post=SimpleNamespace(cycles=(0, post_last)),
+                        transient=None, clipped=False, score=30.0, detected_cycle=post_last, method="steady")
+
+    # found 7 cycles late: moved back to the switching cycle, inside it at 40 %
+    ev = _refine_onset(event(first + true + 7, first + true + 20), hist, first)
+    assert ev.cycle == first + true
+    assert abs(ev.sample - (start[true] + 0.4 * N)) <= 0.1 * N
+    assert ev.time == pytest.approx(ev.sample / FS)
+    # within a cycle of it: the detector's own in-cycle onset is kept
+    same = event(first + true + 1, first + true + 20)
+    assert _refine_onset(same, hist, first) is same
+    # a large step (here 7 W called 20 % of the level) is left to the detector's jump
+    big = event(first + true + 7, first + true + 20, dp=400.0, dq=0.0)
+    assert _refine_onset(big, hist, first) is big
+    # only the cycles the event was confirmed with: too few after the onset, nothing moves
+    early = event(first + true + 7, first + true + 7)
+    assert _refine_onset(early, hist, first) is early

@@ -31,9 +31,7 @@ PRIVATE = {"currentprint._compat", "currentprint._core", "currentprint._state", 
            "currentprint.detectors._events_reference", "currentprint.detectors._switch_on",
            "currentprint.fingerprints", "currentprint.errors"}
 # public modules whose docstrings have no runnable example yet (a documentation gap)
-STILL_WITHOUT_EXAMPLES = {
-    "currentprint.detectors.resistive",
-}
+STILL_WITHOUT_EXAMPLES: set[str] = set()
 
 
 def _params():

@@ -478,3 +478,20 @@ def test_long_ramp_streaming_equals_batch():
             got += det.push(table[a:a + step])
         got += det.flush()
         assert [(e.sample, e.kind) for e in got] == batch
+
+
+@pytest.mark.parametrize("pf,kind", [(0.95, "on"), (0.4, "on"), (0.1, "change")])
+def test_switch_kind_follows_the_power_factor_of_the_change(pf, kind):
+    # a load of apparent power 12 VA with a leading current (a small capacitor-input supply and
+    # its EMI filter) over a 60 W resistive base: "on" down to a PF of MIN_SWITCH_PF
+    from currentprint.detectors.events import MIN_SWITCH_PF
+    assert 0.1 < MIN_SWITCH_PF < 0.4
+    fs = 6400.0
+    t = np.arange(int(3.0 * fs)) / fs
+    w = 2 * np.pi * 50.0 * t
+    v = 325.0 * np.sin(w)
+    i_load = (12.0 / 230.0) * np.sqrt(2.0) * np.sin(w + np.arccos(pf))
+    i = v / (230.0 ** 2 / 60.0) + np.where(t >= 1.5, i_load, 0.0)
+    (ev,) = cp.detect_events(i, v, fs=fs)
+    assert ev.kind == kind
+    assert ev.delta_p == pytest.approx(12.0 * pf, rel=0.02)

@@ -163,3 +163,128 @@ def test_overflowing_cycle_is_an_input_error_and_leaves_the_stream_unchanged():
     rest = an.push(v[6400:] / 50.0, v[6400:])
     whole = cp.analyze(v / 50.0, v, fs=fs)
     np.testing.assert_array_equal(np.concatenate([first.column("p"), rest.column("p")]), whole.column("p"))
+
+
+# -- workers > 1: the current's NaN/range pass runs on a worker while the framing scan runs -------
+def _refusal(fn):
+    try:
+        fn()
+    except Exception as e:      # noqa: BLE001 - the same exception, whatever it is
+        return type(e), str(e)
+    return None
+
+
+@pytest.mark.parametrize("where", ["i_nan", "v_nan", "i_inf_late", "v_big", "i_big", "both"])
+@pytest.mark.parametrize("has_v", [True, False])
+def test_workers_refuse_bad_chunks_like_one_worker(where, has_v):
+    sig = _signal(6400.0, 50.0, 16.0)
+    i, v = sig.current.copy(), sig.voltage.copy()
+    if where == "i_nan":
+        i[5000] = np.nan
+    elif where == "v_nan":
+        v[70000] = np.nan
+    elif where == "i_inf_late":
+        i[-3] = -np.inf
+    elif where == "v_big":
+        v[100] = 1e200
+    elif where == "i_big":
+        i[90000] = -1e200
+    else:
+        i[80000] = np.nan
+        v[10] = np.nan
+    vv = v if has_v else None
+    one = _refusal(lambda: cp.analyze(i, vv, fs=6400.0))
+    two = _refusal(lambda: cp.analyze(i, vv, fs=6400.0, workers=2))
+    assert one == two
+    # only a bad voltage that is not given passes
+    assert (one is None) == (not has_v and where.startswith("v_"))
+
+
+@pytest.mark.parametrize("has_v", [True, False])
+def test_workers_refused_push_leaves_the_stream_unchanged(has_v):
+    from concurrent.futures import ThreadPoolExecutor
+    sig = _signal(6400.0, 50.0, 16.0)
+    i, v = sig.current, sig.voltage if has_v else None
+    cut = 40000
+    bad_i = i[cut:].copy()
+    bad_i[len(bad_i) // 2] = np.nan
+    ref = cp.CycleAnalyzer(fs=6400.0)
+    a = ref.push(i[:cut], None if v is None else v[:cut])
+    b = ref.push(i[cut:], None if v is None else v[cut:])
+    an = cp.CycleAnalyzer(fs=6400.0)
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        ii, vi = an._prepare(i[:cut], None if v is None else v[:cut])
+        a2 = an._push(ii, vi, has_v, ex, 2)
+        ii, vi = an._prepare(bad_i, None if v is None else v[cut:])
+        with pytest.raises(cp.errors.NonFiniteError):
+            an._push(ii, vi, has_v, ex, 2)
+        ii, vi = an._prepare(i[cut:], None if v is None else v[cut:])
+        b2 = an._push(ii, vi, has_v, ex, 2)
+    _identical(a, a2)
+    _identical(b, b2)
+
+
+# -- the framing scan split over two threads (long chunks, workers > 1) --------------------------
+def _long_pair(seconds=26.0, dtype=np.float64, fade=None):
+    """A voltage/current pair long enough for the split scan; ``fade``: (start s, end s) over which
+    the voltage amplitude falls 6 % per cycle (faster than the scan's peak decay), then recovers."""
+    fs = 6400.0
+    t = np.arange(int(seconds * fs)) / fs
+    ph = 2 * np.pi * np.cumsum(50.0 + 0.15 * np.sin(2 * np.pi * t / 7.0)) / fs
+    amp = np.full(t.size, 325.0)
+    if fade is not None:
+        a, b = fade
+        m = (t >= a) & (t < b)
+        amp[m] = 325.0 * 0.94 ** ((t[m] - a) * 50.0)
+        amp[t >= b] = 325.0 * 0.94 ** ((b - a) * 50.0)
+    v = amp * (np.sin(ph) + 0.006 * np.sin(3 * ph))
+    i = 8.0 * np.sin(ph - 0.5) + 1.5 * np.sin(5 * ph + 0.3)
+    return i.astype(dtype), v.astype(dtype), fs
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_split_scan_joins_and_equals_one_thread(dtype):
+    i, v, fs = _long_pair(dtype=dtype)
+    assert len(v) >= _core.SPLIT_SCAN_MIN_SAMPLES
+    j0, u0 = _core.split_scan_counts()
+    one = cp.analyze(i, v, fs=fs)
+    two = cp.analyze(i, v, fs=fs, workers=2)
+    assert _core.split_scan_counts()[0] == j0 + 1          # the states met: the worker's half was used
+    _identical(one, two)
+
+
+def test_split_scan_that_never_meets_is_finished_by_one_thread():
+    # the voltage fades across the split: the worker's empty peak never meets the carried one
+    i, v, fs = _long_pair(fade=(12.0, 16.5))
+    j0, u0 = _core.split_scan_counts()
+    one = cp.analyze(i, v, fs=fs)
+    two = cp.analyze(i, v, fs=fs, workers=2)
+    assert _core.split_scan_counts() == (j0, u0 + 1)
+    _identical(one, two)
+
+
+def test_split_scan_int16_and_streaming_chunks():
+    from concurrent.futures import ThreadPoolExecutor
+    i, v, fs = _long_pair(seconds=60.0)
+    ci, cv = 20.0 / 32767, 400.0 / 32767
+    i16 = np.round(i / ci).astype(np.int16)
+    v16 = np.round(v / cv).astype(np.int16)
+    cal = cp.Calibration(current_scale=ci, voltage_scale=cv)
+    _identical(cp.analyze(i16, v16, fs=fs, calibration=cal), cp.analyze(i16, v16, fs=fs, calibration=cal, workers=2))
+    # a stream whose long chunks start mid-cycle, with state carried from earlier chunks
+    cuts = [0, 1001, 150_000, 151_234, 300_000, len(i)]
+    ref = cp.CycleAnalyzer(fs=fs)
+    an = cp.CycleAnalyzer(fs=fs)
+    before = sum(_core.split_scan_counts())
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        for a, b in zip(cuts[:-1], cuts[1:]):
+            t1 = ref.push(i[a:b], v[a:b])
+            ii, vv = an._prepare(i[a:b], v[a:b])
+            t2 = an._push(ii, vv, True, ex, 2)
+            assert len(t1) == len(t2)
+            if len(t1):
+                _identical(t1, t2)
+    assert sum(_core.split_scan_counts()) == before + 2        # the two chunks of >= 131072 samples
+    sa, sb = ref._stream.state_arrays(), an._stream.state_arrays()
+    for key in ("scan_state", "pending", "buf_i", "buf_v"):
+        np.testing.assert_array_equal(sa[key], sb[key], err_msg=key)

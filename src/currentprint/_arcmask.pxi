@@ -21,8 +21,12 @@
 # brush motor's commutation spikes do not persist; a burst-mode load (the
 # induction cooker) is compared with two cycles back as well; a dimmer knob
 # being turned moves its edge steadily, so a pair whose signed width repeats
-# the previous cycle's (within ``rand_tol`` samples) is "regular" and not
-# counted.  Each step of a pair must also find the other cycle smooth where it
+# the last pair found against the same reference (within ``rand_tol`` points)
+# is "regular" and not counted. A masking edge found by the step test in one
+# cycle and missed in the other (its noise block puts it at the threshold) is
+# still there: a J of the step's sign of at least half the step within the
+# match distance in the other cycle is its partner, not a moved re-ignition.
+# Each step of a pair must also find the other cycle smooth where it
 # is (|J| there below ``smooth`` times the step): where the arc re-ignites, the
 # other cycle's branch is dark or conducting smoothly, while noise inside a
 # masking load's own current pulse (an SMPS charging its capacitor through a
@@ -63,11 +67,14 @@ cdef enum:
     MP_PERSIST = 3        # |change of slope across the step| <= this * step (not a spike)
     MP_MATCH = 4          # steps within this many points (same sign) are "the same edge"
     MP_WMAX = 5           # widest pair (points): the longest dead-time difference
-    MP_RAND_TOL = 6       # signed widths within this many points of the last cycle's are regular
+    MP_RAND_TOL = 6       # signed widths within this many points of the last pair found are regular
     MP_SPAN = 7           # both steps lie within this many points after the half-cycle's voltage zero
     MP_SMOOTH = 8         # pairs: the other cycle's |J| within MP_MATCH points of a step stays below this * step (0: not checked)
     MP_LONE = 9           # lone steps: the same for both cycles before, with this ratio (0: no lone steps)
-    MP_LEN = 10
+    MP_SAME = 10          # pairs: no J of the step's sign >= this * step in the other cycle within the
+                          # match distance (0: not checked)
+    MP_MATCH1 = 11        # MP_MATCH against one cycle back (0: MP_MATCH); MP_MATCH is then two cycles back's
+    MP_LEN = 12
 ARCMASK_PARAM_LEN = MP_LEN
 
 # state layout: header then the last two rows
@@ -76,7 +83,7 @@ cdef enum:
     MS_ROWS = 1           # rows held (0, 1, 2)
     MS_OFF1 = 2           # grid offset (points) of the row one cycle back
     MS_OFF2 = 3           # two cycles back
-    MS_PREVW = 4          # [4] signed width of the last pair per (half, reference); NaN none
+    MS_PREVW = 4          # [4] signed width of the last pair found per (half, reference); NaN none yet
     MS_ROW1 = 8           # [npts] row one cycle back, then [npts] two back, then their |J| ([npts] each)
 ARCMASK_HEADER = MS_ROW1
 
@@ -260,6 +267,23 @@ cdef bint _am_lone_ref(const double* x, const double* ref, const double* ajr, Py
     return fabs(jd) >= k_noise * 1.4826 * a
 
 
+cdef bint _am_partner(const double* x, Py_ssize_t npts, Py_ssize_t k, Py_ssize_t m, double v,
+                      double ratio) noexcept nogil:
+    """Row x has a second difference of v's sign and at least ratio * |v| within m points of k.
+
+    The same edge just below the step test's noise threshold in the other cycle (a
+    masking load's edge that flickers across it) is a partner, not a moved re-ignition.
+    """
+    cdef Py_ssize_t i
+    cdef double jx
+    for i in range(k - m, k + m + 1):
+        if i >= 1 and i <= npts - 2:
+            jx = (x[i + 1] - x[i]) - (x[i] - x[i - 1])
+            if (jx > 0.0) == (v > 0.0) and fabs(jx) >= ratio * fabs(v):
+                return True
+    return False
+
+
 cdef inline bint _am_smooth(const double* a, Py_ssize_t npts, Py_ssize_t k, Py_ssize_t m, double thr) noexcept nogil:
     """All of a[k - m .. k + m] (inside the row) below thr."""
     cdef Py_ssize_t i
@@ -339,7 +363,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     cdef double vr[AM_MAXSTEPS]
     cdef Py_ssize_t nblk = (npts + AM_BLOCK - 1) // AM_BLOCK, mx0, c, cr, nrows, ncand
     cdef Py_ssize_t cand[4096]
-    cdef double flo, best, bsize, w, prev, off_r, thr
+    cdef double flo, best, bsize, w, prev, off_r, thr, mt
     cdef double offs[3]
     cdef const double* ref
     cdef const double* rowp[3]
@@ -418,8 +442,6 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 if nrows < r:
                     continue
                 if mx0 == 0:
-                    state[MS_PREVW + r - 1] = NAN
-                    state[MS_PREVW + 2 + r - 1] = NAN
                     continue
                 cr = (j - r + 3) % 3
                 ref = rowp[cr]
@@ -475,6 +497,8 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 # the reference's steps, placed on this row's points
                 for a in range(mr):
                     kr[a] = kr[a] - s
+                # an edge that moves steadily moves twice as far against two cycles back
+                mt = par[MP_MATCH1] if r == 1 and par[MP_MATCH1] > 0.0 else par[MP_MATCH]
                 for q in range(2):
                     best = NAN
                     bsize = NAN
@@ -484,10 +508,13 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                         # a re-ignition steps into the current of the half's voltage polarity
                         if (vx[a] > 0.0) != (q == 0):
                             continue
-                        if par[MP_SMOOTH] > 0.0 and not _am_smooth(ajr, npts, kx[a] + s, <Py_ssize_t>par[MP_MATCH],
+                        if par[MP_SMOOTH] > 0.0 and not _am_smooth(ajr, npts, kx[a] + s, <Py_ssize_t>mt,
                                                                    par[MP_SMOOTH] * fabs(vx[a])):
                             continue
-                        if _am_matched(kx[a], vx[a], kr, vr, mr, par[MP_MATCH]):
+                        if _am_matched(kx[a], vx[a], kr, vr, mr, mt):
+                            continue
+                        if par[MP_SAME] > 0.0 and _am_partner(ref, npts, kx[a] + s, <Py_ssize_t>mt, vx[a],
+                                                              par[MP_SAME]):
                             continue
                         for b in range(mr):
                             if kr[b] < q * H or kr[b] >= q * H + par[MP_SPAN] or kr[b] >= (q + 1) * H:
@@ -496,10 +523,13 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                                 continue
                             if fabs(<double>(kx[a] - kr[b])) > par[MP_WMAX]:
                                 continue
-                            if _am_matched(kr[b], vr[b], kx, vx, mx, par[MP_MATCH]):
+                            if _am_matched(kr[b], vr[b], kx, vx, mx, mt):
                                 continue
-                            if par[MP_SMOOTH] > 0.0 and not _am_smooth(aj, npts, kr[b], <Py_ssize_t>par[MP_MATCH],
+                            if par[MP_SMOOTH] > 0.0 and not _am_smooth(aj, npts, kr[b], <Py_ssize_t>mt,
                                                                        par[MP_SMOOTH] * fabs(vr[b])):
+                                continue
+                            if par[MP_SAME] > 0.0 and _am_partner(&waves[j, 0], npts, kr[b], <Py_ssize_t>mt,
+                                                                  vr[b], par[MP_SAME]):
                                 continue
                             w = <double>(kx[a] - kr[b])
                             if vx[a] < 0.0:
@@ -507,9 +537,11 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                             if best != best or fabs(w) > fabs(best):
                                 best = w
                                 bsize = fmin(fabs(vx[a]), fabs(vr[b]))
+                    # the last pair found (a cycle without one keeps it): an edge that moves
+                    # steadily pairs now and then, each time with about the same width
                     prev = state[MS_PREVW + 2 * q + r - 1]
-                    state[MS_PREVW + 2 * q + r - 1] = best
                     if best == best:
+                        state[MS_PREVW + 2 * q + r - 1] = best
                         width[4 * j + 2 * q + r - 1] = best
                         code[2 * j + q] |= (AM_PAIR1 if r == 1 else AM_PAIR2)
                         if not (fabs(best - prev) <= par[MP_RAND_TOL]):

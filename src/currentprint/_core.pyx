@@ -8,6 +8,9 @@
 
 from libc.math cimport sqrt, floor, ceil, fabs, atan2, cos, sin, M_PI, NAN, INFINITY
 from libc.stdlib cimport malloc, free
+from libc.string cimport memcmp, memcpy
+from cpython.ref cimport PyObject, Py_REFCNT
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 
 from ._fused cimport sample_t
 
@@ -718,8 +721,225 @@ def _features_range(CycleStream st, const sample_t[::1] xi, const sample_t[::1] 
     return _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, lo, hi)
 
 
+# ---------------------------------------------------------------------------
+# Reused output buffers. A long batch's tables (29 columns plus two complex
+# harmonic tables: ~1 kB per cycle, 31 MB for 10 min at 50 Hz) taken as fresh
+# memory cost the kernel's page faults and zero-filling on every call, about a
+# tenth of the whole pass. Large outputs are carved from a few flat buffers kept
+# here; a buffer is handed out again only when nothing but this pool refers to
+# it (every table, column or view made from it holds a reference to it through
+# NumPy's ``base``), so no live result is ever overwritten. Everything runs with
+# the GIL held, so threads cannot take the same buffer.
+# ---------------------------------------------------------------------------
+POOL_MIN_BYTES = 1 << 20        # smaller outputs come from malloc as usual (cheap)
+POOL_MAX_BYTES = 64 << 20       # a larger output is not kept after its table dies
+POOL_SLOTS = 6                  # three outputs per push, two pushes' worth
+POOL_TOTAL_BYTES = 160 << 20    # at most this much kept (idle or not) at any time
+cdef list _pool = []
+cdef bint _pool_on = True
+
+
+def set_buffer_pool(bint enabled):
+    """Turn the reuse of large output buffers on or off (off also drops the kept buffers)."""
+    global _pool_on
+    _pool_on = enabled
+    if not enabled:
+        del _pool[:]
+
+
+def _pool_list():
+    """The pool's buffers (for tests)."""
+    return list(_pool)
+
+
+def pool_bytes():
+    """Bytes currently kept by the output buffer pool."""
+    return sum(b.nbytes for b in _pool)
+
+
+cdef object _out_buffer(tuple shape, object dtype):
+    """A new C-contiguous array of ``shape`` (contents undefined), from the pool when large."""
+    import numpy as np
+    cdef Py_ssize_t need = np.dtype(dtype).itemsize, k, best = -1, n
+    cdef Py_ssize_t best_size = 0, size
+    cdef PyObject* b
+    for n in shape:
+        need *= n
+    if not _pool_on or need < POOL_MIN_BYTES or need > POOL_MAX_BYTES:
+        return np.empty(shape, dtype)
+    n = PyList_GET_SIZE(_pool)
+    for k in range(n):
+        b = PyList_GET_ITEM(_pool, k)
+        if Py_REFCNT(<object>b) != 1:       # held by the pool only (b is borrowed: no extra reference)
+            continue
+        size = (<object>b).nbytes
+        # fits, and not so large that a small table would pin a big buffer
+        if need <= size <= 2 * need and (best < 0 or size < best_size):
+            best = k
+            best_size = size
+    if best < 0:
+        buf = np.empty(need + (need >> 3), np.uint8)    # 1/8 spare for the next batch's count
+        if n >= POOL_SLOTS:
+            # make room: the least recently used idle buffer, else the least recently used one
+            # (a table still holding it keeps it alive; the pool only forgets it)
+            best = 0
+            for k in range(n):
+                if Py_REFCNT(<object>PyList_GET_ITEM(_pool, k)) == 1:
+                    best = k
+                    break
+            del _pool[best]
+    else:
+        buf = _pool.pop(best)
+    _pool.append(buf)            # most recently used last
+    total = 0
+    for b2 in _pool:
+        total += b2.nbytes
+    while total > POOL_TOTAL_BYTES and len(_pool) > 1:
+        total -= _pool[0].nbytes
+        del _pool[0]
+    return buf[:need].view(dtype).reshape(shape)
+
+
 # below this many cycles a push is not split over threads (thread start-up would dominate)
 MIN_CYCLES_PER_WORKER = 256
+
+
+def _nonfinite_task(const sample_t[::1] x):
+    """``(index of the first NaN/inf or -1, largest finite |x|)`` of a chunk, for a worker thread."""
+    cdef double mx = 0.0
+    cdef Py_ssize_t bad
+    with nogil:
+        bad = _first_nonfinite(x, &mx)
+    return bad, mx
+
+
+cdef Py_ssize_t _scan_chunk(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv) noexcept nogil:
+    """The framing scan of one chunk appended to ``st.pend`` (room checked by the caller); the count or -1."""
+    cdef Py_ssize_t cap = xi.shape[0] // max(1, <Py_ssize_t>st.min_period) + 2
+    if st.has_v:
+        return _scan(xv, &st.scan_state[0], &st.pend[st.n_pend], cap, st.v_off, st.decay,
+                     st.hysteresis, st.min_period, st.sos, False)
+    return _scan(xi, &st.scan_state[0], &st.pend[st.n_pend], cap, st.i_off, st.decay,
+                 st.hysteresis, st.min_period, st.sos, True)
+
+
+# Framing scan split over two threads, exactly. The scan is a sequential state machine, but its
+# state forgets the past: after a crest (|x| above the decayed peak), an accepted crossing and three
+# samples, a scan started anywhere with an empty state is in the same state (bit for bit) as the
+# true one. A worker scans the second half of a long chunk from an empty state, recording its state
+# after each of the first SPEC_CHECKS blocks; this thread scans the first half, then goes on block by
+# block until its state equals the worker's at the same sample. From there the worker's crossings
+# and final state are the true ones (same state, same samples, same code). If the states never meet
+# within the recorded blocks, this thread scans the rest itself: the result is the sequential one
+# either way; only the time differs.
+cdef enum:
+    SPEC_BLOCK = 256            # samples per checkpoint (a multiple of 4)
+    SPEC_CHECKS = 64            # checkpoints recorded (16384 samples: 2.5 s at 6.4 kHz)
+    SPEC_MIN = 8 * SPEC_BLOCK * SPEC_CHECKS     # shorter chunks are scanned by one thread
+SPLIT_SCAN_MIN_SAMPLES = SPEC_MIN
+cdef Py_ssize_t _n_joined = 0, _n_unjoined = 0
+
+
+def split_scan_counts():
+    """``(joined, not joined)``: split scans whose states met within the checkpoints, and those that
+    this thread finished alone (for tests and benchmarks)."""
+    return _n_joined, _n_unjoined
+
+
+cdef Py_ssize_t _scan_part(CycleStream st, const sample_t[::1] x, Py_ssize_t lo, Py_ssize_t hi, double* state,
+                           double* out, Py_ssize_t cap) noexcept nogil:
+    """The unfiltered (voltage) scan of ``x[lo:hi]``; the count written or -1 (out full)."""
+    if hi <= lo:
+        return 0
+    if sample_t is double:
+        return cp_scan_f64(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
+                           &st.sos[0, 0], 0)
+    elif sample_t is float:
+        return cp_scan_f32(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
+                           &st.sos[0, 0], 0)
+    else:
+        return cp_scan_i16(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
+                           &st.sos[0, 0], 0)
+
+
+def _check_and_speculate(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, Py_ssize_t split,
+                         double[::1] state, double[::1] out, double[:, ::1] ck_state, Py_ssize_t[::1] ck_count):
+    """Worker task of a split push: the current's NaN/range pass, then (``split`` > 0) the speculative
+    scan of ``xv[split:]`` from ``state`` (an empty state at ``split``), checkpoints in ``ck_*``.
+    Returns ``(bad, max|current|, crossings written or -1, checkpoints recorded)``."""
+    cdef double mx = 0.0
+    cdef Py_ssize_t bad, n = xv.shape[0], lo = split, hi, k = 0, c, cnt = 0, cap = out.shape[0]
+    with nogil:
+        bad = _first_nonfinite(xi, &mx)
+        if split > 0:
+            while lo < n:
+                hi = lo + SPEC_BLOCK if k < ck_state.shape[0] else n
+                if hi > n:
+                    hi = n
+                c = _scan_part(st, xv, lo, hi, &state[0], &out[cnt], cap - cnt)
+                if c < 0:
+                    cnt = -1
+                    break
+                cnt += c
+                if k < ck_state.shape[0]:
+                    memcpy(&ck_state[k, 0], &state[0], sizeof(double) * S_LEN)
+                    ck_count[k] = cnt
+                    k += 1
+                lo = hi
+    return bad, mx, cnt, k
+
+
+cdef Py_ssize_t _scan_join(CycleStream st, const sample_t[::1] xv, Py_ssize_t split, double* pend, Py_ssize_t cnt,
+                           Py_ssize_t cap, const double[::1] spec_state, const double[::1] spec_out,
+                           Py_ssize_t spec_cnt, const double[:, ::1] ck_state, const Py_ssize_t[::1] ck_count,
+                           Py_ssize_t nck, bint* joined) noexcept nogil:
+    """This thread's side of a split scan, once ``xv[:split]`` is scanned (``cnt`` crossings in ``pend``, the
+    stream's state at ``split``): blocks until the state meets the worker's checkpoint, then the worker's
+    later crossings and final state (``joined`` set). The count written to ``pend`` or -1 (full)."""
+    cdef Py_ssize_t n = xv.shape[0], c, k, lo = split, hi, extra
+    cdef double* state = &st.scan_state[0]
+    if spec_cnt < 0:
+        nck = 0                 # the worker's output filled up: scan everything here
+    for k in range(nck):
+        hi = lo + SPEC_BLOCK
+        if hi > n:
+            hi = n
+        c = _scan_part(st, xv, lo, hi, state, pend + cnt, cap - cnt)
+        if c < 0:
+            return -1
+        cnt += c
+        lo = hi
+        if memcmp(state, &ck_state[k, 0], sizeof(double) * S_LEN) == 0:
+            # the same state at the same sample: the worker's crossings after it are the true ones
+            extra = spec_cnt - ck_count[k]
+            if cnt + extra > cap:
+                return -1
+            if extra > 0:
+                memcpy(pend + cnt, &spec_out[ck_count[k]], sizeof(double) * extra)
+            memcpy(state, &spec_state[0], sizeof(double) * S_LEN)
+            joined[0] = True
+            return cnt + extra
+    c = _scan_part(st, xv, lo, n, state, pend + cnt, cap - cnt)
+    if c < 0:
+        return -1
+    return cnt + c
+
+
+def _join_py(CycleStream st, const sample_t[::1] xv, Py_ssize_t split, Py_ssize_t cnt, Py_ssize_t cap,
+             const double[::1] spec_state, const double[::1] spec_out, Py_ssize_t spec_cnt,
+             const double[:, ::1] ck_state, const Py_ssize_t[::1] ck_count, Py_ssize_t nck):
+    """``_scan_join`` for ``stream_push`` (the pending list at its current end)."""
+    global _n_joined, _n_unjoined
+    cdef double* pend = &st.pend[st.n_pend]
+    cdef bint joined = False
+    with nogil:
+        cnt = _scan_join(st, xv, split, pend, cnt, cap, spec_state, spec_out, spec_cnt, ck_state, ck_count, nck,
+                         &joined)
+    if joined:
+        _n_joined += 1
+    else:
+        _n_unjoined += 1
+    return cnt
 
 
 def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, executor=None,
@@ -759,22 +979,17 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     if st.has_v and xv.shape[0] != n:
         return (ERR_BOUNDS, 0, None, None, None, None, None)
     # 0. refuse NaN/inf and samples beyond max_value before anything changes (one pass per channel);
-    #    a channel's range is judged only when it is finite, the current first, as analyzer.py did
+    #    a channel's range is judged only when it is finite, the current first, as analyzer.py did.
+    #    With a thread pool and a long chunk, the current's pass runs on a worker while this thread
+    #    checks the voltage and scans the framing channel (undone below when the chunk is refused):
+    #    the part of a push that cannot be split over threads is shorter.
     cdef Py_ssize_t bad_v = -1
     cdef double mx_i = 0.0, mx_v = 0.0
-    with nogil:
-        bad = _first_nonfinite(xi, &mx_i)
-        if st.has_v:
-            bad_v = _first_nonfinite(xv, &mx_v)
-    if bad < 0 and (mx_i + fabs(st.i_off)) * fabs(st.i_scale) > max_value:
-        return (6, 0, None, None, None, None, None)
-    if st.has_v and bad_v < 0 and (mx_v + fabs(st.v_off)) * st.v_scale > max_value:
-        return (6, 1, None, None, None, None, None)
-    if bad < 0:
-        bad = bad_v
-    if bad >= 0:
-        return (4, bad, None, None, None, None, None)
-    # 1. crossings of the framing channel, appended to the pending list (kept to undo a failed push)
+    cdef bint overlap = executor is not None and workers > 1
+    cdef bint scanned = False
+    cdef Py_ssize_t split = 0, spec_cnt = -1, nck = 0
+    cnt = 0
+    # state before the crossings of this chunk (kept to undo a refused or failed push)
     cdef double saved_scan[S_LEN]
     for j in range(S_LEN):
         saved_scan[j] = st.scan_state[j]
@@ -791,14 +1006,82 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
         grown = np.zeros(2 * (st.n_pend + cap))
         grown[:st.n_pend] = st.pend[:st.n_pend]
         st.pend = grown
-    with nogil:
-        if st.has_v:
-            cnt = _scan(xv, &st.scan_state[0], &st.pend[st.n_pend], cap, st.v_off, st.decay,
-                        st.hysteresis, st.min_period, st.sos, False)
+    if overlap:
+        if st.has_v and n >= SPEC_MIN:
+            split = (n // 2) & ~3
+            spec_state = np.array(st.scan_state)
+            spec_state[S_ARMED] = 0.0
+            spec_state[S_PEAK] = 0.0
+            spec_state[S_PREV] = 0.0
+            spec_state[S_PREV2] = 0.0
+            spec_state[S_PREV3] = 0.0
+            spec_state[S_HAVE_PREV] = 0.0
+            spec_state[S_LAST] = NAN
+            spec_state[S_POS] = st.scan_state[S_POS] + split
+            spec_out = np.empty((n - split) // max(1, <Py_ssize_t>st.min_period) + 2)
+            ck_state = np.empty((SPEC_CHECKS, S_LEN))
+            ck_count = np.empty(SPEC_CHECKS, dtype=np.intp)
         else:
-            cnt = _scan(xi, &st.scan_state[0], &st.pend[st.n_pend], cap, st.i_off, st.decay,
-                        st.hysteresis, st.min_period, st.sos, True)
+            spec_state = spec_out = np.empty(1)
+            ck_state = np.empty((0, S_LEN))
+            ck_count = np.empty(0, dtype=np.intp)
+        fut = executor.submit(_check_and_speculate, st, np.asarray(xi), np.asarray(xv), split, spec_state,
+                              spec_out, ck_state, ck_count)
+        with nogil:
+            if st.has_v:
+                bad_v = _first_nonfinite(xv, &mx_v)
+        if bad_v < 0 and split == 0:
+            # 1. (early) crossings of the framing channel, appended to the pending list
+            with nogil:
+                cnt = _scan_chunk(st, xi, xv)
+            scanned = True
+        elif bad_v < 0:
+            with nogil:
+                cnt = _scan_part(st, xv, 0, split, &st.scan_state[0], &st.pend[st.n_pend], cap)
+            scanned = True
+        try:
+            bad, mx_i, spec_cnt, nck = fut.result()
+        except BaseException:
+            for j in range(S_LEN):          # (the worker task does not raise; this is belt and braces)
+                st.scan_state[j] = saved_scan[j]
+            st.n_pend = saved_n_pend
+            raise
+        if split > 0 and bad_v < 0 and cnt >= 0:
+            # the first half is scanned: meet the worker's state, take its crossings
+            cnt = _join_py(st, np.asarray(xv), split, cnt, cap, spec_state, spec_out, spec_cnt, ck_state, ck_count,
+                           nck)
+    else:
+        with nogil:
+            bad = _first_nonfinite(xi, &mx_i)
+            if st.has_v:
+                bad_v = _first_nonfinite(xv, &mx_v)
+    code = 0
+    info = 0
+    if bad < 0 and (mx_i + fabs(st.i_off)) * fabs(st.i_scale) > max_value:
+        code = 6
+    elif st.has_v and bad_v < 0 and (mx_v + fabs(st.v_off)) * st.v_scale > max_value:
+        code = 6
+        info = 1
+    else:
+        if bad < 0:
+            bad = bad_v
+        if bad >= 0:
+            code = 4
+            info = bad
+    if code != 0:
+        if scanned:
+            for j in range(S_LEN):
+                st.scan_state[j] = saved_scan[j]
+            st.n_pend = saved_n_pend      # the chunk's crossings were only appended
+        return (code, info, None, None, None, None, None)
+    # 1. crossings of the framing channel, appended to the pending list
+    if not scanned:
+        with nogil:
+            cnt = _scan_chunk(st, xi, xv)
     if cnt < 0:
+        for j in range(S_LEN):
+            st.scan_state[j] = saved_scan[j]
+        st.n_pend = saved_n_pend
         return (ERR_BOUNDS, 0, None, None, None, None, None)
     st.n_pend += cnt
     # 2. cycles whose samples (plus the interpolation margin) are all here
@@ -826,10 +1109,10 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     if st.n_pend == 1 and new_total - st.pend[0] > st.max_period + LAGRANGE_HI + 3:
         st.n_pend = 0           # a lone crossing whose successor would be too far
     # 3. features
-    out = np.empty((N_COLUMNS, nc))
-    harm_i = np.empty((nc, st.nh), dtype=np.complex128)
+    out = _out_buffer((N_COLUMNS, nc), np.float64)
+    harm_i = _out_buffer((nc, st.nh), np.complex128)
     # every row is written by the kernel when there is a voltage (zeros stand for "no voltage")
-    harm_v = (np.empty if st.has_v else np.zeros)((nc, st.nh), dtype=np.complex128)
+    harm_v = _out_buffer((nc, st.nh), np.complex128) if st.has_v else np.zeros((nc, st.nh), dtype=np.complex128)
     wrows = nc if st.want_waves else 0
     wave_i = np.empty((wrows, st.npts))
     wave_v = np.empty((wrows, st.npts))

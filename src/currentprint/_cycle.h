@@ -74,13 +74,19 @@ typedef double cp_v4du __attribute__((vector_size(32), aligned(8), may_alias));
 typedef double cp_v2d __attribute__((vector_size(16)));
 typedef double cp_v2du __attribute__((vector_size(16), aligned(8), may_alias));
 typedef int64_t cp_v4l __attribute__((vector_size(32)));
+typedef int64_t cp_v2l __attribute__((vector_size(16)));
 typedef int32_t cp_v4i __attribute__((vector_size(16)));
+typedef int32_t cp_v2i __attribute__((vector_size(8)));
 typedef int32_t cp_v4iu __attribute__((vector_size(16), aligned(4), may_alias));
 typedef int64_t cp_v4lu __attribute__((vector_size(32), aligned(8), may_alias));
 typedef float cp_v4f __attribute__((vector_size(16)));
 typedef float cp_v4fu __attribute__((vector_size(16), aligned(4), may_alias));
+typedef float cp_v2f __attribute__((vector_size(8)));
+typedef float cp_v2fu __attribute__((vector_size(8), aligned(4), may_alias));
 typedef short cp_v4s __attribute__((vector_size(8)));
 typedef short cp_v4su __attribute__((vector_size(8), aligned(2), may_alias));
+typedef short cp_v2s __attribute__((vector_size(4)));
+typedef short cp_v2su __attribute__((vector_size(4), aligned(2), may_alias));
 
 /* Fraction in [0, 1] between samples c (<= 0) and d (> 0) where the signal crosses zero: the
  * chord, refined by Newton steps on the cubic through a, b, c, d (nodes -2..1). The chord's error,

@@ -40,26 +40,81 @@ static inline __attribute__((always_inline)) double CPF(hmax)(cp_v4d v) {
     return a > b ? a : b;
 }
 
+/* The native vector of this copy: 4 doubles with AVX2, 2 elsewhere (SSE2, NEON; a 4-wide generic vector
+ * there is lowered through the stack in places). The hot loops are written with it: lane by lane they do
+ * the same operations at either width, so the copies give identical results. */
+#if CP_ISA_AVX2
+#define CP_VW 4
+#define CP_VD cp_v4d
+#define CP_VI cp_v4i
+#define CP_LDV(p) CPF(ld4)(p)
+#define CP_STV(p, v) CPF(st4)((p), (v))
+#define CP_BCV(s) CPF(bc4)(s)
+#else
+#define CP_VW 2
+#define CP_VD cp_v2d
+#define CP_VI cp_v2i
+#define CP_LDV(p) (*(const cp_v2du *)(p))
+#define CP_STV(p, v) (*(cp_v2du *)(p) = (v))
+#define CP_BCV(s) ((cp_v2d){(s), (s)})
+#endif
+
+/* lane-wise max (a > b ? a : b), |a|, horizontal max, and CP_NV vectors per group of four lanes */
+#if CP_VW == 4
+#define CP_VL cp_v4l
+#define CP_VMAX(a, b) CPF(vmax)((a), (b))
+#define CP_VABS(a) CPF(vabs)(a)
+#define CP_HMAXV(v) CPF(hmax)(v)
+#define CP_NV 1
+/* lane l of a group of four: lane l % CP_VW of vector l / CP_VW */
+#define CP_LANE4(arr, l) ((arr)[0][(l)])
+#else
+#define CP_VL cp_v2l
+static inline __attribute__((always_inline)) cp_v2d CPF(vmax2)(cp_v2d a, cp_v2d b) {
+#if CP_X86
+    return (cp_v2d)_mm_max_pd((__m128d)a, (__m128d)b);
+#else
+    cp_v2l m = a > b;
+    return (cp_v2d)((m & (cp_v2l)a) | (~m & (cp_v2l)b));
+#endif
+}
+#define CP_VMAX(a, b) CPF(vmax2)((a), (b))
+#define CP_VABS(a) ((cp_v2d)((cp_v2l)(a) & (cp_v2l){INT64_MAX, INT64_MAX}))
+#define CP_HMAXV(v) ((v)[0] > (v)[1] ? (v)[0] : (v)[1])
+#define CP_NV 2
+#define CP_LANE4(arr, l) ((arr)[(l) >> 1][(l) & 1])
+#endif
+/* ((l0 + l1) + (l2 + l3)) of a group of four lanes, and their max */
+#define CP_HSUM4(arr) ((CP_LANE4(arr, 0) + CP_LANE4(arr, 1)) + (CP_LANE4(arr, 2) + CP_LANE4(arr, 3)))
+#define CP_HMAX4(arr, out) do { double a_ = CP_LANE4(arr, 0) > CP_LANE4(arr, 1) ? CP_LANE4(arr, 0) : CP_LANE4(arr, 1); \
+        double b_ = CP_LANE4(arr, 2) > CP_LANE4(arr, 3) ? CP_LANE4(arr, 2) : CP_LANE4(arr, 3);                     \
+        (out) = a_ > b_ ? a_ : b_; } while (0)
+
 static void CPF(cfft_late)(double *re, double *im, Py_ssize_t m, const double *tw_r, const double *tw_i);
+
+/* Stages 1 (size 2, twiddle 1) and 2 (size 4, twiddles 1 and -i; (-i) z = (im, -re)) of the radix-2
+ * FFT on one group of four points z0..z3 (already in bit-reversed order), written to re/im[0..3]: the
+ * same operations as two passes, half the memory traffic. */
+static inline __attribute__((always_inline)) void CPF(stages12)(double r0, double i0, double r1, double i1,
+                                                                double r2, double i2, double r3, double i3,
+                                                                double *re, double *im) {
+    double s0r = r0 + r1, s0i = i0 + i1, s1r = r0 - r1, s1i = i0 - i1;
+    double s2r = r2 + r3, s2i = i2 + i3, s3r = r2 - r3, s3i = i2 - i3;
+    double tr = s3i, ti = -s3r;
+    re[2] = s0r - s2r; im[2] = s0i - s2i;
+    re[0] = s0r + s2r; im[0] = s0i + s2i;
+    re[3] = s1r - tr; im[3] = s1i - ti;
+    re[1] = s1r + tr; im[1] = s1i + ti;
+}
 
 /* In-place forward radix-2 FFT of m points in bit-reversed order (split re/im). */
 static void CPF(cfft)(double *re, double *im, Py_ssize_t m, const double *tw_r, const double *tw_i) {
     Py_ssize_t a;
     double tr, ti;
     if (m >= 4) {
-        /* stages 1 (size 2, twiddle 1) and 2 (size 4, twiddles 1 and -i; (-i) z = (im, -re)) in one
-         * pass over each group of four: the same operations as two passes, half the memory traffic */
-        for (a = 0; a < m; a += 4) {
-            double r0 = re[a], r1 = re[a + 1], r2 = re[a + 2], r3 = re[a + 3];
-            double i0 = im[a], i1 = im[a + 1], i2 = im[a + 2], i3 = im[a + 3];
-            double s0r = r0 + r1, s0i = i0 + i1, s1r = r0 - r1, s1i = i0 - i1;
-            double s2r = r2 + r3, s2i = i2 + i3, s3r = r2 - r3, s3i = i2 - i3;
-            re[a + 2] = s0r - s2r; im[a + 2] = s0i - s2i;
-            re[a] = s0r + s2r; im[a] = s0i + s2i;
-            tr = s3i; ti = -s3r;
-            re[a + 3] = s1r - tr; im[a + 3] = s1i - ti;
-            re[a + 1] = s1r + tr; im[a + 1] = s1i + ti;
-        }
+        for (a = 0; a < m; a += 4)
+            CPF(stages12)(re[a], im[a], re[a + 1], im[a + 1], re[a + 2], im[a + 2], re[a + 3], im[a + 3],
+                          re + a, im + a);
     } else {
         for (a = 0; a < m; a += 2) {
             tr = re[a + 1]; ti = im[a + 1];
@@ -77,38 +132,29 @@ static void CPF(cfft)(double *re, double *im, Py_ssize_t m, const double *tw_r, 
 static void CPF(cfft_x)(const double *x, double *re, double *im, Py_ssize_t m, const Py_ssize_t *rev,
                         const double *tw_r, const double *tw_i) {
     Py_ssize_t a, h = m >> 1, q = m >> 2;
-    double tr, ti;
     for (a = 0; a < m; a += 4) {
         const double *z0 = x + 2 * rev[a], *z1 = z0 + 2 * h, *z2 = z0 + 2 * q, *z3 = z0 + 2 * (h + q);
-        double r0 = z0[0], r1 = z1[0], r2 = z2[0], r3 = z3[0];
-        double i0 = z0[1], i1 = z1[1], i2 = z2[1], i3 = z3[1];
-        double s0r = r0 + r1, s0i = i0 + i1, s1r = r0 - r1, s1i = i0 - i1;
-        double s2r = r2 + r3, s2i = i2 + i3, s3r = r2 - r3, s3i = i2 - i3;
-        re[a + 2] = s0r - s2r; im[a + 2] = s0i - s2i;
-        re[a] = s0r + s2r; im[a] = s0i + s2i;
-        tr = s3i; ti = -s3r;
-        re[a + 3] = s1r - tr; im[a + 3] = s1i - ti;
-        re[a + 1] = s1r + tr; im[a + 1] = s1i + ti;
+        CPF(stages12)(z0[0], z0[1], z1[0], z1[1], z2[0], z2[1], z3[0], z3[1], re + a, im + a);
     }
     CPF(cfft_late)(re, im, m, tw_r, tw_i);
 }
 
-/* stages of half-size >= 4 of the in-place FFT, four butterflies at a time */
+/* stages of half-size >= 4 of the in-place FFT, CP_VW butterflies at a time */
 static void CPF(cfft_late)(double *re, double *im, Py_ssize_t m, const double *tw_r, const double *tw_i) {
     Py_ssize_t size = 8, half, start, t, nst = 0;
     for (half = 8; half <= m; half <<= 1)
         nst++;
     if (nst & 1) {      /* an odd number of stages: the first alone */
         half = 4;
-        for (start = 0; start < m; start += 8) {
-            double *ra = re + start, *ia = im + start, *rb = ra + half, *ib = ia + half;
-            cp_v4d wr = CPF(ld4)(tw_r + half), wi = CPF(ld4)(tw_i + half);
-            cp_v4d br = CPF(ld4)(rb), bi = CPF(ld4)(ib);
-            cp_v4d vr = wr * br - wi * bi;
-            cp_v4d vi = wr * bi + wi * br;
-            cp_v4d xr = CPF(ld4)(ra), xi = CPF(ld4)(ia);
-            CPF(st4)(rb, xr - vr); CPF(st4)(ib, xi - vi);
-            CPF(st4)(ra, xr + vr); CPF(st4)(ia, xi + vi);
+        for (start = 0; start < m; start += 8) for (t = 0; t < 4; t += CP_VW) {
+            double *ra = re + start + t, *ia = im + start + t, *rb = ra + half, *ib = ia + half;
+            CP_VD wr = CP_LDV(tw_r + half + t), wi = CP_LDV(tw_i + half + t);
+            CP_VD br = CP_LDV(rb), bi = CP_LDV(ib);
+            CP_VD vr = wr * br - wi * bi;
+            CP_VD vi = wr * bi + wi * br;
+            CP_VD xr = CP_LDV(ra), xi = CP_LDV(ia);
+            CP_STV(rb, xr - vr); CP_STV(ib, xi - vi);
+            CP_STV(ra, xr + vr); CP_STV(ia, xi + vi);
         }
         size = 16;
     }
@@ -116,8 +162,8 @@ static void CPF(cfft_late)(double *re, double *im, Py_ssize_t m, const double *t
      * four quarters kept in registers between them: the same butterflies as two separate passes */
 #define CP_BFLY(WR, WI, XR, XI, BR, BI)                                  \
     do {                                                                 \
-        cp_v4d vr_ = (WR) * (BR) - (WI) * (BI);                          \
-        cp_v4d vi_ = (WR) * (BI) + (WI) * (BR);                          \
+        CP_VD vr_ = (WR) * (BR) - (WI) * (BI);                          \
+        CP_VD vi_ = (WR) * (BI) + (WI) * (BR);                          \
         BR = XR - vr_; BI = XI - vi_;                                    \
         XR = XR + vr_; XI = XI + vi_;                                    \
     } while (0)
@@ -125,45 +171,54 @@ static void CPF(cfft_late)(double *re, double *im, Py_ssize_t m, const double *t
         half = size >> 1;
         for (start = 0; start < m; start += 2 * size) {
             double *r0 = re + start, *i0 = im + start;
-            for (t = 0; t < half; t += 4) {
-                cp_v4d ar = CPF(ld4)(r0 + t), ai = CPF(ld4)(i0 + t);
-                cp_v4d br = CPF(ld4)(r0 + half + t), bi = CPF(ld4)(i0 + half + t);
-                cp_v4d cr = CPF(ld4)(r0 + 2 * half + t), ci = CPF(ld4)(i0 + 2 * half + t);
-                cp_v4d dr = CPF(ld4)(r0 + 3 * half + t), di = CPF(ld4)(i0 + 3 * half + t);
-                cp_v4d w1r = CPF(ld4)(tw_r + half + t), w1i = CPF(ld4)(tw_i + half + t);
+            for (t = 0; t < half; t += CP_VW) {
+                CP_VD ar = CP_LDV(r0 + t), ai = CP_LDV(i0 + t);
+                CP_VD br = CP_LDV(r0 + half + t), bi = CP_LDV(i0 + half + t);
+                CP_VD cr = CP_LDV(r0 + 2 * half + t), ci = CP_LDV(i0 + 2 * half + t);
+                CP_VD dr = CP_LDV(r0 + 3 * half + t), di = CP_LDV(i0 + 3 * half + t);
+                CP_VD w1r = CP_LDV(tw_r + half + t), w1i = CP_LDV(tw_i + half + t);
                 CP_BFLY(w1r, w1i, ar, ai, br, bi);
                 CP_BFLY(w1r, w1i, cr, ci, dr, di);
-                cp_v4d w2r = CPF(ld4)(tw_r + size + t), w2i = CPF(ld4)(tw_i + size + t);
+                CP_VD w2r = CP_LDV(tw_r + size + t), w2i = CP_LDV(tw_i + size + t);
                 CP_BFLY(w2r, w2i, ar, ai, cr, ci);
-                w2r = CPF(ld4)(tw_r + size + half + t); w2i = CPF(ld4)(tw_i + size + half + t);
+                w2r = CP_LDV(tw_r + size + half + t); w2i = CP_LDV(tw_i + size + half + t);
                 CP_BFLY(w2r, w2i, br, bi, dr, di);
-                CPF(st4)(r0 + t, ar); CPF(st4)(i0 + t, ai);
-                CPF(st4)(r0 + half + t, br); CPF(st4)(i0 + half + t, bi);
-                CPF(st4)(r0 + 2 * half + t, cr); CPF(st4)(i0 + 2 * half + t, ci);
-                CPF(st4)(r0 + 3 * half + t, dr); CPF(st4)(i0 + 3 * half + t, di);
+                CP_STV(r0 + t, ar); CP_STV(i0 + t, ai);
+                CP_STV(r0 + half + t, br); CP_STV(i0 + half + t, bi);
+                CP_STV(r0 + 2 * half + t, cr); CP_STV(i0 + 2 * half + t, ci);
+                CP_STV(r0 + 3 * half + t, dr); CP_STV(i0 + 3 * half + t, di);
             }
         }
     }
 #undef CP_BFLY
 }
 
+/* lanes in reverse order */
+#if CP_VW == 4
 #if defined(__clang__) || __GNUC__ >= 12
-#define CP_REV4(v) __builtin_shufflevector((v), (v), 3, 2, 1, 0)
+#define CP_REVV(v) __builtin_shufflevector((v), (v), 3, 2, 1, 0)
 #else
-#define CP_REV4(v) __builtin_shuffle((v), (cp_v4l){3, 2, 1, 0})
+#define CP_REVV(v) __builtin_shuffle((v), (cp_v4l){3, 2, 1, 0})
 #endif
-/* Bins k..k+3 of the real spectrum from the half-size complex transform Z (k >= 1, k + 3 < m):
- * the scalar formulas below, four lanes at a time (Z[m-k] read backwards). */
-static inline __attribute__((always_inline)) void CPF(split4)(const double *wre, const double *wim, double *fr,
+#else
+#if defined(__clang__) || __GNUC__ >= 12
+#define CP_REVV(v) __builtin_shufflevector((v), (v), 1, 0)
+#else
+#define CP_REVV(v) __builtin_shuffle((v), (cp_v2l){1, 0})
+#endif
+#endif
+/* Bins k..k+CP_VW-1 of the real spectrum from the half-size complex transform Z (k >= 1, k + CP_VW <= m):
+ * the scalar formulas of cp_rfft, in vector lanes (Z[m-k] read backwards). */
+static inline __attribute__((always_inline)) void CPF(splitv)(const double *wre, const double *wim, double *fr,
                                                               double *fi, Py_ssize_t k, Py_ssize_t m,
                                                               const double *cos_t, const double *sin_t) {
-    cp_v4d zr = CPF(ld4)(wre + k), zi = CPF(ld4)(wim + k);
-    cp_v4d cr = CP_REV4(CPF(ld4)(wre + m - k - 3)), ci = -CP_REV4(CPF(ld4)(wim + m - k - 3));
-    cp_v4d er = 0.5 * (zr + cr), ei = 0.5 * (zi + ci);
-    cp_v4d orr = 0.5 * (zi - ci), oi = -0.5 * (zr - cr);
-    cp_v4d wr = CPF(ld4)(cos_t + k), wi = -CPF(ld4)(sin_t + k);
-    CPF(st4)(fr + k, er + wr * orr - wi * oi);
-    CPF(st4)(fi + k, ei + wr * oi + wi * orr);
+    CP_VD zr = CP_LDV(wre + k), zi = CP_LDV(wim + k);
+    CP_VD cr = CP_REVV(CP_LDV(wre + m - k - (CP_VW - 1))), ci = -CP_REVV(CP_LDV(wim + m - k - (CP_VW - 1)));
+    CP_VD er = 0.5 * (zr + cr), ei = 0.5 * (zi + ci);
+    CP_VD orr = 0.5 * (zi - ci), oi = -0.5 * (zr - cr);
+    CP_VD wr = CP_LDV(cos_t + k), wi = -CP_LDV(sin_t + k);
+    CP_STV(fr + k, er + wr * orr - wi * oi);
+    CP_STV(fi + k, ei + wr * oi + wi * orr);
 }
 
 /* Real FFT of n points into bins 0..n/2 (fr, fi of n/2 + 1): even/odd samples packed into one
@@ -187,8 +242,8 @@ static void CPF(cp_rfft)(const double *x, double *fr, double *fi, double *wre, d
     fi[0] = 0.0;
     fr[m] = wre[0] - wim[0];
     fi[m] = 0.0;
-    for (k = 1; k + 3 < m; k += 4)
-        CPF(split4)(wre, wim, fr, fi, k, m, cos_t, sin_t);
+    for (k = 1; k + CP_VW <= m; k += CP_VW)
+        CPF(splitv)(wre, wim, fr, fi, k, m, cos_t, sin_t);
     for (; k < m; k++) {
         kc = m - k;
         zr = wre[k]; zi = wim[k];
@@ -222,9 +277,9 @@ static void CPF(rfft2)(const double *x, const double *y, double *fr, double *fi,
     }
     fr[0] = wre[0] + wim[0]; fi[0] = 0.0; fr[m] = wre[0] - wim[0]; fi[m] = 0.0;
     gr[0] = vre[0] + vim[0]; gi[0] = 0.0; gr[m] = vre[0] - vim[0]; gi[m] = 0.0;
-    for (k = 1; k + 3 < m; k += 4) {
-        CPF(split4)(wre, wim, fr, fi, k, m, cos_t, sin_t);
-        CPF(split4)(vre, vim, gr, gi, k, m, cos_t, sin_t);
+    for (k = 1; k + CP_VW <= m; k += CP_VW) {
+        CPF(splitv)(wre, wim, fr, fi, k, m, cos_t, sin_t);
+        CPF(splitv)(vre, vim, gr, gi, k, m, cos_t, sin_t);
     }
     for (; k < m; k++) {
         kc = m - k;
@@ -242,17 +297,21 @@ static void CPF(rfft2)(const double *x, const double *y, double *fr, double *fi,
     }
 }
 
-/* Lagrange weights of points j..j+3 and the first stencil index of each, in vector lanes, computed in
- * the tap loop (kept in registers, never stored). Same operations as the scalar formula
+/* Lagrange weights of points j..j+CP_VW-1 and the first stencil index of each, in vector lanes, computed
+ * in the tap loop (kept in registers, never stored). Same operations as the scalar formula
  * w_k = prod_{j != k} (mu - x_j) / prod (x_k - x_j). */
-static inline __attribute__((always_inline)) void CPF(weights4)(Py_ssize_t j, cp_v4d stepv, cp_v4i *iv_out,
-                                                                cp_v4d *W) {
-    cp_v4d jv = {(double)j, (double)(j + 1), (double)(j + 2), (double)(j + 3)};
-    cp_v4d p = jv * stepv;
-    cp_v4i iv = __builtin_convertvector(p, cp_v4i);    /* p >= 0: truncation is floor */
-    cp_v4d mu = p - __builtin_convertvector(iv, cp_v4d);
-    cp_v4d a = mu + 2.0, b = mu + 1.0, c = mu, d = mu - 1.0, e = mu - 2.0, f = mu - 3.0;
-    cp_v4d ab = a * b, ef = e * f, cd = c * d;
+static inline __attribute__((always_inline)) void CPF(weightsv)(Py_ssize_t j, CP_VD stepv, CP_VI *iv_out,
+                                                                CP_VD *W) {
+#if CP_VW == 4
+    CP_VD jv = {(double)j, (double)(j + 1), (double)(j + 2), (double)(j + 3)};
+#else
+    CP_VD jv = {(double)j, (double)(j + 1)};
+#endif
+    CP_VD p = jv * stepv;
+    CP_VI iv = __builtin_convertvector(p, CP_VI);    /* p >= 0: truncation is floor */
+    CP_VD mu = p - __builtin_convertvector(iv, CP_VD);
+    CP_VD a = mu + 2.0, b = mu + 1.0, c = mu, d = mu - 1.0, e = mu - 2.0, f = mu - 3.0;
+    CP_VD ab = a * b, ef = e * f, cd = c * d;
     *iv_out = iv;
     W[0] = b * cd * ef * (-1.0 / 120.0);
     W[1] = a * cd * ef * (1.0 / 24.0);
@@ -275,38 +334,50 @@ static void CPF(widen_i16)(const short *x, double *out, Py_ssize_t n) {
 #define CP_TN f64
 #define CP_FBITS 64
 #define CP_LOAD4(p) CPF(ld4)(p)
+#define CP_LOADV(p) CP_LDV(p)
 #if CP_ISA_AVX2
 #define CP_GATHER4(p, vi) ((cp_v4d)_mm256_i32gather_pd((p), (vi), 8))
 #endif
-#include "_cycle_tmpl.h"
-#undef CP_GATHER4
-#undef CP_T
-#undef CP_TN
-#undef CP_LOAD4
-#undef CP_FBITS
+#include "_cycle_tmpl.h"     /* (undefines CP_T, CP_TN, CP_FBITS, CP_LOAD4, CP_LOADV, CP_GATHER4) */
 
 #define CP_T float
 #define CP_TN f32
 #define CP_FBITS 32
 #define CP_LOAD4(p) __builtin_convertvector(*(const cp_v4fu *)(p), cp_v4d)
+#if CP_VW == 4
+#define CP_LOADV(p) CP_LOAD4(p)
+#else
+#define CP_LOADV(p) __builtin_convertvector(*(const cp_v2fu *)(p), cp_v2d)
+#endif
 #if CP_ISA_AVX2
 #define CP_GATHER4(p, vi) ((cp_v4d)_mm256_cvtps_pd(_mm_i32gather_ps((p), (vi), 4)))
 #endif
-#include "_cycle_tmpl.h"
-#undef CP_GATHER4
-#undef CP_T
-#undef CP_TN
-#undef CP_LOAD4
-#undef CP_FBITS
+#include "_cycle_tmpl.h"     /* (undefines CP_T, CP_TN, CP_FBITS, CP_LOAD4, CP_LOADV, CP_GATHER4) */
 
 #define CP_T short
 #define CP_TN i16
 #define CP_FBITS 0
 #define CP_LOAD4(p) __builtin_convertvector(*(const cp_v4su *)(p), cp_v4d)
+#if CP_VW == 4
+#define CP_LOADV(p) CP_LOAD4(p)
+#else
+#define CP_LOADV(p) __builtin_convertvector(*(const cp_v2su *)(p), cp_v2d)
+#endif
 #include "_cycle_tmpl.h"
-#undef CP_T
-#undef CP_TN
-#undef CP_LOAD4
-#undef CP_FBITS
 
+#undef CP_VW
+#undef CP_VD
+#undef CP_VI
+#undef CP_LDV
+#undef CP_STV
+#undef CP_BCV
+#undef CP_REVV
+#undef CP_VL
+#undef CP_VMAX
+#undef CP_VABS
+#undef CP_HMAXV
+#undef CP_NV
+#undef CP_LANE4
+#undef CP_HSUM4
+#undef CP_HMAX4
 #undef CPF

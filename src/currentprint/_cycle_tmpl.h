@@ -1,7 +1,12 @@
-/* One sample-type copy (CP_T, name CP_TN, 4-sample loader CP_LOAD4) of the per-cycle kernel,
+/* One sample-type copy (CP_T, name CP_TN, loaders CP_LOAD4 (four samples) and CP_LOADV (one native vector)) of the per-cycle kernel,
  * inside one instruction-set copy (CPF). Included by _cycle_impl.h. */
 
 #define CPT(name) CPF(CP_CAT(name, CP_TN))
+#if CP_VW == 4
+#define CP_ALL(ok) ((ok)[0] & (ok)[1] & (ok)[2] & (ok)[3])
+#else
+#define CP_ALL(ok) ((ok)[0] & (ok)[1])
+#endif
 
 /* Index of the first NaN/inf sample, or -1; *maxabs receives the largest |x| of the finite samples
  * (what analyzer.py's range check needs; one pass for both). Exponent tests and max vectorise. */
@@ -18,18 +23,18 @@ static Py_ssize_t CPT(cp_first_nonfinite)(const CP_T *x, Py_ssize_t n, double *m
 #else
     /* x * 0 is NaN exactly for NaN and +-inf; sums of it stay NaN (vector lanes, no branches) */
     Py_ssize_t j0, j, e;
-    cp_v4d m0 = CPF(bc4)(0.0), m1 = m0;
-    double sm = 0.0;
+    CP_VD m0 = CP_BCV(0.0), m1 = m0;
+    double sm = 0.0, hm;
     for (j0 = 0; j0 < n; j0 += 1024) {
         e = j0 + 1024 < n ? j0 + 1024 : n;
-        cp_v4d a0 = CPF(bc4)(0.0), a1 = a0;
+        CP_VD a0 = CP_BCV(0.0), a1 = a0;
         double s = 0.0;
-        for (j = j0; j + 8 <= e; j += 8) {
-            cp_v4d x0 = CP_LOAD4(x + j), x1 = CP_LOAD4(x + j + 4);
+        for (j = j0; j + 2 * CP_VW <= e; j += 2 * CP_VW) {
+            CP_VD x0 = CP_LOADV(x + j), x1 = CP_LOADV(x + j + CP_VW);
             a0 = a0 + x0 * 0.0;
             a1 = a1 + x1 * 0.0;
-            m0 = CPF(vmax)(CPF(vabs)(x0), m0);     /* NaN lanes keep the old maximum */
-            m1 = CPF(vmax)(CPF(vabs)(x1), m1);
+            m0 = CP_VMAX(CP_VABS(x0), m0);     /* NaN lanes keep the old maximum */
+            m1 = CP_VMAX(CP_VABS(x1), m1);
         }
         for (; j < e; j++) {
             double a = fabs((double)x[j]);
@@ -37,14 +42,18 @@ static Py_ssize_t CPT(cp_first_nonfinite)(const CP_T *x, Py_ssize_t n, double *m
             sm = a > sm ? a : sm;
         }
         a0 = a0 + a1;
-        s = s + ((a0[0] + a0[1]) + (a0[2] + a0[3]));
+        s = s + a0[0] + a0[1];
+#if CP_VW == 4
+        s = s + a0[2] + a0[3];
+#endif
         if (s != s)
             for (j = j0; j < e; j++)
                 if (!isfinite((double)x[j]))
                     return j;
     }
-    m0 = CPF(vmax)(m0, m1);
-    *maxabs = CPF(hmax)(m0) > sm ? CPF(hmax)(m0) : sm;
+    m0 = CP_VMAX(m0, m1);
+    hm = CP_HMAXV(m0);
+    *maxabs = hm > sm ? hm : sm;
     return -1;
 #endif
 }
@@ -54,18 +63,24 @@ static Py_ssize_t CPT(cp_first_nonfinite)(const CP_T *x, Py_ssize_t n, double *m
 static inline __attribute__((always_inline)) void CPT(run_stats)(const CP_T *x, Py_ssize_t a, Py_ssize_t b, double off,
                                                                  double scale, double *mx, double *mn, double *sq,
                                                                  double *st) {
-    cp_v4d vmx = CPF(bc4)(-INFINITY), vmn = vmx, vsq = CPF(bc4)(0.0), vst = vsq;
-    cp_v4d offv = CPF(bc4)(off), scv = CPF(bc4)(scale);
+    CP_VD vmx[CP_NV], vmn[CP_NV], vsq[CP_NV], vst[CP_NV];
+    const CP_VD offv = CP_BCV(off), scv = CP_BCV(scale);
     double smx = -INFINITY, smn = -INFINITY, ssq = 0.0, sst = 0.0, val, prev, d;
     Py_ssize_t m = a;
-    for (; m + 4 <= b; m += 4) {
-        cp_v4d v = (CP_LOAD4(x + m) - offv) * scv;
-        cp_v4d p = (CP_LOAD4(x + m - 1) - offv) * scv;
-        vmx = CPF(vmax)(v, vmx);
-        vmn = CPF(vmax)(-v, vmn);
-        vsq = vsq + v * v;
-        vst = CPF(vmax)(CPF(vabs)(v - p), vst);
+    int h;
+    for (h = 0; h < CP_NV; h++) {
+        vmx[h] = CP_BCV(-INFINITY); vmn[h] = vmx[h]; vsq[h] = CP_BCV(0.0); vst[h] = vsq[h];
     }
+    /* groups of four samples (lane l of the sums holds samples l mod 4 at either vector width) */
+    for (; m + 4 <= b; m += 4)
+        for (h = 0; h < CP_NV; h++) {
+            CP_VD v = (CP_LOADV(x + m + h * CP_VW) - offv) * scv;
+            CP_VD p = (CP_LOADV(x + m + h * CP_VW - 1) - offv) * scv;
+            vmx[h] = CP_VMAX(v, vmx[h]);
+            vmn[h] = CP_VMAX(-v, vmn[h]);
+            vsq[h] = vsq[h] + v * v;
+            vst[h] = CP_VMAX(CP_VABS(v - p), vst[h]);
+        }
     for (; m < b; m++) {
         val = ((double)x[m] - off) * scale;
         prev = ((double)x[m - 1] - off) * scale;
@@ -75,10 +90,10 @@ static inline __attribute__((always_inline)) void CPT(run_stats)(const CP_T *x, 
         d = fabs(val - prev);
         if (d > sst) sst = d;
     }
-    val = CPF(hmax)(vmx); *mx = val > smx ? val : smx;
-    val = CPF(hmax)(vmn); *mn = val > smn ? val : smn;
-    *sq = ((vsq[0] + vsq[1]) + (vsq[2] + vsq[3])) + ssq;
-    val = CPF(hmax)(vst); *st = val > sst ? val : sst;
+    CP_HMAX4(vmx, val); *mx = val > smx ? val : smx;
+    CP_HMAX4(vmn, val); *mn = val > smn ? val : smn;
+    *sq = CP_HSUM4(vsq) + ssq;
+    CP_HMAX4(vst, val); *st = val > sst ? val : sst;
 }
 
 /* Boundary of a predicate that is true then false on [lo, hi): the first m where it is false,
@@ -122,35 +137,41 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
      *    6-point Lagrange interpolation (error ~ (2 pi k / samples-per-cycle)^6). */
     double step = period / npts, sq_i, sq_v;
     {
-        const cp_v4d ioffv = CPF(bc4)(i_off), iscv = CPF(bc4)(i_scale);
-        const cp_v4d voffv = CPF(bc4)(v_off), vscv = CPF(bc4)(v_scale);
-        const cp_v4d stepv = CPF(bc4)(step);
+        const CP_VD ioffv = CP_BCV(i_off), iscv = CP_BCV(i_scale);
+        const CP_VD voffv = CP_BCV(v_off), vscv = CP_BCV(v_scale);
+        const CP_VD stepv = CP_BCV(step);
         const CP_T *bi = xi + n0 - CP_LO, *bv = has_v ? xv + n0 - CP_LO : xi;
         /* sums of squares of the resampled points, as they are made: even and odd points in the two
-         * lanes of a pair, points in order */
+         * lanes of a pair, points in order (the same sums at either vector width) */
         cp_v2d sqi2 = {0.0, 0.0}, sqv2 = {0.0, 0.0};
-        cp_v4d r4, W[6];
-        cp_v4i iv;
+        CP_VD r4, W[6];
+        CP_VI iv;
+#if CP_VW == 4
 #define CP_SQ2(acc, r) do { cp_v4d q_ = (r) * (r); acc = acc + (cp_v2d){q_[0], q_[1]}; acc = acc + (cp_v2d){q_[2], q_[3]}; } while (0)
-        for (j = 0; j < npts; j += 4) {
-            /* weights and stencil indices of points j..j+3, computed here rather than stored */
-            CPF(weights4)(j, stepv, &iv, W);
-            const cp_v4d W0 = W[0], W1 = W[1], W2 = W[2], W3 = W[3], W4 = W[4], W5 = W[5];
+#define CP_CONSEC(iv) ((iv)[1] == (iv)[0] + 1 && (iv)[2] == (iv)[0] + 2 && (iv)[3] == (iv)[0] + 3)
+#else
+#define CP_SQ2(acc, r) do { acc = acc + (r) * (r); } while (0)
+#define CP_CONSEC(iv) ((iv)[1] == (iv)[0] + 1)
+#endif
+        for (j = 0; j < npts; j += CP_VW) {
+            /* weights and stencil indices of points j..j+CP_VW-1, computed here rather than stored */
+            CPF(weightsv)(j, stepv, &iv, W);
+            const CP_VD W0 = W[0], W1 = W[1], W2 = W[2], W3 = W[3], W4 = W[4], W5 = W[5];
             int32_t i0 = iv[0];
-            if (iv[1] == i0 + 1 && iv[2] == i0 + 2 && iv[3] == i0 + 3) {
-                /* four consecutive stencils: lanes read contiguous samples */
+            if (CP_CONSEC(iv)) {
+                /* consecutive stencils: lanes read contiguous samples */
                 const CP_T *s = bi + i0;
-                cp_v4d acc = ((W0 * CP_LOAD4(s) + W1 * CP_LOAD4(s + 1)) + (W2 * CP_LOAD4(s + 2) + W3 * CP_LOAD4(s + 3)));
-                acc = acc + (W4 * CP_LOAD4(s + 4) + W5 * CP_LOAD4(s + 5));
+                CP_VD acc = ((W0 * CP_LOADV(s) + W1 * CP_LOADV(s + 1)) + (W2 * CP_LOADV(s + 2) + W3 * CP_LOADV(s + 3)));
+                acc = acc + (W4 * CP_LOADV(s + 4) + W5 * CP_LOADV(s + 5));
                 r4 = (acc - ioffv) * iscv;
-                CPF(st4)(ri + j, r4);
+                CP_STV(ri + j, r4);
                 CP_SQ2(sqi2, r4);
                 if (has_v) {
                     s = bv + i0;
-                    acc = ((W0 * CP_LOAD4(s) + W1 * CP_LOAD4(s + 1)) + (W2 * CP_LOAD4(s + 2) + W3 * CP_LOAD4(s + 3)));
-                    acc = acc + (W4 * CP_LOAD4(s + 4) + W5 * CP_LOAD4(s + 5));
+                    acc = ((W0 * CP_LOADV(s) + W1 * CP_LOADV(s + 1)) + (W2 * CP_LOADV(s + 2) + W3 * CP_LOADV(s + 3)));
+                    acc = acc + (W4 * CP_LOADV(s + 4) + W5 * CP_LOADV(s + 5));
                     r4 = (acc - voffv) * vscv;
-                    CPF(st4)(rv + j, r4);
+                    CP_STV(rv + j, r4);
                     CP_SQ2(sqv2, r4);
                 }
             } else {
@@ -175,7 +196,7 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
                 }
                 continue;
 #endif
-                for (k = 0; k < 4; k++) {
+                for (k = 0; k < CP_VW; k++) {
                     const CP_T *s = bi + iv[k];
                     double acc = ((W0[k] * (double)s[0] + W1[k] * (double)s[1]) + (W2[k] * (double)s[2] + W3[k] * (double)s[3]));
                     acc = acc + (W4[k] * (double)s[4] + W5[k] * (double)s[5]);
@@ -187,12 +208,13 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
                         rv[j + k] = (acc - v_off) * v_scale;
                     }
                 }
-                CP_SQ2(sqi2, CPF(ld4)(ri + j));
+                CP_SQ2(sqi2, CP_LDV(ri + j));
                 if (has_v)
-                    CP_SQ2(sqv2, CPF(ld4)(rv + j));
+                    CP_SQ2(sqv2, CP_LDV(rv + j));
             }
         }
 #undef CP_SQ2
+#undef CP_CONSEC
         sq_i = sqi2[0] + sqi2[1];
         sq_v = sqv2[0] + sqv2[1];
     }
@@ -281,13 +303,19 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
          * applies to it as well */
         {
             /* bins 1..mh-1 in four lanes (no chain of dependent additions through the spectrum) */
-            cp_v4d pa = CPF(bc4)(0.0);
+            CP_VD pa[CP_NV];
             double ps = 0.0;
+            int h;
+            for (h = 0; h < CP_NV; h++)
+                pa[h] = CP_BCV(0.0);
             for (k = 1; k + 4 <= mh; k += 4)
-                pa = pa + (CPF(ld4)(fvr + k) * CPF(ld4)(fir + k) + CPF(ld4)(fvi + k) * CPF(ld4)(fii + k));
+                for (h = 0; h < CP_NV; h++) {
+                    Py_ssize_t kk = k + h * CP_VW;
+                    pa[h] = pa[h] + (CP_LDV(fvr + kk) * CP_LDV(fir + kk) + CP_LDV(fvi + kk) * CP_LDV(fii + kk));
+                }
             for (; k < mh; k++)
                 ps = ps + (fvr[k] * fir[k] + fvi[k] * fii[k]);
-            p_act = fvr[0] * fir[0] + 2.0 * (((pa[0] + pa[1]) + (pa[2] + pa[3])) + ps);
+            p_act = fvr[0] * fir[0] + 2.0 * (CP_HSUM4(pa) + ps);
         }
         p_act = (p_act + fvr[mh] * fir[mh] + fvi[mh] * fii[mh]) / ((double)npts * npts);
         s_app = v_rms * i_rms;
@@ -364,20 +392,22 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
         double iclip = 0.0, vclip = 0.0, vpk = 0.0;
         const CP_T *y0 = has_v ? xv + n0 : xi + n0;
         const int do_clip = P->clip < INFINITY;
-        cp_v4d clipv = CPF(bc4)(P->clip), voffv = CPF(bc4)(v_off), vscv = CPF(bc4)(v_scale);
-        cp_v4d vpkv = CPF(bc4)(0.0);
-        cp_v4l ic = {0, 0, 0, 0}, vc = ic;
-        for (m = 0; m + 4 <= m_len; m += 4) {
-            cp_v4d a = CP_LOAD4(x0 + m), b = CP_LOAD4(y0 + m);
+        const CP_VD clipv = CP_BCV(P->clip), voffv = CP_BCV(v_off), vscv = CP_BCV(v_scale);
+        CP_VD vpkv = CP_BCV(0.0);
+        CP_VL ic = {0}, vc = ic;
+        for (m = 0; m + CP_VW <= m_len; m += CP_VW) {
+            CP_VD a = CP_LOADV(x0 + m), b = CP_LOADV(y0 + m);
             if (do_clip) {
-                ic -= CPF(vabs)(a) >= clipv;
-                vc -= CPF(vabs)(b) >= clipv;
+                ic -= CP_VABS(a) >= clipv;
+                vc -= CP_VABS(b) >= clipv;
             }
-            vpkv = CPF(vmax)(CPF(vabs)((b - voffv) * vscv), vpkv);
+            vpkv = CP_VMAX(CP_VABS((b - voffv) * vscv), vpkv);
         }
-        iclip = (double)((ic[0] + ic[1]) + (ic[2] + ic[3]));
-        vclip = (double)((vc[0] + vc[1]) + (vc[2] + vc[3]));
-        vpk = CPF(hmax)(vpkv);
+        for (k = 0; k < CP_VW; k++) {      /* integer counts and a max: exact in any order */
+            iclip += (double)ic[k];
+            vclip += (double)vc[k];
+        }
+        vpk = CP_HMAXV(vpkv);
         for (; m < m_len; m++) {
             if (do_clip && fabs((double)x0[m]) >= P->clip) iclip += 1.0;
             if (do_clip && fabs((double)y0[m]) >= P->clip) vclip += 1.0;
@@ -407,17 +437,17 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
         double zz = q == 0 ? z_pos : z_pos + 0.5 * period;
         Py_ssize_t mstar = ((Py_ssize_t)(zz + 0.5)) % m_len, steps = 0, back;
         if (thr > 0.0) {
-            const cp_v4d thv = CPF(bc4)(thr), ioffv = CPF(bc4)(i_off), iscv = CPF(bc4)(i_scale);
+            const CP_VD thv = CP_BCV(thr), ioffv = CP_BCV(i_off), iscv = CP_BCV(i_scale);
             const Py_ssize_t lim = m_len / 2;
             m = mstar;
-            /* four samples at a time while all four are flat and no wrap or limit is near (the same
+            /* CP_VW samples at a time while all are flat and no wrap or limit is near (the same
              * comparison per sample as the scalar walk that finishes) */
-            while (steps + 4 <= lim && m + 4 <= m_len) {
-                cp_v4l ok = CPF(vabs)((CP_LOAD4(x0 + m) - ioffv) * iscv) <= thv;
-                if (!(ok[0] & ok[1] & ok[2] & ok[3]))
+            while (steps + CP_VW <= lim && m + CP_VW <= m_len) {
+                CP_VL ok = CP_VABS((CP_LOADV(x0 + m) - ioffv) * iscv) <= thv;
+                if (!CP_ALL(ok))
                     break;
-                steps += 4;
-                m += 4;
+                steps += CP_VW;
+                m += CP_VW;
             }
             if (m >= m_len) m = 0;
             while (steps < m_len / 2 && fabs(((double)x0[m] - i_off) * i_scale) <= thr) {
@@ -428,12 +458,12 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
                 m = mstar - 1;
                 if (m < 0) m = m_len - 1;
                 back = 0;
-                while (back + 4 <= lim && m - 3 >= 0) {
-                    cp_v4l ok = CPF(vabs)((CP_LOAD4(x0 + m - 3) - ioffv) * iscv) <= thv;
-                    if (!(ok[0] & ok[1] & ok[2] & ok[3]))
+                while (back + CP_VW <= lim && m - (CP_VW - 1) >= 0) {
+                    CP_VL ok = CP_VABS((CP_LOADV(x0 + m - (CP_VW - 1)) - ioffv) * iscv) <= thv;
+                    if (!CP_ALL(ok))
                         break;
-                    back += 4;
-                    m -= 4;
+                    back += CP_VW;
+                    m -= CP_VW;
                 }
                 if (m < 0) m = m_len - 1;
                 while (back < m_len / 2 && fabs(((double)x0[m] - i_off) * i_scale) <= thr) {
@@ -451,6 +481,7 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
 
 #undef CPT
 #undef CP_BOUND
+#undef CP_ALL
 
 /* Framing scan over one chunk (the logic of _core.pyx's former Cython _scan, operation for
  * operation): rising zero crossings with hysteresis, sub-sample position, optional biquad
@@ -560,3 +591,11 @@ static CP_NO_SLP Py_ssize_t CPT(cp_scan)(const CP_T *x, Py_ssize_t n, double *st
     return CPT(scan_body)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, 0);
 }
 #undef CPT
+
+/* the sample type's parameters, set by the includer for this copy only */
+#undef CP_GATHER4
+#undef CP_T
+#undef CP_TN
+#undef CP_LOAD4
+#undef CP_LOADV
+#undef CP_FBITS

@@ -208,7 +208,8 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
     waves = np.asarray(waves, dtype=float)
     n, npts = waves.shape
     half = npts // 2
-    flo0, rel_floor, k_noise, persist, match, wmax, rand_tol, span, smooth, lone_ratio = (float(p) for p in par)
+    (flo0, rel_floor, k_noise, persist, match, wmax, rand_tol, span, smooth, lone_ratio, same,
+     match1) = (float(p) for p in par)
     code = np.zeros(2 * n, dtype=np.int32)
     width = np.full(4 * n, np.nan)
     size = np.full(2 * n, np.nan)
@@ -228,31 +229,40 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
             kr = [k - s for k in kr]
             ajx, ajr = _am_absj(waves[j]), _am_absj(ref)
 
+            mt = match1 if r == 1 and match1 > 0.0 else match
             def rough(a, k, step):
-                # the other cycle is not smooth within `match` points of a step
+                # the other cycle is not smooth within `mt` points of a step
                 return smooth > 0.0 and any(not a[i] < smooth * abs(step)
-                                            for i in range(k - int(match), k + int(match) + 1) if 0 <= i < npts)
+                                            for i in range(k - int(mt), k + int(mt) + 1) if 0 <= i < npts)
+
+            def partner(row, k, step):
+                # the other cycle has a J of the step's sign and >= same * |step| within `mt` points
+                js = [(row[i + 1] - row[i]) - (row[i] - row[i - 1])
+                      for i in range(k - int(mt), k + int(mt) + 1) if 1 <= i <= npts - 2]
+                return same > 0.0 and any((jv > 0.0) == (step > 0.0) and abs(jv) >= same * abs(step) for jv in js)
             for q in (0, 1):
                 best, bsize = math.nan, math.nan
                 for ka, va in zip(kx, vx):
-                    if not (q * half <= ka < (q + 1) * half and ka < q * half + span) or _am_matched(ka, va, kr, vr, match):
+                    if not (q * half <= ka < (q + 1) * half and ka < q * half + span) or _am_matched(ka, va, kr, vr, mt):
                         continue
                     if (va > 0.0) != (q == 0):     # a re-ignition steps into the half's voltage polarity
                         continue
-                    if rough(ajr, ka + s, va):
+                    if rough(ajr, ka + s, va) or partner(ref, ka + s, va):
                         continue
                     for kb, vb in zip(kr, vr):
                         if not (q * half <= kb < (q + 1) * half and kb < q * half + span) or (vb > 0.0) != (va > 0.0):
                             continue
-                        if abs(float(ka - kb)) > wmax or _am_matched(kb, vb, kx, vx, match) or rough(ajx, kb, vb):
+                        if abs(float(ka - kb)) > wmax or _am_matched(kb, vb, kx, vx, mt) or rough(ajx, kb, vb):
+                            continue
+                        if partner(waves[j], kb, vb):
                             continue
                         w = float(ka - kb) * (-1.0 if va < 0.0 else 1.0)
                         if math.isnan(best) or abs(w) > abs(best):
                             best, bsize = w, min(abs(va), abs(vb))
                 slot = 4 + 2 * q + r - 1
                 prev = state[slot]
-                state[slot] = best
                 if not math.isnan(best):
+                    state[slot] = best
                     width[4 * j + 2 * q + r - 1] = best
                     code[2 * j + q] |= _AM["pair1"] if r == 1 else _AM["pair2"]
                     if not abs(best - prev) <= rand_tol:

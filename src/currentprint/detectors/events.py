@@ -186,8 +186,9 @@ class Event:
     cycle : int
         Index of the cycle holding the onset (absolute since the stream start).
     kind : str
-        ``"on"`` (active power rose and dominates the change), ``"off"``
-        (fell), or ``"change"`` (mostly reactive or shape change).
+        ``"on"`` (active power rose, at least :data:`MIN_SWITCH_PF` of the
+        changed apparent power), ``"off"`` (fell), or ``"change"`` (mostly
+        reactive).
     delta_p : float
         Change of mean active power, W (NaN without voltage).
     delta_q : float
@@ -836,11 +837,20 @@ def _table_from_state(h: Any, has_voltage: bool, max_order: int) -> CycleTable:
                       calibrated=h["calibrated"])
 
 
+#: smallest power factor of the changed power (|dP| / |dP + j dQ|) for an "on" or "off": below it
+#: the change is mostly reactive ("change": a motor's load changing, a capacitor). Appliances
+#: switching draw more: a motor at no load ~0.3-0.4 (IEC 60034 induction motors), a small
+#: capacitor-input supply on standby with its EMI filter capacitor ~0.5 (a desktop PC in the
+#: HFHAD-C recordings: 6.5 W, -11 var, PF 0.51, which the former limit of 0.5 split between
+#: "on" and "change" by noise)
+MIN_SWITCH_PF = 0.3
+
+
 def _kind(dp: float, dq: float, di1: float, pre: SteadyState, post: SteadyState, has_voltage: bool) -> str:
-    """on/off when the active part dominates the change, else change."""
+    """on/off when the active part is a large enough share of the change (:data:`MIN_SWITCH_PF`), else change."""
     if has_voltage and math.isfinite(dp) and math.isfinite(dq):
         s = math.hypot(dp, dq)
-        if s > 0 and abs(dp) >= 0.5 * s:
+        if s > 0 and abs(dp) >= MIN_SWITCH_PF * s:
             return "on" if dp > 0 else "off"
         return "change"
     d = post.i_rms - pre.i_rms

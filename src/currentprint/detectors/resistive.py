@@ -136,6 +136,27 @@ class ResistiveLoadDetector(_EventJudge):
         Whether the table is in A/V; None: the table's ``calibrated``
         attribute, else True. Without calibration there is no voltage
         normalisation and ``min_power_w`` is in count² units.
+
+    Examples
+    --------
+    A 2 kW heater (230 V) switched on at 2 s while a 150 W motor, on since
+    1 s, keeps running (synthetic signal). Only the heater alarms; its power
+    is given at the 220 V nominal voltage (a resistance's power goes with
+    U²):
+
+    >>> import currentprint as cp
+    >>> from currentprint import synth
+    >>> s = synth.synth_signal(4.0, loads={"heater": synth.Resistive(2000.0), "fridge": synth.Motor(150.0)},
+    ...                        schedule=[(1.0, "fridge", "on"), (2.0, "heater", "on")], seed=1)
+    >>> alerts = cp.Monitor(fs=s.fs, detectors=[ResistiveLoadDetector()]).push(s.current, s.voltage)
+    >>> [(a.kind, round(a.time, 1), round(a.detail["power_w"], -1)) for a in alerts]
+    [('resistive_load', 2.0, 1830.0)]
+
+    A permitted appliance of that power is whitelisted:
+
+    >>> det = ResistiveLoadDetector(whitelist=[1800.0])
+    >>> cp.Monitor(fs=s.fs, detectors=[det]).push(s.current, s.voltage)
+    []
     """
 
     name = "resistive_load"
