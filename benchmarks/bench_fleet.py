@@ -6,28 +6,40 @@ Run from the repository root (needs the ``fleet`` extra)::
     python benchmarks/bench_fleet.py --terminals 40 --hours 0.5 --archive /tmp/fleet-archive
 
 It writes (or reuses, with ``--archive``) a demo archive, then times, on the
-same archive in the same process:
+same archive in the same (already warm) process, in rounds whose order is
+rotated:
 
-* ``plain``: a plain sequential loop (per terminal, files in time order
-  through one ``Monitor``, a new one at each gap; no output written);
-* ``sequential``: ``fleet.run_sequential`` (the same work plus the Parquet
-  tables, no Dask);
+* ``plain``: a plain sequential loop doing the same work: per terminal, its
+  files in time order through one ``Monitor`` (a new one at each gap), 1-s
+  pushes, the alert and event rows, the per-minute summaries, and one
+  Parquet file per terminal for each of the ``alerts``, ``events`` and
+  ``minutes`` tables (the fleet's columns), written plainly. Counted: this
+  process's CPU and the loop's wall time, manifest read to last file
+  written.
+* ``sequential``: ``fleet.run_sequential`` (the fleet's code without Dask:
+  scan, plan, replay, partitions written atomically with fsync, completion
+  markers, manifest, errors table). Counted: this process.
 * ``dask-1`` / ``dask-2``: ``fleet.run(..., client=...)`` on a cluster of
   ``fleet.local_cluster(1 or 2)`` started beforehand (what a user with a
-  running cluster sees): cluster start-up and the workers' first imports
-  not included, but reported apart (``cluster_start_s``,
+  running cluster sees). Counted: the CPU of this process (client,
+  scheduler and nannies run here) plus that of the worker processes over
+  the run, and its wall time; the cluster's start-up and the workers'
+  first imports are not included but reported apart (``cluster_start_s``,
   ``cluster_start_and_imports_cpu_s``): fixed costs per run and per worker;
 * ``dask-1-cold``: ``fleet.run(archive, out, workers=1)`` as a user calls it
-  without a cluster: start, imports, run and stop of its own LocalCluster
-  all included (CPU of this process and of the worker processes);
+  without a cluster. Counted: start, imports, run and stop of its own
+  LocalCluster (CPU of this process and of its child processes, the
+  worker and multiprocessing's resource tracker, counted when they exit);
 * ``dask-1-defaults`` (``--dask-defaults``): like ``dask-1`` on a
   ``LocalCluster`` with Dask's default worker settings, to show what
   ``local_cluster`` changes.
 
-and checks that the alert and event tables of every run equal the plain
-loop row for row. Memory: the peak resident set of each worker process
-(``VmHWM``) after the run, beside that of a fresh worker, the size of the
-largest recording and the size of the archive.
+and checks that the alert, event and minute tables of every run equal the
+plain loop's row for row. Overheads are the ratio to ``plain`` of the best
+rounds, and the median over rounds of each round's own ratio. Memory: the
+peak resident set of each worker process (``VmHWM``) after the run, beside
+that of a fresh worker, the size of the largest recording and the size of
+the archive.
 
 Times on a shared machine are noisy: compare the ratios of one run. Not a
 pytest benchmark (it defines no tests); the numbers go to stdout as JSON.
@@ -48,37 +60,109 @@ import time
 from pathlib import Path
 
 
-def plain_loop(archive: Path, gap_tolerance_s: float = 1.0) -> tuple[list[tuple], float]:
-    """Alerts and events of the plain sequential Monitor loop, and its wall time, s."""
+_MINUTE_COLS = ("i_rms", "v_rms", "p", "q", "pf", "thd")
+
+
+def _minute_rows(cols: list, first_us: int, fs: float, segment: int) -> list[dict]:
+    """Per-minute summaries of one stretch from its cycles (``start`` since the stretch began, samples)."""
+    import numpy as np
+    start = np.concatenate([c[0] for c in cols]).astype(float)
+    x = np.vstack([np.concatenate([np.asarray(c[j], dtype=float) for c in cols]) for j in range(1, 7)])
+    minute = (first_us + np.round(start * (1e6 / fs))).astype(np.int64) // 60_000_000
+    rows = []
+    for m in np.unique(minute):
+        sel = x[:, minute == m]
+        ok = np.isfinite(sel)
+        mean = [float(sel[j][ok[j]].mean()) if ok[j].any() else None for j in range(6)]
+        rows.append({"segment": segment, "part": 0,
+                     "minute": _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc) + _dt.timedelta(minutes=int(m)),
+                     "cycles": int(sel.shape[1]), "i_mean": mean[0],
+                     "i_max": float(sel[0][ok[0]].max()) if ok[0].any() else None, "v_mean": mean[1],
+                     "p_mean": mean[2], "p_max": float(sel[2][ok[2]].max()) if ok[2].any() else None,
+                     "q_mean": mean[3], "pf_mean": mean[4], "thd_mean": mean[5]})
+    return rows
+
+
+def plain_loop(archive: Path, out: Path | None = None, gap_tolerance_s: float = 1.0) -> tuple[list[tuple], float]:
+    """The plain sequential Monitor loop: alerts and events (rows to compare), and its wall time, s.
+
+    Per terminal, its files in time order through one ``Monitor`` (a new one
+    after a gap), 1-s pushes. With ``out`` it does the work the fleet run
+    does with the results: the per-minute summaries, and one Parquet file
+    per terminal of each of the ``alerts``, ``events`` and ``minutes`` tables
+    (the fleet's columns), written plainly (no temporary name, no fsync, no
+    completion marker, no manifest, no errors table: what the fleet adds for
+    resuming is counted as its overhead).
+    """
+    import numpy as np  # noqa: F401
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     import currentprint as cp
+    from currentprint.fleet._replay import schemas
     t0 = time.perf_counter()
     manifest = pq.read_table(archive / "manifest.parquet").to_pylist()
     rows = []
+    schema = schemas() if out is not None else None
     for terminal in sorted({r["terminal"] for r in manifest}):
         cfg = json.loads((archive / terminal / "terminal.json").read_text())
         cal = cp.Calibration(**cfg["calibration"])
+        fs = float(cfg["fs"])
         files = sorted((r for r in manifest if r["terminal"] == terminal), key=lambda r: r["start"])
         mon = origin = end = None
+        segment = -1
+        tables: dict[str, list[dict]] = {"alerts": [], "events": [], "minutes": []}
+        cols: list = []
 
-        def emit(alerts):
+        def emit(alerts, file):
             for a in alerts:
-                t = origin + _dt.timedelta(microseconds=round(a.sample * 1e6 / cfg["fs"]))
-                detail = json.dumps(a.to_dict()["detail"], separators=(",", ":"), sort_keys=True)
+                t = origin + _dt.timedelta(microseconds=round(a.sample * 1e6 / fs))
+                det = a.to_dict()["detail"]
+                detail = json.dumps(det, allow_nan=False, separators=(",", ":"), sort_keys=True)
                 rows.append((terminal, t, a.sample, a.kind, a.detector, detail, a.explanation))
+                if out is None:
+                    continue
+                row = {"segment": segment, "part": 0, "time": t, "file": file, "sample": a.sample,
+                       "detector": a.detector, "detail": detail, "explanation": a.explanation}
+                if a.kind == "event":
+                    match = det.get("match") or {}
+                    row.update(change=det.get("kind"), delta_p=det.get("delta_p"), delta_q=det.get("delta_q"),
+                               delta_i_rms=det.get("delta_i_rms"), label=match.get("label"),
+                               confidence=match.get("confidence"))
+                    tables["events"].append(row)
+                else:
+                    tables["alerts"].append({**row, "kind": a.kind})
 
+        def end_stretch(file):
+            emit(mon.flush(), file)
+            if out is not None and cols:
+                tables["minutes"].extend(_minute_rows(cols, origin_us, fs, segment))
+            cols.clear()
+
+        name = None
         for r in files:
             rec = cp.io.load_recording(archive / terminal / r["file"])
             if mon is None or abs((r["start"] - end).total_seconds()) > gap_tolerance_s:
                 if mon is not None:
-                    emit(mon.flush())
-                mon = cp.Monitor(fs=cfg["fs"], mains_hz=cfg["mains_hz"], calibration=cal,
-                                 detectors=list(cfg["detectors"]))
+                    end_stretch(name)
+                mon = cp.Monitor(fs=fs, mains_hz=cfg["mains_hz"], calibration=cal, detectors=list(cfg["detectors"]))
                 origin = r["start"]
-            emit(mon.run(rec.current, rec.voltage, chunk=int(cfg["fs"])))
-            end = r["start"] + _dt.timedelta(seconds=rec.current.shape[0] / cfg["fs"])
-        emit(mon.flush())
+                origin_us = round((origin - _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)).total_seconds() * 1e6)
+                segment += 1
+            name = r["file"]
+            step = int(fs)
+            for k in range(0, rec.current.shape[0], step):
+                table, alerts = mon.process(rec.current[k:k + step], rec.voltage[k:k + step])
+                emit(alerts, name)
+                if out is not None and len(table):
+                    cols.append((table.start, *(getattr(table, c) for c in _MINUTE_COLS)))
+            end = r["start"] + _dt.timedelta(seconds=rec.current.shape[0] / fs)
+        end_stretch(name)
+        if out is not None:
+            for t, data in tables.items():
+                folder = out / t / f"terminal={terminal}"
+                folder.mkdir(parents=True, exist_ok=True)
+                pq.write_table(pa.Table.from_pylist(data, schema=schema[t]), folder / "part.parquet")
     return rows, time.perf_counter() - t0
 
 
@@ -97,6 +181,29 @@ def same(a: list[tuple], b: list[tuple]) -> bool:
     a, b = sorted(a, key=key), sorted(b, key=key)
     return len(a) == len(b) and all(x[0] == y[0] and x[2:] == y[2:] and abs((x[1] - y[1]).total_seconds()) <= 2e-6
                                     for x, y in zip(a, b))
+
+
+def same_minutes(out: Path, plain_out: Path) -> bool:
+    """The fleet's ``minutes`` table equals the plain loop's (means to 1e-12 relative)."""
+    import numpy as np
+    import pyarrow.dataset as ds
+
+    from currentprint import fleet
+    a = fleet.read_table(out, "minutes").to_pylist()
+    part = ds.partitioning(flavor="hive")
+    b = ds.dataset(plain_out / "minutes", format="parquet", partitioning=part).to_table().to_pylist()
+    key = lambda r: (r["terminal"], r["minute"], r["segment"])  # noqa: E731
+    a, b = sorted(a, key=key), sorted(b, key=key)
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if key(x) != key(y) or x["cycles"] != y["cycles"]:
+            return False
+        for c in ("i_mean", "i_max", "v_mean", "p_mean", "p_max", "q_mean", "pf_mean", "thd_mean"):
+            if (x[c] is None) != (y[c] is None) or (x[c] is not None and not np.isclose(x[c], y[c], rtol=1e-12,
+                                                                                      atol=1e-12)):
+                return False
+    return True
 
 
 def _peak_rss_mb() -> float:
@@ -124,11 +231,45 @@ def _cpu_s() -> float:
 def _warm() -> float:
     """Import what a piece needs (once per worker process); returns the seconds it took."""
     t0 = time.perf_counter()
-    import pandas  # noqa: F401  (pyarrow imports it when it first builds a table from rows)
+    import pyarrow.json  # noqa: F401
     import pyarrow.parquet  # noqa: F401
 
     import currentprint.fleet  # noqa: F401
     return time.perf_counter() - t0
+
+
+class _TaskClock:
+    """Thread CPU seconds spent inside the fleet's piece function (``replay_piece``), summed.
+
+    Wraps ``currentprint.fleet._run.<name>`` in this process; on a worker
+    (``client.run(_TaskClock.install, "_replay_task")``) the tasks, which
+    name that function by reference, run through the wrapper. The sum is kept
+    on that module (this class reaches the workers as a copy). What a process
+    spends outside it is the cost of the machinery around the replay.
+    """
+
+    @staticmethod
+    def install(name: str = "_replay_task") -> None:
+        from currentprint.fleet import _run
+        inner = getattr(_run, name)
+        if getattr(inner, "_clocked", False):
+            return
+
+        def clocked(*args, **kwargs):
+            c0 = time.thread_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                _run._bench_task_cpu = getattr(_run, "_bench_task_cpu", 0.0) + time.thread_time() - c0
+        clocked._clocked = True  # type: ignore[attr-defined]
+        setattr(_run, name, clocked)
+
+    @staticmethod
+    def take() -> float:
+        from currentprint.fleet import _run
+        t = getattr(_run, "_bench_task_cpu", 0.0)
+        _run._bench_task_cpu = 0.0
+        return t
 
 
 def dask_run(archive: Path, out: Path, n_workers: int, dask_defaults: bool = False) -> dict:
@@ -150,6 +291,7 @@ def dask_run(archive: Path, out: Path, n_workers: int, dask_defaults: bool = Fal
     try:
         # the imports every worker does once (a fixed cost, not one that grows with the archive)
         warm = client.run(_warm)
+        client.run(_TaskClock.install, "_replay_task")
         fresh = client.run(_rss_mb)
         start_cpu = start_client_cpu + sum(client.run(_cpu_s).values())
         cpu0 = client.run(_cpu_s)
@@ -159,6 +301,7 @@ def dask_run(archive: Path, out: Path, n_workers: int, dask_defaults: bool = Fal
         wall = time.perf_counter() - t0
         me = _cpu_s() - me0
         cpu1 = client.run(_cpu_s)
+        task = client.run(_TaskClock.take)
         peak = client.run(_peak_rss_mb)
     finally:
         client.close()
@@ -170,6 +313,9 @@ def dask_run(archive: Path, out: Path, n_workers: int, dask_defaults: bool = Fal
             "worker_import_s": sorted(warm.values()),
             "worker_cpu_share": busy, "cpu_s": me + sum(cpu1[w] - cpu0[w] for w in cpu1),
             "client_cpu_s": me, "worker_cpu_s": sorted(cpu1[w] - cpu0[w] for w in cpu1),
+            # CPU of the workers inside the replay tasks, and the rest of the workers' CPU
+            "task_cpu_s": sum(task.values()),
+            "worker_other_cpu_s": sum(cpu1[w] - cpu0[w] - task[w] for w in cpu1),
             "report": rep.to_dict(),
             "worker_rss_fresh_mb": sorted(fresh.values()), "worker_peak_rss_mb": sorted(peak.values())}
 
@@ -241,32 +387,40 @@ def main(argv=None) -> int:
     ref = None
     for rnd in range(args.rounds):
         loads.append(os.getloadavg()[0])
-        c0 = _cpu_s()
-        rows, t = plain_loop(archive)
-        cpus["plain"].append(_cpu_s() - c0)
-        ref = ref or rows
-        times["plain"].append(t)
-        result["plain"] = {"rows": len(ref), "equal_across_rounds": rows == ref}
-        shutil.rmtree(work / "seq", ignore_errors=True)
-        if "sequential" in names:
-            c0 = _cpu_s()
-            t0 = time.perf_counter()
-            rep = fleet.run_sequential(archive, work / "seq")
-            times["sequential"].append(time.perf_counter() - t0)
-            cpus["sequential"].append(_cpu_s() - c0)
-            result["sequential"] = {"equal_to_plain": same(fleet_rows(work / "seq"), ref), "pieces": rep.pieces}
-        for name in names:
-            if name in ("plain", "sequential"):
+        # every round runs the configurations in another order (rotated), so a slow start or a
+        # burst of load does not always fall on the same one
+        k = rnd % len(names)
+        outputs = {}
+        for name in names[k:] + names[:k]:
+            dest = work / name
+            shutil.rmtree(dest, ignore_errors=True)
+            if name == "plain":
+                c0 = _cpu_s()
+                rows, t = plain_loop(archive, dest)
+                times["plain"].append(t)
+                cpus["plain"].append(_cpu_s() - c0)
+                ref = ref or rows
+                result["plain"] = {"rows": len(ref), "equal_across_rounds": rows == ref}
                 continue
-            shutil.rmtree(work / name, ignore_errors=True)
-            if name == "dask-1-cold":
-                r = dask_cold(archive, work / name, 1)
+            if name == "sequential":
+                _TaskClock.install("replay_piece")
+                _TaskClock.take()
+                c0 = _cpu_s()
+                t0 = time.perf_counter()
+                rep = fleet.run_sequential(archive, dest)
+                r = {"seconds": time.perf_counter() - t0, "cpu_s": _cpu_s() - c0, "pieces": rep.pieces,
+                     "task_cpu_s": _TaskClock.take()}
+            elif name == "dask-1-cold":
+                r = dask_cold(archive, dest, 1)
             else:
-                r = dask_run(archive, work / name, int(name.split("-")[1]), dask_defaults=name.endswith("defaults"))
+                r = dask_run(archive, dest, int(name.split("-")[1]), dask_defaults=name.endswith("defaults"))
             times[name].append(r.pop("seconds"))
             cpus[name].append(r.pop("cpu_s"))
-            r["equal_to_plain"] = same(fleet_rows(work / name), ref)
             result[name] = r
+            outputs[name] = dest
+        for name, dest in outputs.items():
+            result[name]["equal_to_plain"] = same(fleet_rows(dest), ref)
+            result[name]["minutes_equal_to_plain"] = same_minutes(dest, work / "plain")
         loads.append(os.getloadavg()[0])
         print(f"round {rnd}: wall", {k: round(v[-1], 2) for k, v in times.items()},
               "cpu", {k: round(v[-1], 2) for k, v in cpus.items()}, "load", loads[-2:], file=sys.stderr)
@@ -293,7 +447,7 @@ def main(argv=None) -> int:
     result["ratios"] = ratios
     print(json.dumps(result, indent=2, default=str))
     if not args.keep:
-        for name in ("seq", *names):
+        for name in names:
             shutil.rmtree(work / name, ignore_errors=True)
         if not args.archive:
             shutil.rmtree(work, ignore_errors=True)

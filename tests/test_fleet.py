@@ -54,6 +54,56 @@ def test_parse_start_names():
             parse_start(bad)
 
 
+def test_rows_table_equals_from_pylist():
+    # the tables are built from JSON lines (no pandas import in the workers): the same values,
+    # exactly, as pyarrow's own conversion, for every table's columns
+    _need_extra()
+    import pyarrow as pa
+    import pyarrow.parquet  # noqa: F401
+    from hypothesis import given, settings, strategies as st
+
+    from currentprint.fleet._replay import rows_table, schemas
+    finite = st.floats(allow_nan=False, allow_infinity=False)
+    times = st.datetimes(min_value=_dt.datetime(1970, 1, 1), max_value=_dt.datetime(2200, 1, 1),
+                         timezones=st.sampled_from([_dt.timezone.utc, _dt.timezone(_dt.timedelta(hours=-5))]))
+    value = {pa.float64(): st.one_of(st.none(), finite, st.sampled_from([5e-324, -0.0, 1e308, 0.1])),
+             pa.int32(): st.one_of(st.none(), st.integers(-2**31, 2**31 - 1)),
+             pa.int64(): st.one_of(st.none(), st.integers(-2**63, 2**63 - 1)),
+             pa.string(): st.one_of(st.none(), st.text(st.characters(exclude_categories=["Cs"]), max_size=20)),
+             pa.bool_(): st.one_of(st.none(), st.booleans())}
+
+    def rows_of(schema):
+        cols = {f.name: times if pa.types.is_timestamp(f.type) else value[f.type] for f in schema}
+        return st.lists(st.fixed_dictionaries(cols), max_size=5)
+
+    for name, schema in schemas().items():
+        @settings(max_examples=25, deadline=None)
+        @given(rows=rows_of(schema))
+        def check(rows):
+            assert rows_table(rows, schema).equals(pa.Table.from_pylist(rows, schema=schema))
+        check()
+    # what JSON cannot hold goes through pyarrow's own conversion
+    schema = schemas()["minutes"]
+    odd = [{"segment": np.int32(1), "p_max": float("inf"), "minute": _dt.datetime(2026, 1, 1)}]
+    assert rows_table(odd, schema).equals(pa.Table.from_pylist(odd, schema=schema))
+    # ... and the usual rows take the JSON path: a fresh process writing them imports no pandas
+    code = """if True:
+        import datetime as dt, sys
+        from currentprint.fleet._replay import get_fs, write_partition
+        t = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+        row = {"segment": 0, "part": 0, "time": t, "file": "f", "sample": 7, "change": "on", "delta_p": 1.5,
+               "delta_q": None, "label": None, "confidence": None, "detector": "events", "detail": "{}",
+               "explanation": "x"}
+        write_partition(*get_fs(sys.argv[1]), "events", "T1", "s0", [row])
+        write_partition(*get_fs(sys.argv[1]), "errors", "T1", "s0", [])
+        assert "pandas" not in sys.modules
+    """
+    with __import__("tempfile").TemporaryDirectory() as d:
+        proc = subprocess.run([sys.executable, "-c", code, d], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert pa.parquet.read_table(Path(d) / "events" / "terminal=T1" / "s0.parquet").num_rows == 1
+
+
 def test_terminal_json_is_data_only_and_checked():
     from currentprint.fleet import parse_terminal_config
     ok = {"fs": 6400, "mains_hz": 50, "calibration": {"current_scale": 0.001, "voltage_scale": 0.01},

@@ -425,6 +425,71 @@ def test_identification_survives_restore(monkeypatch):
     assert _dicts(head + tail) == ref
 
 
+@settings(max_examples=20)
+@given(sizes=st.lists(st.integers(97, 30_000), min_size=1, max_size=8), repeat=st.integers(6, 10))
+def test_wave_history_is_the_last_cycles_for_any_chunking(sizes, repeat):
+    # the history (appended into reused buffers, moved to their front when full) holds exactly what
+    # concatenating every push's waveforms and keeping the last _WAVE_HISTORY cycles before each push
+    # would hold; 24-48 s streams fill the buffers (1000 rows) several times
+    from currentprint.monitor import _WAVE_HISTORY
+    sig, _ = _signal()
+    i, v = np.tile(sig.current, repeat), np.tile(sig.voltage, repeat)
+    mon = cp.Monitor(fs=6400, detectors=[Recorder()], library=FakeLibrary())
+    ref_s, ref_i, ref_v, first = np.empty(0), np.empty((0, mon._analyzer._npts)), None, 0
+    ref_v = ref_i
+    k = j = 0
+    while k < len(i):
+        n = sizes[j % len(sizes)]
+        table, _ = mon.process(i[k:k + n], v[k:k + n])
+        drop = max(0, ref_s.shape[0] - _WAVE_HISTORY)
+        first += drop
+        ref_s = np.concatenate([ref_s[drop:], table.start])
+        ref_i = np.concatenate([ref_i[drop:], table.i_wave])
+        ref_v = np.concatenate([ref_v[drop:], table.v_wave])
+        assert mon._hist_first == first
+        assert np.array_equal(mon._hist_start, ref_s) and mon._hist_start.dtype == ref_s.dtype
+        assert np.array_equal(mon._hist_i, ref_i) and np.array_equal(mon._hist_v, ref_v)
+        k, j = k + n, j + 1
+    # what a saved state holds is the same too
+    hist = cp._state.decode(mon.state_dict()["history"])
+    assert hist["first"] == first and np.array_equal(hist["start"], ref_s) and np.array_equal(hist["i"], ref_i)
+
+
+def test_wave_history_buffers_are_reused_between_pushes():
+    # steady 1-s pushes append into the same buffers (the history was copied whole on every push)
+    sig, _ = _signal()
+    i, v = np.tile(sig.current, 10), np.tile(sig.voltage, 10)
+    mon = cp.Monitor(fs=6400, detectors=[Recorder()], library=FakeLibrary())
+    bufs = set()
+    for k in range(0, len(i), 6400):
+        mon.push(i[k:k + 6400], v[k:k + 6400])
+        bufs.add(id(mon._hist_buf[1]))
+    assert len(bufs) == 1 and mon._hist_start.shape[0] == 250 + 50
+
+
+@settings(max_examples=15)
+@given(cut=st.integers(0, 25_600), chunk1=st.integers(1, 9000), chunk2=st.integers(1, 9000))
+def test_identification_survives_restore_anywhere(cut, chunk1, chunk2):
+    fake = types.ModuleType("currentprint.fingerprints.fingerprint")
+    fake.fingerprint_from_waves = lambda i, v=None, **kw: float(np.sqrt(np.mean(np.square(i))))
+
+    class Lib(FakeLibrary):
+        def identify(self, fp):
+            return types.SimpleNamespace(label=f"{fp:.9f}", distance=0.0, confidence=1.0)
+
+    sig, _ = _signal()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(sys.modules, "currentprint.fingerprints.fingerprint", fake)
+        ref_mon = cp.Monitor(fs=6400, detectors=[StepEvents()], library=Lib())
+        ref = _dicts(ref_mon.run(sig.current, sig.voltage) + ref_mon.flush())
+        mon = cp.Monitor(fs=6400, detectors=[StepEvents()], library=Lib())
+        head = mon.run(sig.current[:cut], sig.voltage[:cut], chunk=chunk1)
+        mon = cp.Monitor.from_state(json.loads(json.dumps(mon.state_dict())), library=Lib())
+        tail = mon.run(sig.current[cut:], sig.voltage[cut:], chunk=chunk2) + mon.flush()
+    assert len(ref) == 3 and all("label" in a["detail"]["match"] for a in ref)
+    assert _dicts(head + tail) == ref
+
+
 def test_identification_with_the_real_library():
     lib_mod = pytest.importorskip("currentprint.fingerprints.library")
     pytest.importorskip("currentprint.fingerprints.fingerprint")

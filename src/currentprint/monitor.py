@@ -48,6 +48,8 @@ _FP_SKIP = 3
 # may report up to _WAVE_HISTORY - _FP_CYCLES cycles (about 4.8 s at 50 Hz)
 # after the onset and still be identified
 _WAVE_HISTORY = 250
+# rows of the history buffers at least (history plus several pushes' cycles)
+_HIST_MIN_ROWS = 4 * _WAVE_HISTORY
 
 
 class Monitor:
@@ -153,9 +155,7 @@ class Monitor:
         self._hand_over()
         self._cycles = 0
         self._hist_first = 0          # absolute index of the first cycle kept
-        self._hist_start = np.empty(0)
-        self._hist_i = np.empty((0, self._analyzer._npts))
-        self._hist_v = np.empty((0, self._analyzer._npts))
+        self._set_history(np.empty(0), np.empty((0, self._analyzer._npts)), np.empty((0, self._analyzer._npts)))
         self._pending: list[Alert] = []   # switch-on alerts waiting for their post window
         return self
 
@@ -287,14 +287,50 @@ class Monitor:
         return out
 
     # -- identification of switch-on events -------------------------------
+    def _set_history(self, start: np.ndarray, i_wave: np.ndarray, v_wave: np.ndarray, cap: int = 0) -> None:
+        """Put the history rows into fresh buffers of ``cap`` rows (at least the rows given)."""
+        n = start.shape[0]
+        cap = max(cap, n)
+        npts = self._analyzer._npts
+        self._hist_buf = (np.empty(cap), np.empty((cap, npts)), np.empty((cap, npts)))
+        for buf, rows in zip(self._hist_buf, (start, i_wave, v_wave)):
+            buf[:n] = rows
+        self._hist_lo, self._hist_hi = 0, n
+        self._hist_views()
+
+    def _hist_views(self) -> None:
+        # the kept rows, as views of the buffers (readers use them within one call; state_dict copies)
+        lo, hi = self._hist_lo, self._hist_hi
+        self._hist_start, self._hist_i, self._hist_v = (b[lo:hi] for b in self._hist_buf)
+
     def _remember(self, table: CycleTable) -> None:
         # keep a fixed number of cycles from earlier pushes plus the whole new
-        # table, so what is available to an alert does not depend on chunking
-        drop = max(0, self._hist_start.shape[0] - _WAVE_HISTORY)
+        # table, so what is available to an alert does not depend on chunking.
+        # Rows are appended into buffers with spare rows, moved to the front
+        # only when the end is reached: copying the whole history on every
+        # push made two fresh ~300 kB arrays per 1-s push (300 cycles x 128 points).
+        m = len(table)
+        n = self._hist_hi - self._hist_lo
+        drop = max(0, n - _WAVE_HISTORY)
         self._hist_first += drop
-        self._hist_start = np.concatenate([self._hist_start[drop:], table.start])
-        self._hist_i = np.concatenate([self._hist_i[drop:], table.i_wave])
-        self._hist_v = np.concatenate([self._hist_v[drop:], table.v_wave])
+        self._hist_lo += drop
+        n -= drop
+        cap = self._hist_buf[0].shape[0]
+        if self._hist_hi + m > cap:
+            lo, hi = self._hist_lo, self._hist_hi
+            kept = (self._hist_buf[0][lo:hi], self._hist_buf[1][lo:hi], self._hist_buf[2][lo:hi])
+            if 2 * (n + m) <= cap <= max(_HIST_MIN_ROWS, 4 * (n + m)):
+                for buf, rows in zip(self._hist_buf, kept):
+                    buf[:n] = rows           # NumPy handles the overlapping ranges
+                self._hist_lo, self._hist_hi = 0, n
+                self._hist_views()
+            else:                            # too small, or far too large after a long push
+                self._set_history(*kept, cap=max(_HIST_MIN_ROWS, 2 * (n + m)))
+        hi = self._hist_hi
+        for buf, rows in zip(self._hist_buf, (table.start, table.i_wave, table.v_wave)):
+            buf[hi:hi + m] = rows
+        self._hist_hi = hi + m
+        self._hist_views()
 
     def _windows(self, alert: Alert) -> tuple[int, int, int, int, int]:
         """History rows ``[pre0, pre1)``, ``[post0, post1)`` and the onset row of a switching event.
@@ -481,7 +517,7 @@ class Monitor:
         alerts = [Alert.from_dict(a) for a in pending]
         self._cycles = cycles
         if self.library is not None:
-            self._hist_start, self._hist_i, self._hist_v = start, waves[0], waves[1]
+            self._set_history(start, waves[0], waves[1])
             self._hist_first = first
         self._pending = alerts
 

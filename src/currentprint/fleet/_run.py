@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import logging
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +16,7 @@ from ..errors import CorruptFileError, InputError
 from ._archive import (RECORDING_SUFFIXES, FileEntry, Piece, TerminalConfig, check_terminal_id, parse_start,
                        parse_terminal_config, plan_pieces, posix_join, probe_local)
 from ._replay import (DONE, TABLES, describe_detectors, get_fs, local_copy, marker_key, marker_path, read_json,
-                      replay_piece, write_json, write_partition)
+                      replay_piece, rows_table, write_json, write_partition)
 
 __all__ = ["run", "run_sequential", "RunReport", "scan_archive", "local_cluster"]
 
@@ -184,7 +186,7 @@ def manifest_table(files: list[FileEntry]):
                         ("duration_s", pa.float64()), ("n_samples", pa.int64()), ("fs", pa.float64())])
     rows = [{"terminal": f.terminal, "file": f.file, "start": f.start, "duration_s": f.duration_s,
              "n_samples": f.n_samples, "fs": f.fs} for f in sorted(files, key=lambda f: (f.terminal, f.start))]
-    return pa.Table.from_pylist(rows, schema=schema)
+    return rows_table(rows, schema)
 
 
 def write_manifest(url: str, files: list[FileEntry]) -> None:
@@ -440,6 +442,13 @@ CLUSTER_CONFIG = {
 }
 
 
+def _n_workers(workers: int | None) -> int:
+    n = int(workers or os.cpu_count() or 1)
+    if n < 1:
+        raise InputError(f"workers must be >= 1, got {workers!r}")
+    return n
+
+
 def local_cluster(workers: int | None = None, *, dashboard_address: str | None = ":0", **kwargs: Any):
     """The ``LocalCluster`` :func:`run` starts when it gets no client.
 
@@ -462,12 +471,31 @@ def local_cluster(workers: int | None = None, *, dashboard_address: str | None =
         from distributed import LocalCluster
     except ImportError:
         raise ImportError("currentprint.fleet needs Dask: pip install 'currentprint[fleet]'") from None
-    n = int(workers or os.cpu_count() or 1)
-    if n < 1:
-        raise InputError(f"workers must be >= 1, got {workers!r}")
+    n = _n_workers(workers)
     with dask.config.set(CLUSTER_CONFIG):
         return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                             dashboard_address=dashboard_address, **kwargs)
+
+
+class _Starting:
+    """:func:`local_cluster` started in a thread (``result()`` waits for it, or raises its error)."""
+
+    def __init__(self, workers: int | None) -> None:
+        self._box: dict[str, Any] = {}
+        self._thread = threading.Thread(target=self._start, args=(workers,), name="cp-fleet-cluster", daemon=True)
+        self._thread.start()
+
+    def _start(self, workers: int | None) -> None:
+        try:
+            self._box["cluster"] = local_cluster(workers)
+        except BaseException as exc:  # handed to the caller by result()
+            self._box["error"] = exc
+
+    def result(self):
+        self._thread.join()
+        if "error" in self._box:
+            raise self._box["error"]
+        return self._box["cluster"]
 
 
 def _replay_task(archive, out, piece, config, spec, prev, chunk_s):
@@ -545,17 +573,23 @@ def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, wo
                           "(or use fleet.run_sequential)") from None
     t0 = time.perf_counter()
     archive, out = _location(archive), _location(out)
-    own = []
+    own: list = []
+    starting = None
     if client is None:
-        cluster = local_cluster(workers)
-        client = Client(cluster)
-        own = [client, cluster]
+        # the cluster starts (worker processes spawn and import) while this process scans the
+        # archive: its own workers are on this machine, so the scan costs the same here
+        starting = _Starting(_n_workers(workers))
     elif isinstance(client, str):
         client = Client(client)
         own = [client]
     try:
         plan = _plan(archive, out, detectors, gap_tolerance_s=gap_tolerance_s, max_piece_s=max_piece_s,
                      overwrite=overwrite, client=client)
+        if starting is not None:
+            cluster = starting.result()
+            own = [cluster]
+            client = Client(cluster)
+            own = [client, cluster]
         tag = time.time_ns()
         futures = {}
         replayed: list[Piece] = []
@@ -580,5 +614,8 @@ def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, wo
         bar.close()
         return _report(out, plan, replayed, failed, t0)
     finally:
+        if starting is not None and not own:
+            with contextlib.suppress(Exception):
+                starting.result().close()
         for thing in own:
             thing.close()
