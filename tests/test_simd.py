@@ -1,8 +1,15 @@
 """The two compiled copies of the per-cycle kernel (portable baseline, AVX2) and the threaded batch.
 
-Both copies run the same IEEE operations in the same order (no fused multiply-adds: setup.py builds
-with -ffp-contract=off), so their tables must be identical, not merely close. On a CPU or build
-without AVX2 both names select the baseline and the comparisons are trivially true.
+The AVX2 copy uses fused multiply-adds where the baseline rounds twice, so the two tables agree
+within 1e-9 relative, not bit for bit: each value within 1e-9 of (its own size + the cycle's scale of
+that quantity: RMS current for current columns and harmonics, RMS voltage for voltage ones, their
+product for powers), so that columns that are zero in truth (``i_residual`` of a pure sine, made of
+rounding noise) are judged against the signal, not against themselves. ``i_residual`` is the square
+root of an energy difference, so it is compared as that energy (i_residual**2 within 1e-9 of
+i_rms**2): a rounding of 1e-16 in the energies moves the root by 1e-8 of the RMS. The framing scan does
+no multiply-adds: cycle bounds and the sample counts are identical. Same-path comparisons (threads,
+chunking) stay exact. On a CPU or build without AVX2 both names select the baseline and the
+comparisons are trivially true.
 Speed is measured by ``currentprint bench`` and ``../shared/bench/ratio.py``, never asserted here.
 """
 
@@ -46,6 +53,46 @@ def _identical(a: cp.CycleTable, b: cp.CycleTable) -> None:
         np.testing.assert_array_equal(a.v_harmonics, b.v_harmonics)
 
 
+_EXACT = ("start", "period", "frequency", "i_clipped", "v_clipped")
+_VOLT = ("v_rms", "v_peak", "v_dc")
+_POWER = ("p", "q", "s")
+_RATIO = ("pf", "dpf", "thd", "v_thd", "crest")
+
+
+def _close(a: cp.CycleTable, b: cp.CycleTable, tol: float = 1e-9) -> None:
+    """The two copies' tables: equal within ``tol`` of each value's size plus its cycle's scale."""
+    assert len(a) == len(b) and len(a) > 0
+    i_rms = a.column("i_rms")
+    v_rms = a.column("v_rms") if a.has_voltage else np.ones_like(i_rms)
+
+    def check(x, y, scale, what):
+        x, y = np.asarray(x), np.asarray(y)
+        np.testing.assert_array_equal(np.isfinite(x), np.isfinite(y), err_msg=what)
+        ok = np.isfinite(x)
+        scale = np.broadcast_to(scale, x.shape)[ok]
+        err = np.abs(x[ok] - y[ok])
+        bound = tol * (np.abs(x[ok]) + scale)
+        assert np.all(err <= bound), (what, float(np.max(err / np.maximum(bound, 1e-300))))
+
+    for name in cp.COLUMNS:
+        x, y = a.column(name), b.column(name)
+        if name in _EXACT:
+            np.testing.assert_array_equal(x, y, err_msg=name)
+        elif name == "i_residual":
+            check(x * x, y * y, i_rms * i_rms, name)
+        elif name in _VOLT:
+            check(x, y, v_rms, name)
+        elif name in _POWER:
+            check(x, y, i_rms * v_rms, name)
+        elif name in _RATIO:
+            check(x, y, 1.0, name)
+        else:
+            check(x, y, i_rms, name)
+    check(a.harmonics, b.harmonics, i_rms[:, None], "harmonics")
+    if a.has_voltage:
+        check(a.v_harmonics, b.v_harmonics, v_rms[:, None], "v_harmonics")
+
+
 @functools.lru_cache(maxsize=None)
 def _signal(fs: float, mains_hz: float, seconds: float, dtype=np.float64):
     return cp.synth.synth_signal(duration_s=seconds, fs=fs, mains_hz=mains_hz,
@@ -58,8 +105,8 @@ def _signal(fs: float, mains_hz: float, seconds: float, dtype=np.float64):
 @pytest.mark.parametrize("fs, mains_hz", [(6400.0, 50.0), (6400.0, 60.0), (10000.0, 50.0), (30000.0, 50.0)])
 def test_baseline_and_avx2_identical(fs, mains_hz, restore_simd):
     sig = _signal(fs, mains_hz, 1.5)
-    _identical(*_tables(lambda: cp.analyze(sig.current, sig.voltage, fs=fs)))
-    _identical(*_tables(lambda: cp.analyze(sig.current, fs=fs)))                      # framed on the current
+    _close(*_tables(lambda: cp.analyze(sig.current, sig.voltage, fs=fs)))
+    _close(*_tables(lambda: cp.analyze(sig.current, fs=fs)))                      # framed on the current
 
 
 def test_baseline_and_avx2_identical_int16_float32_phase_waveforms(restore_simd):
@@ -67,12 +114,13 @@ def test_baseline_and_avx2_identical_int16_float32_phase_waveforms(restore_simd)
     cal = cp.Calibration(current_scale=sig.meta["current_scale"], voltage_scale=sig.meta["voltage_scale"],
                          phase_deg=2.0, current_offset=1.5, voltage_offset=-3.0)
     a, b = _tables(lambda: cp.analyze(sig.current, sig.voltage, fs=6400.0, calibration=cal, waveforms=True))
-    _identical(a, b)
-    np.testing.assert_array_equal(a.i_wave, b.i_wave)
-    np.testing.assert_array_equal(a.v_wave, b.v_wave)
+    _close(a, b)
+    i_scale, v_scale = a.column("i_rms")[:, None], a.column("v_rms")[:, None]
+    assert np.all(np.abs(a.i_wave - b.i_wave) <= 1e-9 * (np.abs(a.i_wave) + i_scale))
+    assert np.all(np.abs(a.v_wave - b.v_wave) <= 1e-9 * (np.abs(a.v_wave) + v_scale))
     f = _signal(6400.0, 50.0, 1.5)
     i32, v32 = f.current.astype(np.float32), f.voltage.astype(np.float32)
-    _identical(*_tables(lambda: cp.analyze(i32, v32, fs=6400.0, harmonics=40, n_points=256)))
+    _close(*_tables(lambda: cp.analyze(i32, v32, fs=6400.0, harmonics=40, n_points=256)))
 
 
 @settings(max_examples=25, deadline=None)
@@ -96,8 +144,10 @@ def test_baseline_and_avx2_identical_streaming(f, fs, seed, chunk):
             out.append(np.concatenate([p.column("shoulder_neg") for p in parts]))
     finally:
         _core.set_simd("auto" if before == "avx2" else "baseline")
-    for k in range(3):
-        np.testing.assert_array_equal(out[k], out[k + 3])
+    np.testing.assert_array_equal(out[0][-1], out[3][-1])         # as many parts
+    for k in range(3):      # P (W, ~800), half-cycle RMS and shoulder (A, ~1-5): within 1e-9 of the signal
+        assert out[k].shape == out[k + 3].shape
+        np.testing.assert_allclose(out[k], out[k + 3], rtol=1e-9, atol=1e-9 * np.max(np.abs(out[k])))
 
 
 def test_environment_variable_forces_baseline():

@@ -59,6 +59,14 @@ static inline __attribute__((always_inline)) double CPF(hmax)(cp_v4d v) {
 #define CP_BCV(s) ((cp_v2d){(s), (s)})
 #endif
 
+/* a * b + c: one fused multiply-add (one rounding) in the AVX2 copy, two roundings elsewhere; the
+ * copies then differ by rounding (~1e-16 relative), as allowed (results within 1e-9) */
+#if CP_VW == 4
+#define CP_FMAV(a, b, c) ((cp_v4d)_mm256_fmadd_pd((__m256d)(a), (__m256d)(b), (__m256d)(c)))
+#else
+#define CP_FMAV(a, b, c) ((a) * (b) + (c))
+#endif
+
 /* lane-wise max (a > b ? a : b), |a|, horizontal max, and CP_NV vectors per group of four lanes */
 #if CP_VW == 4
 #define CP_VL cp_v4l

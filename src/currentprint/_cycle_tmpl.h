@@ -141,18 +141,24 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
         const CP_VD voffv = CP_BCV(v_off), vscv = CP_BCV(v_scale);
         const CP_VD stepv = CP_BCV(step);
         const CP_T *bi = xi + n0 - CP_LO, *bv = has_v ? xv + n0 - CP_LO : xi;
-        /* sums of squares of the resampled points, as they are made: even and odd points in the two
-         * lanes of a pair, points in order (the same sums at either vector width) */
-        cp_v2d sqi2 = {0.0, 0.0}, sqv2 = {0.0, 0.0};
-        CP_VD r4, W[6];
-        CP_VI iv;
-#if CP_VW == 4
-#define CP_SQ2(acc, r) do { cp_v4d q_ = (r) * (r); acc = acc + (cp_v2d){q_[0], q_[1]}; acc = acc + (cp_v2d){q_[2], q_[3]}; } while (0)
-#define CP_CONSEC(iv) ((iv)[1] == (iv)[0] + 1 && (iv)[2] == (iv)[0] + 2 && (iv)[3] == (iv)[0] + 3)
-#else
-#define CP_SQ2(acc, r) do { acc = acc + (r) * (r); } while (0)
+        /* sums of squares of the resampled points, as they are made: point j in lane j % 4 of a group of
+         * four lanes (two 2-lane vectors that swap after every step without AVX2, so that both copies
+         * add the same numbers in the same order); no dependent chain through horizontal additions */
+        CP_VD sqi_a = CP_BCV(0.0), sqv_a = CP_BCV(0.0), r4, W[6];
+#if CP_VW == 2
+        CP_VD sqi_b = CP_BCV(0.0), sqv_b = CP_BCV(0.0), t_;
+#define CP_SQ2(acc, r) do { acc##_a = acc##_a + (r) * (r); t_ = acc##_a; acc##_a = acc##_b; acc##_b = t_; } while (0)
 #define CP_CONSEC(iv) ((iv)[1] == (iv)[0] + 1)
+#else
+#define CP_SQ2(acc, r) do { acc##_a = acc##_a + (r) * (r); } while (0)
+#define CP_CONSEC(iv) ((iv)[1] == (iv)[0] + 1 && (iv)[2] == (iv)[0] + 2 && (iv)[3] == (iv)[0] + 3)
 #endif
+        CP_VI iv;
+        /* (x - 0) * 1 is x: skip the calibration when it is the identity */
+        const int cal = !(i_off == 0.0 && i_scale == 1.0 && v_off == 0.0 && v_scale == 1.0);
+        /* six taps as two chains of fused multiply-adds */
+#define CP_TAP6(s) (CP_FMAV(W2, CP_LOADV((s) + 2), CP_FMAV(W1, CP_LOADV((s) + 1), W0 * CP_LOADV(s))) \
+                    + CP_FMAV(W5, CP_LOADV((s) + 5), CP_FMAV(W4, CP_LOADV((s) + 4), W3 * CP_LOADV((s) + 3))))
         for (j = 0; j < npts; j += CP_VW) {
             /* weights and stencil indices of points j..j+CP_VW-1, computed here rather than stored */
             CPF(weightsv)(j, stepv, &iv, W);
@@ -161,18 +167,16 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
             if (CP_CONSEC(iv)) {
                 /* consecutive stencils: lanes read contiguous samples */
                 const CP_T *s = bi + i0;
-                CP_VD acc = ((W0 * CP_LOADV(s) + W1 * CP_LOADV(s + 1)) + (W2 * CP_LOADV(s + 2) + W3 * CP_LOADV(s + 3)));
-                acc = acc + (W4 * CP_LOADV(s + 4) + W5 * CP_LOADV(s + 5));
-                r4 = (acc - ioffv) * iscv;
+                CP_VD acc = CP_TAP6(s);
+                r4 = cal ? (acc - ioffv) * iscv : acc;
                 CP_STV(ri + j, r4);
-                CP_SQ2(sqi2, r4);
+                CP_SQ2(sqi, r4);
                 if (has_v) {
                     s = bv + i0;
-                    acc = ((W0 * CP_LOADV(s) + W1 * CP_LOADV(s + 1)) + (W2 * CP_LOADV(s + 2) + W3 * CP_LOADV(s + 3)));
-                    acc = acc + (W4 * CP_LOADV(s + 4) + W5 * CP_LOADV(s + 5));
-                    r4 = (acc - voffv) * vscv;
+                    acc = CP_TAP6(s);
+                    r4 = cal ? (acc - voffv) * vscv : acc;
                     CP_STV(rv + j, r4);
-                    CP_SQ2(sqv2, r4);
+                    CP_SQ2(sqv, r4);
                 }
             } else {
 #ifdef CP_GATHER4
@@ -184,7 +188,7 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
                 acc = acc + (W4 * CP_GATHER4(s + 4, vi) + W5 * CP_GATHER4(s + 5, vi));
                 r4 = (acc - ioffv) * iscv;
                 CPF(st4)(ri + j, r4);
-                CP_SQ2(sqi2, r4);
+                CP_SQ2(sqi, r4);
                 if (has_v) {
                     s = bv;
                     acc = ((W0 * CP_GATHER4(s, vi) + W1 * CP_GATHER4(s + 1, vi))
@@ -192,7 +196,7 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
                     acc = acc + (W4 * CP_GATHER4(s + 4, vi) + W5 * CP_GATHER4(s + 5, vi));
                     r4 = (acc - voffv) * vscv;
                     CPF(st4)(rv + j, r4);
-                    CP_SQ2(sqv2, r4);
+                    CP_SQ2(sqv, r4);
                 }
                 continue;
 #endif
@@ -208,15 +212,25 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
                         rv[j + k] = (acc - v_off) * v_scale;
                     }
                 }
-                CP_SQ2(sqi2, CP_LDV(ri + j));
+                CP_SQ2(sqi, CP_LDV(ri + j));
                 if (has_v)
-                    CP_SQ2(sqv2, CP_LDV(rv + j));
+                    CP_SQ2(sqv, CP_LDV(rv + j));
             }
         }
 #undef CP_SQ2
 #undef CP_CONSEC
-        sq_i = sqi2[0] + sqi2[1];
-        sq_v = sqv2[0] + sqv2[1];
+#undef CP_TAP6
+        {
+            /* npts is a multiple of 4: after an even number of swaps, _a holds lanes 0-1 and _b 2-3 */
+#if CP_VW == 4
+            cp_v2d si = (cp_v2d){sqi_a[0], sqi_a[1]} + (cp_v2d){sqi_a[2], sqi_a[3]};
+            cp_v2d sv = (cp_v2d){sqv_a[0], sqv_a[1]} + (cp_v2d){sqv_a[2], sqv_a[3]};
+#else
+            cp_v2d si = sqi_a + sqi_b, sv = sqv_a + sqv_b;
+#endif
+            sq_i = si[0] + si[1];
+            sq_v = sv[0] + sv[1];
+        }
     }
     if (P->want_waves) {
         memcpy(wi + col * npts, ri, sizeof(double) * npts);
