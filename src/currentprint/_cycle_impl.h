@@ -63,8 +63,10 @@ static inline __attribute__((always_inline)) double CPF(hmax)(cp_v4d v) {
  * copies then differ by rounding (~1e-16 relative), as allowed (results within 1e-9) */
 #if CP_VW == 4
 #define CP_FMAV(a, b, c) ((cp_v4d)_mm256_fmadd_pd((__m256d)(a), (__m256d)(b), (__m256d)(c)))
+#define CP_FMSV(a, b, c) ((cp_v4d)_mm256_fmsub_pd((__m256d)(a), (__m256d)(b), (__m256d)(c)))
 #else
 #define CP_FMAV(a, b, c) ((a) * (b) + (c))
+#define CP_FMSV(a, b, c) ((a) * (b) - (c))
 #endif
 
 /* lane-wise max (a > b ? a : b), |a|, horizontal max, and CP_NV vectors per group of four lanes */
@@ -158,8 +160,8 @@ static void CPF(cfft_late)(double *re, double *im, Py_ssize_t m, const double *t
             double *ra = re + start + t, *ia = im + start + t, *rb = ra + half, *ib = ia + half;
             CP_VD wr = CP_LDV(tw_r + half + t), wi = CP_LDV(tw_i + half + t);
             CP_VD br = CP_LDV(rb), bi = CP_LDV(ib);
-            CP_VD vr = wr * br - wi * bi;
-            CP_VD vi = wr * bi + wi * br;
+            CP_VD vr = CP_FMSV(wr, br, wi * bi);
+            CP_VD vi = CP_FMAV(wr, bi, wi * br);
             CP_VD xr = CP_LDV(ra), xi = CP_LDV(ia);
             CP_STV(rb, xr - vr); CP_STV(ib, xi - vi);
             CP_STV(ra, xr + vr); CP_STV(ia, xi + vi);
@@ -170,8 +172,8 @@ static void CPF(cfft_late)(double *re, double *im, Py_ssize_t m, const double *t
      * four quarters kept in registers between them: the same butterflies as two separate passes */
 #define CP_BFLY(WR, WI, XR, XI, BR, BI)                                  \
     do {                                                                 \
-        CP_VD vr_ = (WR) * (BR) - (WI) * (BI);                          \
-        CP_VD vi_ = (WR) * (BI) + (WI) * (BR);                          \
+        CP_VD vr_ = CP_FMSV((WR), (BR), (WI) * (BI));                   \
+        CP_VD vi_ = CP_FMAV((WR), (BI), (WI) * (BR));                   \
         BR = XR - vr_; BI = XI - vi_;                                    \
         XR = XR + vr_; XI = XI + vi_;                                    \
     } while (0)
@@ -225,8 +227,8 @@ static inline __attribute__((always_inline)) void CPF(splitv)(const double *wre,
     CP_VD er = 0.5 * (zr + cr), ei = 0.5 * (zi + ci);
     CP_VD orr = 0.5 * (zi - ci), oi = -0.5 * (zr - cr);
     CP_VD wr = CP_LDV(cos_t + k), wi = -CP_LDV(sin_t + k);
-    CP_STV(fr + k, er + wr * orr - wi * oi);
-    CP_STV(fi + k, ei + wr * oi + wi * orr);
+    CP_STV(fr + k, er + CP_FMSV(wr, orr, wi * oi));
+    CP_STV(fi + k, ei + CP_FMAV(wr, oi, wi * orr));
 }
 
 /* Real FFT of n points into bins 0..n/2 (fr, fi of n/2 + 1): even/odd samples packed into one
@@ -308,25 +310,22 @@ static void CPF(rfft2)(const double *x, const double *y, double *fr, double *fi,
 /* Lagrange weights of points j..j+CP_VW-1 and the first stencil index of each, in vector lanes, computed
  * in the tap loop (kept in registers, never stored). Same operations as the scalar formula
  * w_k = prod_{j != k} (mu - x_j) / prod (x_k - x_j). */
-static inline __attribute__((always_inline)) void CPF(weightsv)(Py_ssize_t j, CP_VD stepv, CP_VI *iv_out,
+static inline __attribute__((always_inline)) void CPF(weightsv)(CP_VD jv, CP_VD stepv, CP_VI *iv_out,
                                                                 CP_VD *W) {
-#if CP_VW == 4
-    CP_VD jv = {(double)j, (double)(j + 1), (double)(j + 2), (double)(j + 3)};
-#else
-    CP_VD jv = {(double)j, (double)(j + 1)};
-#endif
     CP_VD p = jv * stepv;
     CP_VI iv = __builtin_convertvector(p, CP_VI);    /* p >= 0: truncation is floor */
     CP_VD mu = p - __builtin_convertvector(iv, CP_VD);
     CP_VD a = mu + 2.0, b = mu + 1.0, c = mu, d = mu - 1.0, e = mu - 2.0, f = mu - 3.0;
     CP_VD ab = a * b, ef = e * f, cd = c * d;
+    /* each weight leaves out one factor: three shared products of four factors */
+    CP_VD cdef = cd * ef, abef = ab * ef, abcd = ab * cd;
     *iv_out = iv;
-    W[0] = b * cd * ef * (-1.0 / 120.0);
-    W[1] = a * cd * ef * (1.0 / 24.0);
-    W[2] = ab * d * ef * (-1.0 / 12.0);
-    W[3] = ab * c * ef * (1.0 / 12.0);
-    W[4] = ab * cd * f * (-1.0 / 24.0);
-    W[5] = ab * cd * e * (1.0 / 120.0);
+    W[0] = b * (-1.0 / 120.0) * cdef;
+    W[1] = a * (1.0 / 24.0) * cdef;
+    W[2] = d * (-1.0 / 12.0) * abef;
+    W[3] = c * (1.0 / 12.0) * abef;
+    W[4] = f * (-1.0 / 24.0) * abcd;
+    W[5] = e * (1.0 / 120.0) * abcd;
 }
 
 /* int16 samples of one cycle widened to float64 (exact), so that the cycle runs through the float64

@@ -159,9 +159,15 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
         /* six taps as two chains of fused multiply-adds */
 #define CP_TAP6(s) (CP_FMAV(W2, CP_LOADV((s) + 2), CP_FMAV(W1, CP_LOADV((s) + 1), W0 * CP_LOADV(s))) \
                     + CP_FMAV(W5, CP_LOADV((s) + 5), CP_FMAV(W4, CP_LOADV((s) + 4), W3 * CP_LOADV((s) + 3))))
-        for (j = 0; j < npts; j += CP_VW) {
-            /* weights and stencil indices of points j..j+CP_VW-1, computed here rather than stored */
-            CPF(weightsv)(j, stepv, &iv, W);
+#if CP_VW == 4
+        CP_VD jv = {0.0, 1.0, 2.0, 3.0};
+#else
+        CP_VD jv = {0.0, 1.0};
+#endif
+        for (j = 0; j < npts; j += CP_VW, jv = jv + (double)CP_VW) {
+            /* weights and stencil indices of points j..j+CP_VW-1 (jv: exact small integers), computed
+             * here rather than stored */
+            CPF(weightsv)(jv, stepv, &iv, W);
             const CP_VD W0 = W[0], W1 = W[1], W2 = W[2], W3 = W[3], W4 = W[4], W5 = W[5];
             int32_t i0 = iv[0];
             if (CP_CONSEC(iv)) {
