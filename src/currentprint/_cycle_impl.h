@@ -69,6 +69,25 @@ static inline __attribute__((always_inline)) double CPF(hmax)(cp_v4d v) {
 #define CP_FMSV(a, b, c) ((a) * (b) - (c))
 #endif
 
+/* lanes of re and im stored as (re0, im0, re1, im1, ...) */
+#if defined(__clang__) || __GNUC__ >= 12
+#if CP_VW == 4
+#define CP_ST_PAIRS(p, r, q) do { CP_STV((p), __builtin_shufflevector((r), (q), 0, 4, 1, 5)); \
+        CP_STV((p) + 4, __builtin_shufflevector((r), (q), 2, 6, 3, 7)); } while (0)
+#else
+#define CP_ST_PAIRS(p, r, q) do { CP_STV((p), __builtin_shufflevector((r), (q), 0, 2)); \
+        CP_STV((p) + 2, __builtin_shufflevector((r), (q), 1, 3)); } while (0)
+#endif
+#else
+#if CP_VW == 4
+#define CP_ST_PAIRS(p, r, q) do { CP_STV((p), __builtin_shuffle((r), (q), (cp_v4l){0, 4, 1, 5})); \
+        CP_STV((p) + 4, __builtin_shuffle((r), (q), (cp_v4l){2, 6, 3, 7})); } while (0)
+#else
+#define CP_ST_PAIRS(p, r, q) do { CP_STV((p), __builtin_shuffle((r), (q), (cp_v2l){0, 2})); \
+        CP_STV((p) + 2, __builtin_shuffle((r), (q), (cp_v2l){1, 3})); } while (0)
+#endif
+#endif
+
 /* lane-wise max (a > b ? a : b), |a|, horizontal max, and CP_NV vectors per group of four lanes */
 #if CP_VW == 4
 #define CP_VL cp_v4l

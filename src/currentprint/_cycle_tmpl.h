@@ -287,9 +287,48 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
     {
         /* both channels in one loop: the reference rotation (rot *= d per order) is computed once */
         double *di = hi + 2 * col * nh, *dv = hv + 2 * col * nh;
-        double rot_r = d_r, rot_i = d_i, cr, ci, hsum_v = 0.0;
-        hsum = 0.0;
-        for (k = 1; k <= nh; k++) {
+        double rot_r, rot_i, cr, ci, hsum_v = 0.0, pr[CP_VW], pq[CP_VW];
+        /* orders k..k+CP_VW-1 in vector lanes: the rotations d^k .. d^(k+CP_VW-1), advanced by d^CP_VW
+         * per step (CP_VW chains, not one through all orders); sums of squares per lane, order 1 left out */
+        pr[0] = d_r; pq[0] = d_i;
+        for (q = 1; q < CP_VW; q++) {
+            pr[q] = pr[q - 1] * d_r - pq[q - 1] * d_i;
+            pq[q] = pr[q - 1] * d_i + pq[q - 1] * d_r;
+        }
+        {
+            CP_VD Rr = CP_LDV(pr), Ri = CP_LDV(pq), Sr = CP_BCV(pr[CP_VW - 1]), Si = CP_BCV(pq[CP_VW - 1]);
+            CP_VD nv = CP_BCV(norm), hs = CP_BCV(0.0), hsv = CP_BCV(0.0), xr, xi, hr, hq, t2;
+#if CP_VW == 4
+            CP_VL keep = {0, -1, -1, -1};
+#else
+            CP_VL keep = {0, -1};
+#endif
+            for (k = 1; k + CP_VW - 1 <= nh; k += CP_VW) {
+                xr = CP_LDV(fir + k) * nv; xi = CP_LDV(fii + k) * nv;
+                hr = CP_FMSV(xr, Rr, xi * Ri); hq = CP_FMAV(xr, Ri, xi * Rr);
+                CP_ST_PAIRS(di + 2 * (k - 1), hr, hq);
+                hs = hs + (CP_VD)((CP_VL)(xr * xr + xi * xi) & keep);
+                if (has_v) {
+                    xr = CP_LDV(fvr + k) * nv; xi = CP_LDV(fvi + k) * nv;
+                    hr = CP_FMSV(xr, Rr, xi * Ri); hq = CP_FMAV(xr, Ri, xi * Rr);
+                    CP_ST_PAIRS(dv + 2 * (k - 1), hr, hq);
+                    hsv = hsv + (CP_VD)((CP_VL)(xr * xr + xi * xi) & keep);
+                }
+                keep = keep | ~keep;                     /* all lanes from the second group on */
+                t2 = CP_FMSV(Rr, Sr, Ri * Si);
+                Ri = CP_FMAV(Rr, Si, Ri * Sr);
+                Rr = t2;
+            }
+            rot_r = Rr[0]; rot_i = Ri[0];
+#if CP_VW == 4
+            hsum = (hs[0] + hs[1]) + (hs[2] + hs[3]);
+            hsum_v = (hsv[0] + hsv[1]) + (hsv[2] + hsv[3]);
+#else
+            hsum = hs[0] + hs[1];
+            hsum_v = hsv[0] + hsv[1];
+#endif
+        }
+        for (; k <= nh; k++) {
             cr = fir[k] * norm;
             ci = fii[k] * norm;
             di[2 * (k - 1)] = cr * rot_r - ci * rot_i;
