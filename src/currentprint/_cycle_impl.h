@@ -42,7 +42,7 @@ static inline __attribute__((always_inline)) double CPF(hmax)(cp_v4d v) {
 
 /* The native vector of this copy: 4 doubles with AVX2, 2 elsewhere (SSE2, NEON; a 4-wide generic vector
  * there is lowered through the stack in places). The hot loops are written with it: lane by lane they do
- * the same operations at either width, so the copies give identical results. */
+ * the same operations at either width; the copies differ only where CP_FMAV/CP_FMSV fuse (AVX2). */
 #if CP_ISA_AVX2
 #define CP_VW 4
 #define CP_VD cp_v4d
