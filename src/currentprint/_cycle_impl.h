@@ -355,6 +355,18 @@ static void CPF(widen_i16)(const short *x, double *out, Py_ssize_t n) {
         out[k] = (double)x[k];
 }
 
+/* Harmonic k (unnormalised FFT bin fr + j fi) scaled by norm, rotated by (rot_r, rot_i) onto the
+ * voltage fundamental and stored at d[2(k-1)], d[2(k-1)+1]; its power joins *hsum from k = 2 on.
+ * The scalar tail of the harmonic rotation, the same for the current and the voltage. */
+static inline __attribute__((always_inline)) void CPF(rot1)(double fr, double fi, double norm, double rot_r,
+                                                            double rot_i, Py_ssize_t k, double *d, double *hsum) {
+    double cr = fr * norm, ci = fi * norm;
+    d[2 * (k - 1)] = cr * rot_r - ci * rot_i;
+    d[2 * (k - 1) + 1] = cr * rot_i + ci * rot_r;
+    if (k >= 2)
+        *hsum = *hsum + cr * cr + ci * ci;
+}
+
 /* ---- sample-type copies ---- */
 #define CP_T double
 #define CP_TN f64

@@ -287,7 +287,7 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
     {
         /* both channels in one loop: the reference rotation (rot *= d per order) is computed once */
         double *di = hi + 2 * col * nh, *dv = hv + 2 * col * nh;
-        double rot_r, rot_i, cr, ci, hsum_v = 0.0, pr[CP_VW], pq[CP_VW];
+        double rot_r, rot_i, hsum_v = 0.0, pr[CP_VW], pq[CP_VW];
         /* orders k..k+CP_VW-1 in vector lanes: the rotations d^k .. d^(k+CP_VW-1), advanced by d^CP_VW
          * per step (CP_VW chains, not one through all orders); sums of squares per lane, order 1 left out */
         pr[0] = d_r; pq[0] = d_i;
@@ -329,20 +329,9 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
 #endif
         }
         for (; k <= nh; k++) {
-            cr = fir[k] * norm;
-            ci = fii[k] * norm;
-            di[2 * (k - 1)] = cr * rot_r - ci * rot_i;
-            di[2 * (k - 1) + 1] = cr * rot_i + ci * rot_r;
-            if (k >= 2)
-                hsum = hsum + cr * cr + ci * ci;
-            if (has_v) {
-                cr = fvr[k] * norm;
-                ci = fvi[k] * norm;
-                dv[2 * (k - 1)] = cr * rot_r - ci * rot_i;
-                dv[2 * (k - 1) + 1] = cr * rot_i + ci * rot_r;
-                if (k >= 2)
-                    hsum_v = hsum_v + cr * cr + ci * ci;
-            }
+            CPF(rot1)(fir[k], fii[k], norm, rot_r, rot_i, k, di, &hsum);
+            if (has_v)
+                CPF(rot1)(fvr[k], fvi[k], norm, rot_r, rot_i, k, dv, &hsum_v);
             tmp = rot_r * d_r - rot_i * d_i;
             rot_i = rot_r * d_i + rot_i * d_r;
             rot_r = tmp;
