@@ -12,7 +12,6 @@ an uninterrupted one would, wherever the stream was cut (mid-cycle included).
 
 from __future__ import annotations
 
-import importlib
 import logging
 from datetime import datetime, timedelta, timezone
 from os import PathLike

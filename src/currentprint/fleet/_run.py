@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import logging
 import os
 import sys
@@ -13,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import CorruptFileError, InputError
-from ._archive import (RECORDING_SUFFIXES, FileEntry, Piece, TerminalConfig, check_terminal_id, parse_start,
+from ._archive import (RECORDING_SUFFIXES, FileEntry, Piece, check_terminal_id, parse_start,
                        parse_terminal_config, plan_pieces, posix_join, probe_local)
 from ._replay import (DONE, TABLES, describe_detectors, get_fs, local_copy, marker_key, marker_path, read_json,
                       replay_piece, rows_table, write_json, write_partition)
