@@ -292,25 +292,140 @@ def _long_pair(seconds=26.0, dtype=np.float64, fade=None):
     return i.astype(dtype), v.astype(dtype), fs
 
 
+class _InlineExecutor:
+    """Runs each task when it is submitted: the worker has always started (and finished) by the time
+    the calling thread reaches the split or the cycles, whatever the machine's load."""
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+        f = Future()
+        f.set_running_or_notify_cancel()
+        f.set_result(fn(*args))
+        return f
+
+
+class _NeverExecutor:
+    """Never starts a task: the calling thread must do everything (a pool with no idle thread)."""
+
+    def __init__(self):
+        self.futures = []
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+        self.futures.append(Future())
+        return self.futures[-1]
+
+
+class _LateExecutor:
+    """Starts the cycle tasks only after the push returned (a thread descheduled for that long):
+    they must find every chunk taken and write nothing; other tasks run at once."""
+
+    def __init__(self):
+        self.late = []
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+        f = Future()
+        f.set_running_or_notify_cancel()
+        if fn.__name__ == "_features_range":
+            self.late.append((f, fn, args))
+        else:
+            f.set_result(fn(*args))
+        return f
+
+
+@pytest.fixture
+def pool_of(monkeypatch):
+    """Make cp.analyze(workers=N) hand its tasks to the given executor."""
+    from currentprint.core import analyzer
+
+    def use(executor):
+        monkeypatch.setattr(analyzer, "_helper_pool", lambda n: executor)
+        return executor
+    return use
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_split_scan_joins_and_equals_one_thread(dtype):
+def test_split_scan_joins_and_equals_one_thread(dtype, pool_of):
     i, v, fs = _long_pair(dtype=dtype)
     assert len(v) >= _core.SPLIT_SCAN_MIN_SAMPLES
-    j0, u0 = _core.split_scan_counts()
     one = cp.analyze(i, v, fs=fs)
+    j0, u0, s0 = _core.split_scan_counts()
+    assert _identical(one, cp.analyze(i, v, fs=fs, workers=2)) is None     # the real pool
+    pool_of(_InlineExecutor())
+    j1, u1, s1 = _core.split_scan_counts()
+    assert (j1 + u1 + s1) == (j0 + u0 + s0) + 1
     two = cp.analyze(i, v, fs=fs, workers=2)
-    assert _core.split_scan_counts()[0] == j0 + 1          # the states met: the worker's half was used
+    assert _core.split_scan_counts() == (j1 + 1, u1, s1)        # the states met: the worker's half was used
     _identical(one, two)
 
 
-def test_split_scan_that_never_meets_is_finished_by_one_thread():
+def test_split_scan_that_never_meets_is_finished_by_one_thread(pool_of):
     # the voltage fades across the split: the worker's empty peak never meets the carried one
     i, v, fs = _long_pair(fade=(12.0, 16.5))
-    j0, u0 = _core.split_scan_counts()
+    pool_of(_InlineExecutor())
+    j0, u0, s0 = _core.split_scan_counts()
     one = cp.analyze(i, v, fs=fs)
     two = cp.analyze(i, v, fs=fs, workers=2)
-    assert _core.split_scan_counts() == (j0, u0 + 1)
+    assert _core.split_scan_counts() == (j0, u0 + 1, s0)
     _identical(one, two)
+
+
+@pytest.mark.parametrize("has_v", [True, False])
+def test_workers_that_never_start_leave_everything_to_the_caller(has_v, pool_of):
+    i, v, fs = _long_pair()
+    v = v if has_v else None
+    one = cp.analyze(i, v, fs=fs, waveforms=True)
+    ex = pool_of(_NeverExecutor())
+    j0, u0, s0 = _core.split_scan_counts()
+    two = cp.analyze(i, v, fs=fs, waveforms=True, workers=3)
+    assert _core.split_scan_counts() == (j0, u0, s0 + has_v)
+    assert len(ex.futures) == 3 and all(f.cancelled() for f in ex.futures)     # the scan's, then two for cycles
+    _identical(one, two)
+    np.testing.assert_array_equal(one.i_wave, two.i_wave)
+    # a NaN is still found when the current's pass was the worker's
+    bad = i.copy()
+    bad[len(bad) - 5] = np.nan
+    assert _refusal(lambda: cp.analyze(bad, v, fs=fs)) == _refusal(lambda: cp.analyze(bad, v, fs=fs, workers=2))
+
+
+def test_cycle_tasks_that_start_after_the_push_change_nothing(pool_of):
+    i, v, fs = _long_pair()
+    one = cp.analyze(i, v, fs=fs)
+    ex = pool_of(_LateExecutor())
+    two = cp.analyze(i, v, fs=fs, workers=2)
+    _identical(one, two)
+    before = {name: two.column(name).copy() for name in cp.COLUMNS}
+    assert len(ex.late) == 1
+    for f, fn, args in ex.late:
+        assert fn(*args) == 0
+    for name in cp.COLUMNS:
+        np.testing.assert_array_equal(before[name], two.column(name), err_msg=name)
+
+
+def test_workers_refuse_overflowing_cycles_like_one_worker():
+    # finite samples whose spectra overflow float64 in two separate stretches of a long recording
+    # (chunks taken by different threads): the same error as one worker, the stream unchanged
+    i, v, fs = _long_pair(seconds=40.0)
+    i = i.copy()
+    n = len(i)
+    for a in (n // 3, (4 * n) // 5):
+        i[a:a + 4000] *= 1.7e308 / 10.0
+    one = _refusal(lambda: cp.analyze(i, v, fs=fs))
+    assert one is not None and one[0] is InputError and "overflow" in one[1]
+    assert _refusal(lambda: cp.analyze(i, v, fs=fs, workers=2)) == one
+    assert _refusal(lambda: cp.analyze(i, v, fs=fs, workers=3)) == one
+    from concurrent.futures import ThreadPoolExecutor
+    an = cp.CycleAnalyzer(fs=fs)
+    an.push(i[:6400], v[:6400])
+    before = an.state_dict()["stream"]
+    with ThreadPoolExecutor(max_workers=1) as ex:
+        ii, vv = an._prepare(i[6400:], v[6400:])
+        with pytest.raises(InputError, match="overflow"):
+            an._push(ii, vv, True, ex, 2)
+    after = an.state_dict()["stream"]
+    for key in before:
+        np.testing.assert_array_equal(before[key], after[key], err_msg=key)
 
 
 def test_split_scan_int16_and_streaming_chunks():

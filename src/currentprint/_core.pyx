@@ -682,13 +682,60 @@ cdef int _compute_cycle(CycleStream st, const cp_params* P, const sample_t[::1] 
                         hi, hv, wi, wv)
 
 
+# Work sharing between the threads of one push (``stream_push`` with workers > 1): the cycles are
+# cut into chunks of FEATURE_CHUNK; every thread (the caller's included) takes the next chunk from
+# a shared counter until none is left, so a thread that starts late or is descheduled by another
+# process leaves its share to the others instead of holding the push up. A schedule is an intp
+# array: [next chunk, chunks done, error code of chunk 0, of chunk 1, ...]. Each cycle is still
+# computed by the same code into its own column, so the tables do not depend on who computed what;
+# the error reported is the one of the first failing chunk, i.e. of the first failing cycle, as
+# with one thread.
+cdef extern from *:
+    """
+    static inline Py_ssize_t cp_fetch_add(Py_ssize_t *p, Py_ssize_t v) {
+        return __atomic_fetch_add(p, v, __ATOMIC_ACQ_REL);
+    }
+    static inline Py_ssize_t cp_load_acquire(const Py_ssize_t *p) {
+        return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+    }
+    """
+    Py_ssize_t cp_fetch_add(Py_ssize_t* p, Py_ssize_t v) nogil
+    Py_ssize_t cp_load_acquire(const Py_ssize_t* p) nogil
+
+cdef enum:
+    FEATURE_CHUNK = 64          # cycles per chunk (~50 us at 6.4 kHz: the end of a push waits at most that)
+    SCHED_NEXT = 0
+    SCHED_DONE = 1
+    SCHED_ERR = 2
+
+
+cdef inline int _features_span(CycleStream st, const cp_params* P, const sample_t[::1] xi, const sample_t[::1] xv,
+                               Py_ssize_t chunk_start, const double[::1] t0v, const double[::1] t1v,
+                               double[:, ::1] ov, double complex[:, ::1] hiv, double complex[:, ::1] hvv,
+                               double[:, ::1] wiv, double[:, ::1] wvv, Py_ssize_t lo, Py_ssize_t hi,
+                               double* tmp, double* work) noexcept nogil:
+    """Cycles [lo, hi) into their columns; the first error code or ERR_OK."""
+    cdef Py_ssize_t nc = ov.shape[1], col
+    cdef int err
+    for col in range(lo, hi):
+        err = _compute_cycle(st, P, xi, xv, chunk_start, t0v[col], t1v[col], tmp, tmp + st.tmp_len,
+                             work, &ov[0, 0], nc, col, <double*>&hiv[0, 0], <double*>&hvv[0, 0],
+                             &wiv[0, 0] if st.want_waves else NULL,
+                             &wvv[0, 0] if st.want_waves else NULL)
+        if err != ERR_OK:
+            return err
+    return ERR_OK
+
+
 cdef int _features_loop(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, Py_ssize_t chunk_start,
                         const double[::1] t0v, const double[::1] t1v, double[:, ::1] ov,
                         double complex[:, ::1] hiv, double complex[:, ::1] hvv, double[:, ::1] wiv,
-                        double[:, ::1] wvv, Py_ssize_t lo, Py_ssize_t hi) noexcept:
-    """Features of cycles [lo, hi) of one push into their columns (GIL released inside; threads
-    may run disjoint ranges of the same push at once). Returns an error code."""
-    cdef Py_ssize_t nc = ov.shape[1], tmp_len = st.tmp_len, col
+                        double[:, ::1] wvv, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t* sched) noexcept:
+    """Features of cycles [lo, hi) of one push into their columns, the GIL released inside. Without
+    ``sched`` (NULL) all of them, returning an error code; with a schedule (lo = 0, see above) the
+    chunks this thread takes, each chunk's code in the schedule (returns ERR_NOMEM if this thread
+    could not start, having taken no chunk)."""
+    cdef Py_ssize_t nc = ov.shape[1], tmp_len = st.tmp_len, k, a, b
     cdef int err = ERR_OK
     cdef double* tmp
     cdef double* work
@@ -704,13 +751,18 @@ cdef int _features_loop(CycleStream st, const sample_t[::1] xi, const sample_t[:
         return ERR_NOMEM
     work = tmp + 2 * tmp_len
     with nogil:
-        for col in range(lo, hi):
-            err = _compute_cycle(st, &P, xi, xv, chunk_start, t0v[col], t1v[col], tmp, tmp + tmp_len,
-                                 work, &ov[0, 0], nc, col, <double*>&hiv[0, 0], <double*>&hvv[0, 0],
-                                 &wiv[0, 0] if st.want_waves else NULL,
-                                 &wvv[0, 0] if st.want_waves else NULL)
-            if err != ERR_OK:
-                break
+        if sched == NULL:
+            err = _features_span(st, &P, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, lo, hi, tmp, work)
+        else:
+            while True:
+                k = cp_fetch_add(&sched[SCHED_NEXT], 1)
+                a = lo + k * FEATURE_CHUNK
+                if a >= hi:
+                    break
+                b = a + FEATURE_CHUNK if a + FEATURE_CHUNK < hi else hi
+                sched[SCHED_ERR + k] = _features_span(st, &P, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv,
+                                                      wiv, wvv, a, b, tmp, work)
+                cp_fetch_add(&sched[SCHED_DONE], 1)       # publishes the chunk's columns and code
     free(tmp)
     return err
 
@@ -718,9 +770,12 @@ cdef int _features_loop(CycleStream st, const sample_t[::1] xi, const sample_t[:
 def _features_range(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, Py_ssize_t chunk_start,
                     const double[::1] t0v, const double[::1] t1v, double[:, ::1] ov,
                     double complex[:, ::1] hiv, double complex[:, ::1] hvv, double[:, ::1] wiv,
-                    double[:, ::1] wvv, Py_ssize_t lo, Py_ssize_t hi):
-    """``_features_loop`` for a worker thread of ``stream_push``; returns an error code."""
-    return _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, lo, hi)
+                    double[:, ::1] wvv, Py_ssize_t[::1] sched):
+    """A worker thread's share of a push's cycles: chunks from the schedule ``sched`` (see
+    ``_features_loop``) until none is left; returns an error code."""
+    if cp_load_acquire(&sched[SCHED_NEXT]) * FEATURE_CHUNK >= ov.shape[1]:
+        return ERR_OK           # started after the others took every chunk (the push may be over)
+    return _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, 0, ov.shape[1], &sched[0])
 
 
 # ---------------------------------------------------------------------------
@@ -839,13 +894,15 @@ cdef enum:
     SPEC_CHECKS = 64            # checkpoints recorded (16384 samples: 2.5 s at 6.4 kHz)
     SPEC_MIN = 8 * SPEC_BLOCK * SPEC_CHECKS     # shorter chunks are scanned by one thread
 SPLIT_SCAN_MIN_SAMPLES = SPEC_MIN
-cdef Py_ssize_t _n_joined = 0, _n_unjoined = 0
+cdef Py_ssize_t _n_joined = 0, _n_unjoined = 0, _n_unstarted = 0
 
 
 def split_scan_counts():
-    """``(joined, not joined)``: split scans whose states met within the checkpoints, and those that
-    this thread finished alone (for tests and benchmarks)."""
-    return _n_joined, _n_unjoined
+    """``(joined, not joined, not started)``: split scans whose states met within the checkpoints,
+    those that this thread finished alone because they did not, and those whose worker had not
+    started when this thread reached the split (it then did the worker's part; for tests and
+    benchmarks)."""
+    return _n_joined, _n_unjoined, _n_unstarted
 
 
 cdef Py_ssize_t _scan_part(CycleStream st, const sample_t[::1] x, Py_ssize_t lo, Py_ssize_t hi, double* state,
@@ -939,9 +996,44 @@ def _join_py(CycleStream st, const sample_t[::1] xv, Py_ssize_t split, Py_ssize_
                          &joined)
     if joined:
         _n_joined += 1
-    else:
+    elif spec_cnt != -2:
         _n_unjoined += 1
     return cnt
+
+
+cdef int _features_shared(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, Py_ssize_t chunk_start,
+                          t0s, t1s, out, harm_i, harm_v, wave_i, wave_v, executor, Py_ssize_t parts) except -1:
+    """All cycles of a push shared by this thread and ``parts - 1`` tasks on ``executor`` (see
+    FEATURE_CHUNK); returns once every chunk is done: the first failing chunk's code or ERR_OK."""
+    import numpy as np
+    cdef Py_ssize_t nc = out.shape[1], nchunks = (nc + FEATURE_CHUNK - 1) // FEATURE_CHUNK, k
+    sched_arr = np.zeros(SCHED_ERR + nchunks, dtype=np.intp)
+    cdef Py_ssize_t[::1] sched = sched_arr
+    ai = np.asarray(xi)
+    av = np.asarray(xv)
+    futures = [executor.submit(_features_range, st, ai, av, chunk_start, t0s, t1s, out, harm_i, harm_v,
+                               wave_i, wave_v, sched_arr) for _ in range(parts - 1)]
+    cdef const double[::1] t0v = t0s
+    cdef const double[::1] t1v = t1s
+    cdef double[:, ::1] ov = out
+    cdef double complex[:, ::1] hiv = harm_i
+    cdef double complex[:, ::1] hvv = harm_v
+    cdef double[:, ::1] wiv = wave_i
+    cdef double[:, ::1] wvv = wave_v
+    mine = _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, 0, nc, &sched[0])
+    # every chunk has been handed out (unless this thread could not start): wait only for tasks
+    # still computing one; a task that has not started is cancelled (it would find nothing to do)
+    for f in futures:
+        if cp_load_acquire(&sched[SCHED_DONE]) == nchunks:
+            f.cancel()
+        elif mine != ERR_OK or not f.cancel():
+            f.result()
+    if cp_load_acquire(&sched[SCHED_DONE]) < nchunks:
+        return ERR_NOMEM        # no thread could start (malloc failed everywhere)
+    for k in range(nchunks):
+        if sched[SCHED_ERR + k] != ERR_OK:
+            return <int>sched[SCHED_ERR + k]
+    return ERR_OK
 
 
 def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, executor=None,
@@ -954,12 +1046,16 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     xi, xv : 1-D arrays of one sample type
         Current and voltage chunk (pass the current twice without voltage).
     executor : concurrent.futures.Executor, optional
-        With ``workers`` > 1, the cycles of a long chunk are split into
-        ``workers`` contiguous ranges computed on the executor's threads
-        (the kernel releases the GIL). Every cycle is computed by the same
-        code either way, so the result does not depend on ``workers``.
+        With ``workers`` > 1, this thread and ``workers - 1`` tasks on the
+        executor share the cycles of a long chunk, taking chunks of
+        FEATURE_CHUNK cycles until none is left (the kernel releases the
+        GIL); a task not started by then is cancelled. The current's NaN pass
+        and half of a long framing scan also go to a task (done here instead
+        if it has not started when this thread needs it). Every cycle is
+        computed by the same code either way, so the result does not depend
+        on ``workers`` or on the threads' timing.
     workers : int
-        Number of ranges to split into (1: all on the calling thread).
+        Threads to share the work between, this one included (1: all here).
     max_value : float
         Largest calibrated |sample| accepted (analyzer.MAX_VALUE): a finite float
         chunk reaching ``(max|x| + |offset|) * scale`` above it is refused with
@@ -973,6 +1069,7 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
         sample, ``info`` = its index in the chunk, nothing changed), ``code`` 6
         (range, see ``max_value``; nothing changed), or a kernel error code.
     """
+    global _n_unstarted
     import numpy as np
     cdef Py_ssize_t n = xi.shape[0], chunk_start = st.total, new_total = st.total + n
     cdef Py_ssize_t bad, cap, cnt, k, nc, col, keep_from, keep_len, j, src
@@ -1042,7 +1139,16 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
                 cnt = _scan_part(st, xv, 0, split, &st.scan_state[0], &st.pend[st.n_pend], cap)
             scanned = True
         try:
-            bad, mx_i, spec_cnt, nck = fut.result()
+            if fut.cancel():
+                # the worker has not started (no idle thread, or a busy machine): rather than wait
+                # for it, its part here (the current's pass; the join below scans the rest)
+                bad, mx_i, spec_cnt, nck = _check_and_speculate(st, np.asarray(xi), np.asarray(xv), 0, spec_state,
+                                                                spec_out, ck_state, ck_count)
+                spec_cnt = -2       # no speculative crossings (_scan_join: < 0), not counted as unjoined
+                if split > 0:
+                    _n_unstarted += 1
+            else:
+                bad, mx_i, spec_cnt, nck = fut.result()
         except BaseException:
             for j in range(S_LEN):          # (the worker task does not raise; this is belt and braces)
                 st.scan_state[j] = saved_scan[j]
@@ -1129,15 +1235,10 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     if nc > 0:
         parts = min(workers, nc // MIN_CYCLES_PER_WORKER) if executor is not None else 1
         if parts > 1:
-            bounds = [nc * k // parts for k in range(parts + 1)]
-            ai = np.asarray(xi)
-            av = np.asarray(xv)
-            futures = [executor.submit(_features_range, st, ai, av, chunk_start, t0s, t1s, out, harm_i,
-                                       harm_v, wave_i, wave_v, bounds[k], bounds[k + 1]) for k in range(parts)]
-            codes = [f.result() for f in futures]
-            err = next((c for c in codes if c != ERR_OK), ERR_OK)
+            err = _features_shared(st, xi, xv, chunk_start, t0s, t1s, out, harm_i, harm_v, wave_i, wave_v,
+                                   executor, <Py_ssize_t>parts)
         else:
-            err = _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, 0, nc)
+            err = _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, 0, nc, NULL)
         if err != ERR_OK:
             # leave the stream as it was before this push
             for j in range(S_LEN):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
@@ -443,6 +445,39 @@ _THD = list(_core.COLUMNS).index("thd")
 _RESIDUAL = list(_core.COLUMNS).index("i_residual")
 
 
+# Helper threads of analyze(workers=N): the calling thread computes too, so N - 1 of them. They are
+# kept between calls (starting and joining threads is serial work on every call) and idle on a
+# queue in between. A forked child starts
+# without them (the parent's threads do not exist there), so it makes its own pool.
+_pool_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+
+
+def _helper_pool(n: int) -> ThreadPoolExecutor:
+    """The module's pool of at least ``n`` helper threads (made on first use, enlarged on demand)."""
+    global _pool, _pool_size
+    with _pool_lock:
+        if _pool is None or _pool_size < n:
+            old = _pool
+            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="currentprint-analyze")
+            _pool_size = n
+            if old is not None:
+                old.shutdown(wait=False)        # its threads end once their queued tasks are done
+        return _pool
+
+
+def _forget_pool_in_child() -> None:
+    global _pool, _pool_size, _pool_lock
+    _pool_lock = threading.Lock()
+    _pool = None
+    _pool_size = 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
+
+
 def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, harmonics: int | None = None,
             calibration: Calibration | None = None, workers: int | None = None, **options) -> CycleTable:
     """Describe every complete mains cycle of a recording.
@@ -466,11 +501,12 @@ def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, 
         Scales, sign, offsets and phase correction of the channels.
     workers : int, optional
         Threads computing the cycles of a long recording (the kernel releases
-        the GIL). With 2 or more, the current's NaN/range check also runs
-        beside the voltage's, and the framing scan of a recording of 20 s or
-        more at 6.4 kHz (``_core.SPLIT_SCAN_MIN_SAMPLES`` samples) is split over
-        two threads exactly. ``None`` or 1: the calling thread only. The table
-        is identical for any value.
+        the GIL): the calling thread and ``workers - 1`` helper threads, which
+        are kept (idle) between calls. With 2 or more, the current's NaN/range
+        check also runs beside the voltage's, and the framing scan of a
+        recording of 20 s or more at 6.4 kHz (``_core.SPLIT_SCAN_MIN_SAMPLES``
+        samples) is split over two threads exactly. ``None`` or 1: the calling
+        thread only. The table is identical for any value.
     **options
         ``n_points``, ``shoulder_fraction``, ``hysteresis``, ``waveforms``,
         ``thd_floor``: see :class:`CycleAnalyzer`.
@@ -528,8 +564,7 @@ def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, 
         raise InputError(f"workers must be a positive integer or None, got {workers!r}.")
     if workers is not None and workers > 1 and len(current) >= _core.MIN_CYCLES_PER_WORKER * 2 * an.fs / 45.0:
         i, v = an._prepare(current, voltage)
-        with ThreadPoolExecutor(max_workers=int(workers)) as pool:
-            table = an._push(i, v, v is not None, pool, int(workers))
+        table = an._push(i, v, v is not None, _helper_pool(int(workers) - 1), int(workers))
     else:
         an._watch = None             # a whole recording gets the error below, not the stream's warning
         table = an.push(current, voltage)
