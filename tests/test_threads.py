@@ -112,3 +112,57 @@ def test_monitors_on_threads_equal_sequential():
         t.join()
     assert not errors
     assert [results[k] for k in range(len(sigs))] == sequential
+
+
+# -- analyze(workers=N): helper threads kept between calls, shared by concurrent callers ----------
+@functools.lru_cache(maxsize=None)
+def _long_channel(seconds: float = 24.0):
+    return cp.synth.synth_signal(duration_s=seconds, fs=6400.0, loads={"a": cp.synth.Rectifier(150.0)},
+                                 schedule=[(0.0, "a", "on")], seed=3)
+
+
+def test_analyze_workers_from_several_threads_at_once():
+    # four callers share the module's helper threads: a caller whose helper task has not started
+    # does that part itself, so nobody waits on a busy pool and every table is the sequential one
+    sig = _long_channel()
+    ref = cp.analyze(sig.current, sig.voltage, fs=6400.0)
+    got, errors = {}, []
+
+    def run(k):
+        try:
+            got[k] = cp.analyze(sig.current, sig.voltage, fs=6400.0, workers=2 + k % 2)
+        except Exception as e:      # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors and len(got) == 4
+    for table in got.values():
+        _same(table, ref)
+
+
+def _analyze_in_child(conn):
+    sig = _long_channel()
+    table = cp.analyze(sig.current, sig.voltage, fs=6400.0, workers=2)
+    conn.send(table.column("p").tobytes())
+    conn.close()
+
+
+def test_analyze_workers_in_a_forked_child():
+    # the parent's helper threads do not exist in a forked child: it must start its own, not hang
+    import multiprocessing
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    sig = _long_channel()
+    ref = cp.analyze(sig.current, sig.voltage, fs=6400.0, workers=2)     # the parent's pool exists
+    ctx = multiprocessing.get_context("fork")
+    a, b = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_analyze_in_child, args=(b,))
+    child.start()
+    assert a.poll(60), "the child did not answer"
+    assert np.frombuffer(a.recv(), dtype=np.float64).tobytes() == ref.column("p").tobytes()
+    child.join(10)
+    assert child.exitcode == 0

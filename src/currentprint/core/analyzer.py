@@ -447,8 +447,11 @@ _RESIDUAL = list(_core.COLUMNS).index("i_residual")
 
 # Helper threads of analyze(workers=N): the calling thread computes too, so N - 1 of them. They are
 # kept between calls (starting and joining threads is serial work on every call) and idle on a
-# queue in between. A forked child starts
-# without them (the parent's threads do not exist there), so it makes its own pool.
+# queue in between; the pool makes a thread only when every one it has is busy, up to one per CPU
+# (several callers at once), or N - 1 if more. A caller whose task has not started when it needs
+# the result does that part itself (see _core.stream_push), so a busy pool slows nobody down.
+# A larger pool replaces a smaller one without shutting it down (a caller may still be submitting
+# to it); its idle threads end at exit. A forked child starts without threads, so with a new pool.
 _pool_lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
@@ -459,11 +462,8 @@ def _helper_pool(n: int) -> ThreadPoolExecutor:
     global _pool, _pool_size
     with _pool_lock:
         if _pool is None or _pool_size < n:
-            old = _pool
-            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="currentprint-analyze")
-            _pool_size = n
-            if old is not None:
-                old.shutdown(wait=False)        # its threads end once their queued tasks are done
+            _pool_size = max(n, os.cpu_count() or 1)
+            _pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="currentprint-analyze")
         return _pool
 
 
