@@ -389,6 +389,18 @@ def test_workers_that_never_start_leave_everything_to_the_caller(has_v, pool_of)
     assert _refusal(lambda: cp.analyze(bad, v, fs=fs)) == _refusal(lambda: cp.analyze(bad, v, fs=fs, workers=2))
 
 
+def test_an_executor_that_was_shut_down_leaves_everything_to_the_caller():
+    from concurrent.futures import ThreadPoolExecutor
+    i, v, fs = _long_pair()
+    ref = cp.CycleAnalyzer(fs=fs)
+    one = ref.push(i, v)
+    ex = ThreadPoolExecutor(max_workers=1)
+    ex.shutdown()
+    an = cp.CycleAnalyzer(fs=fs)
+    ii, vv = an._prepare(i, v)
+    _identical(one, an._push(ii, vv, True, ex, 2))
+
+
 def test_cycle_tasks_that_start_after_the_push_change_nothing(pool_of):
     i, v, fs = _long_pair()
     one = cp.analyze(i, v, fs=fs)

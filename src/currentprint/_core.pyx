@@ -1011,8 +1011,13 @@ cdef int _features_shared(CycleStream st, const sample_t[::1] xi, const sample_t
     cdef Py_ssize_t[::1] sched = sched_arr
     ai = np.asarray(xi)
     av = np.asarray(xv)
-    futures = [executor.submit(_features_range, st, ai, av, chunk_start, t0s, t1s, out, harm_i, harm_v,
-                               wave_i, wave_v, sched_arr) for _ in range(parts - 1)]
+    futures = []
+    for _ in range(parts - 1):
+        try:
+            futures.append(executor.submit(_features_range, st, ai, av, chunk_start, t0s, t1s, out, harm_i,
+                                           harm_v, wave_i, wave_v, sched_arr))
+        except RuntimeError:
+            break               # an executor shut down (interpreter exit): fewer helpers
     cdef const double[::1] t0v = t0s
     cdef const double[::1] t1v = t1s
     cdef double[:, ::1] ov = out
@@ -1124,8 +1129,11 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
             spec_state = spec_out = np.empty(1)
             ck_state = np.empty((0, S_LEN))
             ck_count = np.empty(0, dtype=np.intp)
-        fut = executor.submit(_check_and_speculate, st, np.asarray(xi), np.asarray(xv), split, spec_state,
-                              spec_out, ck_state, ck_count)
+        try:
+            fut = executor.submit(_check_and_speculate, st, np.asarray(xi), np.asarray(xv), split, spec_state,
+                                  spec_out, ck_state, ck_count)
+        except RuntimeError:
+            fut = None          # an executor shut down (interpreter exit): its part is done here below
         with nogil:
             if st.has_v:
                 bad_v = _first_nonfinite(xv, &mx_v)
@@ -1139,7 +1147,7 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
                 cnt = _scan_part(st, xv, 0, split, &st.scan_state[0], &st.pend[st.n_pend], cap)
             scanned = True
         try:
-            if fut.cancel():
+            if fut is None or fut.cancel():
                 # the worker has not started (no idle thread, or a busy machine): rather than wait
                 # for it, its part here (the current's pass; the join below scans the rest)
                 bad, mx_i, spec_cnt, nck = _check_and_speculate(st, np.asarray(xi), np.asarray(xv), 0, spec_state,
