@@ -6,7 +6,7 @@
 # Python wrappers turn into exceptions.  Directives come from setup.py (no
 # "# cython:" header here, it would override the debug build switch).
 
-from libc.math cimport sqrt, floor, ceil, fabs, atan2, cos, sin, M_PI, NAN, INFINITY
+from libc.math cimport sqrt, floor, ceil, fabs, atan2, cos, sin, hypot, M_PI, NAN, INFINITY
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcmp, memcpy
 from cpython.ref cimport PyObject, Py_REFCNT
@@ -698,23 +698,79 @@ cdef extern from *:
     static inline Py_ssize_t cp_load_acquire(const Py_ssize_t *p) {
         return __atomic_load_n(p, __ATOMIC_ACQUIRE);
     }
+    static inline void cp_fetch_or(Py_ssize_t *p, Py_ssize_t v) {
+        __atomic_fetch_or(p, v, __ATOMIC_ACQ_REL);
+    }
     """
     Py_ssize_t cp_fetch_add(Py_ssize_t* p, Py_ssize_t v) nogil
     Py_ssize_t cp_load_acquire(const Py_ssize_t* p) nogil
+    void cp_fetch_or(Py_ssize_t* p, Py_ssize_t v) nogil
 
 cdef enum:
     FEATURE_CHUNK = 64          # cycles per chunk (~50 us at 6.4 kHz: the end of a push waits at most that)
     SCHED_NEXT = 0
     SCHED_DONE = 1
-    SCHED_ERR = 2
+    SCHED_FLAGS = 2             # screen flags of every chunk, OR-ed (see _screen)
+    SCHED_ERR = 3
+    SCREEN_THD_FLAG = 1
+    SCREEN_VOLTAGE_FLAG = 2
+
+
+# Per-cycle screens of analyzer.py (THD floor, voltage fundamental), applied while a cycle's values
+# are still in cache and on every thread: analyzer.py used to run them on the whole table after
+# the push (~0.6 ms for 10 minutes of cycles, with one thread only). Their decisions must stay
+# NumPy's (``np.abs`` of a complex number may differ from ``hypot`` in the last bits): a cycle is
+# decided here only when it is clear of the threshold by SCREEN_MARGIN relative; otherwise the
+# push's flags ask analyzer.py to run its NumPy test on the table, which then decides as before.
+cdef struct screen_t:
+    double thd_floor            # > 0: THD is NaN where |I1| < max(thd_floor, i_residual * noise_k)
+    double noise_k
+    double min_fund             # > 0: flag a cycle unless |V1| >= min_fund * v_rms clearly
+
+cdef double SCREEN_MARGIN = 1e-9
+SCREEN_THD = SCREEN_THD_FLAG
+SCREEN_VOLTAGE = SCREEN_VOLTAGE_FLAG
+
+
+cdef inline double _cabs(double complex z) noexcept nogil:
+    """|z| within ~2 ulp (a plain root of the squares; hypot() only where they would under/overflow)."""
+    cdef double re = z.real, im = z.imag, a2 = re * re + im * im
+    if 1e-290 < a2 < 1e290:
+        return sqrt(a2)
+    return hypot(re, im)
+
+
+cdef inline int _screen(const screen_t* sc, double[:, ::1] ov, double complex[:, ::1] hiv,
+                        double complex[:, ::1] hvv, Py_ssize_t col) noexcept nogil:
+    """The screens of cycle ``col``: sets THD to NaN where clearly below the floor; returns the
+    SCREEN_* flags of the tests it could not decide (and of a voltage fundamental not clearly
+    large enough, which analyzer.py drops)."""
+    cdef int fl = 0
+    cdef double r, thr, a, t
+    if sc.thd_floor > 0:
+        r = ov[C_I_RESIDUAL, col] * sc.noise_k
+        if r == r:                  # a NaN noise level: np.maximum gives NaN, no comparison holds
+            thr = sc.thd_floor if sc.thd_floor >= r else r
+            a = _cabs(hiv[col, 0])
+            if a < thr * (1.0 - SCREEN_MARGIN):
+                ov[C_THD, col] = NAN
+            elif not (a >= thr * (1.0 + SCREEN_MARGIN)):
+                fl |= SCREEN_THD_FLAG
+    if sc.min_fund > 0:
+        t = sc.min_fund * ov[C_V_RMS, col]
+        a = _cabs(hvv[col, 0])
+        if not (a >= t * (1.0 + SCREEN_MARGIN)):
+            fl |= SCREEN_VOLTAGE_FLAG
+    return fl
 
 
 cdef inline int _features_span(CycleStream st, const cp_params* P, const sample_t[::1] xi, const sample_t[::1] xv,
                                Py_ssize_t chunk_start, const double[::1] t0v, const double[::1] t1v,
                                double[:, ::1] ov, double complex[:, ::1] hiv, double complex[:, ::1] hvv,
                                double[:, ::1] wiv, double[:, ::1] wvv, Py_ssize_t lo, Py_ssize_t hi,
-                               double* tmp, double* work) noexcept nogil:
-    """Cycles [lo, hi) into their columns; the first error code or ERR_OK."""
+                               double* tmp, double* work, const screen_t* sc, int* flags) noexcept nogil:
+    """Cycles [lo, hi) into their columns, screened (flags OR-ed into ``flags``); the first error
+    code or ERR_OK."""
     cdef Py_ssize_t nc = ov.shape[1], col
     cdef int err
     for col in range(lo, hi):
@@ -724,19 +780,22 @@ cdef inline int _features_span(CycleStream st, const cp_params* P, const sample_
                              &wvv[0, 0] if st.want_waves else NULL)
         if err != ERR_OK:
             return err
+        flags[0] |= _screen(sc, ov, hiv, hvv, col)
     return ERR_OK
 
 
 cdef int _features_loop(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, Py_ssize_t chunk_start,
                         const double[::1] t0v, const double[::1] t1v, double[:, ::1] ov,
                         double complex[:, ::1] hiv, double complex[:, ::1] hvv, double[:, ::1] wiv,
-                        double[:, ::1] wvv, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t* sched) noexcept:
-    """Features of cycles [lo, hi) of one push into their columns, the GIL released inside. Without
-    ``sched`` (NULL) all of them, returning an error code; with a schedule (lo = 0, see above) the
-    chunks this thread takes, each chunk's code in the schedule (returns ERR_NOMEM if this thread
-    could not start, having taken no chunk)."""
+                        double[:, ::1] wvv, Py_ssize_t lo, Py_ssize_t hi, const screen_t* sc, int* flags,
+                        Py_ssize_t* sched) noexcept:
+    """Features of cycles [lo, hi) of one push into their columns, screened (``_screen``), the GIL
+    released inside. Without ``sched`` (NULL) all of them, returning an error code and the screen
+    flags in ``flags``; with a schedule (lo = 0, see above) the chunks this thread takes, each
+    chunk's code and flags in the schedule (returns ERR_NOMEM if this thread could not start,
+    having taken no chunk)."""
     cdef Py_ssize_t nc = ov.shape[1], tmp_len = st.tmp_len, k, a, b
-    cdef int err = ERR_OK
+    cdef int err = ERR_OK, fl
     cdef double* tmp
     cdef double* work
     cdef cp_params P
@@ -752,7 +811,8 @@ cdef int _features_loop(CycleStream st, const sample_t[::1] xi, const sample_t[:
     work = tmp + 2 * tmp_len
     with nogil:
         if sched == NULL:
-            err = _features_span(st, &P, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, lo, hi, tmp, work)
+            err = _features_span(st, &P, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, lo, hi, tmp, work,
+                                 sc, flags)
         else:
             while True:
                 k = cp_fetch_add(&sched[SCHED_NEXT], 1)
@@ -760,9 +820,12 @@ cdef int _features_loop(CycleStream st, const sample_t[::1] xi, const sample_t[:
                 if a >= hi:
                     break
                 b = a + FEATURE_CHUNK if a + FEATURE_CHUNK < hi else hi
+                fl = 0
                 sched[SCHED_ERR + k] = _features_span(st, &P, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv,
-                                                      wiv, wvv, a, b, tmp, work)
-                cp_fetch_add(&sched[SCHED_DONE], 1)       # publishes the chunk's columns and code
+                                                      wiv, wvv, a, b, tmp, work, sc, &fl)
+                if fl:
+                    cp_fetch_or(&sched[SCHED_FLAGS], fl)
+                cp_fetch_add(&sched[SCHED_DONE], 1)       # publishes the chunk's columns, code and flags
     free(tmp)
     return err
 
@@ -770,12 +833,18 @@ cdef int _features_loop(CycleStream st, const sample_t[::1] xi, const sample_t[:
 def _features_range(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, Py_ssize_t chunk_start,
                     const double[::1] t0v, const double[::1] t1v, double[:, ::1] ov,
                     double complex[:, ::1] hiv, double complex[:, ::1] hvv, double[:, ::1] wiv,
-                    double[:, ::1] wvv, Py_ssize_t[::1] sched):
+                    double[:, ::1] wvv, Py_ssize_t[::1] sched, double thd_floor, double noise_k, double min_fund):
     """A worker thread's share of a push's cycles: chunks from the schedule ``sched`` (see
     ``_features_loop``) until none is left; returns an error code."""
+    cdef screen_t sc
+    cdef int fl = 0
     if cp_load_acquire(&sched[SCHED_NEXT]) * FEATURE_CHUNK >= ov.shape[1]:
         return ERR_OK           # started after the others took every chunk (the push may be over)
-    return _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, 0, ov.shape[1], &sched[0])
+    sc.thd_floor = thd_floor
+    sc.noise_k = noise_k
+    sc.min_fund = min_fund
+    return _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, 0, ov.shape[1], &sc, &fl,
+                          &sched[0])
 
 
 # ---------------------------------------------------------------------------
@@ -1002,9 +1071,11 @@ def _join_py(CycleStream st, const sample_t[::1] xv, Py_ssize_t split, Py_ssize_
 
 
 cdef int _features_shared(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, Py_ssize_t chunk_start,
-                          t0s, t1s, out, harm_i, harm_v, wave_i, wave_v, executor, Py_ssize_t parts) except -1:
+                          t0s, t1s, out, harm_i, harm_v, wave_i, wave_v, executor, Py_ssize_t parts,
+                          const screen_t* sc, int* flags) except -1:
     """All cycles of a push shared by this thread and ``parts - 1`` tasks on ``executor`` (see
-    FEATURE_CHUNK); returns once every chunk is done: the first failing chunk's code or ERR_OK."""
+    FEATURE_CHUNK); returns once every chunk is done: the first failing chunk's code or ERR_OK,
+    the screen flags in ``flags``."""
     import numpy as np
     cdef Py_ssize_t nc = out.shape[1], nchunks = (nc + FEATURE_CHUNK - 1) // FEATURE_CHUNK, k
     sched_arr = np.zeros(SCHED_ERR + nchunks, dtype=np.intp)
@@ -1015,7 +1086,8 @@ cdef int _features_shared(CycleStream st, const sample_t[::1] xi, const sample_t
     for _ in range(parts - 1):
         try:
             futures.append(executor.submit(_features_range, st, ai, av, chunk_start, t0s, t1s, out, harm_i,
-                                           harm_v, wave_i, wave_v, sched_arr))
+                                           harm_v, wave_i, wave_v, sched_arr, sc.thd_floor, sc.noise_k,
+                                           sc.min_fund))
         except RuntimeError:
             break               # an executor shut down (interpreter exit): fewer helpers
     cdef const double[::1] t0v = t0s
@@ -1025,7 +1097,8 @@ cdef int _features_shared(CycleStream st, const sample_t[::1] xi, const sample_t
     cdef double complex[:, ::1] hvv = harm_v
     cdef double[:, ::1] wiv = wave_i
     cdef double[:, ::1] wvv = wave_v
-    mine = _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, 0, nc, &sched[0])
+    cdef int fl = 0
+    mine = _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, 0, nc, sc, &fl, &sched[0])
     # every chunk has been handed out (unless this thread could not start): wait only for tasks
     # still computing one; a task that has not started is cancelled (it would find nothing to do)
     for f in futures:
@@ -1038,11 +1111,13 @@ cdef int _features_shared(CycleStream st, const sample_t[::1] xi, const sample_t
     for k in range(nchunks):
         if sched[SCHED_ERR + k] != ERR_OK:
             return <int>sched[SCHED_ERR + k]
+    flags[0] = <int>sched[SCHED_FLAGS]
     return ERR_OK
 
 
 def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, executor=None,
-                Py_ssize_t workers=1, double max_value=INFINITY):
+                Py_ssize_t workers=1, double max_value=INFINITY, double thd_floor=0.0, double noise_k=0.0,
+                double min_fund=0.0):
     """Feed one chunk to a stream; return the cycles it completed.
 
     Parameters
@@ -1065,12 +1140,20 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
         Largest calibrated |sample| accepted (analyzer.MAX_VALUE): a finite float
         chunk reaching ``(max|x| + |offset|) * scale`` above it is refused with
         code 6 (``info`` 0: current, 1: voltage), checked in the NaN pass.
+    thd_floor, noise_k, min_fund : float
+        Per-cycle screens (0: off): THD is set to NaN where the current's
+        fundamental magnitude is clearly below ``max(thd_floor, i_residual *
+        noise_k)``, A; cycles whose voltage fundamental is not clearly at least
+        ``min_fund * v_rms`` are flagged. Undecided cycles are flagged too, for
+        the caller's NumPy test (see ``_screen``).
 
     Returns
     -------
     tuple
         ``(code, info, out, harm_i, harm_v, wave_i, wave_v)``; ``code`` 0
-        with ``out`` of shape (N_COLUMNS, cycles); ``code`` 4 (non-finite
+        with ``out`` of shape (N_COLUMNS, cycles) and ``info`` the screen
+        flags (1: a THD test undecided, 2: a voltage fundamental test failed
+        or undecided); ``code`` 4 (non-finite
         sample, ``info`` = its index in the chunk, nothing changed), ``code`` 6
         (range, see ``max_value``; nothing changed), or a kernel error code.
     """
@@ -1240,13 +1323,19 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     cdef double complex[:, ::1] hvv = harm_v
     cdef double[:, ::1] wiv = wave_i
     cdef double[:, ::1] wvv = wave_v
+    cdef screen_t sc
+    cdef int flags = 0
+    sc.thd_floor = thd_floor
+    sc.noise_k = noise_k
+    sc.min_fund = min_fund if st.has_v else 0.0
     if nc > 0:
         parts = min(workers, nc // MIN_CYCLES_PER_WORKER) if executor is not None else 1
         if parts > 1:
             err = _features_shared(st, xi, xv, chunk_start, t0s, t1s, out, harm_i, harm_v, wave_i, wave_v,
-                                   executor, <Py_ssize_t>parts)
+                                   executor, <Py_ssize_t>parts, &sc, &flags)
         else:
-            err = _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, 0, nc, NULL)
+            err = _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, 0, nc, &sc, &flags,
+                                 NULL)
         if err != ERR_OK:
             # leave the stream as it was before this push
             for j in range(S_LEN):
@@ -1283,7 +1372,7 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     st.buf_start = keep_from
     st.buf_len = keep_len
     st.total = new_total
-    return (ERR_OK, 0, out, harm_i, harm_v, wave_i, wave_v)
+    return (ERR_OK, flags, out, harm_i, harm_v, wave_i, wave_v)
 
 
 # ---------------------------------------------------------------------------
