@@ -13,6 +13,8 @@ STATE_LEN: Final[int]
 N_SECTIONS: Final[int]
 MIN_CYCLES_PER_WORKER: Final[int]
 SPLIT_SCAN_MIN_SAMPLES: Final[int]
+SCREEN_THD: Final[int]
+SCREEN_VOLTAGE: Final[int]
 POOL_MIN_BYTES: Final[int]
 POOL_MAX_BYTES: Final[int]
 POOL_SLOTS: Final[int]
@@ -20,7 +22,7 @@ POOL_TOTAL_BYTES: Final[int]
 def set_buffer_pool(enabled: bool) -> None: ...
 def pool_bytes() -> int: ...
 def _pool_list() -> list[NDArray[np.uint8]]: ...
-def split_scan_counts() -> tuple[int, int]: ...
+def split_scan_counts() -> tuple[int, int, int]: ...
 
 def set_simd(path: str = ...) -> str: ...
 def simd_path() -> str: ...
@@ -91,6 +93,9 @@ def stream_push(
     executor: Any = ...,
     workers: int = ...,
     max_value: float = ...,
+    thd_floor: float = ...,
+    noise_k: float = ...,
+    min_fund: float = ...,
 ) -> tuple[int, int, NDArray[np.float64] | None, NDArray[np.complex128] | None,
            NDArray[np.complex128] | None, NDArray[np.float64] | None, NDArray[np.float64] | None]: ...
 
