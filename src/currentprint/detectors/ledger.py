@@ -303,7 +303,10 @@ class ApplianceTracker(_EventJudge):
         if ev.kind == "off":
             shape = -shape
         level = bd.post.p if bd is not None else float(ev.post.p)
-        return [self._book(ev, label, match, calibrated, step, shape, level)]
+        # the step's own noise (W): the noise of the mean difference cycle times the voltage
+        noise = (float(bd.delta_noise_a) * bd.post.v_rms if bd is not None and math.isfinite(bd.delta_noise_a)
+                 else 0.0)
+        return [self._book(ev, label, match, calibrated, step, shape, level, noise)]
 
     def _split(self, ev, bd) -> list | None:
         """Two switchings inside one event: a flat intermediate level between the states before and after.
@@ -555,10 +558,10 @@ class ApplianceTracker(_EventJudge):
                 r.update(_FRESH_FIT)
 
     def _book(self, ev, label: str, match, calibrated: bool, power: float, shape: np.ndarray,
-              level: float = math.nan) -> Alert:
+              level: float = math.nan, noise: float = 0.0) -> Alert:
         """Open or close runs for switching ``ev`` (an Event or a :class:`_Part`); its alert.
 
-        ``level``: the total power measured just after it (W).
+        ``level``: the total power measured just after it (W); ``noise``: the step's noise (W).
         """
         unit = "W" if calibrated else "units"
         self._commit(self._onset_cycle(ev), cut=True)         # tracked powers up to the switching
@@ -575,7 +578,7 @@ class ApplianceTracker(_EventJudge):
             detail = {"label": label, "state": "on", "power_w": power, "match": m}
             expl = f"{label} switched on ({power:.0f} {unit})"
         else:
-            closed = self._close(label, power, shape)
+            closed = self._close(label, power, shape, noise)
             if not closed:
                 self._switch(ev, -power, shape, [], [])
                 self._orphans.append({"label": label, "off_sample": int(ev.sample), "off_power_w": power,
@@ -604,7 +607,8 @@ class ApplianceTracker(_EventJudge):
         return Alert("appliance", ev.sample, time=ev.sample / self._fs, detail=detail, explanation=expl,
                      detector=self.name, timestamp=self._stamp(int(ev.sample)))
 
-    def _close(self, label: str, power: float, shape: np.ndarray | None = None) -> list[dict]:
+    def _close(self, label: str, power: float, shape: np.ndarray | None = None,
+               noise: float = 0.0) -> list[dict]:
         """The running runs a switch-off of ``label``, step ``power`` and current ``shape`` ends.
 
         None, one, or two at once (two loads off closer together than the event detector
@@ -613,13 +617,26 @@ class ApplianceTracker(_EventJudge):
         harmonics, scaled to its power now) best matches the shape that left, then the
         closest power: two loads whose powers happen to add up to a third's do not pass for
         it when their currents do not.
+
+        A named switch-off closes the run of its label; a second running run goes with it
+        when what the step has beyond the named run's power (more than ``noise``, W, allows)
+        is nearer that run's power than zero: two switch-offs a few cycles apart, seen as one
+        event named after the larger load (the library names the larger part of a sum).
         """
         running = [r for r in self._runs if r["off_sample"] is None]
         if label != UNKNOWN:
             same = [r for r in running if r["label"] == label]
             if same:
                 # the one whose tracked power is closest (latest on a tie)
-                return [min(reversed(same), key=lambda r: abs(r["p_now"] - power))]
+                one = min(reversed(same), key=lambda r: abs(r["p_now"] - power))
+                rest = power - one["p_now"]
+                others = [r for r in running if r is not one and r["p_now"] > 0]
+                if others and rest > _NOISE_SIGMA * noise:
+                    two = min(others, key=lambda r: abs(r["p_now"] - rest))
+                    if abs(two["p_now"] - rest) < 0.5 * two["p_now"] and (
+                            shape is None or _pair_fits(shape, one, two, power)):
+                        return [one, two]
+                return [one]
         tol = self.pair_tolerance * max(power, 1e-12)
         # a named switch-off closes only a run that was not named otherwise
         free = [r for r in running if label == UNKNOWN or r["label"] == UNKNOWN]
@@ -774,6 +791,9 @@ class ApplianceTracker(_EventJudge):
         return self
 
 
+#: a named switch-off's step must exceed its run's power by this many noise standard deviations
+#: of the step before a second run is closed with it (see ApplianceTracker._close)
+_NOISE_SIGMA = 4.0
 #: cycles an intermediate level must last for an event to be split into two switchings
 _MID_MIN = 2
 #: a run whose current is gone (fitted coefficient -1 +- 0.3) for this many blocks (0.72 s at
@@ -848,6 +868,23 @@ def _refine_onset(ev, hist: dict, first: int):
     fs = ev.sample / ev.time if ev.time else math.nan
     return dataclasses.replace(ev, sample=sample, cycle=first + at,
                                time=sample / fs if math.isfinite(fs) and fs > 0 else ev.time)
+
+
+def _scaled(run: dict, power: float) -> np.ndarray:
+    """A run's current shape (its switch-on harmonics) scaled to ``power`` (W)."""
+    p_on = run["p_on_ref"]
+    return np.asarray(run["shape"], float) * (power / p_on if p_on > 0 else 1.0)
+
+
+def _pair_fits(shape: np.ndarray, one: dict, two: dict, power: float) -> bool:
+    """Whether the current that left (``shape``) is two runs' rather than one's grown to the whole step.
+
+    A load whose power drifted while it ran draws more or less of its own shape; a second load
+    switching off with it adds its own (a motor's lagging current beside a compressor's).
+    """
+    single = float(np.linalg.norm(shape - _scaled(one, power)))
+    pair = float(np.linalg.norm(shape - _scaled(one, one["p_now"]) - _scaled(two, two["p_now"])))
+    return pair < single
 
 
 def _check_run(r: Any) -> dict:
