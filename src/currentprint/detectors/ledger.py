@@ -160,6 +160,9 @@ class ApplianceTracker(_EventJudge):
                                             "h": np.empty((0, 2 * SHAPE_HARMONICS))}
         self._done = 0
         self._ref_h = np.empty(0)            # mean current harmonics (re, im) after the last switching
+        # cycle-to-cycle scatter of the harmonics since then (within blocks: drift excluded) and its dof
+        self._cov = np.zeros((2 * SHAPE_HARMONICS, 2 * SHAPE_HARMONICS))
+        self._cov_n = 0
         self._ref_p = math.nan               # total power then, W
         self._ref_from = 0                   # first cycle the next reference may start at
         self._finished_at = -1               # cycles seen when finish() last ran
@@ -412,6 +415,10 @@ class ApplianceTracker(_EventJudge):
         p = float(np.sum(b["p"][:n] * dt)) / t if t > 0 else 0.0
         h = b["h"][:n].mean(axis=0)
         running = [r for r in self._runs if r["off_sample"] is None]
+        if full and self._done >= self._ref_from:
+            dev = b["h"][:n] - h
+            self._cov = self._cov + dev.T @ dev
+            self._cov_n += n - 1
         if self._ref_h.shape[0] == 0:
             # the reference: the first whole block in the new steady state after a switching (measured
             # like every later block, so a shape the harmonics do not hold exactly does not pass for drift)
@@ -449,7 +456,11 @@ class ApplianceTracker(_EventJudge):
             for r in running:
                 r["energy_j"] += r["p_now"] * t
             if full:
-                self._vanished(running, c[:-1], a[:, :-1], n)
+                # the gone test reads coefficients fitted against the measured cycle noise: a
+                # background (or a running load) whose current scatters along some directions
+                # (a TV's supply beside a PC's) weighs less there (generalised least squares)
+                cw = _fit_white(a, dh, self._cov, self._cov_n)
+                self._vanished(running, cw[:-1], a[:, :-1], n)
         else:
             for r in running:
                 r["energy_j"] += r["p_now"] * t
@@ -482,7 +493,7 @@ class ApplianceTracker(_EventJudge):
                 # gone: -1 within the coefficient's own scatter (a small load among similar shapes,
                 # two capacitor-input supplies, is fitted less surely), at most _GONE_TOL_MAX
                 tol = min(max(_GONE_TOL, _GONE_TOL_SIGMA * sd), _GONE_TOL_MAX)
-                if abs(cr + 1.0) <= tol and off_mean > max(_GONE_SIGMA * sd, 0.5):
+                if min(abs(cr + 1.0), abs(cr - r["c_mean"] + 1.0)) <= tol and off_mean > max(_GONE_SIGMA * sd, 0.5):
                     r["gone"] += 1
                     if r["gone"] >= _GONE_BLOCKS:
                         gone_runs.append((j, r))
@@ -504,6 +515,7 @@ class ApplianceTracker(_EventJudge):
         if gone_runs:
             # a new reference from the next whole block, as after a switching
             self._ref_h, self._ref_p = np.empty(0), math.nan
+            self._cov, self._cov_n = np.zeros_like(self._cov), 0
             self._ref_from = self._done + n
             for r in self._runs:
                 if r["off_sample"] is None:
@@ -551,6 +563,7 @@ class ApplianceTracker(_EventJudge):
             r["p_now"] = r["off_power_w"]
         # a new reference once the new steady state has begun
         self._ref_h, self._ref_p = np.empty(0), math.nan
+        self._cov, self._cov_n = np.zeros_like(self._cov), 0
         self._ref_from = max(int(ev.post.cycles[0]), c + 1)
         for r in self._runs:
             if r["off_sample"] is None:
@@ -755,7 +768,7 @@ class ApplianceTracker(_EventJudge):
             "start_time": None if self.start_time is None else self.start_time.isoformat(),
             "events": self.event_source.state_dict(),
             "buf": dict(self._buf), "done": int(self._done), "ref_h": self._ref_h, "ref_p": float(self._ref_p),
-            "ref_from": int(self._ref_from), "finished_at": int(self._finished_at),
+            "ref_from": int(self._ref_from), "cov": self._cov, "cov_n": int(self._cov_n), "finished_at": int(self._finished_at),
             "expect_p": float(self._expect_p),
         })}
 
@@ -779,7 +792,12 @@ class ApplianceTracker(_EventJudge):
             if ref_h.shape[0] not in (0, width) or any(
                     len(r["shape"]) != width for r in runs):
                 raise ValueError("current shapes of the wrong length")
+            cov = np.asarray(st.get("cov", np.zeros((width, width))), dtype=float)
+            cov_n = int(st.get("cov_n", 0))
+            if cov.shape != (width, width) or not np.all(np.isfinite(cov)) or cov_n < 0:
+                raise ValueError("the cycle-noise matrix has the wrong shape or is not finite")
             self.event_source.load_state(st["events"])
+            self._cov, self._cov_n = cov, cov_n
             self._hist, self._seen, self._now, self._fs = hist, seen, int(st["now"]), float(st["fs"])
             self._buf, self._done, self._ref_h = buf, done, ref_h
             self._ref_p, self._ref_from = float(st["ref_p"]), int(st["ref_from"])
@@ -960,6 +978,30 @@ def _fit(a: np.ndarray, dh: np.ndarray) -> np.ndarray:
     g = u.T @ u
     c = np.linalg.solve(g + _RIDGE * np.eye(g.shape[0]), u.T @ dh)
     return np.asarray(c / norms)
+
+
+def _fit_white(a: np.ndarray, dh: np.ndarray, cov: np.ndarray, dof: int) -> np.ndarray:
+    """:func:`_fit` after whitening by the measured cycle-to-cycle scatter ``cov / dof`` of the harmonics.
+
+    The scatter is shrunk towards its diagonal (weight ``d / (d + dof)`` for ``d`` dimensions:
+    a few blocks cannot fill a full matrix) and floored at 1e-9 of its trace, so a direction
+    with no measured scatter does not get an unbounded weight. Without history: :func:`_fit`.
+    """
+    d = a.shape[0]
+    if dof < 2:
+        return _fit(a, dh)
+    w = cov / dof
+    alpha = d / (d + dof)
+    w = (1.0 - alpha) * w + alpha * np.diag(np.diag(w))
+    tr = float(np.trace(w))
+    if not tr > 0:
+        return _fit(a, dh)
+    w = w + 1e-9 * tr / d * np.eye(d)
+    try:
+        chol = np.linalg.cholesky(w)
+    except np.linalg.LinAlgError:
+        return _fit(a, dh)
+    return _fit(np.linalg.solve(chol, a), np.linalg.solve(chol, dh))
 
 
 #: largest |cosine| between two participants' current shapes for their drifts to be told apart
