@@ -286,7 +286,7 @@ class ResistiveLoadDetector(_EventJudge):
                                          pf_min=self.pf_min, noise=0.0, noise_peak=noise_peak)
                 bg_step = abs(alpha) * abs(float(pre.p))
                 if all(r["passed"] for r in rules2.values()) and bg_step <= MAX_BACKGROUND_STEP * f2["dp"]:
-                    f2["background_step"], f2["background_step_w"] = alpha, -alpha * float(pre.p)
+                    f2["background_step"], f2["background_step_w"] = alpha, alpha * float(pre.p)
                     f, rules, ok = f2, rules2, True
         if ok and len(self._whitelist):
             if np.any(np.abs(f["power_w"] - self._whitelist) <= self.whitelist_tolerance * self._whitelist):
