@@ -424,9 +424,12 @@ class ApplianceTracker(_EventJudge):
             # like every later block, so a shape the harmonics do not hold exactly does not pass for drift)
             if full and self._done >= self._ref_from:
                 self._ref_h, self._ref_p = h, p
-                if len(running) == 1 and math.isfinite(self._expect_p):
-                    # a lone appliance's drift between its switching step and this block (a heater
-                    # warming): the total moved by it since the level measured after the switching
+                if len(running) == 1 and math.isfinite(self._expect_p) and running[0].get("fresh"):
+                    # a lone appliance's drift between its switch-on step and this block (a heater
+                    # warming): the total moved by it since the level measured after the switching.
+                    # Only the appliance that has just switched on: after another load's
+                    # switching, the difference is the background's wander and the step's noise
+                    # (a 7 W PC left alone over a washing machine took ~1 W of it for its whole run)
                     r = running[0]
                     r["p_ref"] = r["p_now"] = r["p_now"] + (p - self._expect_p)
                 self._expect_p = math.nan
@@ -565,6 +568,10 @@ class ApplianceTracker(_EventJudge):
         self._ref_h, self._ref_p = np.empty(0), math.nan
         self._cov, self._cov_n = np.zeros_like(self._cov), 0
         self._ref_from = max(int(ev.post.cycles[0]), c + 1)
+        for r in self._runs:
+            r["fresh"] = False
+        for r in opened:
+            r["fresh"] = True               # (not in self._runs yet)
         for r in self._runs:
             if r["off_sample"] is None:
                 r["p_ref"] = r["p_now"]
@@ -922,6 +929,7 @@ def _check_run(r: Any) -> dict:
             raise ValueError(f"run {k} is not finite")
     r["shape"] = [float(x) for x in r["shape"]]
     r["inferred_off"] = bool(r.get("inferred_off", False))
+    r["fresh"] = bool(r.get("fresh", False))
     for k, v in _FRESH_FIT.items():
         r[k] = type(v)(r.get(k, v))
         if not math.isfinite(r[k]):
