@@ -709,3 +709,20 @@ def test_noise_weighted_fit_discounts_the_background_scatter_direction():
     # without a measured scatter it is the plain fit
     dh = a @ truth
     assert np.allclose(_fit_white(a, dh, np.zeros((d, d)), 0), _fit(a, dh))
+
+
+
+def test_only_the_run_just_switched_on_is_relevelled_at_the_next_reference():
+    # the lone-run re-levelling (a heater warming between its switch-on step and the first block)
+    # belongs to the run that has just switched on; after another load's switching, the runs left
+    # are not fresh (their level is not moved by that switching's step noise)
+    c = _schedule()                      # heater on 1-8 s, motor on 3-10.5 s
+    tracker = cp.ApplianceTracker()
+    mon = cp.Monitor(fs=FS, detectors=[tracker])
+    cut = int(4.0 * FS)
+    mon.run(c.current[:cut], c.voltage[:cut])
+    assert [r["fresh"] for r in tracker._runs] == [False, True]
+    restored = cp.Monitor.from_state(json.loads(json.dumps(mon.state_dict())))
+    assert [r["fresh"] for r in restored.detectors[0]._runs] == [False, True]
+    mon.run(c.current[cut:int(9.0 * FS)], c.voltage[cut:int(9.0 * FS)])
+    assert [r["fresh"] for r in tracker._runs] == [False, False]      # the heater's switch-off
