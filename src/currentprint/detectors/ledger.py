@@ -443,7 +443,7 @@ class ApplianceTracker(_EventJudge):
             dh = h - self._ref_h
             ndh = float(np.linalg.norm(dh))
             explained = ndh == 0 or float(np.linalg.norm(a @ c - dh)) <= _EXPLAINED * ndh
-            if len(running) == 1 and _distinct(a) and explained:
+            if len(running) == 1 and full and _distinct(a) and explained:
                 # one appliance over the background: its drift is its fitted share of the change,
                 # when the two shapes differ (a heater over a heater cannot be told apart) and
                 # scalings of them explain the change (a background whose current changes shape,
