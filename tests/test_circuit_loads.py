@@ -642,7 +642,7 @@ def test_heater_alarms_when_the_background_steps_in_the_same_cycle():
     assert -1.0 < f["background_step"] < -0.2 and f["background_step_w"] < 0
     assert abs(a.sample - at) <= N
     # the plain judgement of the same step fails on the supply's harmonics
-    ok, f0, rules = cp.ResistiveLoadDetector().judge(*_pre_post(i, v, at), calibrated=True)
+    ok, _f0, rules = cp.ResistiveLoadDetector().judge(*_pre_post(i, v, at), calibrated=True)
     assert not ok and not rules["proportional"]["passed"]
 
 

@@ -7,6 +7,7 @@ after-minus-before change is a pure resistance of some hundred watts or more.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 from typing import Any, Sequence
 
 import numpy as np
@@ -131,17 +132,10 @@ def _without_background_step(pre, post):
     alpha = float(np.clip(np.real(np.sum(np.conj(b) * a)) / bb, -1.0, 1.0))
     if alpha == 0.0 or not math.isfinite(alpha):
         return None, 0.0
-
-    class _Post:
-        pass
-
-    out = _Post()
-    out.i_wave = np.asarray(post.i_wave, float) - alpha * i0
-    out.v_wave = v
-    out.p = float(post.p) - alpha * float(pre.p)
-    out.q = float(post.q) - alpha * float(pre.q)
-    out.v_rms = float(post.v_rms)
-    out.i_peak = float(np.max(np.abs(out.i_wave)))
+    i_wave = np.asarray(post.i_wave, float) - alpha * i0
+    out = SimpleNamespace(i_wave=i_wave, v_wave=v, p=float(post.p) - alpha * float(pre.p),
+                          q=float(post.q) - alpha * float(pre.q), v_rms=float(post.v_rms),
+                          i_peak=float(np.max(np.abs(i_wave))))
     return out, alpha
 
 
@@ -250,7 +244,12 @@ class ResistiveLoadDetector(_EventJudge):
 
         ``background`` (a :class:`~currentprint.detectors._background.BackgroundDelta`
         or None) supplies the period-aware inrush and the background noise
-        the limits are widened by.
+        the limits are widened by. With a background, a step that fails only
+        the shape rules is judged again without a change of the background's
+        own level in the switching cycle (:func:`_without_background_step`,
+        plain limits, at most :data:`MAX_BACKGROUND_STEP` of the step's
+        power); the features then carry ``background_step`` (its scale) and
+        ``background_step_w`` (its power change, W).
         """
         f = delta_features(pre, post, transient, nominal_voltage=self.nominal_voltage, calibrated=calibrated)
         noise = noise_peak = 0.0
