@@ -56,9 +56,10 @@ cdef enum:
     AM_RANDOM2 = 8        # same, two cycles back
     AM_COUNTED = 16       # counts towards the alarm (RANDOM1, RANDOM2 or LONE)
     AM_LONE = 32          # a re-ignition step where the two cycles before are smooth
+    AM_LONE_LOCAL = 64    # with AM_LONE: it beat the noise of d only on each side of the step, not the block's
 
 ARCMASK_BITS = {"pair1": AM_PAIR1, "pair2": AM_PAIR2, "random1": AM_RANDOM1, "random2": AM_RANDOM2,
-                "counted": AM_COUNTED, "lone": AM_LONE}
+                "counted": AM_COUNTED, "lone": AM_LONE, "lone_local": AM_LONE_LOCAL}
 
 # parameter vector layout
 cdef enum:
@@ -75,7 +76,9 @@ cdef enum:
     MP_SAME = 10          # pairs: no J of the step's sign >= this * step in the other cycle within the
                           # match distance (0: not checked)
     MP_MATCH1 = 11        # MP_MATCH against one cycle back (0: MP_MATCH); MP_MATCH is then two cycles back's
-    MP_LEN = 12
+    MP_LONE_LOCAL = 12    # lone steps: or a step >= this * the noise of d just before and just after it
+                          # (0: the 16-point block's noise alone), see _am_lone_d
+    MP_LEN = 13
 ARCMASK_PARAM_LEN = MP_LEN
 
 # state layout: header then the last two rows
@@ -247,21 +250,25 @@ cdef inline double _am_jd(const double* x, const double* ref, Py_ssize_t npts, P
     return jx - jr
 
 
-cdef bint _am_lone_d(const double* x, const double* ref, Py_ssize_t npts, Py_ssize_t s, Py_ssize_t k,
-                     bint positive, double flo, double k_noise, double persist) noexcept nogil:
+cdef int _am_lone_d(const double* x, const double* ref, Py_ssize_t npts, Py_ssize_t s, Py_ssize_t k,
+                    bint positive, double flo, double k_noise, double persist, double local) noexcept nogil:
     """The tests of a lone step at k on d = this row - one reference (shifted by s), but the
-    reference's smoothness (see _am_lone; the caller checked ``1 <= k + s <= npts - 3``)."""
-    cdef double jd, a, pk
+    reference's smoothness (see _am_lone; the caller checked ``1 <= k + s <= npts - 3``).
+
+    Returns 0 (no), 1 (a step against the block's noise) or 2 (only against the noise on
+    each side of it, ``local`` > 0).
+    """
+    cdef double jd, a, pk, ma, mb
     cdef double buf[AM_BLOCK]
     cdef Py_ssize_t i, lo
     jd = ((x[k + 1] - x[k]) - (x[k] - x[k - 1])) - ((ref[k + s + 1] - ref[k + s]) - (ref[k + s] - ref[k + s - 1]))
     if (jd > 0.0) != positive or not (fabs(jd) >= flo):
-        return False
+        return 0
     # persistent in d
     pk = (((x[k + 2] - ref[k + s + 2]) - (x[k + 1] - ref[k + s + 1]))
           - ((x[k] - ref[k + s]) - (x[k - 1] - ref[k + s - 1])))
     if fabs(pk) > persist * fabs(jd):
-        return False
+        return 0
     # the largest J of its sign in d within +-3 points (the reference's own re-ignition
     # nearby has the other sign in d)
     if k >= 4 and k + 3 <= npts - 2 and k + s >= 4 and k + s + 3 <= npts - 2:
@@ -271,13 +278,13 @@ cdef bint _am_lone_d(const double* x, const double* ref, Py_ssize_t npts, Py_ssi
                 a = (((x[i + 1] - x[i]) - (x[i] - x[i - 1]))
                      - ((ref[i + s + 1] - ref[i + s]) - (ref[i + s] - ref[i + s - 1])))
                 if (a > 0.0) == positive and fabs(a) > fabs(jd):
-                    return False
+                    return 0
     else:
         for i in range(k - 3, k + 4):
             if i >= 0 and i < npts:
                 a = _am_jd(x, ref, npts, s, i)
                 if (a > 0.0) == positive and fabs(a) > fabs(jd):
-                    return False
+                    return 0
     # large against the noise of d in its 16-point block (the last block may reach back)
     lo = (k // AM_BLOCK) * AM_BLOCK
     if lo > npts - AM_BLOCK:
@@ -285,7 +292,38 @@ cdef bint _am_lone_d(const double* x, const double* ref, Py_ssize_t npts, Py_ssi
     for i in range(AM_BLOCK):
         buf[i] = fabs(_am_jd(x, ref, npts, s, lo + i))
     a = _median16(buf)
-    return fabs(jd) >= k_noise * 1.4826 * a
+    if fabs(jd) >= k_noise * 1.4826 * a:
+        return 1
+    if not (local > 0.0) or k - 9 < 1 or k + 9 > npts - 2:
+        return 0
+    # the noise on each side of the step: a re-ignition steps from a dark branch (only the
+    # masking loads' residue in d) into a conducting one, so J of d at the step carries the
+    # noise of one point after it and of two before it (var = s_after^2 + 5 s_before^2, s the
+    # per-point noise = 1.4826 median|J| / sqrt(6) of 8 points each side), not the block's
+    for i in range(8):
+        buf[i] = fabs(_am_jd(x, ref, npts, s, k - 9 + i))
+        buf[8 + i] = fabs(_am_jd(x, ref, npts, s, k + 2 + i))
+    if not _am_med8(buf, &mb) or not _am_med8(&buf[8], &ma):
+        return 0
+    return 2 if fabs(jd) >= local * 1.4826 * sqrt((ma * ma + 5.0 * mb * mb) / 6.0) else 0
+
+
+cdef bint _am_med8(double* a, double* out) noexcept nogil:
+    """Median of 8 values (mean of the middle two; sorts them in place); False when one is NaN."""
+    cdef Py_ssize_t i, b
+    cdef double x
+    for i in range(8):
+        if a[i] != a[i]:
+            return False
+    for i in range(1, 8):
+        x = a[i]
+        b = i
+        while b > 0 and a[b - 1] > x:
+            a[b] = a[b - 1]
+            b -= 1
+        a[b] = x
+    out[0] = 0.5 * (a[3] + a[4])
+    return True
 
 
 cdef bint _am_partner(const double* x, Py_ssize_t npts, Py_ssize_t k, Py_ssize_t m, double v,
@@ -336,8 +374,11 @@ cdef inline bint _am_smooth(const double* a, Py_ssize_t npts, Py_ssize_t k, Py_s
 cdef int _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py_ssize_t ncand,
                   const double* ref1, Py_ssize_t s1, const double* ajr1, const double* ref2, Py_ssize_t s2,
                   const double* ajr2, Py_ssize_t npts, double span, double flo, double k_noise, double persist,
-                  double match, double ratio) noexcept nogil:
+                  double match, double ratio, double local) noexcept nogil:
     """Lone re-ignitions: bit q set when half q holds one in [q H, min(q H + span, (q + 1) H)).
+
+    Bit q + 2 is also set when that step beat the noise of d only on each side of
+    it (``local``, see :func:`_am_lone_d`), against one reference or both.
 
     A lone re-ignition is a step of this row (|J| >= flo, rising in the
     positive half, falling in the negative) that is, in the difference with
@@ -353,7 +394,7 @@ cdef int _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py_
     # both references' points around k exist: k + s - 1 >= 0 and k + s + 2 <= npts - 1 for both
     cdef Py_ssize_t klo = 1 - (s1 if s1 < s2 else s2), khi = npts - 3 - (s1 if s1 > s2 else s2)
     cdef double thr
-    cdef int found = 0
+    cdef int found = 0, v1, v2
     cdef bint positive
     for c in range(ncand):
         k = cand[c]
@@ -372,9 +413,14 @@ cdef int _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py_
         thr = ratio * aj[k]
         if _am_rough(ajr1, npts, k + s1, m, thr) or _am_rough(ajr2, npts, k + s2, m, thr):
             continue
-        if (_am_lone_d(x, ref1, npts, s1, k, positive, flo, k_noise, persist)
-                and _am_lone_d(x, ref2, npts, s2, k, positive, flo, k_noise, persist)):
+        v1 = _am_lone_d(x, ref1, npts, s1, k, positive, flo, k_noise, persist, local)
+        if v1 == 0:
+            continue
+        v2 = _am_lone_d(x, ref2, npts, s2, k, positive, flo, k_noise, persist, local)
+        if v2 != 0:
             found |= 1 << q
+            if v1 == 2 or v2 == 2:
+                found |= 4 << q
             if q == 1:
                 break
     return found
@@ -627,10 +673,13 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 c = (j + 1) % 3
                 bits = _am_lone(&waves[j, 0], aj, lcand, nlone, rowp[cr], _am_shift(offset[j], offs[cr]),
                                 &ring[cr * npts], rowp[c], _am_shift(offset[j], offs[c]), &ring[c * npts], npts,
-                                par[MP_SPAN], flo, par[MP_K_NOISE], par[MP_PERSIST], par[MP_MATCH], par[MP_LONE])
+                                par[MP_SPAN], flo, par[MP_K_NOISE], par[MP_PERSIST], par[MP_MATCH], par[MP_LONE],
+                                par[MP_LONE_LOCAL])
                 for q in range(2):
                     if bits & (1 << q):
                         code[2 * j + q] |= AM_LONE | AM_COUNTED
+                    if bits & (4 << q):
+                        code[2 * j + q] |= AM_LONE_LOCAL
             if nrows < 2:
                 nrows += 1
         # the history: the last two rows (and their |J|, offsets) become the state's

@@ -162,8 +162,17 @@ def _am_shift(off_j, off_r) -> int:
     return 0 if math.isnan(x) else int(min(max(math.floor(x) if math.isfinite(x) else x, -_AM_WIN), _AM_WIN))
 
 
-def _am_lone_reference(x, refs, lo, hi, top, positive, flo, k_noise, persist, match, ratio) -> bool:
-    """Reference of ``_am_lone``: ``refs`` = [(row, shift), ...] of the two rows before."""
+def _am_med8(vals) -> float:
+    srt = sorted(vals)
+    return 0.5 * (srt[3] + srt[4])
+
+
+def _am_lone_reference(x, refs, lo, hi, top, positive, flo, k_noise, persist, match, ratio, local=0.0) -> int:
+    """Reference of ``_am_lone``: ``refs`` = [(row, shift), ...] of the two rows before.
+
+    Returns 0 (none), 1 (a lone step) or 3 (one that beat the noise of d only on each
+    side of it against at least one reference: ``lone_local``).
+    """
     npts = len(x)
     xs = [float(u) for u in x]
     aj = _am_absj(xs)
@@ -174,7 +183,7 @@ def _am_lone_reference(x, refs, lo, hi, top, positive, flo, k_noise, persist, ma
     for k in range(1, npts - 2):
         if not (lo <= k < hi and k < top) or not aj[k] >= flo or aj[k] == 0.0 or (jsig(xs, k) > 0.0) != positive:
             continue
-        new = True
+        new, near = True, False
         for ref, s in refs:
             rs = [float(u) for u in ref]
             jd = [jsig(xs, i) - jsig(rs, i + s) for i in range(npts)]   # J of d = x - ref(shifted)
@@ -195,12 +204,23 @@ def _am_lone_reference(x, refs, lo, hi, top, positive, flo, k_noise, persist, ma
                 break
             blo = min((k // 16) * 16, npts - 16)
             srt = sorted(abs(v) for v in jd[blo:blo + 16])
-            if not abs(jd[k]) >= k_noise * 1.4826 * 0.5 * (srt[7] + srt[8]):
-                new = False
-                break
+            if abs(jd[k]) >= k_noise * 1.4826 * 0.5 * (srt[7] + srt[8]):
+                continue
+            # or against the noise of d on each side of it (8 points each, J at the step carries one
+            # point after it and two before it): var = s_after^2 + 5 s_before^2
+            if local > 0.0 and k - 9 >= 1 and k + 9 <= npts - 2:
+                pre = [abs(jd[i]) for i in range(k - 9, k - 1)]
+                post = [abs(jd[i]) for i in range(k + 2, k + 10)]
+                if not any(math.isnan(v) for v in pre + post):
+                    ma, mb = _am_med8(post), _am_med8(pre)
+                    if abs(jd[k]) >= local * 1.4826 * math.sqrt((ma * ma + 5.0 * mb * mb) / 6.0):
+                        near = True
+                        continue
+            new = False
+            break
         if new:
-            return True
-    return False
+            return 3 if near else 1
+    return 0
 
 
 def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarray):
@@ -209,7 +229,7 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
     n, npts = waves.shape
     half = npts // 2
     (flo0, rel_floor, k_noise, persist, match, wmax, rand_tol, span, smooth, lone_ratio, same,
-     match1) = (float(p) for p in par)
+     match1, lone_local) = (float(p) for p in par)
     code = np.zeros(2 * n, dtype=np.int32)
     width = np.full(4 * n, np.nan)
     size = np.full(2 * n, np.nan)
@@ -272,9 +292,12 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
         if state[1] >= 2 and lone_ratio > 0.0:
             refs = [(state[hdr + (r - 1) * npts: hdr + r * npts], _am_shift(offset[j], state[2 + r - 1])) for r in (1, 2)]
             for q in (0, 1):
-                if _am_lone_reference(waves[j], refs, q * half, q * half + span, (q + 1) * half, q == 0, flo,
-                                      k_noise, persist, match, lone_ratio):
+                got = _am_lone_reference(waves[j], refs, q * half, q * half + span, (q + 1) * half, q == 0, flo,
+                                         k_noise, persist, match, lone_ratio, lone_local)
+                if got:
                     code[2 * j + q] |= _AM["lone"] | _AM["counted"]
+                if got & 2:
+                    code[2 * j + q] |= _AM["lone_local"]
         state[hdr + npts: hdr + 2 * npts] = state[hdr: hdr + npts]
         state[hdr: hdr + npts] = waves[j]
         state[hdr + 3 * npts: hdr + 4 * npts] = state[hdr + 2 * npts: hdr + 3 * npts]
