@@ -69,10 +69,10 @@ def test_arcmask_scan_matches_reference_in_any_chunking(n, seed, cuts, npts, pse
     X = _rows(rng, n, npts)
     off = rng.choice([0.0, 0.2, 0.5, 0.9, 0.9, 0.1, 30.0, -30.0, np.nan], size=n)   # odd offsets are clamped
     rms = rng.choice([0.0, 1.0, 10.0, np.nan], size=n)
-    par = np.array([[0.2, 0.01, 3.5, 0.5, 2.0, 25.0, 1.0, 38.0, 0.5, 0.5, 0.5, 1.0, 3.5],
-                    [0.0, 0.0, 3.0, 0.5, 1.0, 60.0, 0.0, 200.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-                    [5.0, 0.5, 6.0, 0.3, 3.0, 8.0, 2.0, 10.0, 1.0, 1.0, 1.0, 2.0, 6.0],
-                    [0.0, 0.01, 0.0, 1.0, 0.0, 200.0, 1.0, 64.0, 0.3, 0.3, 0.2, 3.0, 2.0]][pset])
+    par = np.array([[0.2, 0.01, 3.5, 0.5, 2.0, 25.0, 1.0, 38.0, 0.5, 0.5, 0.5, 1.0, 3.5, 3.5],
+                    [0.0, 0.0, 3.0, 0.5, 1.0, 60.0, 0.0, 200.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                    [5.0, 0.5, 6.0, 0.3, 3.0, 8.0, 2.0, 10.0, 1.0, 1.0, 1.0, 2.0, 6.0, 0.0],
+                    [0.0, 0.01, 0.0, 1.0, 0.0, 200.0, 1.0, 64.0, 0.3, 0.3, 0.2, 3.0, 2.0, 2.0]][pset])
     ref_state = _core.new_arcmask_state(npts)
     ref = arcmask_scan_reference(X, off, rms, ref_state, par)
     state = _core.new_arcmask_state(npts)
@@ -124,7 +124,7 @@ def test_lone_step_judged_on_the_noise_on_each_side():
     # this cycle's conduction, while the points before its step at 17 are dark in all three
     X = np.stack([_dark_then_noisy(npts, 29, 3.0, 0.5, 2), _dark_then_noisy(npts, 30, 3.0, 0.5, 3),
                   _dark_then_noisy(npts, 17, 3.0, 0.5, 4)])
-    par = np.array([0.2, 0.0, 2.8, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.5, 0.5, 0.0, 0.0])
+    par = np.array([0.2, 0.0, 2.8, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.5, 0.5, 0.0, 0.0, 0.0])
     st_ = _core.new_arcmask_state(npts)
     got = _core.arcmask_scan(X, np.zeros(3), np.ones(3), st_, par, *_outs(3))
     assert got == 0
@@ -150,6 +150,24 @@ def test_lone_step_judged_on_the_noise_on_each_side():
         assert ref[0][4] == (code_local if local else code_block)
 
 
+def test_pair_steps_judged_on_the_noise_on_each_side():
+    """Two cycles whose branch re-ignited from dark into noisy conduction 6 points apart: a pair
+    only when the steps may beat the noise on each side of them (MP_PAIR_LOCAL), and then marked."""
+    npts = 64
+    X = np.stack([_dark_then_noisy(npts, 17, 3.0, 0.3, 19), _dark_then_noisy(npts, 23, 3.0, 0.3, 20)])
+    got = {}
+    for local in (0.0, 2.8):
+        par = np.array([0.2, 0.0, 2.8, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.0, 0.5, 0.0, 0.0, local])
+        code, w, s = np.zeros(4, np.int32), np.empty(8), np.empty(4)
+        assert _core.arcmask_scan(X, np.zeros(2), np.ones(2), _core.new_arcmask_state(npts), par, code, w, s) == 0
+        ref = arcmask_scan_reference(X, np.zeros(2), np.ones(2), _core.new_arcmask_state(npts), par)
+        np.testing.assert_array_equal(code, ref[0])
+        np.testing.assert_array_equal(w, ref[1])
+        got[local] = (int(code[2]), float(w[4]))
+    assert got[0.0][0] == 0
+    assert got[2.8][0] == B["pair1"] | B["random1"] | B["counted"] | B["pair_local"] and got[2.8][1] == 6.0
+
+
 _LAST: list = []
 
 
@@ -162,7 +180,7 @@ def _outs(n):
 def test_exact_pairs_on_known_rows():
     """A re-ignition moved by 5 points counts; the same place is no pair; a steady move is regular."""
     npts = 64
-    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.0, 0.5, 0.0, 0.0])     # lone steps off here
+    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.0, 0.5, 0.0, 0.0, 0.0])     # lone steps off here
     X = np.stack([_step_row(npts, 10), _step_row(npts, 15), _step_row(npts, 15), _step_row(npts, 20),
                   _step_row(npts, 25)])
     code, w, s = np.zeros(10, np.int32), np.empty(20), np.empty(10)
@@ -181,7 +199,7 @@ def test_exact_pairs_on_known_rows():
 def test_exact_lone_steps_on_known_rows():
     """A new re-ignition where both cycles before are smooth counts; against its sign, repeated or not new: no."""
     npts = 64
-    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.5, 0.5, 0.0, 0.0])
+    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.5, 0.5, 0.0, 0.0, 0.0])
     neg = -_step_row(npts, 20)
     X = np.stack([_step_row(npts, 10), _step_row(npts, 10), _step_row(npts, 20), _step_row(npts, 20),
                   _step_row(npts, 10) + neg - _step_row(npts, 10), np.roll(neg, npts // 2)])
@@ -339,7 +357,7 @@ def test_circuit_generators_check_input_and_reproduce():
 def test_exact_pairs_need_re_ignition_polarity_and_a_smooth_other_cycle():
     """Falling steps in the positive half are no re-ignition; a step where the other cycle is rough is no pair."""
     npts = 64
-    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 1.0, 0.0, 0.0, 0.0, 0.0])
+    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0])
     run = lambda X: _core.arcmask_scan(X, np.zeros(len(X)), np.ones(len(X)), _core.new_arcmask_state(npts), par,
                                        code := np.zeros(2 * len(X), np.int32), np.empty(4 * len(X)),
                                        np.empty(2 * len(X))) or code
@@ -401,12 +419,12 @@ def test_lone_steps_against_the_noise_on_each_side_are_explained(monkeypatch):
     for e in a.detail["evidence"]:
         assert "lone_local" not in e["evidence"] or "lone" in e["evidence"]
     assert "against the noise on each side" in a.explanation
-    # without the side test (the block's noise alone) the same signal is not alarmed within 1 s
+    # without the side tests (the blocks' noise alone) the same signal is not alarmed within 1 s
     orig = ArcFaultDetector._mask_params
 
     def block_only(self, npts, calibrated):
         par = orig(self, npts, calibrated)
-        par[12] = 0.0
+        par[12] = par[13] = 0.0     # MP_LONE_LOCAL, MP_PAIR_LOCAL
         return par
     monkeypatch.setattr(ArcFaultDetector, "_mask_params", block_only)
     b = _first(i, v)
@@ -427,7 +445,7 @@ def test_exact_pairs_ignore_an_edge_that_flickers_below_the_step_test():
     x0 += np.where((k > 16) & (k < npts // 2), 2.5 * (k - 16), 0.0)
     X = np.stack([x0, _step_row(npts, 15, 4.0)])
     for same, paired in ((0.0, True), (0.5, False)):
-        par = np.array([0.2, 0.0, 3.0, 0.5, 2.0, 25.0, 1.0, 32.0, 0.0, 0.0, same, 0.0, 0.0])
+        par = np.array([0.2, 0.0, 3.0, 0.5, 2.0, 25.0, 1.0, 32.0, 0.0, 0.0, same, 0.0, 0.0, 0.0])
         code, w, s = np.zeros(4, np.int32), np.empty(8), np.empty(4)
         assert _core.arcmask_scan(X, np.zeros(2), np.ones(2), _core.new_arcmask_state(npts), par, code, w, s) == 0
         ref = arcmask_scan_reference(X, np.zeros(2), np.ones(2), _core.new_arcmask_state(npts), par)
@@ -461,7 +479,7 @@ def test_exact_an_edge_moving_steadily_stays_regular_between_pairs():
     back, so the cycle without a pair in between does not make the next pair look new.
     """
     npts = 64
-    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.0, 0.5, 0.0, 0.0])
+    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.0, 0.5, 0.0, 0.0, 0.0])
     X = np.stack([_step_row(npts, e) for e in (10, 10, 15, 15, 20)])
     code, w, s = np.zeros(10, np.int32), np.empty(20), np.empty(10)
     assert _core.arcmask_scan(X, np.zeros(5), np.ones(5), _core.new_arcmask_state(npts), par, code, w, s) == 0
@@ -480,7 +498,7 @@ def test_exact_one_cycle_back_has_its_own_match_distance():
     npts = 64
     X = np.stack([_step_row(npts, 10), _step_row(npts, 20), _step_row(npts, 23)])
     for m1, paired in ((0.0, False), (1.0, True)):
-        par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.0, 0.5, m1, 0.0])
+        par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.0, 0.5, m1, 0.0, 0.0])
         code, w, s = np.zeros(6, np.int32), np.empty(12), np.empty(6)
         assert _core.arcmask_scan(X, np.zeros(3), np.ones(3), _core.new_arcmask_state(npts), par, code, w, s) == 0
         assert bool(code[4] & B["pair1"]) == paired and code[4] & B["pair2"], (m1, code)
