@@ -40,6 +40,11 @@
 # (an SMPS pulse in the same block) neither hides it nor raises its noise.  A
 # repeating edge is not smooth in the reference, a switch-on is new in one
 # cycle only, a burst-mode load repeats two cycles back.
+# Noise on each side (calibrated input; MP_LONE_LOCAL, MP_PAIR_LOCAL): a re-ignition steps from
+# a dark branch into a conducting one, so J at the step carries the noise of one point after it
+# and two before it, var = s_after^2 + 5 s_before^2, while the 16-point block around it is mostly
+# the conduction's noise. A step that fails the block test may beat that instead (_am_side,
+# and in _am_lone_d on the difference d); the alert names it (lone_local, pair_local).
 
 from libc.math cimport fmin, fmax
 
