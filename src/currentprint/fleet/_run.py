@@ -603,8 +603,9 @@ def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, wo
     own: list = []
     starting = None
     if client is not None and processes is not None:
-        raise InputError("processes= chooses the workers of the cluster fleet.run starts itself; with a "
-                         "client or scheduler address the cluster's own workers run the tasks: leave it None")
+        raise InputError("processes= (--processes/--threads) chooses the workers of the cluster fleet.run "
+                         "starts itself; with a client or scheduler address that cluster's own workers run "
+                         "the tasks: leave it None")
     if client is None:
         n = _n_workers(workers)
         # the cluster starts (worker processes spawn and import) while this process scans the
