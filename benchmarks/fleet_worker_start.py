@@ -54,7 +54,7 @@ def _tree_cpu() -> float:
 
 
 def _task() -> int:
-    import pyarrow.json  # noqa: F401
+    import pyarrow.json
     import pyarrow.parquet  # noqa: F401
 
     import currentprint.fleet  # noqa: F401
