@@ -18,7 +18,8 @@ AMPS = {1: 10.0, 3: 2.0, 5: 1.0, 7: 0.5, 11: 0.3, 13: 0.2}
 def main() -> None:
     rng = np.random.default_rng(0)
     print("fs [Hz]  mains [Hz]  sine THD   worst |amplitude error| per harmonic order")
-    for fs, f in ((6400, 50), (6400, 49.5), (6400, 60), (10000, 50), (10000, 60), (12800, 60), (30000, 50)):
+    for fs, f in ((6400, 50), (6400, 49.5), (6400, 60), (8000, 50), (8000, 49.5), (10000, 50), (10000, 60), (12800, 60),
+                  (16000, 50), (30000, 50)):
         t = np.arange(int(fs)) / fs
         v_phase = 0.7
         v = 325 * np.sin(2 * np.pi * f * t + v_phase)

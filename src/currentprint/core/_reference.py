@@ -501,10 +501,10 @@ def evidence_reference(i_raw, v_raw, t0: np.ndarray, t1: np.ndarray, i1: np.ndar
 # the whole pipeline
 # ---------------------------------------------------------------------------
 def default_n_points(fs: float, mains_hz: float | None = None, harmonics: int | None = None) -> int:
-    """Power of two >= 5/6 samples per nominal cycle (at least 16), doubled while a stored
+    """Power of two >= 4/5 samples per nominal cycle (at least 16), doubled while a stored
     harmonic could receive folded content (order >= N - half the longest period in samples)."""
     f = 50.0 if mains_hz is None else float(mains_hz)
-    n = max(16, 2 ** math.ceil(math.log2(fs / f * 5.0 / 6.0)))
+    n = max(16, 2 ** math.ceil(math.log2(fs / f * 0.8 - 1e-9)))
     longest = fs / (45.0 if mains_hz is None else 0.9 * float(mains_hz))
     while harmonics is not None and n - longest / 2.0 <= harmonics and n < 2 ** 16:
         n *= 2

@@ -49,10 +49,11 @@ _STATE_DTYPES = ("<f8", "<f4", "<i2")
 
 
 def default_n_points(fs: float, mains_hz: float | None = None, harmonics: int | None = None) -> int:
-    """Points each cycle is resampled to: the power of two >= 5/6 of the samples per cycle.
+    """Points each cycle is resampled to: the power of two >= 4/5 of the samples per cycle.
 
-    128 at 6.4 kHz (50 or 60 Hz), 256 at 10 and 12.8 kHz, 512 at 20 and 30 kHz. The grid
-    may be up to 20 % coarser than the samples (30 kHz / 50 Hz: 600 samples on 512 points):
+    128 at 6.4 and 8 kHz (50 or 60 Hz), 256 at 10 to 16 kHz, 512 at 20 to 32 kHz. The grid
+    may be up to 20 % coarser than the samples (8 kHz / 50 Hz: 160 samples on 128 points;
+    30 kHz: 600 on 512):
     content between the grid's Nyquist (order N/2) and the sampling Nyquist then folds onto
     orders above N minus half the longest period in samples, and the grid is doubled until
     every stored harmonic (``harmonics``) lies below that, so stored harmonics never alias.
@@ -60,7 +61,7 @@ def default_n_points(fs: float, mains_hz: float | None = None, harmonics: int | 
     N - h with its power).
     """
     f = 50.0 if mains_hz is None else float(mains_hz)
-    n = max(16, 1 << math.ceil(math.log2(fs / f * 5.0 / 6.0)))
+    n = max(16, 1 << math.ceil(math.log2(fs / f * 0.8 - 1e-9)))
     if harmonics is not None:
         fmin, _ = frequency_limits(mains_hz)
         while n - 0.5 * fs / fmin <= harmonics and n < MAX_N_POINTS:
