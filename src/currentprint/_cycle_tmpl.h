@@ -144,16 +144,14 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
         const CP_VD voffv = CP_BCV(v_off), vscv = CP_BCV(v_scale);
         const CP_VD stepv = CP_BCV(step);
         const CP_T *bi = xi + n0 - CP_LO, *bv = has_v ? xv + n0 - CP_LO : xi;
-        /* sums of squares of the resampled points, as they are made: point j in lane j % 4 of a group of
-         * four lanes (two 2-lane vectors that swap after every step without AVX2, so that both copies
-         * add the same numbers in the same order); no dependent chain through horizontal additions */
+        /* sums of squares (and of i v) of the resampled points, as they are made: point j in lane
+         * j % CP_VW; no dependent chain through horizontal additions (the copies add in different orders,
+         * within rounding) */
         CP_VD sqi_a = CP_BCV(0.0), sqv_a = CP_BCV(0.0), piv_a = CP_BCV(0.0), r4, v4, W[6];
+#define CP_PR2(acc, r, q) do { acc##_a = acc##_a + (r) * (q); } while (0)
 #if CP_VW == 2
-        CP_VD sqi_b = CP_BCV(0.0), sqv_b = CP_BCV(0.0), piv_b = CP_BCV(0.0), t_;
-#define CP_PR2(acc, r, q) do { acc##_a = acc##_a + (r) * (q); t_ = acc##_a; acc##_a = acc##_b; acc##_b = t_; } while (0)
 #define CP_CONSEC(iv) ((iv)[1] == (iv)[0] + 1)
 #else
-#define CP_PR2(acc, r, q) do { acc##_a = acc##_a + (r) * (q); } while (0)
 /* stencil indices iv[0] + (0, 1, 2, 3): one vector comparison */
 #define CP_CONSEC(iv) (_mm_movemask_epi8(_mm_cmpeq_epi32((__m128i)(iv), _mm_add_epi32(_mm_shuffle_epi32((__m128i)(iv), 0), \
                                                                            _mm_setr_epi32(0, 1, 2, 3)))) == 0xFFFF)
@@ -238,13 +236,12 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
 #undef CP_CONSEC
 #undef CP_TAP6
         {
-            /* npts is a multiple of 4: after an even number of swaps, _a holds lanes 0-1 and _b 2-3 */
 #if CP_VW == 4
             cp_v2d si = (cp_v2d){sqi_a[0], sqi_a[1]} + (cp_v2d){sqi_a[2], sqi_a[3]};
             cp_v2d sv = (cp_v2d){sqv_a[0], sqv_a[1]} + (cp_v2d){sqv_a[2], sqv_a[3]};
             cp_v2d pv = (cp_v2d){piv_a[0], piv_a[1]} + (cp_v2d){piv_a[2], piv_a[3]};
 #else
-            cp_v2d si = sqi_a + sqi_b, sv = sqv_a + sqv_b, pv = piv_a + piv_b;
+            cp_v2d si = sqi_a, sv = sqv_a, pv = piv_a;
 #endif
             sq_i = si[0] + si[1];
             sq_v = sv[0] + sv[1];
