@@ -605,11 +605,24 @@ static inline __attribute__((always_inline)) Py_ssize_t CPT(scan_body)(const CP_
          * (max(u, v) * decay) == max(u * decay, v * decay) exactly and p_{j+k} = max(c_k, m_k), c_k the
          * carried peak times decay k times (k roundings), m_k the same recurrence started at |y_j|;
          * only the c_k chain is carried from block to block. */
+#if CP_ISA_AVX2
+        const cp_v4d offv = CPF(bc4)(offset);
+#endif
         for (; j + 4 <= n; j += 4) {
+#if CP_ISA_AVX2
+            /* the subtractions and sign tests as vector operations (fewer instructions; on SSE2 the
+             * lane extractions cost more than they save): bit k of gm is y_k > 0, and a rising sign
+             * change is a set bit whose predecessor (y_{k-1}, or prev for k = 0) is not */
+            const cp_v4d yv = CP_LOAD4(x + j) - offv;
+            const int gm = _mm256_movemask_pd((__m256d)(yv > 0.0)), gp = prev > 0.0;
+            const double y0 = yv[0], y1 = yv[1], y2 = yv[2], y3 = yv[3];
+            if ((gm & ~((gm << 1) | gp)) || have_prev < 3.0) {
+#else
             double y0 = (double)x[j] - offset, y1 = (double)x[j + 1] - offset;
             double y2 = (double)x[j + 2] - offset, y3 = (double)x[j + 3] - offset;
             int g0 = y0 > 0.0, g1 = y1 > 0.0, g2 = y2 > 0.0, g3 = y3 > 0.0, gp = prev > 0.0;
             if (((g0 & !gp) | (g1 & !g0) | (g2 & !g1) | (g3 & !g2)) || have_prev < 3.0) {
+#endif
                 for (s = 0; s < 4; s++) {
                     y = (double)x[j + s] - offset;
                     a = fabs(y);
