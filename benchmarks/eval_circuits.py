@@ -214,7 +214,7 @@ def _score_ledger(c: Circuit, lib):
             errs.append(math.inf)
             CAUSES["switch-on not found"] += 1
             continue
-        r = cand[0]
+        r = min(cand, key=lambda r: abs(r["on_sample"] - t["on_sample"]))
         errs.append(abs(r["energy_wh"] - t["energy_wh"]) / t["energy_wh"])
         if errs[-1] > 0.05:
             ended = t["off_sample"] < len(c) - 1

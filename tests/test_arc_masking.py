@@ -42,8 +42,11 @@ def _rows(rng, n, npts):
     edge = int(rng.integers(1, npts - 4))
     for j in range(n):
         x = base.copy()
-        mode = rng.integers(0, 4)
-        if mode == 0:     # an edge that repeats (dimmer) or moves a little
+        mode = rng.integers(0, 5)
+        if mode == 4:     # a branch re-igniting from dark into noisy conduction (the lone_local test)
+            e = int(rng.integers(1, npts // 2 - 1))
+            x[e + 1:npts // 2] += rng.choice([1.0, 3.0]) + rng.choice([0.3, 1.0]) * rng.normal(size=npts // 2 - e - 1)
+        elif mode == 0:     # an edge that repeats (dimmer) or moves a little
             e = min(npts - 3, edge + int(rng.integers(0, 2)))
             x[e:] += 3.0
         elif mode == 1:   # random re-ignition step(s)
@@ -66,10 +69,10 @@ def test_arcmask_scan_matches_reference_in_any_chunking(n, seed, cuts, npts, pse
     X = _rows(rng, n, npts)
     off = rng.choice([0.0, 0.2, 0.5, 0.9, 0.9, 0.1, 30.0, -30.0, np.nan], size=n)   # odd offsets are clamped
     rms = rng.choice([0.0, 1.0, 10.0, np.nan], size=n)
-    par = np.array([[0.2, 0.01, 3.5, 0.5, 2.0, 25.0, 1.0, 38.0, 0.5, 0.5, 0.5, 1.0],
-                    [0.0, 0.0, 3.0, 0.5, 1.0, 60.0, 0.0, 200.0, 0.0, 0.0, 0.0, 0.0],
-                    [5.0, 0.5, 6.0, 0.3, 3.0, 8.0, 2.0, 10.0, 1.0, 1.0, 1.0, 2.0],
-                    [0.0, 0.01, 0.0, 1.0, 0.0, 200.0, 1.0, 64.0, 0.3, 0.3, 0.2, 3.0]][pset])
+    par = np.array([[0.2, 0.01, 3.5, 0.5, 2.0, 25.0, 1.0, 38.0, 0.5, 0.5, 0.5, 1.0, 3.5, 3.5],
+                    [0.0, 0.0, 3.0, 0.5, 1.0, 60.0, 0.0, 200.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                    [5.0, 0.5, 6.0, 0.3, 3.0, 8.0, 2.0, 10.0, 1.0, 1.0, 1.0, 2.0, 6.0, 0.0],
+                    [0.0, 0.01, 0.0, 1.0, 0.0, 200.0, 1.0, 64.0, 0.3, 0.3, 0.2, 3.0, 2.0, 2.0]][pset])
     ref_state = _core.new_arcmask_state(npts)
     ref = arcmask_scan_reference(X, off, rms, ref_state, par)
     state = _core.new_arcmask_state(npts)
@@ -105,10 +108,79 @@ def _step_row(npts, at, size=4.0):
     return x
 
 
+def _dark_then_noisy(npts, at, size, noise, seed):
+    """A positive half dark up to point ``at``, then ``size`` A with white noise (a re-igniting branch)."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros(npts)
+    x[at + 1:npts // 2] = size + noise * rng.normal(size=npts // 2 - at - 1)
+    return x
+
+
+def test_lone_step_judged_on_the_noise_on_each_side():
+    """A re-ignition from a dark branch into noisy conduction: too small for its block's noise (the
+    block is mostly conducting), large against the noise on each side of it (dark before it)."""
+    npts = 64
+    # the cycles before re-ignited late (points 29 and 30): the block of points 16-31 is mostly
+    # this cycle's conduction, while the points before its step at 17 are dark in all three
+    X = np.stack([_dark_then_noisy(npts, 29, 3.0, 0.5, 2), _dark_then_noisy(npts, 30, 3.0, 0.5, 3),
+                  _dark_then_noisy(npts, 17, 3.0, 0.5, 4)])
+    par = np.array([0.2, 0.0, 2.8, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.5, 0.5, 0.0, 0.0, 0.0])
+    st_ = _core.new_arcmask_state(npts)
+    got = _core.arcmask_scan(X, np.zeros(3), np.ones(3), st_, par, *_outs(3))
+    assert got == 0
+    code_block = _LAST[0][4]
+    par[12] = 2.8
+    st_ = _core.new_arcmask_state(npts)
+    assert _core.arcmask_scan(X, np.zeros(3), np.ones(3), st_, par, *_outs(3)) == 0
+    code_local = _LAST[0][4]
+    # the step's |J| against the noise of d in its block, and on each side of it
+    x, r1 = X[2], X[1]
+    jd = np.zeros(npts)
+    jd[1:-1] = np.diff(x, 2) - np.diff(r1, 2)
+    k = 17
+    block = 1.4826 * np.median(np.abs(jd[16:32]))
+    side = 1.4826 * np.sqrt((np.median(np.abs(jd[k + 2:k + 10])) ** 2 + 5 * np.median(np.abs(jd[k - 9:k - 1])) ** 2) / 6)
+    assert 2.8 * side <= abs(jd[k]) < 2.8 * block      # the case this test is about
+    assert not code_block & B["lone"]
+    assert code_local & B["lone"] and code_local & B["lone_local"] and code_local & B["counted"]
+    # the reference agrees, and a reference without the side test finds nothing
+    for local in (0.0, 2.8):
+        par[12] = local
+        ref = arcmask_scan_reference(X, np.zeros(3), np.ones(3), _core.new_arcmask_state(npts), par)
+        assert ref[0][4] == (code_local if local else code_block)
+
+
+def test_pair_steps_judged_on_the_noise_on_each_side():
+    """Two cycles whose branch re-ignited from dark into noisy conduction 6 points apart: a pair
+    only when the steps may beat the noise on each side of them (MP_PAIR_LOCAL), and then marked."""
+    npts = 64
+    X = np.stack([_dark_then_noisy(npts, 17, 3.0, 0.3, 19), _dark_then_noisy(npts, 23, 3.0, 0.3, 20)])
+    got = {}
+    for local in (0.0, 2.8):
+        par = np.array([0.2, 0.0, 2.8, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.0, 0.5, 0.0, 0.0, local])
+        code, w, s = np.zeros(4, np.int32), np.empty(8), np.empty(4)
+        assert _core.arcmask_scan(X, np.zeros(2), np.ones(2), _core.new_arcmask_state(npts), par, code, w, s) == 0
+        ref = arcmask_scan_reference(X, np.zeros(2), np.ones(2), _core.new_arcmask_state(npts), par)
+        np.testing.assert_array_equal(code, ref[0])
+        np.testing.assert_array_equal(w, ref[1])
+        got[local] = (int(code[2]), float(w[4]))
+    assert got[0.0][0] == 0
+    assert got[2.8][0] == B["pair1"] | B["random1"] | B["counted"] | B["pair_local"] and got[2.8][1] == 6.0
+
+
+_LAST: list = []
+
+
+def _outs(n):
+    out = (np.zeros(2 * n, np.int32), np.empty(4 * n), np.empty(2 * n))
+    _LAST[:] = [out[0]]
+    return out
+
+
 def test_exact_pairs_on_known_rows():
     """A re-ignition moved by 5 points counts; the same place is no pair; a steady move is regular."""
     npts = 64
-    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.0, 0.5, 0.0])     # lone steps off here
+    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.0, 0.5, 0.0, 0.0, 0.0])     # lone steps off here
     X = np.stack([_step_row(npts, 10), _step_row(npts, 15), _step_row(npts, 15), _step_row(npts, 20),
                   _step_row(npts, 25)])
     code, w, s = np.zeros(10, np.int32), np.empty(20), np.empty(10)
@@ -127,7 +199,7 @@ def test_exact_pairs_on_known_rows():
 def test_exact_lone_steps_on_known_rows():
     """A new re-ignition where both cycles before are smooth counts; against its sign, repeated or not new: no."""
     npts = 64
-    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.5, 0.5, 0.0])
+    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.5, 0.5, 0.0, 0.0, 0.0])
     neg = -_step_row(npts, 20)
     X = np.stack([_step_row(npts, 10), _step_row(npts, 10), _step_row(npts, 20), _step_row(npts, 20),
                   _step_row(npts, 10) + neg - _step_row(npts, 10), np.roll(neg, npts // 2)])
@@ -285,7 +357,7 @@ def test_circuit_generators_check_input_and_reproduce():
 def test_exact_pairs_need_re_ignition_polarity_and_a_smooth_other_cycle():
     """Falling steps in the positive half are no re-ignition; a step where the other cycle is rough is no pair."""
     npts = 64
-    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 1.0, 0.0, 0.0, 0.0])
+    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0])
     run = lambda X: _core.arcmask_scan(X, np.zeros(len(X)), np.ones(len(X)), _core.new_arcmask_state(npts), par,
                                        code := np.zeros(2 * len(X), np.int32), np.empty(4 * len(X)),
                                        np.empty(2 * len(X))) or code
@@ -334,6 +406,31 @@ def test_lone_re_ignitions_are_explained():
     assert "lone" in a.explanation
 
 
+def test_lone_steps_against_the_noise_on_each_side_are_explained(monkeypatch):
+    """A 5 A motor branch arcing beside an SMPS: its re-ignitions sit in 16-point blocks that are
+    mostly the branch's own noisy conduction; judged on the noise on each side of the step they
+    raise the alarm within 1 s, and the alert says which half-cycles counted that way."""
+    v = _mains(0)
+    i = (C.masking_load("smps", v, FS, power_w=300, seed=0)
+         + C.arcing_branch(v, FS, i_rms=5.0, kind="motor", start_s=1.5, seed=5))
+    a = _first(i, v)
+    assert a is not None and 1.5 <= a.time <= 2.5
+    assert a.detail["criteria"]["lone_local"] >= 1
+    for e in a.detail["evidence"]:
+        assert "lone_local" not in e["evidence"] or "lone" in e["evidence"]
+    assert "against the noise on each side" in a.explanation
+    # without the side tests (the blocks' noise alone) the same signal is not alarmed within 1 s
+    orig = ArcFaultDetector._mask_params
+
+    def block_only(self, npts, calibrated):
+        par = orig(self, npts, calibrated)
+        par[12] = par[13] = 0.0     # MP_LONE_LOCAL, MP_PAIR_LOCAL
+        return par
+    monkeypatch.setattr(ArcFaultDetector, "_mask_params", block_only)
+    b = _first(i, v)
+    assert b is None or b.time > 2.5
+
+
 def test_exact_pairs_ignore_an_edge_that_flickers_below_the_step_test():
     """A masking edge found in one cycle and missed by the step test in the other is no pair.
 
@@ -348,7 +445,7 @@ def test_exact_pairs_ignore_an_edge_that_flickers_below_the_step_test():
     x0 += np.where((k > 16) & (k < npts // 2), 2.5 * (k - 16), 0.0)
     X = np.stack([x0, _step_row(npts, 15, 4.0)])
     for same, paired in ((0.0, True), (0.5, False)):
-        par = np.array([0.2, 0.0, 3.0, 0.5, 2.0, 25.0, 1.0, 32.0, 0.0, 0.0, same, 0.0])
+        par = np.array([0.2, 0.0, 3.0, 0.5, 2.0, 25.0, 1.0, 32.0, 0.0, 0.0, same, 0.0, 0.0, 0.0])
         code, w, s = np.zeros(4, np.int32), np.empty(8), np.empty(4)
         assert _core.arcmask_scan(X, np.zeros(2), np.ones(2), _core.new_arcmask_state(npts), par, code, w, s) == 0
         ref = arcmask_scan_reference(X, np.zeros(2), np.ones(2), _core.new_arcmask_state(npts), par)
@@ -382,7 +479,7 @@ def test_exact_an_edge_moving_steadily_stays_regular_between_pairs():
     back, so the cycle without a pair in between does not make the next pair look new.
     """
     npts = 64
-    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.0, 0.5, 0.0])
+    par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.0, 0.5, 0.0, 0.0, 0.0])
     X = np.stack([_step_row(npts, e) for e in (10, 10, 15, 15, 20)])
     code, w, s = np.zeros(10, np.int32), np.empty(20), np.empty(10)
     assert _core.arcmask_scan(X, np.zeros(5), np.ones(5), _core.new_arcmask_state(npts), par, code, w, s) == 0
@@ -401,7 +498,7 @@ def test_exact_one_cycle_back_has_its_own_match_distance():
     npts = 64
     X = np.stack([_step_row(npts, 10), _step_row(npts, 20), _step_row(npts, 23)])
     for m1, paired in ((0.0, False), (1.0, True)):
-        par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.0, 0.5, m1])
+        par = np.array([0.2, 0.0, 4.5, 0.5, 2.0, 25.0, 1.0, 32.0, 0.5, 0.0, 0.5, m1, 0.0, 0.0])
         code, w, s = np.zeros(6, np.int32), np.empty(12), np.empty(6)
         assert _core.arcmask_scan(X, np.zeros(3), np.ones(3), _core.new_arcmask_state(npts), par, code, w, s) == 0
         assert bool(code[4] & B["pair1"]) == paired and code[4] & B["pair2"], (m1, code)

@@ -82,3 +82,28 @@ def test_floor_exactly_at_the_step_keeps_it():
     assert code[2] & _core.ARCMASK_BITS["pair1"]
     above = _par(np.nextafter(0.5, np.inf), 0.0, 0.0, 1.0, 1.0, 60.0, 0.0, 64.0)
     assert not _scan(X, np.zeros(3), np.ones(3), above)[0].any()
+
+
+def _reignitions(rng, n, npts):
+    """Cycles whose branch re-ignites at a random point of each half, from dark into noisy conduction,
+    beside a masking edge that repeats (one point of jitter)."""
+    X = np.zeros((n, npts))
+    h = npts // 2
+    edge = int(rng.integers(2, h - 2))
+    lvl, noise = rng.choice([1.0, 3.0]), rng.choice([0.1, 0.5])
+    for j in range(n):
+        for q in (0, 1):
+            e = int(rng.integers(1, h - 2))
+            X[j, q * h + e + 1:(q + 1) * h] = (1 - 2 * q) * (lvl + noise * rng.normal(size=h - e - 1))
+        X[j, edge + int(rng.integers(0, 2)):h] += 2.0
+    return X
+
+
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 8), npts=st.sampled_from([32, 64, 128]),
+       local=st.sampled_from([2.0, 2.8]))
+def test_both_copies_match_the_reference_with_the_side_noise_tests(seed, n, npts, local):
+    """``MP_LONE_LOCAL`` / ``MP_PAIR_LOCAL``: steps judged on the noise on each side of them."""
+    rng = np.random.default_rng(seed)
+    X = _reignitions(rng, n, npts)
+    par = _par(0.2, 0.0, 2.8, 0.5, 2.0, 25.0, 1.0, float(npts // 2), 0.5, 0.5, 0.5, 0.0, local, local)
+    _check(X, rng.choice([0.0, 0.4, 0.9], size=n), np.ones(n), par)

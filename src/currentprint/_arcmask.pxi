@@ -40,6 +40,11 @@
 # (an SMPS pulse in the same block) neither hides it nor raises its noise.  A
 # repeating edge is not smooth in the reference, a switch-on is new in one
 # cycle only, a burst-mode load repeats two cycles back.
+# Noise on each side (calibrated input; MP_LONE_LOCAL, MP_PAIR_LOCAL): a re-ignition steps from
+# a dark branch into a conducting one, so J at the step carries the noise of one point after it
+# and two before it, var = s_after^2 + 5 s_before^2, while the 16-point block around it is mostly
+# the conduction's noise. A step that fails the block test may beat that instead (_am_side,
+# and in _am_lone_d on the difference d); the alert names it (lone_local, pair_local).
 
 from libc.math cimport fmin, fmax
 
@@ -56,9 +61,12 @@ cdef enum:
     AM_RANDOM2 = 8        # same, two cycles back
     AM_COUNTED = 16       # counts towards the alarm (RANDOM1, RANDOM2 or LONE)
     AM_LONE = 32          # a re-ignition step where the two cycles before are smooth
+    AM_LONE_LOCAL = 64    # with AM_LONE: it beat the noise of d only on each side of the step, not the block's
+    AM_PAIR_LOCAL = 128   # with AM_PAIR1/2: a step of the pair beat the noise only on each side of it
 
 ARCMASK_BITS = {"pair1": AM_PAIR1, "pair2": AM_PAIR2, "random1": AM_RANDOM1, "random2": AM_RANDOM2,
-                "counted": AM_COUNTED, "lone": AM_LONE}
+                "counted": AM_COUNTED, "lone": AM_LONE, "lone_local": AM_LONE_LOCAL,
+                "pair_local": AM_PAIR_LOCAL}
 
 # parameter vector layout
 cdef enum:
@@ -75,7 +83,11 @@ cdef enum:
     MP_SAME = 10          # pairs: no J of the step's sign >= this * step in the other cycle within the
                           # match distance (0: not checked)
     MP_MATCH1 = 11        # MP_MATCH against one cycle back (0: MP_MATCH); MP_MATCH is then two cycles back's
-    MP_LEN = 12
+    MP_LONE_LOCAL = 12    # lone steps: or a step >= this * the noise of d just before and just after it
+                          # (0: the 16-point block's noise alone), see _am_lone_d
+    MP_PAIR_LOCAL = 13    # pair steps: or a step >= this * the noise on each side of it in both rows
+                          # (0: the 16-point blocks' noise alone), see _am_side
+    MP_LEN = 14
 ARCMASK_PARAM_LEN = MP_LEN
 
 # state layout: header then the last two rows
@@ -148,8 +160,8 @@ cdef Py_ssize_t _am_absj(const double* x, Py_ssize_t npts, double* aj, double fl
 
 
 cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, double flo, double k_noise, double persist,
-                          const double* aj, const double* ao, double* nx, double* no, Py_ssize_t s_other,
-                          Py_ssize_t* kout, double* vout, const Py_ssize_t* cand=NULL,
+                          double local, const double* aj, const double* ao, double* nx, double* no,
+                          Py_ssize_t s_other, Py_ssize_t* kout, double* vout, const Py_ssize_t* cand=NULL,
                           Py_ssize_t ncand=0) noexcept nogil:
     """Abrupt persistent steps of row ``x`` (positions in its own frame).
 
@@ -163,7 +175,10 @@ cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, double flo, double k
     goes from cycle to cycle must not make steps); and the slope after it is
     close to the slope before
     (``|x[k+2] - x[k+1] - x[k] + x[k-1]| <= persist * |J|``), which rejects
-    one-sample spikes. Returns the number of steps written to ``kout`` /
+    one-sample spikes. With ``local`` > 0 a step may instead beat ``local``
+    times the noise on each side of it (:func:`_am_side`, both rows): a
+    re-ignition from a dark branch into noisy conduction sits in a block that
+    is mostly the conduction's noise. Returns the number of steps written to ``kout`` /
     ``vout`` (signed J). With ``cand`` only those points are looked at (the
     list of :func:`_am_absj` for a floor not above ``flo``).
     """
@@ -174,13 +189,13 @@ cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, double flo, double k
     # (two loops: the candidate list, or every point 1 <= k <= npts - 3)
     if cand != NULL:
         for c in range(ncand):
-            if _am_step_at(x, npts, cand[c], flo, k_noise, persist, aj, ao, nx, no, s_other, &jk) and m < AM_MAXSTEPS:
+            if _am_step_at(x, npts, cand[c], flo, k_noise, persist, local, aj, ao, nx, no, s_other, &jk) and m < AM_MAXSTEPS:
                 kout[m] = cand[c]
                 vout[m] = jk
                 m += 1
     else:
         for c in range(1, npts - 2):
-            if _am_step_at(x, npts, c, flo, k_noise, persist, aj, ao, nx, no, s_other, &jk) and m < AM_MAXSTEPS:
+            if _am_step_at(x, npts, c, flo, k_noise, persist, local, aj, ao, nx, no, s_other, &jk) and m < AM_MAXSTEPS:
                 kout[m] = c
                 vout[m] = jk
                 m += 1
@@ -188,8 +203,8 @@ cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, double flo, double k
 
 
 cdef inline bint _am_step_at(const double* x, Py_ssize_t npts, Py_ssize_t k, double flo, double k_noise,
-                             double persist, const double* aj, const double* ao, double* nx, double* no,
-                             Py_ssize_t s_other, double* jout) noexcept nogil:
+                             double persist, double local, const double* aj, const double* ao, double* nx,
+                             double* no, Py_ssize_t s_other, double* jout) noexcept nogil:
     """Is there a step at k (1 <= k <= npts - 3; see _am_steps)? Its signed J into ``jout``."""
     cdef Py_ssize_t bo, nblk = (npts + AM_BLOCK - 1) // AM_BLOCK
     cdef double jk, pk, noise, ak = aj[k]
@@ -211,7 +226,7 @@ cdef inline bint _am_step_at(const double* x, Py_ssize_t npts, Py_ssize_t k, dou
         if bo >= nblk:
             bo = nblk - 1
         noise = fmax(noise, _am_noise(ao, npts, no, bo))
-    if fabs(jk) < k_noise * 1.4826 * noise:
+    if fabs(jk) < k_noise * 1.4826 * noise and not _am_side(aj, ao, npts, k, s_other, jk, local):
         return False
     jout[0] = jk
     return True
@@ -247,21 +262,25 @@ cdef inline double _am_jd(const double* x, const double* ref, Py_ssize_t npts, P
     return jx - jr
 
 
-cdef bint _am_lone_d(const double* x, const double* ref, Py_ssize_t npts, Py_ssize_t s, Py_ssize_t k,
-                     bint positive, double flo, double k_noise, double persist) noexcept nogil:
+cdef int _am_lone_d(const double* x, const double* ref, Py_ssize_t npts, Py_ssize_t s, Py_ssize_t k,
+                    bint positive, double flo, double k_noise, double persist, double local) noexcept nogil:
     """The tests of a lone step at k on d = this row - one reference (shifted by s), but the
-    reference's smoothness (see _am_lone; the caller checked ``1 <= k + s <= npts - 3``)."""
-    cdef double jd, a, pk
+    reference's smoothness (see _am_lone; the caller checked ``1 <= k + s <= npts - 3``).
+
+    Returns 0 (no), 1 (a step against the block's noise) or 2 (only against the noise on
+    each side of it, ``local`` > 0).
+    """
+    cdef double jd, a, pk, ma, mb
     cdef double buf[AM_BLOCK]
     cdef Py_ssize_t i, lo
     jd = ((x[k + 1] - x[k]) - (x[k] - x[k - 1])) - ((ref[k + s + 1] - ref[k + s]) - (ref[k + s] - ref[k + s - 1]))
     if (jd > 0.0) != positive or not (fabs(jd) >= flo):
-        return False
+        return 0
     # persistent in d
     pk = (((x[k + 2] - ref[k + s + 2]) - (x[k + 1] - ref[k + s + 1]))
           - ((x[k] - ref[k + s]) - (x[k - 1] - ref[k + s - 1])))
     if fabs(pk) > persist * fabs(jd):
-        return False
+        return 0
     # the largest J of its sign in d within +-3 points (the reference's own re-ignition
     # nearby has the other sign in d)
     if k >= 4 and k + 3 <= npts - 2 and k + s >= 4 and k + s + 3 <= npts - 2:
@@ -271,13 +290,13 @@ cdef bint _am_lone_d(const double* x, const double* ref, Py_ssize_t npts, Py_ssi
                 a = (((x[i + 1] - x[i]) - (x[i] - x[i - 1]))
                      - ((ref[i + s + 1] - ref[i + s]) - (ref[i + s] - ref[i + s - 1])))
                 if (a > 0.0) == positive and fabs(a) > fabs(jd):
-                    return False
+                    return 0
     else:
         for i in range(k - 3, k + 4):
             if i >= 0 and i < npts:
                 a = _am_jd(x, ref, npts, s, i)
                 if (a > 0.0) == positive and fabs(a) > fabs(jd):
-                    return False
+                    return 0
     # large against the noise of d in its 16-point block (the last block may reach back)
     lo = (k // AM_BLOCK) * AM_BLOCK
     if lo > npts - AM_BLOCK:
@@ -285,7 +304,88 @@ cdef bint _am_lone_d(const double* x, const double* ref, Py_ssize_t npts, Py_ssi
     for i in range(AM_BLOCK):
         buf[i] = fabs(_am_jd(x, ref, npts, s, lo + i))
     a = _median16(buf)
-    return fabs(jd) >= k_noise * 1.4826 * a
+    if fabs(jd) >= k_noise * 1.4826 * a:
+        return 1
+    if not (local > 0.0) or k - 9 < 1 or k + 9 > npts - 2:
+        return 0
+    # the noise on each side of the step: a re-ignition steps from a dark branch (only the
+    # masking loads' residue in d) into a conducting one, so J of d at the step carries the
+    # noise of one point after it and of two before it (var = s_after^2 + 5 s_before^2, s the
+    # per-point noise = 1.4826 median|J| / sqrt(6) of 8 points each side), not the block's
+    for i in range(8):
+        buf[i] = fabs(_am_jd(x, ref, npts, s, k - 9 + i))
+        buf[8 + i] = fabs(_am_jd(x, ref, npts, s, k + 2 + i))
+    if not _am_med8(buf, &mb) or not _am_med8(&buf[8], &ma):
+        return 0
+    return 2 if fabs(jd) >= local * 1.4826 * sqrt((ma * ma + 5.0 * mb * mb) / 6.0) else 0
+
+
+cdef bint _am_med8(double* a, double* out) noexcept nogil:
+    """Median of 8 values (mean of the middle two; sorts them in place); False when one is NaN."""
+    cdef Py_ssize_t i, b
+    cdef double x
+    for i in range(8):
+        if a[i] != a[i]:
+            return False
+    for i in range(1, 8):
+        x = a[i]
+        b = i
+        while b > 0 and a[b - 1] > x:
+            a[b] = a[b - 1]
+            b -= 1
+        a[b] = x
+    out[0] = 0.5 * (a[3] + a[4])
+    return True
+
+
+cdef bint _am_side(const double* aj, const double* ao, Py_ssize_t npts, Py_ssize_t k, Py_ssize_t s,
+                   double jk, double local) noexcept nogil:
+    """|jk| >= local * the noise of J at a step at k from the noise on each side of it.
+
+    J at a step between k and k+1 carries the noise of one point after it and of
+    two before it: var = s_after^2 + 5 s_before^2, with the per-point noise s =
+    1.4826 median|J| / sqrt(6) of the 8 points k-9..k-2 before and k+2..k+9
+    after (``aj``; with ``ao``, the larger of both rows', the other row's point
+    k + s lying at this row's k). False when ``local`` is 0, a window leaves
+    the points 1..npts-2 of a row, or holds a NaN.
+    """
+    cdef double buf[8]
+    cdef double ma, mb, t
+    cdef Py_ssize_t i
+    if not (local > 0.0) or k - 9 < 1 or k + 9 > npts - 2:
+        return False
+    if ao != NULL and (k + s - 9 < 1 or k + s + 9 > npts - 2):
+        return False
+    for i in range(8):
+        buf[i] = aj[k - 9 + i]
+    if not _am_med8(buf, &mb):
+        return False
+    for i in range(8):
+        buf[i] = aj[k + 2 + i]
+    if not _am_med8(buf, &ma):
+        return False
+    if ao != NULL:
+        for i in range(8):
+            buf[i] = ao[k + s - 9 + i]
+        if not _am_med8(buf, &t):
+            return False
+        mb = fmax(mb, t)
+        for i in range(8):
+            buf[i] = ao[k + s + 2 + i]
+        if not _am_med8(buf, &t):
+            return False
+        ma = fmax(ma, t)
+    return fabs(jk) >= local * 1.4826 * sqrt((ma * ma + 5.0 * mb * mb) / 6.0)
+
+
+cdef inline bint _am_block_ok(const double* aj, double* nx, Py_ssize_t k, const double* ao, double* no,
+                              Py_ssize_t ko, Py_ssize_t npts, double v, double k_noise) noexcept nogil:
+    """|v| beats k_noise x the 16-point block noise of both rows (point k of aj, ko of ao; clamped)."""
+    cdef Py_ssize_t nblk = (npts + AM_BLOCK - 1) // AM_BLOCK
+    cdef Py_ssize_t b = ko // AM_BLOCK if ko >= 0 else 0
+    if b >= nblk:
+        b = nblk - 1
+    return fabs(v) >= k_noise * 1.4826 * fmax(_am_noise(aj, npts, nx, k // AM_BLOCK), _am_noise(ao, npts, no, b))
 
 
 cdef bint _am_partner(const double* x, Py_ssize_t npts, Py_ssize_t k, Py_ssize_t m, double v,
@@ -336,8 +436,11 @@ cdef inline bint _am_smooth(const double* a, Py_ssize_t npts, Py_ssize_t k, Py_s
 cdef int _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py_ssize_t ncand,
                   const double* ref1, Py_ssize_t s1, const double* ajr1, const double* ref2, Py_ssize_t s2,
                   const double* ajr2, Py_ssize_t npts, double span, double flo, double k_noise, double persist,
-                  double match, double ratio) noexcept nogil:
+                  double match, double ratio, double local) noexcept nogil:
     """Lone re-ignitions: bit q set when half q holds one in [q H, min(q H + span, (q + 1) H)).
+
+    Bit q + 2 is also set when that step beat the noise of d only on each side of
+    it (``local``, see :func:`_am_lone_d`), against one reference or both.
 
     A lone re-ignition is a step of this row (|J| >= flo, rising in the
     positive half, falling in the negative) that is, in the difference with
@@ -353,7 +456,7 @@ cdef int _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py_
     # both references' points around k exist: k + s - 1 >= 0 and k + s + 2 <= npts - 1 for both
     cdef Py_ssize_t klo = 1 - (s1 if s1 < s2 else s2), khi = npts - 3 - (s1 if s1 > s2 else s2)
     cdef double thr
-    cdef int found = 0
+    cdef int found = 0, v1, v2
     cdef bint positive
     for c in range(ncand):
         k = cand[c]
@@ -372,9 +475,14 @@ cdef int _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py_
         thr = ratio * aj[k]
         if _am_rough(ajr1, npts, k + s1, m, thr) or _am_rough(ajr2, npts, k + s2, m, thr):
             continue
-        if (_am_lone_d(x, ref1, npts, s1, k, positive, flo, k_noise, persist)
-                and _am_lone_d(x, ref2, npts, s2, k, positive, flo, k_noise, persist)):
+        v1 = _am_lone_d(x, ref1, npts, s1, k, positive, flo, k_noise, persist, local)
+        if v1 == 0:
+            continue
+        v2 = _am_lone_d(x, ref2, npts, s2, k, positive, flo, k_noise, persist, local)
+        if v2 != 0:
             found |= 1 << q
+            if v1 == 2 or v2 == 2:
+                found |= 4 << q
             if q == 1:
                 break
     return found
@@ -430,6 +538,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     cdef Py_ssize_t* lcand = NULL
     cdef Py_ssize_t nlone = 0
     cdef double flo, best, bsize, w, prev, off_r, thr, mt
+    cdef bint blocal = False
     cdef double offs[3]
     cdef const double* ref
     cdef const double* rowp[3]
@@ -486,7 +595,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 nx[a] = -1.0
             # this row's steps on its own noise above the absolute floor (a superset of
             # those above this row's floor and of those that also beat another row's noise)
-            ring_m[c] = _am_steps(&waves[j, 0], npts, par[MP_FLOOR], par[MP_K_NOISE], par[MP_PERSIST], aj, NULL,
+            ring_m[c] = _am_steps(&waves[j, 0], npts, par[MP_FLOOR], par[MP_K_NOISE], par[MP_PERSIST], par[MP_PAIR_LOCAL], aj, NULL,
                                   nx, NULL, 0, &ring_k[c * AM_MAXSTEPS], &ring_v[c * AM_MAXSTEPS], cand, ncand)
             # no step in this row on its own noise: no pair is possible (a quiet cycle costs one pass)
             if ring_m[c] < AM_MAXSTEPS:
@@ -497,7 +606,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                         vx0[mx0] = ring_v[c * AM_MAXSTEPS + a]
                         mx0 += 1
             else:
-                mx0 = _am_steps(&waves[j, 0], npts, flo, par[MP_K_NOISE], par[MP_PERSIST], aj, NULL, nx, NULL, 0,
+                mx0 = _am_steps(&waves[j, 0], npts, flo, par[MP_K_NOISE], par[MP_PERSIST], par[MP_PAIR_LOCAL], aj, NULL, nx, NULL, 0,
                                 kx0, vx0)
             code[2 * j] = 0
             code[2 * j + 1] = 0
@@ -532,16 +641,17 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                         if b >= nblk:
                             b = nblk - 1
                         if fabs(vx0[a]) >= par[MP_K_NOISE] * 1.4826 * fmax(
-                                _am_noise(aj, npts, nx, kx0[a] // AM_BLOCK), _am_noise(ajr, npts, no, b)):
+                                _am_noise(aj, npts, nx, kx0[a] // AM_BLOCK), _am_noise(ajr, npts, no, b)) or _am_side(
+                                aj, ajr, npts, kx0[a], s, vx0[a], par[MP_PAIR_LOCAL]):
                             kx[mx] = kx0[a]
                             vx[mx] = vx0[a]
                             mx += 1
                 else:
-                    mx = _am_steps(&waves[j, 0], npts, flo, par[MP_K_NOISE], par[MP_PERSIST], aj, ajr, nx, no, s,
+                    mx = _am_steps(&waves[j, 0], npts, flo, par[MP_K_NOISE], par[MP_PERSIST], par[MP_PAIR_LOCAL], aj, ajr, nx, no, s,
                                    kx, vx)
                 if ring_m[cr] < 0:
                     # a row from the state: its own steps, once
-                    ring_m[cr] = _am_steps(ref, npts, par[MP_FLOOR], par[MP_K_NOISE], par[MP_PERSIST], ajr, NULL,
+                    ring_m[cr] = _am_steps(ref, npts, par[MP_FLOOR], par[MP_K_NOISE], par[MP_PERSIST], par[MP_PAIR_LOCAL], ajr, NULL,
                                            no, NULL, 0, &ring_k[cr * AM_MAXSTEPS], &ring_v[cr * AM_MAXSTEPS])
                 if ring_m[cr] < AM_MAXSTEPS:
                     # the reference's steps above this row's floor that also beat this row's noise
@@ -554,13 +664,14 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                         if b >= nblk:
                             b = nblk - 1
                         thr = fmax(_am_noise(ajr, npts, no, q // AM_BLOCK), _am_noise(aj, npts, nx, b))
-                        if fabs(ring_v[cr * AM_MAXSTEPS + a]) < par[MP_K_NOISE] * 1.4826 * thr:
+                        if fabs(ring_v[cr * AM_MAXSTEPS + a]) < par[MP_K_NOISE] * 1.4826 * thr and not _am_side(
+                                ajr, aj, npts, q, -s, ring_v[cr * AM_MAXSTEPS + a], par[MP_PAIR_LOCAL]):
                             continue
                         kr[mr] = q
                         vr[mr] = ring_v[cr * AM_MAXSTEPS + a]
                         mr += 1
                 else:
-                    mr = _am_steps(ref, npts, flo, par[MP_K_NOISE], par[MP_PERSIST], ajr, aj, no, nx, -s, kr, vr)
+                    mr = _am_steps(ref, npts, flo, par[MP_K_NOISE], par[MP_PERSIST], par[MP_PAIR_LOCAL], ajr, aj, no, nx, -s, kr, vr)
                 # the reference's steps, placed on this row's points
                 for a in range(mr):
                     kr[a] = kr[a] - s
@@ -609,6 +720,11 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                             if best != best or fabs(w) > fabs(best):
                                 best = w
                                 bsize = fmin(fabs(vx[a]), fabs(vr[b]))
+                                # (for the alert: a step of it beat only the noise on each side of it)
+                                blocal = not (_am_block_ok(aj, nx, kx[a], ajr, no, kx[a] + s, npts, vx[a],
+                                                           par[MP_K_NOISE])
+                                              and _am_block_ok(ajr, no, kr[b] + s, aj, nx, kr[b], npts, vr[b],
+                                                               par[MP_K_NOISE]))
                     # the last pair found (a cycle without one keeps it): an edge that moves
                     # steadily pairs now and then, each time with about the same width
                     prev = state[MS_PREVW + 2 * q + r - 1]
@@ -616,6 +732,8 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                         state[MS_PREVW + 2 * q + r - 1] = best
                         width[4 * j + 2 * q + r - 1] = best
                         code[2 * j + q] |= (AM_PAIR1 if r == 1 else AM_PAIR2)
+                        if blocal:
+                            code[2 * j + q] |= AM_PAIR_LOCAL
                         if not (fabs(best - prev) <= par[MP_RAND_TOL]):
                             code[2 * j + q] |= (AM_RANDOM1 if r == 1 else AM_RANDOM2)
                             code[2 * j + q] |= AM_COUNTED
@@ -627,10 +745,13 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 c = (j + 1) % 3
                 bits = _am_lone(&waves[j, 0], aj, lcand, nlone, rowp[cr], _am_shift(offset[j], offs[cr]),
                                 &ring[cr * npts], rowp[c], _am_shift(offset[j], offs[c]), &ring[c * npts], npts,
-                                par[MP_SPAN], flo, par[MP_K_NOISE], par[MP_PERSIST], par[MP_MATCH], par[MP_LONE])
+                                par[MP_SPAN], flo, par[MP_K_NOISE], par[MP_PERSIST], par[MP_MATCH], par[MP_LONE],
+                                par[MP_LONE_LOCAL])
                 for q in range(2):
                     if bits & (1 << q):
                         code[2 * j + q] |= AM_LONE | AM_COUNTED
+                    if bits & (4 << q):
+                        code[2 * j + q] |= AM_LONE_LOCAL
             if nrows < 2:
                 nrows += 1
         # the history: the last two rows (and their |J|, offsets) become the state's

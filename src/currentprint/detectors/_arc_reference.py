@@ -124,7 +124,28 @@ def _am_block_noise(aj):
     return out
 
 
-def _am_steps_reference(x, other, s_other: int, flo: float, k_noise: float, persist: float):
+def _am_side_reference(aj, ao, k: int, s: int, jk: float, local: float) -> bool:
+    """Reference of ``_am_side``: |jk| against the noise on each side of k (both rows' larger)."""
+    npts = len(aj)
+    if not local > 0.0 or k - 9 < 1 or k + 9 > npts - 2 or not (1 <= k + s - 9 and k + s + 9 <= npts - 2):
+        return False
+    wins = [(aj, k), (ao, k + s)]
+    pre = [[a[i] for i in range(c - 9, c - 1)] for a, c in wins]
+    post = [[a[i] for i in range(c + 2, c + 10)] for a, c in wins]
+    if any(math.isnan(v) for w in pre + post for v in w):
+        return False
+    mb = max(_am_med8(pre[0]), _am_med8(pre[1]))
+    ma = max(_am_med8(post[0]), _am_med8(post[1]))
+    return abs(jk) >= local * 1.4826 * math.sqrt((ma * ma + 5.0 * mb * mb) / 6.0)
+
+
+def _am_block_ok_reference(x, other, k: int, ko: int, v: float, k_noise: float) -> bool:
+    """|v| beats k_noise x the 16-point block noise of x at k and of other at ko (clamped)."""
+    nx, no = _am_block_noise(_am_absj(x)), _am_block_noise(_am_absj(other))
+    return abs(v) >= k_noise * 1.4826 * max(nx[k // 16], no[min(max(ko, 0) // 16, len(no) - 1)])
+
+
+def _am_steps_reference(x, other, s_other: int, flo: float, k_noise: float, persist: float, local: float = 0.0):
     """Reference of ``_am_steps``: (positions in x's frame, signed second differences)."""
     npts = len(x)
     if npts < _AM_WLEN + 3:
@@ -145,7 +166,7 @@ def _am_steps_reference(x, other, s_other: int, flo: float, k_noise: float, pers
             continue
         bo = min(max(k + s_other, 0) // 16, len(no) - 1)
         med = max(nx[k // 16], no[bo])
-        if abs(jk) < k_noise * 1.4826 * med:
+        if abs(jk) < k_noise * 1.4826 * med and not _am_side_reference(aj, ao, k, s_other, jk, local):
             continue
         if len(ks) < _AM_MAXSTEPS:
             ks.append(k)
@@ -162,8 +183,17 @@ def _am_shift(off_j, off_r) -> int:
     return 0 if math.isnan(x) else int(min(max(math.floor(x) if math.isfinite(x) else x, -_AM_WIN), _AM_WIN))
 
 
-def _am_lone_reference(x, refs, lo, hi, top, positive, flo, k_noise, persist, match, ratio) -> bool:
-    """Reference of ``_am_lone``: ``refs`` = [(row, shift), ...] of the two rows before."""
+def _am_med8(vals) -> float:
+    srt = sorted(vals)
+    return 0.5 * (srt[3] + srt[4])
+
+
+def _am_lone_reference(x, refs, lo, hi, top, positive, flo, k_noise, persist, match, ratio, local=0.0) -> int:
+    """Reference of ``_am_lone``: ``refs`` = [(row, shift), ...] of the two rows before.
+
+    Returns 0 (none), 1 (a lone step) or 3 (one that beat the noise of d only on each
+    side of it against at least one reference: ``lone_local``).
+    """
     npts = len(x)
     xs = [float(u) for u in x]
     aj = _am_absj(xs)
@@ -174,7 +204,7 @@ def _am_lone_reference(x, refs, lo, hi, top, positive, flo, k_noise, persist, ma
     for k in range(1, npts - 2):
         if not (lo <= k < hi and k < top) or not aj[k] >= flo or aj[k] == 0.0 or (jsig(xs, k) > 0.0) != positive:
             continue
-        new = True
+        new, near = True, False
         for ref, s in refs:
             rs = [float(u) for u in ref]
             jd = [jsig(xs, i) - jsig(rs, i + s) for i in range(npts)]   # J of d = x - ref(shifted)
@@ -195,12 +225,23 @@ def _am_lone_reference(x, refs, lo, hi, top, positive, flo, k_noise, persist, ma
                 break
             blo = min((k // 16) * 16, npts - 16)
             srt = sorted(abs(v) for v in jd[blo:blo + 16])
-            if not abs(jd[k]) >= k_noise * 1.4826 * 0.5 * (srt[7] + srt[8]):
-                new = False
-                break
+            if abs(jd[k]) >= k_noise * 1.4826 * 0.5 * (srt[7] + srt[8]):
+                continue
+            # or against the noise of d on each side of it (8 points each, J at the step carries one
+            # point after it and two before it): var = s_after^2 + 5 s_before^2
+            if local > 0.0 and k - 9 >= 1 and k + 9 <= npts - 2:
+                pre = [abs(jd[i]) for i in range(k - 9, k - 1)]
+                post = [abs(jd[i]) for i in range(k + 2, k + 10)]
+                if not any(math.isnan(v) for v in pre + post):
+                    ma, mb = _am_med8(post), _am_med8(pre)
+                    if abs(jd[k]) >= local * 1.4826 * math.sqrt((ma * ma + 5.0 * mb * mb) / 6.0):
+                        near = True
+                        continue
+            new = False
+            break
         if new:
-            return True
-    return False
+            return 3 if near else 1
+    return 0
 
 
 def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarray):
@@ -209,7 +250,7 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
     n, npts = waves.shape
     half = npts // 2
     (flo0, rel_floor, k_noise, persist, match, wmax, rand_tol, span, smooth, lone_ratio, same,
-     match1) = (float(p) for p in par)
+     match1, lone_local, pair_local) = (float(p) for p in par)
     code = np.zeros(2 * n, dtype=np.int32)
     width = np.full(4 * n, np.nan)
     size = np.full(2 * n, np.nan)
@@ -224,8 +265,8 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
             ref = state[hdr + (r - 1) * npts: hdr + r * npts]
             x = float(offset[j]) - float(state[2 + r - 1]) + 0.5
             s = 0 if math.isnan(x) else int(min(max(math.floor(x) if math.isfinite(x) else x, -_AM_WIN), _AM_WIN))
-            kx, vx = _am_steps_reference(waves[j], ref, s, flo, k_noise, persist)
-            kr, vr = _am_steps_reference(ref, waves[j], -s, flo, k_noise, persist)
+            kx, vx = _am_steps_reference(waves[j], ref, s, flo, k_noise, persist, pair_local)
+            kr, vr = _am_steps_reference(ref, waves[j], -s, flo, k_noise, persist, pair_local)
             kr = [k - s for k in kr]
             ajx, ajr = _am_absj(waves[j]), _am_absj(ref)
 
@@ -241,7 +282,7 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
                       for i in range(k - int(mt), k + int(mt) + 1) if 1 <= i <= npts - 2]
                 return same > 0.0 and any((jv > 0.0) == (step > 0.0) and abs(jv) >= same * abs(step) for jv in js)
             for q in (0, 1):
-                best, bsize = math.nan, math.nan
+                best, bsize, blocal = math.nan, math.nan, False
                 for ka, va in zip(kx, vx):
                     if not (q * half <= ka < (q + 1) * half and ka < q * half + span) or _am_matched(ka, va, kr, vr, mt):
                         continue
@@ -259,12 +300,16 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
                         w = float(ka - kb) * (-1.0 if va < 0.0 else 1.0)
                         if math.isnan(best) or abs(w) > abs(best):
                             best, bsize = w, min(abs(va), abs(vb))
+                            blocal = not (_am_block_ok_reference(waves[j], ref, ka, ka + s, va, k_noise)
+                                          and _am_block_ok_reference(ref, waves[j], kb + s, kb, vb, k_noise))
                 slot = 4 + 2 * q + r - 1
                 prev = state[slot]
                 if not math.isnan(best):
                     state[slot] = best
                     width[4 * j + 2 * q + r - 1] = best
                     code[2 * j + q] |= _AM["pair1"] if r == 1 else _AM["pair2"]
+                    if blocal:
+                        code[2 * j + q] |= _AM["pair_local"]
                     if not abs(best - prev) <= rand_tol:
                         code[2 * j + q] |= (_AM["random1"] if r == 1 else _AM["random2"]) | _AM["counted"]
                     if math.isnan(size[2 * j + q]) or bsize > size[2 * j + q]:
@@ -272,9 +317,12 @@ def arcmask_scan_reference(waves, offset, rms, state: np.ndarray, par: np.ndarra
         if state[1] >= 2 and lone_ratio > 0.0:
             refs = [(state[hdr + (r - 1) * npts: hdr + r * npts], _am_shift(offset[j], state[2 + r - 1])) for r in (1, 2)]
             for q in (0, 1):
-                if _am_lone_reference(waves[j], refs, q * half, q * half + span, (q + 1) * half, q == 0, flo,
-                                      k_noise, persist, match, lone_ratio):
+                got = _am_lone_reference(waves[j], refs, q * half, q * half + span, (q + 1) * half, q == 0, flo,
+                                         k_noise, persist, match, lone_ratio, lone_local)
+                if got:
                     code[2 * j + q] |= _AM["lone"] | _AM["counted"]
+                if got & 2:
+                    code[2 * j + q] |= _AM["lone_local"]
         state[hdr + npts: hdr + 2 * npts] = state[hdr: hdr + npts]
         state[hdr: hdr + npts] = waves[j]
         state[hdr + 3 * npts: hdr + 4 * npts] = state[hdr + 2 * npts: hdr + 3 * npts]

@@ -45,7 +45,13 @@ without an edge of the step's own sign there (a masking edge that the step
 test finds in one cycle and just misses in the other).
 A *lone* re-ignition (calibrated input) needs only this cycle's step: new
 against both cycles before, judged on the difference with each of them (its
-noise, largest same-sign J, persistence) where they are smooth. Dimmers and
+noise, largest same-sign J, persistence) where they are smooth. Its noise is
+that of the difference's 16-point block or, where that block is mostly the
+branch's own conduction, the noise on each side of the step (a re-ignition
+steps from a dark branch into a conducting one, so the dark side's low noise
+counts five times and the conducting side's once; ``lone_local`` in the
+alert). The steps of a pair may beat the noise on each side of them the same
+way, in both cycles (``pair_local``). Dimmers and
 SMPS repeat their edges, a switch-on is one step without a partner, commutator
 spikes do not persist, burst-mode loads are compared two cycles back as well.
 The shoulder evidence is not read where the half-cycle's crest factor is far
@@ -95,7 +101,7 @@ _BITS = _core.ARC_BITS
 _MASK_SHIFT = _core.ARCEV_MASK_SHIFT
 _MBITS = {name: bit << _MASK_SHIFT for name, bit in _core.ARCMASK_BITS.items()}
 _CRITERIA = ("shoulder", "step", "irregular", "skip", "hf", "run", "counted")
-_MASK_CRITERIA = ("pair1", "pair2", "random1", "random2", "lone")
+_MASK_CRITERIA = ("pair1", "pair2", "random1", "random2", "pair_local", "lone", "lone_local")
 # masking-proof evidence: k_noise, persistence, match (ms), widest pair (ms), randomness (points),
 # step floor relative to the cycle RMS (ADC counts have no absolute floor)
 # (calibrated input: 2.8 x the robust noise. With the partner test below and the 1.5-sample
@@ -466,8 +472,11 @@ class ArcFaultDetector(BaseDetector):
         # out, so their steps must stand further above the noise
         k_noise = _MASK_K_NOISE if calibrated else _MASK_K_NOISE_COUNTS
         lone = _MASK_LONE if calibrated else 0.0
+        # a step (lone: of d; pairs: of both rows) may also beat the same multiple of the noise on
+        # each side of it instead of its 16-point block's (raw counts: the block alone, see k_noise)
+        lone_local = k_noise if calibrated else 0.0
         return np.array([floor, _MASK_REL_FLOOR, k_noise, _MASK_PERSIST, match, wmax, _MASK_RAND_TOL, span,
-                         _MASK_SMOOTH, lone, _MASK_SAME, match1])
+                         _MASK_SMOOTH, lone, _MASK_SAME, match1, lone_local, lone_local])
 
     def _mask_scan(self, cycles, calibrated: bool, offset: np.ndarray, code: np.ndarray, width: np.ndarray,
                    size: np.ndarray, wms: np.ndarray, spare: np.ndarray) -> None:
@@ -712,7 +721,9 @@ class ArcFaultDetector(BaseDetector):
                 f"(rule {rule} needs {need}) at {lvl}; {counts['shoulder']} flat shoulders, "
                 f"{counts['step']} re-ignition steps, {counts['irregular']} irregular, {counts['skip']} skipped, "
                 f"{counts['masked']} with re-ignition steps moved from one and two cycles before "
-                f"({counts['random1']} / {counts['random2']}) or new against both ({counts['lone']} lone)"
+                f"({counts['random1']} / {counts['random2']}; {counts['pair_local']} with a step that beat only the "
+                f"noise on each side of it) or new against both ({counts['lone']} lone, {counts['lone_local']} of them "
+                f"against the noise on each side of the step)"
                 f"{note}")
         return Alert("arc_fault", int(round(t_alarm)), time=t_alarm / fs, detail=detail, explanation=expl,
                      detector=self.name)

@@ -160,6 +160,9 @@ class ApplianceTracker(_EventJudge):
                                             "h": np.empty((0, 2 * SHAPE_HARMONICS))}
         self._done = 0
         self._ref_h = np.empty(0)            # mean current harmonics (re, im) after the last switching
+        # cycle-to-cycle scatter of the harmonics since then (within blocks: drift excluded) and its dof
+        self._cov = np.zeros((2 * SHAPE_HARMONICS, 2 * SHAPE_HARMONICS))
+        self._cov_n = 0
         self._ref_p = math.nan               # total power then, W
         self._ref_from = 0                   # first cycle the next reference may start at
         self._finished_at = -1               # cycles seen when finish() last ran
@@ -303,7 +306,10 @@ class ApplianceTracker(_EventJudge):
         if ev.kind == "off":
             shape = -shape
         level = bd.post.p if bd is not None else float(ev.post.p)
-        return [self._book(ev, label, match, calibrated, step, shape, level)]
+        # the step's own noise (W): the noise of the mean difference cycle times the voltage
+        noise = (float(bd.delta_noise_a) * bd.post.v_rms if bd is not None and math.isfinite(bd.delta_noise_a)
+                 else 0.0)
+        return [self._book(ev, label, match, calibrated, step, shape, level, noise)]
 
     def _split(self, ev, bd) -> list | None:
         """Two switchings inside one event: a flat intermediate level between the states before and after.
@@ -409,14 +415,21 @@ class ApplianceTracker(_EventJudge):
         p = float(np.sum(b["p"][:n] * dt)) / t if t > 0 else 0.0
         h = b["h"][:n].mean(axis=0)
         running = [r for r in self._runs if r["off_sample"] is None]
+        if full and self._done >= self._ref_from:
+            dev = b["h"][:n] - h
+            self._cov = self._cov + dev.T @ dev
+            self._cov_n += n - 1
         if self._ref_h.shape[0] == 0:
             # the reference: the first whole block in the new steady state after a switching (measured
             # like every later block, so a shape the harmonics do not hold exactly does not pass for drift)
             if full and self._done >= self._ref_from:
                 self._ref_h, self._ref_p = h, p
-                if len(running) == 1 and math.isfinite(self._expect_p):
-                    # a lone appliance's drift between its switching step and this block (a heater
-                    # warming): the total moved by it since the level measured after the switching
+                if len(running) == 1 and math.isfinite(self._expect_p) and running[0].get("fresh"):
+                    # a lone appliance's drift between its switch-on step and this block (a heater
+                    # warming): the total moved by it since the level measured after the switching.
+                    # Only the appliance that has just switched on: after another load's
+                    # switching, the difference is the background's wander and the step's noise
+                    # (a 7 W PC left alone over a washing machine took ~1 W of it for its whole run)
                     r = running[0]
                     r["p_ref"] = r["p_now"] = r["p_now"] + (p - self._expect_p)
                 self._expect_p = math.nan
@@ -430,7 +443,7 @@ class ApplianceTracker(_EventJudge):
             dh = h - self._ref_h
             ndh = float(np.linalg.norm(dh))
             explained = ndh == 0 or float(np.linalg.norm(a @ c - dh)) <= _EXPLAINED * ndh
-            if len(running) == 1 and _distinct(a) and explained:
+            if len(running) == 1 and full and _distinct(a) and explained:
                 # one appliance over the background: its drift is its fitted share of the change,
                 # when the two shapes differ (a heater over a heater cannot be told apart) and
                 # scalings of them explain the change (a background whose current changes shape,
@@ -446,7 +459,11 @@ class ApplianceTracker(_EventJudge):
             for r in running:
                 r["energy_j"] += r["p_now"] * t
             if full:
-                self._vanished(running, c[:-1], a[:, :-1], n)
+                # the gone test reads coefficients fitted against the measured cycle noise: a
+                # background (or a running load) whose current scatters along some directions
+                # (a TV's supply beside a PC's) weighs less there (generalised least squares)
+                cw = _fit_white(a, dh, self._cov, self._cov_n)
+                self._vanished(running, cw[:-1], a[:, :-1], n)
         else:
             for r in running:
                 r["energy_j"] += r["p_now"] * t
@@ -479,7 +496,7 @@ class ApplianceTracker(_EventJudge):
                 # gone: -1 within the coefficient's own scatter (a small load among similar shapes,
                 # two capacitor-input supplies, is fitted less surely), at most _GONE_TOL_MAX
                 tol = min(max(_GONE_TOL, _GONE_TOL_SIGMA * sd), _GONE_TOL_MAX)
-                if abs(cr + 1.0) <= tol and off_mean > max(_GONE_SIGMA * sd, 0.5):
+                if min(abs(cr + 1.0), abs(cr - r["c_mean"] + 1.0)) <= tol and off_mean > max(_GONE_SIGMA * sd, 0.5):
                     r["gone"] += 1
                     if r["gone"] >= _GONE_BLOCKS:
                         gone_runs.append((j, r))
@@ -501,6 +518,7 @@ class ApplianceTracker(_EventJudge):
         if gone_runs:
             # a new reference from the next whole block, as after a switching
             self._ref_h, self._ref_p = np.empty(0), math.nan
+            self._cov, self._cov_n = np.zeros_like(self._cov), 0
             self._ref_from = self._done + n
             for r in self._runs:
                 if r["off_sample"] is None:
@@ -548,17 +566,22 @@ class ApplianceTracker(_EventJudge):
             r["p_now"] = r["off_power_w"]
         # a new reference once the new steady state has begun
         self._ref_h, self._ref_p = np.empty(0), math.nan
+        self._cov, self._cov_n = np.zeros_like(self._cov), 0
         self._ref_from = max(int(ev.post.cycles[0]), c + 1)
+        for r in self._runs:
+            r["fresh"] = False
+        for r in opened:
+            r["fresh"] = True               # (not in self._runs yet)
         for r in self._runs:
             if r["off_sample"] is None:
                 r["p_ref"] = r["p_now"]
                 r.update(_FRESH_FIT)
 
     def _book(self, ev, label: str, match, calibrated: bool, power: float, shape: np.ndarray,
-              level: float = math.nan) -> Alert:
+              level: float = math.nan, noise: float = 0.0) -> Alert:
         """Open or close runs for switching ``ev`` (an Event or a :class:`_Part`); its alert.
 
-        ``level``: the total power measured just after it (W).
+        ``level``: the total power measured just after it (W); ``noise``: the step's noise (W).
         """
         unit = "W" if calibrated else "units"
         self._commit(self._onset_cycle(ev), cut=True)         # tracked powers up to the switching
@@ -575,7 +598,7 @@ class ApplianceTracker(_EventJudge):
             detail = {"label": label, "state": "on", "power_w": power, "match": m}
             expl = f"{label} switched on ({power:.0f} {unit})"
         else:
-            closed = self._close(label, power, shape)
+            closed = self._close(label, power, shape, noise)
             if not closed:
                 self._switch(ev, -power, shape, [], [])
                 self._orphans.append({"label": label, "off_sample": int(ev.sample), "off_power_w": power,
@@ -604,7 +627,8 @@ class ApplianceTracker(_EventJudge):
         return Alert("appliance", ev.sample, time=ev.sample / self._fs, detail=detail, explanation=expl,
                      detector=self.name, timestamp=self._stamp(int(ev.sample)))
 
-    def _close(self, label: str, power: float, shape: np.ndarray | None = None) -> list[dict]:
+    def _close(self, label: str, power: float, shape: np.ndarray | None = None,
+               noise: float = 0.0) -> list[dict]:
         """The running runs a switch-off of ``label``, step ``power`` and current ``shape`` ends.
 
         None, one, or two at once (two loads off closer together than the event detector
@@ -613,13 +637,26 @@ class ApplianceTracker(_EventJudge):
         harmonics, scaled to its power now) best matches the shape that left, then the
         closest power: two loads whose powers happen to add up to a third's do not pass for
         it when their currents do not.
+
+        A named switch-off closes the run of its label; a second running run goes with it
+        when what the step has beyond the named run's power (more than ``noise``, W, allows)
+        is nearer that run's power than zero: two switch-offs a few cycles apart, seen as one
+        event named after the larger load (the library names the larger part of a sum).
         """
         running = [r for r in self._runs if r["off_sample"] is None]
         if label != UNKNOWN:
             same = [r for r in running if r["label"] == label]
             if same:
                 # the one whose tracked power is closest (latest on a tie)
-                return [min(reversed(same), key=lambda r: abs(r["p_now"] - power))]
+                one = min(reversed(same), key=lambda r: abs(r["p_now"] - power))
+                rest = power - one["p_now"]
+                others = [r for r in running if r is not one and r["p_now"] > 0]
+                if others and rest > _NOISE_SIGMA * noise:
+                    two = min(others, key=lambda r: abs(r["p_now"] - rest))
+                    if abs(two["p_now"] - rest) < 0.5 * two["p_now"] and (
+                            shape is None or _pair_fits(shape, one, two, power)):
+                        return [one, two]
+                return [one]
         tol = self.pair_tolerance * max(power, 1e-12)
         # a named switch-off closes only a run that was not named otherwise
         free = [r for r in running if label == UNKNOWN or r["label"] == UNKNOWN]
@@ -738,7 +775,7 @@ class ApplianceTracker(_EventJudge):
             "start_time": None if self.start_time is None else self.start_time.isoformat(),
             "events": self.event_source.state_dict(),
             "buf": dict(self._buf), "done": int(self._done), "ref_h": self._ref_h, "ref_p": float(self._ref_p),
-            "ref_from": int(self._ref_from), "finished_at": int(self._finished_at),
+            "ref_from": int(self._ref_from), "cov": self._cov, "cov_n": int(self._cov_n), "finished_at": int(self._finished_at),
             "expect_p": float(self._expect_p),
         })}
 
@@ -762,7 +799,12 @@ class ApplianceTracker(_EventJudge):
             if ref_h.shape[0] not in (0, width) or any(
                     len(r["shape"]) != width for r in runs):
                 raise ValueError("current shapes of the wrong length")
+            cov = np.asarray(st.get("cov", np.zeros((width, width))), dtype=float)
+            cov_n = int(st.get("cov_n", 0))
+            if cov.shape != (width, width) or not np.all(np.isfinite(cov)) or cov_n < 0:
+                raise ValueError("the cycle-noise matrix has the wrong shape or is not finite")
             self.event_source.load_state(st["events"])
+            self._cov, self._cov_n = cov, cov_n
             self._hist, self._seen, self._now, self._fs = hist, seen, int(st["now"]), float(st["fs"])
             self._buf, self._done, self._ref_h = buf, done, ref_h
             self._ref_p, self._ref_from = float(st["ref_p"]), int(st["ref_from"])
@@ -774,6 +816,9 @@ class ApplianceTracker(_EventJudge):
         return self
 
 
+#: a named switch-off's step must exceed its run's power by this many noise standard deviations
+#: of the step before a second run is closed with it (see ApplianceTracker._close)
+_NOISE_SIGMA = 4.0
 #: cycles an intermediate level must last for an event to be split into two switchings
 _MID_MIN = 2
 #: a run whose current is gone (fitted coefficient -1 +- 0.3) for this many blocks (0.72 s at
@@ -850,6 +895,23 @@ def _refine_onset(ev, hist: dict, first: int):
                                time=sample / fs if math.isfinite(fs) and fs > 0 else ev.time)
 
 
+def _scaled(run: dict, power: float) -> np.ndarray:
+    """A run's current shape (its switch-on harmonics) scaled to ``power`` (W)."""
+    p_on = run["p_on_ref"]
+    return np.asarray(run["shape"], float) * (power / p_on if p_on > 0 else 1.0)
+
+
+def _pair_fits(shape: np.ndarray, one: dict, two: dict, power: float) -> bool:
+    """Whether the current that left (``shape``) is two runs' rather than one's grown to the whole step.
+
+    A load whose power drifted while it ran draws more or less of its own shape; a second load
+    switching off with it adds its own (a motor's lagging current beside a compressor's).
+    """
+    single = float(np.linalg.norm(shape - _scaled(one, power)))
+    pair = float(np.linalg.norm(shape - _scaled(one, one["p_now"]) - _scaled(two, two["p_now"])))
+    return pair < single
+
+
 def _check_run(r: Any) -> dict:
     r = dict(r)
     for k in ("label", "on_sample", "off_sample", "on_power_w", "off_power_w", "shape", "p_on_ref", "p_ref",
@@ -867,6 +929,7 @@ def _check_run(r: Any) -> dict:
             raise ValueError(f"run {k} is not finite")
     r["shape"] = [float(x) for x in r["shape"]]
     r["inferred_off"] = bool(r.get("inferred_off", False))
+    r["fresh"] = bool(r.get("fresh", False))
     for k, v in _FRESH_FIT.items():
         r[k] = type(v)(r.get(k, v))
         if not math.isfinite(r[k]):
@@ -923,6 +986,30 @@ def _fit(a: np.ndarray, dh: np.ndarray) -> np.ndarray:
     g = u.T @ u
     c = np.linalg.solve(g + _RIDGE * np.eye(g.shape[0]), u.T @ dh)
     return np.asarray(c / norms)
+
+
+def _fit_white(a: np.ndarray, dh: np.ndarray, cov: np.ndarray, dof: int) -> np.ndarray:
+    """:func:`_fit` after whitening by the measured cycle-to-cycle scatter ``cov / dof`` of the harmonics.
+
+    The scatter is shrunk towards its diagonal (weight ``d / (d + dof)`` for ``d`` dimensions:
+    a few blocks cannot fill a full matrix) and floored at 1e-9 of its trace, so a direction
+    with no measured scatter does not get an unbounded weight. Without history: :func:`_fit`.
+    """
+    d = a.shape[0]
+    if dof < 2:
+        return _fit(a, dh)
+    w = cov / dof
+    alpha = d / (d + dof)
+    w = (1.0 - alpha) * w + alpha * np.diag(np.diag(w))
+    tr = float(np.trace(w))
+    if not tr > 0:
+        return _fit(a, dh)
+    w = w + 1e-9 * tr / d * np.eye(d)
+    try:
+        chol = np.linalg.cholesky(w)
+    except np.linalg.LinAlgError:
+        return _fit(a, dh)
+    return _fit(np.linalg.solve(chol, a), np.linalg.solve(chol, dh))
 
 
 #: largest |cosine| between two participants' current shapes for their drifts to be told apart

@@ -7,6 +7,7 @@ after-minus-before change is a pure resistance of some hundred watts or more.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 from typing import Any, Sequence
 
 import numpy as np
@@ -89,6 +90,53 @@ def judge_resistive(f: dict, *, min_power_w: float, max_inrush: float = 1.15, mi
     return rules
 
 
+
+
+#: rules a change of the background's own level inside the switching cycle can fail (the shape of
+#: the step); the power, inrush and shoulder rules are never judged on a corrected step
+_SHAPE_RULES = frozenset({"pf", "proportional", "odd_harmonics"})
+#: largest background level change (its power, W) taken out of a step, as a share of the step's
+#: active power: a supply's load change is a small part of a heater's step (a laptop's 20 W under
+#: a 300 W element); a larger one means the step is not one heater over a steady background
+MAX_BACKGROUND_STEP = 0.1
+
+
+def _without_background_step(pre, post):
+    """``post`` without a change of the background's own level: ``(post', alpha)`` or ``(None, 0)``.
+
+    A running load whose power steps in the same cycle as a switching draws ``1 + alpha`` times
+    its own current (superposition, a scaling of its shape: Hart, Proc. IEEE 80(12), 1992). A
+    heater's current copies the voltage, harmonic for harmonic (``I_k = I_1 V_k / V_1``); what
+    of the step does not (``D_k - D_1 V_k / V_1`` over harmonics 2..15) is fitted (least squares)
+    with the same part of the background's current before (``B_k - B_1 V_k / V_1``):
+    ``alpha`` is that scale, kept to [-1, 1] (the background at most gone or doubled). The
+    returned state has ``alpha`` times the background taken away (current, P and Q), so the
+    heater rules judge the rest. A background whose current itself copies the voltage (a heater)
+    has no other shape to take away: None.
+    """
+    i0 = np.asarray(pre.i_wave, float)
+    di = np.asarray(post.i_wave, float) - i0
+    v = np.asarray(post.v_wave, float)
+    n = v.shape[0]
+    h = max(2, min(15, n // 2 - 1))
+    fv, fd, fb = np.fft.rfft(v)[:h + 1], np.fft.rfft(di)[:h + 1], np.fft.rfft(i0)[:h + 1]
+    if not abs(fv[1]) > 0:
+        return None, 0.0
+    ratio = fv[2:] / fv[1]
+    a = fd[2:] - fd[1] * ratio               # the step's part that does not copy the voltage
+    b = fb[2:] - fb[1] * ratio               # the background's
+    bb = float(np.sum(np.abs(b) ** 2))
+    # a background that copies the voltage (within 1 % in harmonic ratios) has no other shape
+    if not bb > (0.01 * abs(fb[1])) ** 2:
+        return None, 0.0
+    alpha = float(np.clip(np.real(np.sum(np.conj(b) * a)) / bb, -1.0, 1.0))
+    if alpha == 0.0 or not math.isfinite(alpha):
+        return None, 0.0
+    i_wave = np.asarray(post.i_wave, float) - alpha * i0
+    out = SimpleNamespace(i_wave=i_wave, v_wave=v, p=float(post.p) - alpha * float(pre.p),
+                          q=float(post.q) - alpha * float(pre.q), v_rms=float(post.v_rms),
+                          i_peak=float(np.max(np.abs(i_wave))))
+    return out, alpha
 
 
 class ResistiveLoadDetector(_EventJudge):
@@ -196,7 +244,12 @@ class ResistiveLoadDetector(_EventJudge):
 
         ``background`` (a :class:`~currentprint.detectors._background.BackgroundDelta`
         or None) supplies the period-aware inrush and the background noise
-        the limits are widened by.
+        the limits are widened by. With a background, a step that fails only
+        the shape rules is judged again without a change of the background's
+        own level in the switching cycle (:func:`_without_background_step`,
+        plain limits, at most :data:`MAX_BACKGROUND_STEP` of the step's
+        power); the features then carry ``background_step`` (its scale) and
+        ``background_step_w`` (its power change, W).
         """
         f = delta_features(pre, post, transient, nominal_voltage=self.nominal_voltage, calibrated=calibrated)
         noise = noise_peak = 0.0
@@ -213,6 +266,27 @@ class ResistiveLoadDetector(_EventJudge):
                                 mismatch_tol=self.mismatch_tol, max_shoulder=self.max_shoulder, pf_min=self.pf_min,
                                 noise=noise, noise_peak=noise_peak)
         ok = all(r["passed"] for r in rules.values())
+        failed = {k for k, r in rules.items() if not r["passed"]}
+        if failed and failed <= _SHAPE_RULES and background is not None:
+            # the running background may have changed its own level in the switching cycle (a
+            # laptop supply stepping from 60 to 37 W as the kettle comes on): judge the step
+            # without that change (see _without_background_step)
+            post2, alpha = _without_background_step(pre, post)
+            if post2 is not None:
+                f2 = delta_features(pre, post2, transient, nominal_voltage=self.nominal_voltage,
+                                    calibrated=calibrated)
+                for k in ("inrush", "noise", "noise_peak", "background_period"):
+                    if k in f:
+                        f2[k] = f[k]
+                # the background's change is now modelled, not noise: the shape rules are the
+                # plain ones (no widening by the background's noise)
+                rules2 = judge_resistive(f2, min_power_w=self.min_power_w, max_inrush=self.max_inrush,
+                                         mismatch_tol=self.mismatch_tol, max_shoulder=self.max_shoulder,
+                                         pf_min=self.pf_min, noise=0.0, noise_peak=noise_peak)
+                bg_step = abs(alpha) * abs(float(pre.p))
+                if all(r["passed"] for r in rules2.values()) and bg_step <= MAX_BACKGROUND_STEP * f2["dp"]:
+                    f2["background_step"], f2["background_step_w"] = alpha, alpha * float(pre.p)
+                    f, rules, ok = f2, rules2, True
         if ok and len(self._whitelist):
             if np.any(np.abs(f["power_w"] - self._whitelist) <= self.whitelist_tolerance * self._whitelist):
                 rules["whitelist"] = {"value": f["power_w"], "limit": self._whitelist.tolist(), "passed": False}
