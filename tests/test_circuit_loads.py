@@ -752,7 +752,7 @@ def test_a_partial_block_before_a_switching_does_not_move_the_tracked_power():
     assert abs(whole._runs[0]["p_now"] - 425.0) < 1.0
 
 
-def _gone_trial(drop_c, drop_p, p_run=7.0):
+def _gone_trial(drop_c, drop_p, p_run=7.0, scatter=1.0):
     """A 7 W run beside a second one: 8 blocks of history, then 3 blocks after a drop of its
     coefficient (``drop_c``) and of the total power (``drop_p``, W). Returns the run."""
     from currentprint.detectors.ledger import BLOCK
@@ -763,7 +763,7 @@ def _gone_trial(drop_c, drop_p, p_run=7.0):
     tr._runs = [pc, other]
     tr._buf = {"p": np.zeros(BLOCK), "start": np.zeros(BLOCK), "period": np.full(BLOCK, float(N)),
                "h": np.zeros((BLOCK, 30))}
-    c_hist = [0.12, -0.12, 0.10, -0.10, 0.12, -0.12, 0.10, -0.10]
+    c_hist = [scatter * x for x in (0.12, -0.12, 0.10, -0.10, 0.12, -0.12, 0.10, -0.10)]
     p_hist = [1000.8, 999.2, 1001.0, 999.0, 1000.8, 999.2, 1001.0, 999.0]
     for k, (cc, pp) in enumerate(zip(c_hist + [drop_c] * 3, p_hist + [1000.0 - drop_p] * 3)):
         tr._buf["start"] = (k * BLOCK + np.arange(BLOCK)) * float(N)
@@ -787,3 +787,14 @@ def test_a_small_run_gone_is_closed_when_its_shape_and_the_power_both_say_so():
     # tracked power stays
     alone = _gone_trial(-0.95, 0.0)
     assert alone["inferred_off"] and alone["off_power_w"] == 7.0
+
+
+def test_a_diluted_departure_confirmed_by_the_power_is_closed():
+    # a template measured over a kW heater reads a whole departure as -0.45 (regression dilution):
+    # far outside the coefficient's scatter (0.06) and the power fell by the run's power -> closed
+    pc = _gone_trial(-0.45, 7.2, scatter=0.5)
+    assert pc["inferred_off"] and pc["off_power_w"] == pytest.approx(7.2)
+    # without the power's fall it must read -1 within its tolerance: not closed
+    assert not _gone_trial(-0.45, 0.0, scatter=0.5)["inferred_off"]
+    # less than a third of its current gone: not closed even with a power fall of its size
+    assert not _gone_trial(-0.25, 7.2, scatter=0.5)["inferred_off"]

@@ -502,7 +502,12 @@ class ApplianceTracker(_EventJudge):
                 p_gone = (math.isfinite(dp) and abs(dp + r["p_now"]) <= _GONE_P_SIGMA * sd_p
                           and -dp > 2.0 * _GONE_P_SIGMA * sd_p)
                 sigma = _GONE_SIGMA_JOINT if p_gone else _GONE_SIGMA
-                if min(abs(cr + 1.0), abs(cr - r["c_mean"] + 1.0)) <= tol and off_mean > max(sigma * sd, 0.5):
+                # with the power's fall confirming the whole run left, the coefficient need not read
+                # -1: fitted with a template measured over a kW background it reads less
+                # (regression dilution by the template's own noise)
+                near = min(abs(cr + 1.0), abs(cr - r["c_mean"] + 1.0)) <= tol
+                if (p_gone and cr < r["c_mean"] and off_mean > max(sigma * sd, _GONE_MIN_JOINT)) or (
+                        near and off_mean > max(sigma * sd, 0.5)):
                     r["gone"] += 1
                     if p_gone and r["gone"] > 1:
                         # the run's power measured again by the fall of the total (after the block
@@ -863,6 +868,8 @@ _FRESH_FIT = {"c_n": 0, "c_mean": 0.0, "c_m2": 0.0, "gone": 0, "gone_at": 0.0,
 _GONE_SIGMA_JOINT = 4.0
 #: ... within this many standard deviations of the blocks' power, the drop itself beyond twice that
 _GONE_P_SIGMA = 3.0
+#: ... and then a coefficient drop of at least this much (a third of the run's current) suffices
+_GONE_MIN_JOINT = 0.3
 
 
 class _Part:
