@@ -27,16 +27,26 @@ rotated:
   first imports are not included but reported apart (``cluster_start_s``,
   ``cluster_start_and_imports_cpu_s``): fixed costs per run and per worker;
 * ``dask-1-cold``: ``fleet.run(archive, out, workers=1)`` as a user calls it
-  without a cluster. Counted: start, imports, run and stop of its own
-  LocalCluster (CPU of this process and of its child processes, the
-  worker and multiprocessing's resource tracker, counted when they exit);
+  without a cluster: by default its one worker is a thread of this
+  process. Counted: start, run and stop of its own LocalCluster (CPU of
+  this process and of its child processes, counted when they exit);
+* ``dask-1-cold-process``: the same with ``processes=True`` (one worker
+  process with a nanny): the worker's start (a spawned interpreter
+  importing ``distributed``), imports and stop are counted too;
+* ``dask-2-cold``: ``fleet.run(archive, out, workers=2)`` (two worker
+  processes, the default for two), counted the same way;
 * ``dask-1-defaults`` (``--dask-defaults``): like ``dask-1`` on a
   ``LocalCluster`` with Dask's default worker settings, to show what
   ``local_cluster`` changes.
 
 and checks that the alert, event and minute tables of every run equal the
 plain loop's row for row. Overheads are the ratio to ``plain`` of the best
-rounds, and the median over rounds of each round's own ratio. Memory: the
+rounds, and the median over rounds of each round's own ratio, both in CPU
+seconds (all processes of the run) and in wall seconds. Scaling is a ratio
+of wall times (throughput): 2 workers against 1, for the running clusters
+(``dask-2`` / ``dask-1``) and for the clusters ``fleet.run`` starts
+(``dask-2-cold`` against ``dask-1-cold``, the default one-thread worker, and
+against ``dask-1-cold-process``). Memory: the
 peak resident set of each worker process (``VmHWM``) after the run, beside
 that of a fresh worker, the size of the largest recording and the size of
 the archive.
@@ -320,7 +330,7 @@ def dask_run(archive: Path, out: Path, n_workers: int, dask_defaults: bool = Fal
             "worker_rss_fresh_mb": sorted(fresh.values()), "worker_peak_rss_mb": sorted(peak.values())}
 
 
-def dask_cold(archive: Path, out: Path, n_workers: int) -> dict:
+def dask_cold(archive: Path, out: Path, n_workers: int, processes: bool | None = None) -> dict:
     """``fleet.run(archive, out, workers=n)`` as a user calls it: the cluster's start and stop included.
 
     CPU: this process plus its children (the worker processes, counted when they exit).
@@ -329,7 +339,7 @@ def dask_cold(archive: Path, out: Path, n_workers: int) -> dict:
     t = os.times()
     c0 = t.user + t.system + t.children_user + t.children_system
     t0 = time.perf_counter()
-    rep = fleet.run(archive, out, workers=n_workers)
+    rep = fleet.run(archive, out, workers=n_workers, processes=processes)
     wall = time.perf_counter() - t0
     t = os.times()
     return {"seconds": wall, "cpu_s": t.user + t.system + t.children_user + t.children_system - c0,
@@ -345,7 +355,8 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int, default=2, help="measurement rounds; the best of each is kept")
     ap.add_argument("--keep", action="store_true", help="keep the output folders")
     ap.add_argument("--only", help="comma-separated configurations to run besides plain "
-                    "(sequential, dask-1, dask-2, dask-1-cold, dask-1-defaults)")
+                    "(sequential, dask-1, dask-2, dask-1-cold, dask-1-cold-process, dask-2-cold, "
+                    "dask-1-defaults)")
     ap.add_argument("--dask-defaults", action="store_true",
                     help="also run 1 worker with Dask's default worker settings (profiler, MALLOC_TRIM_THRESHOLD_)")
     args = ap.parse_args(argv)
@@ -373,12 +384,13 @@ def main(argv=None) -> int:
     # other users of the machine hits every configuration alike. CPU seconds (all processes of the
     # run) are reported beside the wall time: on a machine shared with other work the wall time
     # mostly measures how long the processes waited for a CPU
-    names = ["plain", "sequential", "dask-1", "dask-2", "dask-1-cold"]
+    names = ["plain", "sequential", "dask-1", "dask-2", "dask-1-cold", "dask-1-cold-process", "dask-2-cold"]
     if args.dask_defaults:
         names.append("dask-1-defaults")
     if args.only:
         names = ["plain"] + [n for n in args.only.split(",") if n != "plain"]
-        unknown = set(names) - {"plain", "sequential", "dask-1", "dask-2", "dask-1-cold", "dask-1-defaults"}
+        unknown = set(names) - {"plain", "sequential", "dask-1", "dask-2", "dask-1-cold", "dask-1-cold-process",
+                                "dask-2-cold", "dask-1-defaults"}
         if unknown:
             ap.error(f"unknown --only names: {', '.join(sorted(unknown))}")
     times: dict[str, list[float]] = {k: [] for k in names}
@@ -412,6 +424,10 @@ def main(argv=None) -> int:
                      "task_cpu_s": _TaskClock.take()}
             elif name == "dask-1-cold":
                 r = dask_cold(archive, dest, 1)
+            elif name == "dask-1-cold-process":
+                r = dask_cold(archive, dest, 1, processes=True)
+            elif name == "dask-2-cold":
+                r = dask_cold(archive, dest, 2)
             else:
                 r = dask_run(archive, dest, int(name.split("-")[1]), dask_defaults=name.endswith("defaults"))
             times[name].append(r.pop("seconds"))
@@ -440,10 +456,15 @@ def main(argv=None) -> int:
                      "wall_per_round_median": float(statistics.median(paired_wall)),
                      "cpu_per_round_median": float(statistics.median(paired_cpu)),
                      "cpu_per_round": paired_cpu}
-    if "dask-1" in names and "dask-2" in names:
-        ratios["throughput_2_over_1_workers"] = result["dask-1"]["seconds"] / result["dask-2"]["seconds"]
-        ratios["throughput_2_over_1_workers_per_round"] = sorted(
-            a / b for a, b in zip(times["dask-1"], times["dask-2"]))
+    # throughput (wall time) of 2 workers over 1: best rounds, and the median of each round's ratio
+    for one, two, label in (("dask-1", "dask-2", "running_cluster"),
+                            ("dask-1-cold", "dask-2-cold", "own_cluster_vs_1_thread_worker"),
+                            ("dask-1-cold-process", "dask-2-cold", "own_cluster_vs_1_process_worker")):
+        if one in names and two in names:
+            per_round = sorted(a / b for a, b in zip(times[one], times[two]))
+            ratios[f"throughput_2_over_1_{label}"] = {
+                "best_over_best": result[one]["seconds"] / result[two]["seconds"],
+                "per_round_median": float(statistics.median(per_round)), "per_round": per_round}
     result["ratios"] = ratios
     print(json.dumps(result, indent=2, default=str))
     if not args.keep:

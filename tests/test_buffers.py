@@ -130,3 +130,28 @@ def test_threads_sharing_the_pool_get_their_own_tables(pool_on):
             for a in range(len(tables)):
                 for b in range(a + 1, len(tables)):
                     assert not np.shares_memory(tables[a]._data, tables[b]._data)
+
+
+def test_arc_evidence_scratch_comes_from_the_pool_and_live_evidence_is_kept(pool_on):
+    from currentprint.detectors.arc import ArcFaultDetector
+    i, v = _signal(100.0, 1)
+    t = cp.analyze(i, v, fs=FS, waveforms=True)
+    ev = ArcFaultDetector().evidence(t)          # 5000 cycles: ~1.2 MB of per-call scratch
+    assert ev["code"].nbytes * 30 >= _core.POOL_SCRATCH_MIN_BYTES
+    assert any(np.shares_memory(ev["code"], b) for b in _core._pool_list())
+    ref = {k: x.copy() for k, x in ev.items()}
+    ev2 = ArcFaultDetector().evidence(t)         # ev is alive: another block
+    assert not any(np.shares_memory(ev[k], ev2[k]) for k in ev)
+    for k, x in ref.items():
+        np.testing.assert_array_equal(ev[k], x)
+    del ev, ev2
+    size = _core.pool_bytes()
+    ev3 = ArcFaultDetector().evidence(t)         # a dead evidence's block serves the next call
+    assert _core.pool_bytes() == size
+    assert any(np.shares_memory(ev3["code"], b) for b in _core._pool_list())
+    for k, x in ref.items():
+        np.testing.assert_array_equal(ev3[k], x)
+    # one cycle per call (a Monitor push): small scratch is plain memory, not kept
+    n_kept = len(_core._pool_list())
+    ArcFaultDetector().evidence(t[:1])
+    assert len(_core._pool_list()) == n_kept

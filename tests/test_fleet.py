@@ -328,6 +328,70 @@ def test_dask_run_equals_sequential_and_plain_loop(archive, reference, plain, cl
     assert again.replayed == 0 and again.skipped == rep.pieces
 
 
+class _NotStarted(Exception):
+    pass
+
+
+@pytest.mark.parametrize("workers, processes, cpus, want", [
+    (1, None, 2, False), (2, None, 1, True), (1, True, 2, True), (2, False, 2, False),
+    (None, None, 1, False), (None, None, 4, True), (None, True, 1, True)])
+def test_run_chooses_thread_or_process_workers(archive, tmp_path, monkeypatch, workers, processes, cpus, want):
+    """processes=None: one local worker is a thread of the caller, two or more are processes."""
+    _need_dask()
+    from currentprint.fleet import _run
+    asked = []
+
+    def spy(n, *, processes):
+        asked.append((n, processes))
+        raise _NotStarted
+    monkeypatch.setattr(_run, "local_cluster", spy)
+    monkeypatch.setattr(_run.os, "cpu_count", lambda: cpus)
+    with pytest.raises(_NotStarted):
+        _run.run(archive, tmp_path / "o", workers=workers, processes=processes)
+    assert asked == [(workers or cpus, want)]
+
+
+def test_processes_only_for_own_cluster(archive, tmp_path):
+    _need_dask()
+    from currentprint import fleet
+    from currentprint.errors import InputError
+    for processes in (True, False):
+        with pytest.raises(InputError, match="leave it None"):
+            fleet.run(archive, tmp_path / "o", client="tcp://127.0.0.1:1", processes=processes)
+    assert not (tmp_path / "o").exists()        # refused before anything was written or connected
+
+
+def test_one_worker_is_a_thread_of_this_process(archive, reference, plain, tmp_path, monkeypatch):
+    """fleet.run(workers=1): an in-process worker with local_cluster's settings; the same tables."""
+    _need_dask()
+    from distributed import Nanny, Worker
+
+    from currentprint import fleet
+    from currentprint.fleet import _run
+    started = []
+    real = _run.local_cluster
+
+    def spy(*args, **kwargs):
+        cluster = real(*args, **kwargs)
+        started.append((cluster, list(cluster.workers.values())))
+        return cluster
+    monkeypatch.setattr(_run, "local_cluster", spy)
+    out = tmp_path / "threads"
+    rep = fleet.run(archive, out, workers=1, max_piece_s=60.0)
+    [(cluster, workers)] = started
+    assert cluster.scheduler_address.startswith("inproc://") and len(workers) == 1
+    [w] = workers
+    assert isinstance(w, Worker) and not isinstance(w, Nanny) and w.state.nthreads == 1
+    # no statistical profiler, no memory monitor that would pause on the caller's memory
+    assert "profile" not in w.periodic_callbacks and not w.memory_manager.memory_limit
+    assert cluster.status.name == "closed"
+    assert rep.failed == 0 and rep.replayed == rep.pieces
+    got, want = _tables(out), _tables(reference)
+    for name in got:
+        assert got[name].drop_columns(["part"]).equals(want[name].drop_columns(["part"])), name
+    _same(_fleet_rows(out), plain)
+
+
 def test_worker_killed_mid_run(archive, reference, client, tmp_path):
     from currentprint import fleet
     out = tmp_path / "kill"
@@ -363,11 +427,16 @@ def _complete_terminals(out: Path, reference: Path) -> set:
     return {t for t, names in want.items() if have.get(t) == names}
 
 
-def test_interrupted_run_resumes_only_unfinished_terminals(archive, reference, client, tmp_path):
+@pytest.mark.parametrize("how", ["run_sequential", "run_thread_worker"])
+def test_interrupted_run_resumes_only_unfinished_terminals(archive, reference, client, tmp_path, how):
     from currentprint import fleet
     out = tmp_path / "interrupted"
-    code = ("import sys; from currentprint import fleet; "
-            f"fleet.run_sequential({str(archive)!r}, {str(out)!r}, max_piece_s=30.0)")
+    # killed: a plain loop, or fleet.run with its one worker in the same process (the process that
+    # dies is the caller's: no nanny restarts anything, and a re-run does only what is missing)
+    call = ("fleet.run_sequential(a, o, max_piece_s=30.0)" if how == "run_sequential"
+            else "fleet.run(a, o, workers=1, max_piece_s=30.0)")
+    code = (f"from currentprint import fleet\na, o = {str(archive)!r}, {str(out)!r}\n"
+            f"if __name__ == '__main__':\n    {call}\n")
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -489,6 +558,23 @@ def test_cli_fleet_demo_run_summary(tmp_path, capsys, client):
     from currentprint import fleet
     assert sum(r["alerts"] for r in rows if r["kind"] == "event") == fleet.read_table(out, "events").num_rows
     assert main(["fleet", "summary", str(tmp_path / "nothing")]) == 3
+
+
+def test_cli_fleet_run_threads_or_processes(tmp_path, capsys):
+    _need_dask()
+    from currentprint.cli import main
+    arch, out = tmp_path / "a", tmp_path / "o"
+    assert main(["fleet", "demo", "--terminals", "2", "--hours", "0.005", "--file-s", "9", str(arch)]) == 0
+    capsys.readouterr()
+    assert main(["fleet", "run", str(arch), str(out), "--workers", "1", "--threads", "--quiet"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["replayed"] == rep["pieces"] > 0 and rep["failed"] == 0
+    # a running cluster's workers are what they are: asking for threads there is a usage error
+    assert main(["fleet", "run", str(arch), str(out), "--scheduler", "tcp://127.0.0.1:1", "--threads"]) == 2
+    assert "leave it None" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["fleet", "run", str(arch), str(out), "--threads", "--processes"])
+    assert exc.value.code == 2
 
 
 def test_cli_fleet_without_the_extra(monkeypatch, tmp_path, capsys):

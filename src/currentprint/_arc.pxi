@@ -133,72 +133,95 @@ def arc_scan(const double[::1] shoulder, const double[::1] step, const double[::
 
 cdef int _arc_scan_core(const double* shoulder, const double* step, const double* peak, const double* hf,
                         double* state, const double* par, int* code, Py_ssize_t n) noexcept:
-    """The loop of :func:`arc_scan` on checked buffers (``n`` half-cycles; the GIL is released inside)."""
-    cdef Py_ssize_t h, q, k, rn, rp
+    """The loop of :func:`arc_scan` on checked buffers (``n`` half-cycles; the GIL is released inside).
+
+    The scalars of ``state`` and ``par`` are held in locals during the loop and the state is
+    written back at its end (the same operations in the same order as the reference: the
+    compiler need not reload them after every store to ``code``).
+    """
+    cdef Py_ssize_t h, q, rn, rp
     cdef double sh, st, pk, r, sh1, sh2, pk1, pk2, pkref, med, c, pend
     cdef bint have_med
     # the ring's median, kept until the ring changes (half-cycles that do not feed
     # the ring, e.g. under a dimmer, reuse it)
     cdef double med_cache = 0.0
-    cdef bint med_ok = False
+    cdef bint med_ok = False, fed = False
     cdef int bits
+    cdef double* ring = &state[AS_RING]
+    cdef double h_sh1[2]
+    cdef double h_sh2[2]
+    cdef double h_pk1[2]
+    cdef double h_pk2[2]
+    cdef double prev_pk, run, hf_base
+    cdef double sh_min = par[AP_SH_MIN], reg_tol = par[AP_REG_TOL], step_min = par[AP_STEP_MIN]
+    cdef double step_ratio = par[AP_STEP_RATIO], min_peak = par[AP_MIN_PEAK], skip_frac = par[AP_SKIP_FRAC]
+    cdef double hf_ratio = par[AP_HF_RATIO], run_max = par[AP_RUN_MAX], min_step_a = par[AP_MIN_STEP_A]
     with nogil:
+        for q in range(2):
+            h_sh1[q] = state[AS_SH1 + q]
+            h_sh2[q] = state[AS_SH2 + q]
+            h_pk1[q] = state[AS_PK1 + q]
+            h_pk2[q] = state[AS_PK2 + q]
+        prev_pk = state[AS_PREV_PK]
+        rp = <Py_ssize_t>state[AS_RING_POS]
+        rn = <Py_ssize_t>state[AS_RING_N]
+        run = state[AS_RUN]
+        hf_base = state[AS_HF_BASE]
+        pend = state[AS_PEND]
         for h in range(n):
             q = h % 2
             sh = shoulder[h]
             st = step[h]
             pk = peak[h]
             r = hf[h]
-            sh1 = state[AS_SH1 + q]
-            sh2 = state[AS_SH2 + q]
-            pk1 = state[AS_PK1 + q]
-            pk2 = state[AS_PK2 + q]
+            sh1 = h_sh1[q]
+            sh2 = h_sh2[q]
+            pk1 = h_pk1[q]
+            pk2 = h_pk2[q]
             pkref = pk1 if pk1 > pk2 or pk2 != pk2 else pk2
             bits = 0
-            if sh >= par[AP_SH_MIN]:
+            if sh >= sh_min:
                 bits |= ARC_SHOULDER
-            rn = <Py_ssize_t>state[AS_RING_N]
             # the running median is computed only where a decision needs it
             # (sorting the ring for every half-cycle was most of this scan)
             have_med = False
             med = 0.0
-            if st >= par[AP_STEP_MIN]:
+            if st >= step_min:
                 if rn > 0:
                     if not med_ok:
-                        med_cache = _ring_median(&state[AS_RING], rn)
+                        med_cache = _ring_median(ring, rn)
                         med_ok = True
                     med = med_cache
                 else:
                     med = 0.0
                 have_med = True
-            if (st >= par[AP_STEP_MIN] and st >= par[AP_STEP_RATIO] * med
-                    and st * pk >= par[AP_MIN_STEP_A]):
+            if (st >= step_min and st >= step_ratio * med
+                    and st * pk >= min_step_a):
                 bits |= ARC_STEP
-            if sh1 == sh1 and sh2 == sh2 and fabs(sh - sh1) > par[AP_REG_TOL] and fabs(sh - sh2) > par[AP_REG_TOL]:
+            if sh1 == sh1 and sh2 == sh2 and fabs(sh - sh1) > reg_tol and fabs(sh - sh2) > reg_tol:
                 bits |= ARC_IRREGULAR
-            if pk >= par[AP_MIN_PEAK] and pk > 0.0 and pkref >= 0.5 * pk and pkref <= 2.0 * pk:
+            if pk >= min_peak and pk > 0.0 and pkref >= 0.5 * pk and pkref <= 2.0 * pk:
                 bits |= ARC_LOADED
             # a dark half-cycle between conducting ones (not a regular pattern:
             # both predecessors of this polarity and the previous half
             # conducted).  It is confirmed, and credited to this half-cycle,
             # only when the current comes back (re-ignition): a load switching
             # off (thermostat) leaves every later half-cycle dark.
-            pend = state[AS_PEND]
             if pend == pend and pk >= 0.5 * pend:
                 bits |= ARC_SKIP
-            state[AS_PEND] = NAN
-            if (pkref == pkref and pkref > 0.0 and pkref >= par[AP_MIN_PEAK] and fabs(pk) < par[AP_SKIP_FRAC] * pkref
+            pend = NAN
+            if (pkref == pkref and pkref > 0.0 and pkref >= min_peak and fabs(pk) < skip_frac * pkref
                     and pk1 >= 0.5 * pkref and pk2 >= 0.5 * pkref
-                    and state[AS_PREV_PK] >= 0.5 * pkref):
-                state[AS_PEND] = pkref
-            c = state[AS_HF_BASE]
-            if c == c and r == r and r > par[AP_HF_RATIO] * c:
+                    and prev_pk >= 0.5 * pkref):
+                pend = pkref
+            c = hf_base
+            if c == c and r == r and r > hf_ratio * c:
                 bits |= ARC_HF
             if (bits & ARC_SHOULDER) and (bits & ARC_STEP) and (bits & ARC_LOADED):
-                state[AS_RUN] = state[AS_RUN] + 1.0
+                run = run + 1.0
             else:
-                state[AS_RUN] = 0.0
-            if state[AS_RUN] > par[AP_RUN_MAX]:
+                run = 0.0
+            if run > run_max:
                 bits |= ARC_RUN
             elif ((bits & ARC_SHOULDER) and (bits & ARC_STEP) and (bits & ARC_IRREGULAR)
                     and (bits & ARC_LOADED)) or (bits & ARC_SKIP):
@@ -209,32 +232,44 @@ cdef int _arc_scan_core(const double* shoulder, const double* step, const double
             # and the residual baseline; a step enters the ring clipped at
             # 1.25 x the median, so a burning arc (many large steps) can raise
             # the typical step only slowly
-            if sh <= 0.5 and not (state[AS_PEND] == state[AS_PEND]):
+            if sh <= 0.5 and not (pend == pend):
                 if st == st:
-                    if rn >= 4 and not have_med and _maybe_above_median(&state[AS_RING], rn, 0.8 * st):
+                    if rn >= 4 and not have_med and _maybe_above_median(ring, rn, 0.8 * st):
                         if not med_ok:
-                            med_cache = _ring_median(&state[AS_RING], rn)
+                            med_cache = _ring_median(ring, rn)
                             med_ok = True
                         med = med_cache
                         have_med = True
                     if rn >= 4 and have_med and st > 1.25 * med:
                         st = 1.25 * med
-                    rp = <Py_ssize_t>state[AS_RING_POS]
-                    state[AS_RING + rp] = st
+                    ring[rp] = st
                     med_ok = False
-                    state[AS_RING_POS] = <double>((rp + 1) % ARC_RING)
+                    fed = True
+                    rp = (rp + 1) % ARC_RING
                     if rn < ARC_RING:
-                        state[AS_RING_N] = <double>(rn + 1)
+                        rn = rn + 1
                 if r == r:
                     if c == c:
-                        state[AS_HF_BASE] = c + 0.05 * (r - c)
+                        hf_base = c + 0.05 * (r - c)
                     else:
-                        state[AS_HF_BASE] = r
-            state[AS_SH2 + q] = sh1
-            state[AS_SH1 + q] = sh
-            state[AS_PK2 + q] = pk1
-            state[AS_PK1 + q] = pk
-            state[AS_PREV_PK] = pk
+                        hf_base = r
+            h_sh2[q] = sh1
+            h_sh1[q] = sh
+            h_pk2[q] = pk1
+            h_pk1[q] = pk
+            prev_pk = pk
+        for q in range(2):
+            state[AS_SH1 + q] = h_sh1[q]
+            state[AS_SH2 + q] = h_sh2[q]
+            state[AS_PK1 + q] = h_pk1[q]
+            state[AS_PK2 + q] = h_pk2[q]
+        state[AS_PREV_PK] = prev_pk
+        if fed:
+            state[AS_RING_POS] = <double>rp
+            state[AS_RING_N] = <double>rn
+        state[AS_RUN] = run
+        state[AS_HF_BASE] = hf_base
+        state[AS_PEND] = pend
     return 0
 
 

@@ -202,12 +202,11 @@ cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, double flo, double k
     return m
 
 
-cdef inline bint _am_step_at(const double* x, Py_ssize_t npts, Py_ssize_t k, double flo, double k_noise,
-                             double persist, double local, const double* aj, const double* ao, double* nx,
-                             double* no, Py_ssize_t s_other, double* jout) noexcept nogil:
-    """Is there a step at k (1 <= k <= npts - 3; see _am_steps)? Its signed J into ``jout``."""
-    cdef Py_ssize_t bo, nblk = (npts + AM_BLOCK - 1) // AM_BLOCK
-    cdef double jk, pk, noise, ak = aj[k]
+cdef inline bint _am_cand_at(const double* x, Py_ssize_t npts, Py_ssize_t k, double flo, double persist,
+                             const double* aj, double* jout) noexcept nogil:
+    """The tests of _am_step_at but the noise: |J| at k (1 <= k <= npts - 3) not below ``flo``
+    (and not 0), the largest within +-3 points, persistent. Its signed J into ``jout``."""
+    cdef double jk, pk, ak = aj[k]
     if ak < flo or ak == 0.0:
         return False
     # the largest |J| within +-3 points (inside the row): the nearest neighbours first, where
@@ -218,6 +217,98 @@ cdef inline bint _am_step_at(const double* x, Py_ssize_t npts, Py_ssize_t k, dou
     jk = (x[k + 1] - x[k]) - (x[k] - x[k - 1])
     pk = (x[k + 2] - x[k + 1]) - (x[k] - x[k - 1])
     if fabs(pk) > persist * fabs(jk):
+        return False
+    jout[0] = jk
+    return True
+
+
+cdef Py_ssize_t _am_cands(const double* x, Py_ssize_t npts, double flo, double persist, const double* aj,
+                          const Py_ssize_t* cand, Py_ssize_t ncand, Py_ssize_t* kout, double* vout) noexcept nogil:
+    """Step candidates of row ``x``: the points that pass :func:`_am_cand_at` with floor ``flo``
+    (positions into ``kout``, signed J into ``vout``, in increasing order; at most npts - 3).
+
+    Every step of :func:`_am_steps` with a floor not below ``flo`` is one, whatever the noise
+    it is judged against. With ``cand`` only those points are looked at (the list of
+    :func:`_am_absj` for the floor ``flo``).
+    """
+    cdef Py_ssize_t c, m = 0
+    cdef double jk
+    if cand != NULL:
+        for c in range(ncand):
+            if _am_cand_at(x, npts, cand[c], flo, persist, aj, &jk):
+                kout[m] = cand[c]
+                vout[m] = jk
+                m += 1
+    else:
+        for c in range(1, npts - 2):
+            if _am_cand_at(x, npts, c, flo, persist, aj, &jk):
+                kout[m] = c
+                vout[m] = jk
+                m += 1
+    return m
+
+
+cdef bint _am_pair_possible(const double* x, const double* aj, const Py_ssize_t* ck, const double* cv,
+                            Py_ssize_t nck, const double* ref, const double* ajr, const Py_ssize_t* rk,
+                            const double* rv, Py_ssize_t nrk, Py_ssize_t npts, Py_ssize_t s, double flo,
+                            Py_ssize_t mt, double span, double smooth, double same) noexcept nogil:
+    """Could arcmask_scan find a step pair of row ``x`` against reference ``ref`` (shifted by s)?
+
+    False only when it provably cannot: a pair in half q needs a step of each row there
+    that passes, besides the noise and "matched" tests, exactly these tests of
+    arcmask_scan's pair search (the same expressions, NaN included): a step candidate
+    (:func:`_am_cands`; ``ck``/``cv``, ``rk``/``rv``: the rows' candidates above the
+    absolute floor, the reference's in its own frame) not below ``flo``, within the span
+    of half q, stepping the half's way, the other row smooth and without a partner edge
+    around it. A masking load's edges repeat (no partner-free step), a quiet cycle has
+    no candidate: neither needs a noise estimate.
+    """
+    cdef Py_ssize_t H = npts // 2, a, k, q
+    cdef int xq = 0, rq = 0
+    cdef double v
+    for a in range(nck):
+        k = ck[a]
+        q = 0 if k < H else 1
+        if xq & (1 << q) or k >= q * H + span or aj[k] < flo:
+            continue
+        v = cv[a]
+        if (v > 0.0) != (q == 0):
+            continue
+        if smooth > 0.0 and not _am_smooth(ajr, npts, k + s, mt, smooth * fabs(v)):
+            continue
+        if same > 0.0 and _am_partner(ref, npts, k + s, mt, v, same):
+            continue
+        xq |= 1 << q
+        if xq == 3:
+            break
+    if xq == 0:
+        return False
+    for a in range(nrk):
+        # the reference's candidate, placed on this row's points
+        k = rk[a] - s
+        if k < 0 or k >= npts:
+            continue
+        q = 0 if k < H else 1
+        if not (xq & (1 << q)) or rq & (1 << q) or k >= q * H + span or ajr[rk[a]] < flo:
+            continue
+        v = rv[a]
+        if (v > 0.0) != (q == 0):
+            continue
+        if smooth > 0.0 and not _am_smooth(aj, npts, k, mt, smooth * fabs(v)):
+            continue
+        if same > 0.0 and _am_partner(x, npts, k, mt, v, same):
+            continue
+        return True
+    return False
+
+
+cdef inline bint _am_step_at(const double* x, Py_ssize_t npts, Py_ssize_t k, double flo, double k_noise,
+                             double persist, double local, const double* aj, const double* ao, double* nx,
+                             double* no, Py_ssize_t s_other, double* jout) noexcept nogil:
+    """Is there a step at k (1 <= k <= npts - 3; see _am_steps)? Its signed J into ``jout``."""
+    cdef Py_ssize_t bo, nblk = (npts + AM_BLOCK - 1) // AM_BLOCK
+    cdef double jk, noise
+    if not _am_cand_at(x, npts, k, flo, persist, aj, &jk):
         return False
     noise = _am_noise(aj, npts, nx, k // AM_BLOCK)
     if ao != NULL:
@@ -552,6 +643,11 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     cdef double* ring_v
     cdef Py_ssize_t* ring_k = NULL
     cdef Py_ssize_t ring_m[3]
+    # and its step candidates (the tests of a step but the noise; -1: not yet listed), for
+    # the pair pre-screen: positions (ring_ck) and signed J (ring_cv), up to npts per row
+    cdef Py_ssize_t* ring_ck
+    cdef double* ring_cv
+    cdef Py_ssize_t ring_nc[3]
     if (offset.shape[0] != n or rms.shape[0] != n or code.shape[0] != 2 * n or width.shape[0] != 4 * n
             or size.shape[0] != 2 * n or par.shape[0] != MP_LEN):
         return 1
@@ -560,15 +656,17 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     H = npts // 2
     if n == 0:
         return 0
-    ring = <double*>malloc(sizeof(double) * 3 * (npts + nblk + AM_MAXSTEPS))
-    ring_k = <Py_ssize_t*>malloc(sizeof(Py_ssize_t) * (3 * AM_MAXSTEPS + npts))
+    ring = <double*>malloc(sizeof(double) * 3 * (2 * npts + nblk + AM_MAXSTEPS))
+    ring_k = <Py_ssize_t*>malloc(sizeof(Py_ssize_t) * (3 * AM_MAXSTEPS + 4 * npts))
     if ring == NULL or ring_k == NULL:
         free(ring)
         free(ring_k)
         raise MemoryError()
     lcand = ring_k + 3 * AM_MAXSTEPS
+    ring_ck = lcand + npts
     ring_n = ring + 3 * npts
     ring_v = ring_n + 3 * nblk
+    ring_cv = ring_v + 3 * AM_MAXSTEPS
     with nogil:
         nrows = <Py_ssize_t>state[MS_ROWS]
         # the rows held in the state: slots of rows -1 and -2
@@ -581,6 +679,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
             for a in range(nblk):
                 ring_n[c * nblk + a] = -1.0
             ring_m[c] = -1
+            ring_nc[c] = -1
         for j in range(n):
             c = j % 3
             aj = &ring[c * npts]
@@ -593,21 +692,14 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
             ncand = _am_absj(&waves[j, 0], npts, aj, par[MP_FLOOR], cand, lcand, &nlone)
             for a in range(nblk):
                 nx[a] = -1.0
-            # this row's steps on its own noise above the absolute floor (a superset of
-            # those above this row's floor and of those that also beat another row's noise)
-            ring_m[c] = _am_steps(&waves[j, 0], npts, par[MP_FLOOR], par[MP_K_NOISE], par[MP_PERSIST], par[MP_PAIR_LOCAL], aj, NULL,
-                                  nx, NULL, 0, &ring_k[c * AM_MAXSTEPS], &ring_v[c * AM_MAXSTEPS], cand, ncand)
-            # no step in this row on its own noise: no pair is possible (a quiet cycle costs one pass)
-            if ring_m[c] < AM_MAXSTEPS:
-                mx0 = 0
-                for a in range(ring_m[c]):
-                    if not (aj[ring_k[c * AM_MAXSTEPS + a]] < flo):
-                        kx0[mx0] = ring_k[c * AM_MAXSTEPS + a]
-                        vx0[mx0] = ring_v[c * AM_MAXSTEPS + a]
-                        mx0 += 1
-            else:
-                mx0 = _am_steps(&waves[j, 0], npts, flo, par[MP_K_NOISE], par[MP_PERSIST], par[MP_PAIR_LOCAL], aj, NULL, nx, NULL, 0,
-                                kx0, vx0)
+            # this row's step candidates above the absolute floor (no noise estimate: a
+            # superset of its steps against any row's noise, above any row floor)
+            ring_nc[c] = _am_cands(&waves[j, 0], npts, par[MP_FLOOR], par[MP_PERSIST], aj, cand, ncand,
+                                   &ring_ck[c * npts], &ring_cv[c * npts])
+            # its steps (on its own noise, then against each reference's): only when the
+            # pre-screen finds a pair possible
+            ring_m[c] = -1
+            mx0 = -1
             code[2 * j] = 0
             code[2 * j + 1] = 0
             for a in range(4):
@@ -615,9 +707,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
             size[2 * j] = NAN
             size[2 * j + 1] = NAN
             for r in range(1, 3):
-                if nrows < r:
-                    continue
-                if mx0 == 0:
+                if nrows < r or mx0 == 0:
                     continue
                 cr = (j - r + 3) % 3
                 ref = rowp[cr]
@@ -633,6 +723,37 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 s = <Py_ssize_t>off_r
                 ajr = &ring[cr * npts]     # its |J|
                 no = &ring_n[cr * nblk]
+                # an edge that moves steadily moves twice as far against two cycles back
+                mt = par[MP_MATCH1] if r == 1 and par[MP_MATCH1] > 0.0 else par[MP_MATCH]
+                if ring_nc[cr] < 0:
+                    # a row from the state: its step candidates, once
+                    ring_nc[cr] = _am_cands(ref, npts, par[MP_FLOOR], par[MP_PERSIST], ajr, NULL, 0,
+                                            &ring_ck[cr * npts], &ring_cv[cr * npts])
+                # the pre-screen: most cycles have no step that could pair (a quiet cycle, or a
+                # masking load's edges repeating), and then the noise estimates are not needed
+                if not _am_pair_possible(&waves[j, 0], aj, &ring_ck[c * npts], &ring_cv[c * npts], ring_nc[c],
+                                         ref, ajr, &ring_ck[cr * npts], &ring_cv[cr * npts], ring_nc[cr], npts,
+                                         s, flo, <Py_ssize_t>mt, par[MP_SPAN], par[MP_SMOOTH], par[MP_SAME]):
+                    continue
+                if mx0 < 0:
+                    # this row's steps on its own noise above the absolute floor (a superset of
+                    # those above this row's floor and of those that also beat another row's noise)
+                    ring_m[c] = _am_steps(&waves[j, 0], npts, par[MP_FLOOR], par[MP_K_NOISE], par[MP_PERSIST],
+                                          par[MP_PAIR_LOCAL], aj, NULL, nx, NULL, 0, &ring_k[c * AM_MAXSTEPS],
+                                          &ring_v[c * AM_MAXSTEPS], cand, ncand)
+                    if ring_m[c] < AM_MAXSTEPS:
+                        mx0 = 0
+                        for a in range(ring_m[c]):
+                            if not (aj[ring_k[c * AM_MAXSTEPS + a]] < flo):
+                                kx0[mx0] = ring_k[c * AM_MAXSTEPS + a]
+                                vx0[mx0] = ring_v[c * AM_MAXSTEPS + a]
+                                mx0 += 1
+                    else:
+                        mx0 = _am_steps(&waves[j, 0], npts, flo, par[MP_K_NOISE], par[MP_PERSIST], par[MP_PAIR_LOCAL],
+                                        aj, NULL, nx, NULL, 0, kx0, vx0)
+                    # no step in this row on its own noise: no pair is possible
+                    if mx0 == 0:
+                        continue
                 if mx0 < AM_MAXSTEPS:
                     # this row's steps: the first pass's, that also beat the reference's noise
                     mx = 0
@@ -650,7 +771,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                     mx = _am_steps(&waves[j, 0], npts, flo, par[MP_K_NOISE], par[MP_PERSIST], par[MP_PAIR_LOCAL], aj, ajr, nx, no, s,
                                    kx, vx)
                 if ring_m[cr] < 0:
-                    # a row from the state: its own steps, once
+                    # a row from the state (or one whose steps were not needed yet): its own steps, once
                     ring_m[cr] = _am_steps(ref, npts, par[MP_FLOOR], par[MP_K_NOISE], par[MP_PERSIST], par[MP_PAIR_LOCAL], ajr, NULL,
                                            no, NULL, 0, &ring_k[cr * AM_MAXSTEPS], &ring_v[cr * AM_MAXSTEPS])
                 if ring_m[cr] < AM_MAXSTEPS:
@@ -675,8 +796,6 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 # the reference's steps, placed on this row's points
                 for a in range(mr):
                     kr[a] = kr[a] - s
-                # an edge that moves steadily moves twice as far against two cycles back
-                mt = par[MP_MATCH1] if r == 1 and par[MP_MATCH1] > 0.0 else par[MP_MATCH]
                 # (kx and kr are in increasing order: each half's steps within the span are one run)
                 for q in range(2):
                     best = NAN

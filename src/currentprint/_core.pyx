@@ -734,6 +734,9 @@ def _features_range(CycleStream st, const sample_t[::1] xi, const sample_t[::1] 
 # the GIL held, so threads cannot take the same buffer.
 # ---------------------------------------------------------------------------
 POOL_MIN_BYTES = 1 << 20        # smaller outputs come from malloc as usual (cheap)
+# per-call scratch of Python callers (pooled_empty, e.g. the arc detector's evidence block): from
+# this size on malloc maps fresh pages (glibc's mmap threshold), below it reuses its own heap
+POOL_SCRATCH_MIN_BYTES = 1 << 17
 POOL_MAX_BYTES = 64 << 20       # a larger output is not kept after its table dies
 POOL_SLOTS = 8                  # four outputs per push (with waveforms), two pushes' worth
 POOL_TOTAL_BYTES = 160 << 20    # at most this much kept (idle or not) at any time
@@ -759,15 +762,24 @@ def pool_bytes():
     return sum(b.nbytes for b in _pool)
 
 
-cdef object _out_buffer(tuple shape, object dtype):
-    """A new C-contiguous array of ``shape`` (contents undefined), from the pool when large."""
+def pooled_empty(tuple shape, dtype=float, Py_ssize_t min_bytes=POOL_SCRATCH_MIN_BYTES):
+    """A new C-contiguous array of ``shape`` (contents undefined), from the output pool when at
+    least ``min_bytes`` large: per-call scratch that would otherwise take fresh memory (page
+    faults) on every call. It is handed out again only once nothing refers to it or to a view
+    of it."""
+    return _out_buffer(shape, dtype, min_bytes)
+
+
+cdef object _out_buffer(tuple shape, object dtype, Py_ssize_t min_bytes=POOL_MIN_BYTES):
+    """A new C-contiguous array of ``shape`` (contents undefined), from the pool when at least
+    ``min_bytes`` large."""
     import numpy as np
     cdef Py_ssize_t need = np.dtype(dtype).itemsize, k, best = -1, n
     cdef Py_ssize_t best_size = 0, size
     cdef PyObject* b
     for n in shape:
         need *= n
-    if not _pool_on or need < POOL_MIN_BYTES or need > POOL_MAX_BYTES:
+    if not _pool_on or need < min_bytes or need > POOL_MAX_BYTES:
         return np.empty(shape, dtype)
     n = PyList_GET_SIZE(_pool)
     for k in range(n):

@@ -1,15 +1,14 @@
 /* Per-cycle pass of currentprint in C (included by _core.pyx).
  *
  * Cython cannot express SIMD, so the hot loops of the per-cycle analysis live
- * here: resampling weights computed four points at a time in the tap loop, current and voltage taps
- * together, a split-format complex FFT whose butterflies run four at a time,
- * and the raw-sample (arc evidence) loop split at the half-cycle bounds with
- * vector accumulators.  The arithmetic of every resampled point, FFT bin and
- * feature is the same sequence of IEEE operations as the former Cython
- * kernel, so results are unchanged except the order of a few sums (the
- * half-cycle sums of squares) and the harmonic reference rotation, which is
- * now the normalised voltage fundamental instead of cos/sin(atan2(.)) (both
- * differ from before by a few ulp).
+ * here: resampling weights computed a vector of points at a time in the tap loop, current and
+ * voltage taps together, a split-format complex FFT whose first two stages run a vector of
+ * four-point groups side by side (transposed on store) and whose later butterflies run a vector
+ * at a time, the real-FFT split only up to the stored harmonic order when nothing else reads the
+ * upper bins, and the raw-sample (arc evidence) loop split at the half-cycle bounds with vector
+ * accumulators. Without a sensor phase correction the active power is the mean of i v over the
+ * resampled period, summed as the points are made (equal to the whole-spectrum sum by Parseval's
+ * theorem, within rounding); with one it comes from the rotated spectra.
  *
  * Everything is compiled twice: a portable baseline (SSE2 on x86-64, NEON or
  * plain C elsewhere; GCC/Clang lower the 4-wide vector type to what the

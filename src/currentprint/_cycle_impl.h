@@ -157,13 +157,64 @@ static void CPF(cfft)(double *re, double *im, Py_ssize_t m, const double *tw_r, 
 /* The same transform of the m points z[j] = x[2j] + i x[2j+1] read in natural order (m >= 4): the
  * bit-reversal permutation is folded into stages 1-2, which read their group of four straight from x
  * (for a multiple of 4, rev[a + 1] = rev[a] + m/2, rev[a + 2] = rev[a] + m/4, rev[a + 3] = rev[a] + 3m/4).
- * Same operations as permuting into re/im first and calling cfft. */
+ * Same operations as permuting into re/im first and calling cfft. With m/4 a multiple of the vector
+ * width, CP_VW groups run side by side: the groups whose first point is z[r .. r+CP_VW-1] (rev[a] = r + g)
+ * read their four inputs as whole vectors, and a transpose writes each group's four outputs to
+ * re/im[a .. a+3] (additions and subtractions only: the same results as the scalar groups). */
 static void CPF(cfft_x)(const double *x, double *re, double *im, Py_ssize_t m, const Py_ssize_t *rev,
                         const double *tw_r, const double *tw_i) {
-    Py_ssize_t a, h = m >> 1, q = m >> 2;
-    for (a = 0; a < m; a += 4) {
-        const double *z0 = x + 2 * rev[a], *z1 = z0 + 2 * h, *z2 = z0 + 2 * q, *z3 = z0 + 2 * (h + q);
-        CPF(stages12)(z0[0], z0[1], z1[0], z1[1], z2[0], z2[1], z3[0], z3[1], re + a, im + a);
+    Py_ssize_t a, h = m >> 1, q = m >> 2, r;
+    if (q % CP_VW == 0) {
+        for (r = 0; r < q; r += CP_VW) {
+            CP_VD xr[4], xi[4];
+            const Py_ssize_t off[4] = {r, r + h, r + q, r + h + q};
+            int u;
+            for (u = 0; u < 4; u++) {
+                const double *p = x + 2 * off[u];
+#if CP_VW == 4
+                /* lanes hold the groups in the order 0, 2, 1, 3 (that of unpcklpd/unpckhpd) */
+                __m256d lo = _mm256_loadu_pd(p), hi = _mm256_loadu_pd(p + 4);
+                xr[u] = (CP_VD)_mm256_unpacklo_pd(lo, hi);
+                xi[u] = (CP_VD)_mm256_unpackhi_pd(lo, hi);
+#else
+                CP_VD lo = CP_LDV(p), hi = CP_LDV(p + 2);
+                xr[u] = (CP_VD){lo[0], hi[0]};
+                xi[u] = (CP_VD){lo[1], hi[1]};
+#endif
+            }
+            CP_VD s0r = xr[0] + xr[1], s0i = xi[0] + xi[1], s1r = xr[0] - xr[1], s1i = xi[0] - xi[1];
+            CP_VD s2r = xr[2] + xr[3], s2i = xi[2] + xi[3], s3r = xr[2] - xr[3], s3i = xi[2] - xi[3];
+            /* (-i) z3 = (s3i, -s3r): s1 + (-i) z3 and s1 - (-i) z3 */
+            CP_VD o0r = s0r + s2r, o0i = s0i + s2i, o2r = s0r - s2r, o2i = s0i - s2i;
+            CP_VD o1r = s1r + s3i, o1i = s1i - s3r, o3r = s1r - s3i, o3i = s1i + s3r;
+#if CP_VW == 4
+#define CP_T4(O0, O1, O2, O3, dst) do {                                                     \
+        __m256d t0 = _mm256_unpacklo_pd((__m256d)(O0), (__m256d)(O1));                  \
+        __m256d t1 = _mm256_unpackhi_pd((__m256d)(O0), (__m256d)(O1));                  \
+        __m256d t2 = _mm256_unpacklo_pd((__m256d)(O2), (__m256d)(O3));                  \
+        __m256d t3 = _mm256_unpackhi_pd((__m256d)(O2), (__m256d)(O3));                  \
+        _mm256_storeu_pd((dst) + rev[r], _mm256_permute2f128_pd(t0, t2, 0x20));         \
+        _mm256_storeu_pd((dst) + rev[r + 2], _mm256_permute2f128_pd(t1, t3, 0x20));     \
+        _mm256_storeu_pd((dst) + rev[r + 1], _mm256_permute2f128_pd(t0, t2, 0x31));     \
+        _mm256_storeu_pd((dst) + rev[r + 3], _mm256_permute2f128_pd(t1, t3, 0x31));     \
+    } while (0)
+#else
+#define CP_T4(O0, O1, O2, O3, dst) do {                                                     \
+        CP_STV((dst) + rev[r], ((CP_VD){(O0)[0], (O1)[0]}));                            \
+        CP_STV((dst) + rev[r] + 2, ((CP_VD){(O2)[0], (O3)[0]}));                        \
+        CP_STV((dst) + rev[r + 1], ((CP_VD){(O0)[1], (O1)[1]}));                        \
+        CP_STV((dst) + rev[r + 1] + 2, ((CP_VD){(O2)[1], (O3)[1]}));                    \
+    } while (0)
+#endif
+            CP_T4(o0r, o1r, o2r, o3r, re);
+            CP_T4(o0i, o1i, o2i, o3i, im);
+#undef CP_T4
+        }
+    } else {
+        for (a = 0; a < m; a += 4) {
+            const double *z0 = x + 2 * rev[a], *z1 = z0 + 2 * h, *z2 = z0 + 2 * q, *z3 = z0 + 2 * (h + q);
+            CPF(stages12)(z0[0], z0[1], z1[0], z1[1], z2[0], z2[1], z3[0], z3[1], re + a, im + a);
+        }
     }
     CPF(cfft_late)(re, im, m, tw_r, tw_i);
 }
@@ -251,10 +302,11 @@ static inline __attribute__((always_inline)) void CPF(splitv)(const double *wre,
 }
 
 /* Real FFT of n points into bins 0..n/2 (fr, fi of n/2 + 1): even/odd samples packed into one
- * complex sequence of n/2 points (written in bit-reversed order), transformed, then separated. */
-static void CPF(cp_rfft)(const double *x, double *fr, double *fi, double *wre, double *wim, Py_ssize_t n,
-                         const Py_ssize_t *rev, const double *cos_t, const double *sin_t,
-                         const double *tw_r, const double *tw_i) {
+ * complex sequence of n/2 points (written in bit-reversed order), transformed, then separated.
+ * Bins kmax+1..n/2-1 are left unset when kmax < n/2 - 1 (a caller that needs only the low orders). */
+static void CPF(rfft_k)(const double *x, double *fr, double *fi, double *wre, double *wim, Py_ssize_t n,
+                        const Py_ssize_t *rev, const double *cos_t, const double *sin_t,
+                        const double *tw_r, const double *tw_i, Py_ssize_t kmax) {
     Py_ssize_t m = n >> 1, j, k, kc;
     double er, ei, orr, oi, zr, zi, cr, ci, wr, wi;
     if (m >= 4) {
@@ -267,13 +319,15 @@ static void CPF(cp_rfft)(const double *x, double *fr, double *fi, double *wre, d
         }
         CPF(cfft)(wre, wim, m, tw_r, tw_i);
     }
+    if (kmax > m - 1)
+        kmax = m - 1;
     fr[0] = wre[0] + wim[0];
     fi[0] = 0.0;
     fr[m] = wre[0] - wim[0];
     fi[m] = 0.0;
-    for (k = 1; k + CP_VW <= m; k += CP_VW)
+    for (k = 1; k + CP_VW <= m && k <= kmax; k += CP_VW)
         CPF(splitv)(wre, wim, fr, fi, k, m, cos_t, sin_t);
-    for (; k < m; k++) {
+    for (; k <= kmax; k++) {
         kc = m - k;
         zr = wre[k]; zi = wim[k];
         cr = wre[kc]; ci = -wim[kc];            /* conj(Z[m-k]) */
@@ -285,9 +339,18 @@ static void CPF(cp_rfft)(const double *x, double *fr, double *fi, double *wre, d
     }
 }
 
-/* The same for two real sequences at once (current and voltage): more independent work per loop. */
+/* every bin */
+static void CPF(cp_rfft)(const double *x, double *fr, double *fi, double *wre, double *wim, Py_ssize_t n,
+                         const Py_ssize_t *rev, const double *cos_t, const double *sin_t,
+                         const double *tw_r, const double *tw_i) {
+    CPF(rfft_k)(x, fr, fi, wre, wim, n, rev, cos_t, sin_t, tw_r, tw_i, n);
+}
+
+/* The same for two real sequences at once (current and voltage): more independent work per loop;
+ * bins 1..kmax (and 0, n/2) only. */
 static void CPF(rfft2)(const double *x, const double *y, double *fr, double *fi, double *gr, double *gi,
-                       double *wre, double *wim, double *vre, double *vim, Py_ssize_t n, const cp_params *P) {
+                       double *wre, double *wim, double *vre, double *vim, Py_ssize_t n, const cp_params *P,
+                       Py_ssize_t kmax) {
     Py_ssize_t m = n >> 1, j, k, kc;
     const Py_ssize_t *rev = P->rev;
     const double *cos_t = P->cos_t, *sin_t = P->sin_t;
@@ -304,13 +367,15 @@ static void CPF(rfft2)(const double *x, const double *y, double *fr, double *fi,
         CPF(cfft)(wre, wim, m, P->tw_r, P->tw_i);
         CPF(cfft)(vre, vim, m, P->tw_r, P->tw_i);
     }
+    if (kmax > m - 1)
+        kmax = m - 1;
     fr[0] = wre[0] + wim[0]; fi[0] = 0.0; fr[m] = wre[0] - wim[0]; fi[m] = 0.0;
     gr[0] = vre[0] + vim[0]; gi[0] = 0.0; gr[m] = vre[0] - vim[0]; gi[m] = 0.0;
-    for (k = 1; k + CP_VW <= m; k += CP_VW) {
+    for (k = 1; k + CP_VW <= m && k <= kmax; k += CP_VW) {
         CPF(splitv)(wre, wim, fr, fi, k, m, cos_t, sin_t);
         CPF(splitv)(vre, vim, gr, gi, k, m, cos_t, sin_t);
     }
-    for (; k < m; k++) {
+    for (; k <= kmax; k++) {
         kc = m - k;
         wr = cos_t[k]; wi = -sin_t[k];
         zr = wre[k]; zi = wim[k]; cr = wre[kc]; ci = -wim[kc];

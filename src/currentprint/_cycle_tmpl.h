@@ -2,10 +2,13 @@
  * inside one instruction-set copy (CPF). Included by _cycle_impl.h. */
 
 #define CPT(name) CPF(CP_CAT(name, CP_TN))
+/* bit l set when lane l of a comparison result is true */
 #if CP_VW == 4
-#define CP_ALL(ok) ((ok)[0] & (ok)[1] & (ok)[2] & (ok)[3])
+#define CP_MASKV(ok) _mm256_movemask_pd((__m256d)(ok))
+#elif CP_X86
+#define CP_MASKV(ok) _mm_movemask_pd((__m128d)(ok))
 #else
-#define CP_ALL(ok) ((ok)[0] & (ok)[1])
+#define CP_MASKV(ok) ((int)((ok)[0] & 1) | ((int)((ok)[1] & 1) << 1))
 #endif
 
 /* Index of the first NaN/inf sample, or -1; *maxabs receives the largest |x| of the finite samples
@@ -135,24 +138,25 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
     /* 1. resample one period to npts points on the grid starting at the first whole sample n0
      *    after the crossing (an integer period of npts samples is copied exactly); otherwise
      *    6-point Lagrange interpolation (error ~ (2 pi k / samples-per-cycle)^6). */
-    double step = period / npts, sq_i, sq_v;
+    double step = period / npts, sq_i, sq_v, p_iv;
     {
         const CP_VD ioffv = CP_BCV(i_off), iscv = CP_BCV(i_scale);
         const CP_VD voffv = CP_BCV(v_off), vscv = CP_BCV(v_scale);
         const CP_VD stepv = CP_BCV(step);
         const CP_T *bi = xi + n0 - CP_LO, *bv = has_v ? xv + n0 - CP_LO : xi;
-        /* sums of squares of the resampled points, as they are made: point j in lane j % 4 of a group of
-         * four lanes (two 2-lane vectors that swap after every step without AVX2, so that both copies
-         * add the same numbers in the same order); no dependent chain through horizontal additions */
-        CP_VD sqi_a = CP_BCV(0.0), sqv_a = CP_BCV(0.0), r4, W[6];
+        /* sums of squares (and of i v) of the resampled points, as they are made: point j in lane
+         * j % CP_VW; no dependent chain through horizontal additions (the copies add in different orders,
+         * within rounding) */
+        CP_VD sqi_a = CP_BCV(0.0), sqv_a = CP_BCV(0.0), piv_a = CP_BCV(0.0), r4, v4, W[6];
+#define CP_PR2(acc, r, q) do { acc##_a = acc##_a + (r) * (q); } while (0)
 #if CP_VW == 2
-        CP_VD sqi_b = CP_BCV(0.0), sqv_b = CP_BCV(0.0), t_;
-#define CP_SQ2(acc, r) do { acc##_a = acc##_a + (r) * (r); t_ = acc##_a; acc##_a = acc##_b; acc##_b = t_; } while (0)
 #define CP_CONSEC(iv) ((iv)[1] == (iv)[0] + 1)
 #else
-#define CP_SQ2(acc, r) do { acc##_a = acc##_a + (r) * (r); } while (0)
-#define CP_CONSEC(iv) ((iv)[1] == (iv)[0] + 1 && (iv)[2] == (iv)[0] + 2 && (iv)[3] == (iv)[0] + 3)
+/* stencil indices iv[0] + (0, 1, 2, 3): one vector comparison */
+#define CP_CONSEC(iv) (_mm_movemask_epi8(_mm_cmpeq_epi32((__m128i)(iv), _mm_add_epi32(_mm_shuffle_epi32((__m128i)(iv), 0), \
+                                                                           _mm_setr_epi32(0, 1, 2, 3)))) == 0xFFFF)
 #endif
+#define CP_SQ2(acc, r) CP_PR2(acc, r, r)
         CP_VI iv;
         /* (x - 0) * 1 is x: skip the calibration when it is the identity */
         const int cal = !(i_off == 0.0 && i_scale == 1.0 && v_off == 0.0 && v_scale == 1.0);
@@ -180,9 +184,10 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
                 if (has_v) {
                     s = bv + i0;
                     acc = CP_TAP6(s);
-                    r4 = cal ? (acc - voffv) * vscv : acc;
-                    CP_STV(rv + j, r4);
-                    CP_SQ2(sqv, r4);
+                    v4 = cal ? (acc - voffv) * vscv : acc;
+                    CP_STV(rv + j, v4);
+                    CP_SQ2(sqv, v4);
+                    CP_PR2(piv, r4, v4);
                 }
             } else {
 #ifdef CP_GATHER4
@@ -200,9 +205,10 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
                     acc = ((W0 * CP_GATHER4(s, vi) + W1 * CP_GATHER4(s + 1, vi))
                            + (W2 * CP_GATHER4(s + 2, vi) + W3 * CP_GATHER4(s + 3, vi)));
                     acc = acc + (W4 * CP_GATHER4(s + 4, vi) + W5 * CP_GATHER4(s + 5, vi));
-                    r4 = (acc - voffv) * vscv;
-                    CPF(st4)(rv + j, r4);
-                    CP_SQ2(sqv, r4);
+                    v4 = (acc - voffv) * vscv;
+                    CPF(st4)(rv + j, v4);
+                    CP_SQ2(sqv, v4);
+                    CP_PR2(piv, r4, v4);
                 }
                 continue;
 #endif
@@ -219,23 +225,27 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
                     }
                 }
                 CP_SQ2(sqi, CP_LDV(ri + j));
-                if (has_v)
+                if (has_v) {
                     CP_SQ2(sqv, CP_LDV(rv + j));
+                    CP_PR2(piv, CP_LDV(ri + j), CP_LDV(rv + j));
+                }
             }
         }
 #undef CP_SQ2
+#undef CP_PR2
 #undef CP_CONSEC
 #undef CP_TAP6
         {
-            /* npts is a multiple of 4: after an even number of swaps, _a holds lanes 0-1 and _b 2-3 */
 #if CP_VW == 4
             cp_v2d si = (cp_v2d){sqi_a[0], sqi_a[1]} + (cp_v2d){sqi_a[2], sqi_a[3]};
             cp_v2d sv = (cp_v2d){sqv_a[0], sqv_a[1]} + (cp_v2d){sqv_a[2], sqv_a[3]};
+            cp_v2d pv = (cp_v2d){piv_a[0], piv_a[1]} + (cp_v2d){piv_a[2], piv_a[3]};
 #else
-            cp_v2d si = sqi_a + sqi_b, sv = sqv_a + sqv_b;
+            cp_v2d si = sqi_a, sv = sqv_a, pv = piv_a;
 #endif
             sq_i = si[0] + si[1];
             sq_v = sv[0] + sv[1];
+            p_iv = pv[0] + pv[1];
         }
     }
     if (P->want_waves) {
@@ -248,10 +258,14 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
     }
 
     /* 2. spectra */
+    /* without the sensor phase correction only orders up to nh are read from the spectra (the
+     * active power is then the mean of i v over the resampled period, equal to the whole-spectrum
+     * sum below by Parseval's theorem) */
+    const Py_ssize_t kmax = P->has_phase ? mh : nh;
     if (has_v)
-        CPF(rfft2)(ri, rv, fir, fii, fvr, fvi, wre, wim, vre, vim, npts, P);
+        CPF(rfft2)(ri, rv, fir, fii, fvr, fvi, wre, wim, vre, vim, npts, P, kmax);
     else
-        CPF(cp_rfft)(ri, fir, fii, wre, wim, npts, P->rev, P->cos_t, P->sin_t, P->tw_r, P->tw_i);
+        CPF(rfft_k)(ri, fir, fii, wre, wim, npts, P->rev, P->cos_t, P->sin_t, P->tw_r, P->tw_i, kmax);
     if (P->has_phase) {
         /* sensor delay correction: bin k rotated by k * phase (table built once per stream) */
         const double *cr = P->rot_r, *ci = P->rot_i;
@@ -347,10 +361,9 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
         double v_rms = sqrt(sq_v / npts), p_act, s_app;
         OUT(CP_C_V_RMS) = v_rms;
         OUT(CP_C_V_DC) = fvr[0] / npts;
-        /* active power from the whole spectrum (Parseval), so that the sensor phase correction
-         * applies to it as well */
-        {
-            /* bins 1..mh-1 in four lanes (no chain of dependent additions through the spectrum) */
+        if (P->has_phase) {
+            /* active power from the whole spectrum (Parseval), so that the sensor phase correction
+             * applies to it as well; bins 1..mh-1 in four lanes (no chain of dependent additions) */
             CP_VD pa[CP_NV];
             double ps = 0.0;
             int h;
@@ -364,8 +377,10 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
             for (; k < mh; k++)
                 ps = ps + (fvr[k] * fir[k] + fvi[k] * fii[k]);
             p_act = fvr[0] * fir[0] + 2.0 * (CP_HSUM4(pa) + ps);
+            p_act = (p_act + fvr[mh] * fir[mh] + fvi[mh] * fii[mh]) / ((double)npts * npts);
+        } else {
+            p_act = p_iv / npts;
         }
-        p_act = (p_act + fvr[mh] * fir[mh] + fvi[mh] * fii[mh]) / ((double)npts * npts);
         s_app = v_rms * i_rms;
         OUT(CP_C_P) = p_act;
         OUT(CP_C_S) = s_app;
@@ -487,18 +502,24 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
         if (thr > 0.0) {
             const CP_VD thv = CP_BCV(thr), ioffv = CP_BCV(i_off), iscv = CP_BCV(i_scale);
             const Py_ssize_t lim = m_len / 2;
+            const int full = (1 << CP_VW) - 1;
+            /* CP_VW samples at a time where no wrap or limit is near (the same comparison per sample as
+             * the scalar steps); the first sample that is not flat ends the walk */
             m = mstar;
-            /* CP_VW samples at a time while all are flat and no wrap or limit is near (the same
-             * comparison per sample as the scalar walk that finishes) */
-            while (steps + CP_VW <= lim && m + CP_VW <= m_len) {
-                CP_VL ok = CP_VABS((CP_LOADV(x0 + m) - ioffv) * iscv) <= thv;
-                if (!CP_ALL(ok))
+            while (steps < lim) {
+                if (steps + CP_VW <= lim && m + CP_VW <= m_len) {
+                    int ok = CP_MASKV(CP_VABS((CP_LOADV(x0 + m) - ioffv) * iscv) <= thv);
+                    if (ok != full) {
+                        steps += __builtin_ctz(~ok);          /* flat lanes before the first that is not */
+                        break;
+                    }
+                    steps += CP_VW;
+                    m += CP_VW;
+                    if (m >= m_len) m = 0;
+                    continue;
+                }
+                if (!(fabs(((double)x0[m] - i_off) * i_scale) <= thr))
                     break;
-                steps += CP_VW;
-                m += CP_VW;
-            }
-            if (m >= m_len) m = 0;
-            while (steps < m_len / 2 && fabs(((double)x0[m] - i_off) * i_scale) <= thr) {
                 steps++;
                 if (++m >= m_len) m = 0;
             }
@@ -506,15 +527,21 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
                 m = mstar - 1;
                 if (m < 0) m = m_len - 1;
                 back = 0;
-                while (back + CP_VW <= lim && m - (CP_VW - 1) >= 0) {
-                    CP_VL ok = CP_VABS((CP_LOADV(x0 + m - (CP_VW - 1)) - ioffv) * iscv) <= thv;
-                    if (!CP_ALL(ok))
+                while (back < lim) {
+                    if (back + CP_VW <= lim && m - (CP_VW - 1) >= 0) {
+                        /* lanes m-CP_VW+1 .. m, walked from the top lane down */
+                        int ok = CP_MASKV(CP_VABS((CP_LOADV(x0 + m - (CP_VW - 1)) - ioffv) * iscv) <= thv);
+                        if (ok != full) {
+                            back += CP_VW - 1 - (31 - __builtin_clz(~ok & full));
+                            break;
+                        }
+                        back += CP_VW;
+                        m -= CP_VW;
+                        if (m < 0) m = m_len - 1;
+                        continue;
+                    }
+                    if (!(fabs(((double)x0[m] - i_off) * i_scale) <= thr))
                         break;
-                    back += CP_VW;
-                    m -= CP_VW;
-                }
-                if (m < 0) m = m_len - 1;
-                while (back < m_len / 2 && fabs(((double)x0[m] - i_off) * i_scale) <= thr) {
                     back++;
                     if (--m < 0) m = m_len - 1;
                 }
@@ -529,7 +556,7 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
 
 #undef CPT
 #undef CP_BOUND
-#undef CP_ALL
+#undef CP_MASKV
 
 /* Framing scan over one chunk (the logic of _core.pyx's former Cython _scan, operation for
  * operation): rising zero crossings with hysteresis, sub-sample position, optional biquad
@@ -578,11 +605,24 @@ static inline __attribute__((always_inline)) Py_ssize_t CPT(scan_body)(const CP_
          * (max(u, v) * decay) == max(u * decay, v * decay) exactly and p_{j+k} = max(c_k, m_k), c_k the
          * carried peak times decay k times (k roundings), m_k the same recurrence started at |y_j|;
          * only the c_k chain is carried from block to block. */
+#if CP_ISA_AVX2
+        const cp_v4d offv = CPF(bc4)(offset);
+#endif
         for (; j + 4 <= n; j += 4) {
+#if CP_ISA_AVX2
+            /* the subtractions and sign tests as vector operations (fewer instructions; on SSE2 the
+             * lane extractions cost more than they save): bit k of gm is y_k > 0, and a rising sign
+             * change is a set bit whose predecessor (y_{k-1}, or prev for k = 0) is not */
+            const cp_v4d yv = CP_LOAD4(x + j) - offv;
+            const int gm = _mm256_movemask_pd((__m256d)(yv > 0.0)), gp = prev > 0.0;
+            const double y0 = yv[0], y1 = yv[1], y2 = yv[2], y3 = yv[3];
+            if ((gm & ~((gm << 1) | gp)) || have_prev < 3.0) {
+#else
             double y0 = (double)x[j] - offset, y1 = (double)x[j + 1] - offset;
             double y2 = (double)x[j + 2] - offset, y3 = (double)x[j + 3] - offset;
             int g0 = y0 > 0.0, g1 = y1 > 0.0, g2 = y2 > 0.0, g3 = y3 > 0.0, gp = prev > 0.0;
             if (((g0 & !gp) | (g1 & !g0) | (g2 & !g1) | (g3 & !g2)) || have_prev < 3.0) {
+#endif
                 for (s = 0; s < 4; s++) {
                     y = (double)x[j + s] - offset;
                     a = fabs(y);

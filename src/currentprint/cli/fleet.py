@@ -1,6 +1,6 @@
 """``currentprint fleet``: write a demo archive, replay an archive on Dask, summarise the results.
 
-``fleet demo --terminals N --hours H OUT``, ``fleet run ARCHIVE OUT [--scheduler ADDR] [--workers N]``,
+``fleet demo --terminals N --hours H OUT``, ``fleet run ARCHIVE OUT [--scheduler ADDR] [--workers N] [--processes | --threads]``,
 ``fleet summary OUT``. Needs the ``fleet`` extra (dask[distributed], pyarrow, fsspec).
 
 Self-contained (it imports nothing from the main CLI module, so no import
@@ -78,6 +78,7 @@ def _cmd_run(args) -> int:
         dets = [d.strip() for d in args.detectors.split(",") if d.strip()]
     try:
         report = fleet.run(args.archive, args.out, detectors=dets, client=args.scheduler, workers=args.workers,
+                           processes=args.processes,
                            gap_tolerance_s=args.gap_tolerance, max_piece_s=args.max_piece_s,
                            overwrite=args.overwrite, progress=not args.quiet)
     except FileNotFoundError as exc:
@@ -139,8 +140,13 @@ def add_parser(sub) -> None:
     r.add_argument("out", help="output folder or fsspec URL")
     r.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address, e.g. tcp://host:8786 "
                                                        "(default: a local cluster)")
-    r.add_argument("--workers", type=_positive_int, help="worker processes of the local cluster "
-                                                         "(default: CPU count)")
+    r.add_argument("--workers", type=_positive_int, help="workers of the local cluster (default: CPU count)")
+    how = r.add_mutually_exclusive_group()
+    how.add_argument("--processes", dest="processes", action="store_const", const=True, default=None,
+                     help="local workers are processes, even one (isolated; a killed worker is restarted). "
+                          "Default: processes for 2 or more workers, a thread of this process for one")
+    how.add_argument("--threads", dest="processes", action="store_const", const=False,
+                     help="local workers are threads of this process (nothing to start; no isolation)")
     r.add_argument("--detectors", help="comma-separated detector names (default: each terminal.json's)")
     r.add_argument("--gap-tolerance", type=float, default=1.0, metavar="S",
                    help="files within S seconds of each other are contiguous (default 1)")

@@ -65,7 +65,6 @@ period and a whitelist discount benign signatures (shoulder length, step).
 from __future__ import annotations
 
 import math
-import sys
 from typing import Any, Sequence
 
 import numpy as np
@@ -171,33 +170,14 @@ _HIST_COLS = ("start", "i_rms", "shoulder_pos", "shoulder_neg", "step_pos", "ste
 _HIST_ROWS = np.array([_TABLE_INDEX[c] for c in _HIST_COLS], dtype=np.intp)
 
 
-# per-call scratch of ArcFaultDetector.evidence, kept between calls: taking ~0.2 MB per 1000
-# cycles of fresh memory on every call cost page faults (about a tenth of cp.analyze's time
-# on a long batch); a block is handed out again only when nothing but this list refers to it
-_SCRATCH: list = []
-_SCRATCH_KEEP = 2
-_SCRATCH_MAX = 1 << 23      # bytes (~11 min of cycles at 50 Hz): larger blocks are not kept
-
-
 def _scratch(n: int) -> np.ndarray:
-    """A float64 block of (ARCEV_OUT_ROWS + 7) * 2n values for one evidence call (contents undefined)."""
-    need = (_core.ARCEV_OUT_ROWS + 7) * 2 * n
-    if need == 0:
-        return np.empty(0)
-    for k in range(len(_SCRATCH)):
-        b = _SCRATCH[k]
-        # the list, this name and getrefcount's argument: nothing else holds it (no view of it
-        # is alive: every view refers to it through its base)
-        if need <= b.shape[0] <= 2 * need + 4096 and sys.getrefcount(b) == 3:
-            del _SCRATCH[k]
-            _SCRATCH.append(b)
-            return b[:need]
-    b = np.empty(need)
-    if b.nbytes <= _SCRATCH_MAX:
-        _SCRATCH.append(b)
-        if len(_SCRATCH) > _SCRATCH_KEEP:
-            del _SCRATCH[0]
-    return b
+    """A float64 block of (ARCEV_OUT_ROWS + 7) * 2n values for one evidence call (contents undefined).
+
+    Large blocks (a long batch: ~0.2 MB per 1000 cycles) come from the kernel's output pool
+    (:func:`currentprint._core.pooled_empty`): fresh memory on every call cost page faults
+    (about a tenth of ``cp.analyze``'s time on a long batch).
+    """
+    return _core.pooled_empty(((_core.ARCEV_OUT_ROWS + 7) * 2 * n,), np.float64)
 
 
 def _hist_rows(cycles, k: int) -> np.ndarray:

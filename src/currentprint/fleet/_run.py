@@ -448,15 +448,29 @@ def _n_workers(workers: int | None) -> int:
     return n
 
 
-def local_cluster(workers: int | None = None, *, dashboard_address: str | None = ":0", **kwargs: Any):
+def local_cluster(workers: int | None = None, *, processes: bool = True, dashboard_address: str | None = ":0",
+                  **kwargs: Any):
     """The ``LocalCluster`` :func:`run` starts when it gets no client.
 
-    ``workers`` processes (default: one per CPU) of one thread each (the
+    ``workers`` workers (default: one per CPU) of one thread each (the
     Monitor loop holds the GIL), with :data:`CLUSTER_CONFIG`: no worker
     profiler, and glibc's own malloc settings instead of Dask's
     ``MALLOC_TRIM_THRESHOLD_``. Start one yourself to reuse it for several
     runs (``fleet.run(..., client=distributed.Client(cluster))``) and close
     it when done. ``kwargs`` go to ``LocalCluster``.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Number of workers (default: CPU count).
+    processes : bool
+        True: each worker is a process with a nanny (a killed or crashed
+        worker is restarted and its tasks run again). False: the workers
+        are threads of this process (no process to start, about 0.7 CPU-s
+        less per worker; a crash in native code ends this process, the
+        workers share its GIL and memory, and no memory limit is enforced).
+    dashboard_address : str or None
+        Where the dashboard listens (``":0"``: a free port; None: none).
 
     Notes
     -----
@@ -471,22 +485,27 @@ def local_cluster(workers: int | None = None, *, dashboard_address: str | None =
     except ImportError:
         raise ImportError("currentprint.fleet needs Dask: pip install 'currentprint[fleet]'") from None
     n = _n_workers(workers)
+    if not processes:
+        # the memory monitor would watch this whole process (the caller's memory too) and pause the
+        # worker above 80 % of the limit, which nothing here would then lower: a hang, not a limit
+        kwargs.setdefault("memory_limit", 0)
     with dask.config.set(CLUSTER_CONFIG):
-        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+        return LocalCluster(n_workers=n, threads_per_worker=1, processes=bool(processes),
                             dashboard_address=dashboard_address, **kwargs)
 
 
 class _Starting:
     """:func:`local_cluster` started in a thread (``result()`` waits for it, or raises its error)."""
 
-    def __init__(self, workers: int | None) -> None:
+    def __init__(self, workers: int, processes: bool) -> None:
         self._box: dict[str, Any] = {}
-        self._thread = threading.Thread(target=self._start, args=(workers,), name="cp-fleet-cluster", daemon=True)
+        self._thread = threading.Thread(target=self._start, args=(workers, processes), name="cp-fleet-cluster",
+                                        daemon=True)
         self._thread.start()
 
-    def _start(self, workers: int | None) -> None:
+    def _start(self, workers: int, processes: bool) -> None:
         try:
-            self._box["cluster"] = local_cluster(workers)
+            self._box["cluster"] = local_cluster(workers, processes=processes)
         except BaseException as exc:  # handed to the caller by result()
             self._box["error"] = exc
 
@@ -502,7 +521,7 @@ def _replay_task(archive, out, piece, config, spec, prev, chunk_s):
 
 
 def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, workers: int | None = None,
-        gap_tolerance_s: float = 1.0, max_piece_s: float = 3600.0, chunk_s: float = 1.0, overwrite: bool = False,
+        processes: bool | None = None, gap_tolerance_s: float = 1.0, max_piece_s: float = 3600.0, chunk_s: float = 1.0, overwrite: bool = False,
         progress: bool = False) -> RunReport:
     """Replay a fleet's archive through Monitors on Dask and write Parquet tables.
 
@@ -536,9 +555,18 @@ def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, wo
     client : distributed.Client, str or None
         A Dask client, or a scheduler address (``"tcp://host:8786"``). None
         starts a ``LocalCluster`` sized to this machine (``workers``
-        processes of one thread) and stops it at the end.
+        workers of one thread, see ``processes``) and stops it at the end.
     workers : int, optional
-        Worker processes of the local cluster (default: CPU count).
+        Workers of the local cluster (default: CPU count).
+    processes : bool or None
+        Whether the local cluster's workers are processes (only without
+        ``client``). None: one worker runs as a thread of this process (a
+        process would cost more to start and stop than it isolates on most
+        runs, see ``docs/fleet.md``), two or more are processes. True:
+        processes even for one worker (a worker that crashes or is killed is
+        restarted by its nanny and its tasks run again; its memory is its
+        own). False: threads of this process (they share one GIL: more than
+        one gains little).
     gap_tolerance_s : float
         Two files are contiguous when the second starts within this many
         seconds of the end of the first.
@@ -574,10 +602,15 @@ def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, wo
     archive, out = _location(archive), _location(out)
     own: list = []
     starting = None
+    if client is not None and processes is not None:
+        raise InputError("processes= (--processes/--threads) chooses the workers of the cluster fleet.run "
+                         "starts itself; with a client or scheduler address that cluster's own workers run "
+                         "the tasks: leave it None")
     if client is None:
+        n = _n_workers(workers)
         # the cluster starts (worker processes spawn and import) while this process scans the
         # archive: its own workers are on this machine, so the scan costs the same here
-        starting = _Starting(_n_workers(workers))
+        starting = _Starting(n, n > 1 if processes is None else bool(processes))
     elif isinstance(client, str):
         client = Client(client)
         own = [client]
