@@ -750,3 +750,51 @@ def test_a_partial_block_before_a_switching_does_not_move_the_tracked_power():
     whole = tracker_at(12, 0.15)
     whole._block(12, full=True)
     assert abs(whole._runs[0]["p_now"] - 425.0) < 1.0
+
+
+def _gone_trial(drop_c, drop_p, p_run=7.0, scatter=1.0):
+    """A 7 W run beside a second one: 8 blocks of history, then 3 blocks after a drop of its
+    coefficient (``drop_c``) and of the total power (``drop_p``, W). Returns the run."""
+    from currentprint.detectors.ledger import BLOCK
+    tr = cp.ApplianceTracker()
+    tr._fs = FS
+    pc, other = _run("desktop_pc", p_run, np.ones(30)), _run("air_conditioner", 720.0, np.ones(30))
+    pc["on_sample"] = 0
+    tr._runs = [pc, other]
+    tr._buf = {"p": np.zeros(BLOCK), "start": np.zeros(BLOCK), "period": np.full(BLOCK, float(N)),
+               "h": np.zeros((BLOCK, 30))}
+    c_hist = [scatter * x for x in (0.12, -0.12, 0.10, -0.10, 0.12, -0.12, 0.10, -0.10)]
+    p_hist = [1000.8, 999.2, 1001.0, 999.0, 1000.8, 999.2, 1001.0, 999.0]
+    for k, (cc, pp) in enumerate(zip(c_hist + [drop_c] * 3, p_hist + [1000.0 - drop_p] * 3)):
+        tr._buf["start"] = (k * BLOCK + np.arange(BLOCK)) * float(N)
+        tr._vanished([pc, other], np.array([cc, 0.0]), np.ones((30, 2)), BLOCK, pp)
+    return pc
+
+
+def test_a_small_run_gone_is_closed_when_its_shape_and_the_power_both_say_so():
+    # the coefficient of a small supply fitted with a template measured over a kW background is
+    # diluted (a whole departure reads -0.6, 5.4 standard deviations of its scatter, under the 6
+    # required alone); the total power falling by the run's power at the same blocks confirms it
+    pc = _gone_trial(-0.6, 7.2)
+    assert pc["inferred_off"] and pc["off_sample"] is not None
+    # the fall of the power is a second measurement of the run's power (as a switch-off event's)
+    assert pc["off_power_w"] == pytest.approx(7.2)
+    # the same shape drop without the power: not closed (a wander of a similar current)
+    assert not _gone_trial(-0.6, 0.0)["inferred_off"]
+    # a power fall that is not the run's (a background stepping down by 40 W): not closed
+    assert not _gone_trial(-0.6, 40.0)["inferred_off"]
+    # a drop well beyond 6 standard deviations is enough alone, and without a power fall the
+    # tracked power stays
+    alone = _gone_trial(-0.95, 0.0)
+    assert alone["inferred_off"] and alone["off_power_w"] == 7.0
+
+
+def test_a_diluted_departure_confirmed_by_the_power_is_closed():
+    # a template measured over a kW heater reads a whole departure as -0.45 (regression dilution):
+    # far outside the coefficient's scatter (0.06) and the power fell by the run's power -> closed
+    pc = _gone_trial(-0.45, 7.2, scatter=0.5)
+    assert pc["inferred_off"] and pc["off_power_w"] == pytest.approx(7.2)
+    # without the power's fall it must read -1 within its tolerance: not closed
+    assert not _gone_trial(-0.45, 0.0, scatter=0.5)["inferred_off"]
+    # less than a third of its current gone: not closed even with a power fall of its size
+    assert not _gone_trial(-0.25, 7.2, scatter=0.5)["inferred_off"]

@@ -463,12 +463,12 @@ class ApplianceTracker(_EventJudge):
                 # background (or a running load) whose current scatters along some directions
                 # (a TV's supply beside a PC's) weighs less there (generalised least squares)
                 cw = _fit_white(a, dh, self._cov, self._cov_n)
-                self._vanished(running, cw[:-1], a[:, :-1], n)
+                self._vanished(running, cw[:-1], a[:, :-1], n, p)
         else:
             for r in running:
                 r["energy_j"] += r["p_now"] * t
 
-    def _vanished(self, running: list[dict], c: np.ndarray, cols: np.ndarray, n: int) -> None:
+    def _vanished(self, running: list[dict], c: np.ndarray, cols: np.ndarray, n: int, p: float = math.nan) -> None:
         """Close the runs whose whole current has gone without a switch-off event.
 
         A small load switching off over a large or burst-mode background can pass under the
@@ -496,24 +496,50 @@ class ApplianceTracker(_EventJudge):
                 # gone: -1 within the coefficient's own scatter (a small load among similar shapes,
                 # two capacitor-input supplies, is fitted less surely), at most _GONE_TOL_MAX
                 tol = min(max(_GONE_TOL, _GONE_TOL_SIGMA * sd), _GONE_TOL_MAX)
-                if min(abs(cr + 1.0), abs(cr - r["c_mean"] + 1.0)) <= tol and off_mean > max(_GONE_SIGMA * sd, 0.5):
+                # the total power (W) moved by minus the run's power, beyond the blocks' power scatter
+                sd_p = math.sqrt(r["p_m2"] / (k - 1))
+                dp = p - r["p_mean"]
+                p_gone = (math.isfinite(dp) and abs(dp + r["p_now"]) <= _GONE_P_SIGMA * sd_p
+                          and -dp > 2.0 * _GONE_P_SIGMA * sd_p)
+                sigma = _GONE_SIGMA_JOINT if p_gone else _GONE_SIGMA
+                # with the power's fall confirming the whole run left, the coefficient need not read
+                # -1: fitted with a template measured over a kW background it reads less
+                # (regression dilution by the template's own noise)
+                near = min(abs(cr + 1.0), abs(cr - r["c_mean"] + 1.0)) <= tol
+                if (p_gone and cr < r["c_mean"] and off_mean > max(sigma * sd, _GONE_MIN_JOINT)) or (
+                        near and off_mean > max(sigma * sd, 0.5)):
                     r["gone"] += 1
+                    if p_gone and r["gone"] > 1:
+                        # the run's power measured again by the fall of the total (after the block
+                        # it left in, which it shared)
+                        r["gone_p"] += -dp
+                        r["gone_pn"] += 1
                     if r["gone"] >= _GONE_BLOCKS:
                         gone_runs.append((j, r))
             else:
-                r["gone"], r["gone_at"] = 0, 0.0
+                r["gone"], r["gone_at"], r["gone_p"], r["gone_pn"] = 0, 0.0, 0.0, 0
                 # Welford's running mean and variance of the coefficient
                 k += 1
                 dlt = cr - r["c_mean"]
                 r["c_mean"] += dlt / k
                 r["c_m2"] += dlt * (cr - r["c_mean"])
+                if math.isfinite(p):
+                    dlt = p - r["p_mean"]
+                    r["p_mean"] += dlt / k
+                    r["p_m2"] += dlt * (p - r["p_mean"])
                 r["c_n"] = k
         for j, r in gone_runs:
             off = int(round(r["gone_at"]))
             if len(running) > 1:
                 # charged at its power since: take back what it did not use
                 r["energy_j"] -= r["p_now"] * max(end - off, 0.0) / self._fs
-            r["off_sample"], r["off_power_w"], r["inferred_off"] = off, r["p_now"], True
+            off_power = r["p_now"]
+            if r["gone_pn"] == r["gone"] - 1 and r["gone_pn"] > 0:
+                # every block after the drop agreed with the run's power: a second measurement of
+                # it, as a switch-off event gives; what the attribution got wrong is spread over the run
+                off_power = r["gone_p"] / r["gone_pn"]
+                r["energy_j"] += 0.5 * (off_power - r["p_now"]) * max(off - r["on_sample"], 0) / self._fs
+            r["off_sample"], r["off_power_w"], r["inferred_off"] = off, off_power, True
             self._late.append(self._off_alert(r))
         if gone_runs:
             # a new reference from the next whole block, as after a switching
@@ -834,7 +860,16 @@ _GONE_TOL = 0.3
 _GONE_TOL_SIGMA = 4.0
 _GONE_TOL_MAX = 0.45
 # a run's coefficient statistics since the last switching (reset then: the reference changes)
-_FRESH_FIT = {"c_n": 0, "c_mean": 0.0, "c_m2": 0.0, "gone": 0, "gone_at": 0.0}
+_FRESH_FIT = {"c_n": 0, "c_mean": 0.0, "c_m2": 0.0, "gone": 0, "gone_at": 0.0,
+              "p_mean": 0.0, "p_m2": 0.0, "gone_p": 0.0, "gone_pn": 0}
+#: a drop of a run's coefficient beyond this many standard deviations (instead of _GONE_SIGMA)
+#: suffices when the total active power fell by the run's power at the same blocks (two
+#: independent measurements: the current's shape and its power)
+_GONE_SIGMA_JOINT = 4.0
+#: ... within this many standard deviations of the blocks' power, the drop itself beyond twice that
+_GONE_P_SIGMA = 3.0
+#: ... and then a coefficient drop of at least this much (a third of the run's current) suffices
+_GONE_MIN_JOINT = 0.3
 
 
 class _Part:
