@@ -238,6 +238,12 @@ class ResistiveLoadDetector(_EventJudge):
         self._hist: dict[str, np.ndarray] = {}
         self._seen = 0
 
+    def _rules(self, f: dict, noise: float, noise_peak: float) -> dict:
+        """:func:`judge_resistive` of features ``f`` with this detector's limits."""
+        return judge_resistive(f, min_power_w=self.min_power_w, max_inrush=self.max_inrush,
+                               mismatch_tol=self.mismatch_tol, max_shoulder=self.max_shoulder, pf_min=self.pf_min,
+                               noise=noise, noise_peak=noise_peak)
+
     def judge(self, pre, post, transient=None, *, calibrated: bool = True,
               background=None) -> tuple[bool, dict, dict]:
         """(alarm, features, rules) for one step between two steady states.
@@ -262,9 +268,7 @@ class ResistiveLoadDetector(_EventJudge):
                 noise_peak = background.noise_peak_a / background.delta_peak_a
             f["noise"], f["noise_peak"] = noise, noise_peak
             f["background_period"] = background.period
-        rules = judge_resistive(f, min_power_w=self.min_power_w, max_inrush=self.max_inrush,
-                                mismatch_tol=self.mismatch_tol, max_shoulder=self.max_shoulder, pf_min=self.pf_min,
-                                noise=noise, noise_peak=noise_peak)
+        rules = self._rules(f, noise, noise_peak)
         ok = all(r["passed"] for r in rules.values())
         failed = {k for k, r in rules.items() if not r["passed"]}
         if failed and failed <= _SHAPE_RULES and background is not None:
@@ -280,9 +284,7 @@ class ResistiveLoadDetector(_EventJudge):
                         f2[k] = f[k]
                 # the background's change is now modelled, not noise: the shape rules are the
                 # plain ones (no widening by the background's noise)
-                rules2 = judge_resistive(f2, min_power_w=self.min_power_w, max_inrush=self.max_inrush,
-                                         mismatch_tol=self.mismatch_tol, max_shoulder=self.max_shoulder,
-                                         pf_min=self.pf_min, noise=0.0, noise_peak=noise_peak)
+                rules2 = self._rules(f2, 0.0, noise_peak)
                 bg_step = abs(alpha) * abs(float(pre.p))
                 if all(r["passed"] for r in rules2.values()) and bg_step <= MAX_BACKGROUND_STEP * f2["dp"]:
                     f2["background_step"], f2["background_step_w"] = alpha, alpha * float(pre.p)

@@ -521,8 +521,8 @@ def _replay_task(archive, out, piece, config, spec, prev, chunk_s):
 
 
 def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, workers: int | None = None,
-        processes: bool | None = None, gap_tolerance_s: float = 1.0, max_piece_s: float = 3600.0, chunk_s: float = 1.0, overwrite: bool = False,
-        progress: bool = False) -> RunReport:
+        processes: bool | None = None, gap_tolerance_s: float = 1.0, max_piece_s: float = 3600.0,
+        chunk_s: float = 1.0, overwrite: bool = False, progress: bool = False) -> RunReport:
     """Replay a fleet's archive through Monitors on Dask and write Parquet tables.
 
     Each terminal's recordings are replayed in time order through one
