@@ -25,6 +25,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 /* x86-64 specifics (SSE2 max, the AVX2 copy); CP_PORTABLE_ONLY builds the plain-vector code that
  * other targets (aarch64) compile, for testing it on x86-64 */
@@ -112,6 +113,34 @@ static inline double cp_crossing_fraction(double a, double b, double c, double d
     if (mu >= 0.0 && mu <= 1.0)
         return mu;
     return mu0;
+}
+
+/* State of one framing-scan lane (the S_* entries of _core.pyx that move) and its output */
+typedef struct {
+    double armed, peak, prev, prev2, prev3, last, have_prev, pos0;
+    double *out;
+    Py_ssize_t count, cap;
+    int gp, warm, yl_ok;    /* prev > 0; have_prev >= 3; (AVX2) prev3..prev in yl[1..3], not yet copied */
+    double yl[4];
+} cp_lane;
+
+/* the framing scan of a chunk of at least CP_SCAN_SPLIT_MIN samples runs as two lanes (cp_scan_split),
+ * lane B's state recorded every CP_SCAN_CKB blocks of four samples, CP_SCAN_NCK times (16384 samples,
+ * 2.6 s at 6.4 kHz and 0.55 s at 30 kHz, for the states to meet) */
+#ifndef CP_SCAN_SPLIT_MIN
+#define CP_SCAN_SPLIT_MIN 32768
+#endif
+#define CP_SCAN_CKB 16
+#define CP_SCAN_NCK 256
+
+/* split scans whose lanes met / did not (for benchmarks and the C test harness) */
+static Py_ssize_t cp_scan_split_met = 0, cp_scan_split_unmet = 0;
+
+static inline int cp_same_bits(double a, double b) {
+    uint64_t u, v;
+    memcpy(&u, &a, 8);
+    memcpy(&v, &b, 8);
+    return u == v;
 }
 
 #define CP_CAT_(a, b) a##_##b
