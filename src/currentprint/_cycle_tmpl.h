@@ -11,6 +11,7 @@
 #define CP_MASKV(ok) ((int)((ok)[0] & 1) | ((int)((ok)[1] & 1) << 1))
 #endif
 
+#if !CP_ISA_AVX512
 /* Index of the first NaN/inf sample, or -1; *maxabs receives the largest |x| of the finite samples
  * (what analyzer.py's range check needs; one pass for both). Exponent tests and max vectorise. */
 static Py_ssize_t CPT(cp_first_nonfinite)(const CP_T *x, Py_ssize_t n, double *maxabs) {
@@ -60,6 +61,8 @@ static Py_ssize_t CPT(cp_first_nonfinite)(const CP_T *x, Py_ssize_t n, double *m
     return -1;
 #endif
 }
+
+#endif
 
 /* Statistics of the calibrated current over samples [a, b) of one half-cycle class:
  * max of val, max of -val, sum of val^2, max |val - previous val| (the step). cal = 0: the
@@ -567,6 +570,7 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
 #undef CP_BOUND
 #undef CP_MASKV
 
+#if !CP_ISA_AVX512     /* (the AVX2 copy's scan serves that copy too) */
 /* Framing scan over one chunk (the logic of _core.pyx's former Cython _scan, operation for
  * operation): rising zero crossings with hysteresis, sub-sample position, optional biquad
  * band-pass first. state: S_* layout of _core.pyx. Returns the count written or -1 (out full).
@@ -859,6 +863,7 @@ static CP_NO_SLP Py_ssize_t CPT(cp_scan)(const CP_T *x, Py_ssize_t n, double *st
     return CPT(scan_body)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, 0);
 }
 #undef CP_SCAN_STEP
+#endif
 #undef CPT
 
 /* the sample type's parameters, set by the includer for this copy only */
