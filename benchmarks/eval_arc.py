@@ -24,7 +24,12 @@ Every case is 6.4 kHz, pushed one cycle (128 samples) at a time through
   branch (what the masking cases look like before their arc starts), and two
   masking loads running together for 6 s (dimmers beside rectifier loads,
   motors beside an SMPS, ...), and a phase-cut universal motor (a speed
-  controller, ``speed_controlled_motor``) alone and beside a healthy branch.
+  controller, ``speed_controlled_motor``) alone and beside a healthy branch;
+* (``--only physical``, a separate table) a circuit-driven series arc (Ayrton
+  characteristic, ``tests/arc_models.ayrton_arc_branch``) in a resistive or
+  R-L branch under masking loads of other constructions (valley-fill LED
+  driver, HF electronic transformer, TRIAC speed-controlled vacuum cleaner),
+  and those loads alone and beside a healthy branch (false alarms).
 
 An alarm before the arc starts counts as a false alarm, not a detection.
 The real recordings are read from ../shared/data (CURRENTPRINT_DATA overrides).
