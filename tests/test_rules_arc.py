@@ -264,3 +264,22 @@ def test_gb14287_counts_half_cycles_once():
     codes[20 + 2 * (need - 1)] = _THREE
     a = _inject_codes(cp.ArcFaultDetector(), codes).update(table)
     assert len(a) == 1 and a[0].detail["counted"] == need and a[0].detail["counted_twice"] == 0
+
+
+def test_iec_double_count_survives_state_restore():
+    """Saved between two doubled half-cycles, restored into a new detector: the same alarm."""
+    table = _table(16.0, 2.0)
+    codes = {20: _THREE, 22: _THREE, 24: _THREE}
+    ref = _inject_codes(cp.ArcFaultDetector(mode="iec62606"), codes).update(table)
+    assert len(ref) == 1
+    cut = 11                                       # cycles: after half-cycle 22, before 24
+    det = _inject_codes(cp.ArcFaultDetector(mode="iec62606"), codes)
+    assert det.update(table[:cut]) == []
+    seen = len(cp.ArcFaultDetector().evidence(table[:cut])["code"])
+    del det.evidence                               # the test's wrapper is not state
+    state = det.state_dict()
+    again = cp.ArcFaultDetector(mode="iec62606").load_state(state)
+    _inject_codes(again, {k - seen: c for k, c in codes.items() if k >= seen})
+    got = again.update(table[cut:])
+    assert [(a.sample, a.detail["counted"], a.detail["counted_twice"]) for a in got] == \
+        [(a.sample, a.detail["counted"], a.detail["counted_twice"]) for a in ref]
