@@ -19,6 +19,9 @@
  * rounding (~1e-16 relative, tests/test_simd.py), not bit for bit.  The framing
  * scan has no fused operations: cycle bounds are identical on both copies.
  * CURRENTPRINT_SIMD=baseline (read by _core.pyx) forces the baseline copy.
+ * With GCC the AVX2 copy of the per-cycle pass is compiled once more with AVX-512 available
+ * (same source, 256-bit vectors, 32 registers) and chosen on CPUs that have it: bit-identical to
+ * the AVX2 copy; CURRENTPRINT_SIMD=avx2 keeps the plain one (tests/test_simd_avx512.py).
  */
 #ifndef CP_CYCLE_H
 #define CP_CYCLE_H
