@@ -81,6 +81,9 @@ _MIN_FUNDAMENTAL = 0.7
 #: most points a cycle is resampled to (memory: 16 bytes per point per cycle with waveforms)
 MAX_N_POINTS = 2 ** 16
 
+# the identity calibration (frozen, so one instance serves every analyser without one)
+_NO_CALIBRATION = Calibration()
+
 
 class CycleAnalyzer:
     """Streaming per-cycle analysis of current (and voltage) samples.
@@ -180,7 +183,7 @@ class CycleAnalyzer:
             raise InputError(f"shoulder_fraction must be in (0, 1), got {shoulder_fraction!r}.")
         self._npts = npts
         self._max_period = self.fs / fmin
-        cal = calibration or Calibration()
+        cal = calibration if calibration is not None else _NO_CALIBRATION
         self._cal = cal
         self._phase_rad = math.radians(cal.phase_deg)
         self.reset()

@@ -196,7 +196,7 @@ class CycleTable:
 
     # -- container protocol -------------------------------------------------
     def __len__(self) -> int:
-        return int(self._data.shape[1])
+        return self._data.shape[1]     # (a Python int already)
 
     def __getitem__(self, key: int | np.integer[Any] | slice | NDArray[Any]) -> "CycleTable":
         if isinstance(key, (int, np.integer)):
