@@ -642,25 +642,29 @@ cdef class CycleStream:
         self.shoulder = shoulder_fraction
         self.decay = decay
         self.hysteresis = hysteresis
-        self.sos = np.ascontiguousarray(sos, dtype=np.float64)
+        self.sos = np.ascontiguousarray(sos, _F64)
         self.has_v = has_voltage
         self.filtered = not has_voltage
         self.want_waves = waveforms
-        self.scan_state = new_scan_state()
+        # the running state's arrays as slices of one block (a new stream, e.g. of every analyze()
+        # call, pays one allocation; buffers that grow later get arrays of their own)
         cap = int(max_period) + 64
-        self.buf_i = np.zeros(cap)
-        self.buf_v = np.zeros(cap)
-        self.pend = np.zeros(16)
+        cdef double[::1] block = np.zeros(S_LEN + 16 + 2 * SMALL_PUSH_CROSSINGS + 2 * cap)
+        self.scan_state = block[:S_LEN]
+        self.scan_state[S_LAST] = NAN               # as new_scan_state()
+        self.pend = block[S_LEN:S_LEN + 16]
+        self.t0_buf = block[S_LEN + 16:S_LEN + 16 + SMALL_PUSH_CROSSINGS]
+        self.t1_buf = block[S_LEN + 16 + SMALL_PUSH_CROSSINGS:S_LEN + 16 + 2 * SMALL_PUSH_CROSSINGS]
+        self.buf_i = block[S_LEN + 16 + 2 * SMALL_PUSH_CROSSINGS:S_LEN + 16 + 2 * SMALL_PUSH_CROSSINGS + cap]
+        self.buf_v = block[S_LEN + 16 + 2 * SMALL_PUSH_CROSSINGS + cap:]
         self.buf_start = 0
         self.buf_len = 0
         self.total = 0
         self.n_pend = 0
-        self.t0_buf = np.empty(SMALL_PUSH_CROSSINGS)
-        self.t1_buf = np.empty(SMALL_PUSH_CROSSINGS)
-        self.no_wave_i = np.empty((0, npts))
-        self.no_wave_v = np.empty((0, npts))
+        # zero rows: nothing is ever written to it, so both channels share it
+        self.no_wave_i = self.no_wave_v = np.empty((0, npts))
         self.no_wave_iv = self.no_wave_i
-        self.no_wave_vv = self.no_wave_v
+        self.no_wave_vv = self.no_wave_iv
 
     def state_arrays(self):
         """Running state: dict of NumPy arrays and ints (copies)."""

@@ -238,6 +238,10 @@ class CycleAnalyzer:
             self._thd_floor = THD_FLOOR_A
         else:
             self._thd_floor = THD_FLOOR_COUNTS * cal.current_scale
+        # noise spread evenly over the n_points/2 bins puts this much of the out-of-band residual's
+        # RMS into harmonics 2..H: a fundamental below it gives a THD made of noise
+        h = self.harmonics
+        self._noise_k = math.sqrt((h - 1) / max(1.0, self._npts / 2 - h - 1))
 
     # -- streaming ------------------------------------------------------------
     def push(self, current, voltage=None) -> CycleTable:
@@ -312,13 +316,10 @@ class CycleAnalyzer:
         return i, v
 
     def _push(self, i: np.ndarray, v: np.ndarray | None, has_v: bool, executor=None, workers: int = 1) -> CycleTable:
-        # noise spread evenly over the n_points/2 bins puts this much of the out-of-band residual's
-        # RMS into harmonics 2..H: a fundamental below it gives a THD made of noise
-        h = self.harmonics
-        noise_k = math.sqrt((h - 1) / max(1.0, self._npts / 2 - h - 1))
+        noise_k = self._noise_k
         # the kernel applies both screens below to each cycle it can decide clearly (``info``: flags
         # of the tests left to NumPy here; same decisions, see _core._screen)
-        code, info, data, harm_i, harm_v, wave_i, wave_v = _core.stream_push(
+        code, info, data, harm_i, harm_v, wave_i, wave_v = _stream_push(
             self._stream, i, v if has_v else i, executor, workers, MAX_VALUE, self._thd_floor, noise_k,
             _MIN_FUNDAMENTAL)
         if code != 0:
@@ -341,12 +342,12 @@ class CycleAnalyzer:
             raise RuntimeError(f"internal error in the cycle kernel: {_core.ERRORS.get(code, code)}")
         if data.shape[1] == 0:
             return self._empty()
-        if self._thd_floor > 0 and info & _core.SCREEN_THD:
+        if info & _SCREEN_THD and self._thd_floor > 0:
             noise = data[_RESIDUAL] * noise_k
             data[_THD, np.abs(harm_i[:, 0]) < np.maximum(self._thd_floor, noise)] = np.nan
-        table = CycleTable(data, harm_i, harm_v, fs=self.fs, has_voltage=has_v, n_points=self._npts,
-                           waves=(wave_i, wave_v) if self.waveforms else None, calibrated=self._calibrated)
-        if has_v and info & _core.SCREEN_VOLTAGE:
+        table = _new_table(data, harm_i, harm_v, self.fs, has_v, self._npts,
+                           (wave_i, wave_v) if self.waveforms else None, self._calibrated)
+        if has_v and info & _SCREEN_VOLTAGE:
             # a mains voltage is nearly sinusoidal: its fundamental holds > 99 % of the RMS in every
             # cycle of the shared recordings (IEC 61000-2-2 compatibility level: THD 8 %). Below
             # _MIN_FUNDAMENTAL (THD ~100 %) the "cycle" is noise crossing zero (a disconnected or
@@ -450,6 +451,10 @@ class CycleAnalyzer:
 
 
 _THD = list(_core.COLUMNS).index("thd")
+_SCREEN_THD = _core.SCREEN_THD
+_SCREEN_VOLTAGE = _core.SCREEN_VOLTAGE
+_stream_push = _core.stream_push
+_new_table = CycleTable._from_kernel
 _RESIDUAL = list(_core.COLUMNS).index("i_residual")
 
 
