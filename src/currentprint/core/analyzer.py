@@ -16,7 +16,7 @@ from .cycles import CycleTable
 from .._state import check_array, check_float, check_int, check_keys
 from ..errors import (ClippingWarning, CorruptFileError, InputError, InputWarning, MainsFrequencyError,
                       NonFiniteError, NoZeroCrossingError, SampleRateError)
-from .framing import ZeroCrossingScanner, diagnose_frequency, frequency_limits
+from .framing import diagnose_frequency, frequency_limits, fundamental_sos, scan_decay
 from .signal import Calibration, as_pair, check_fs, clip_level
 
 __all__ = ["CycleAnalyzer", "analyze", "analyze_many", "default_n_points", "default_harmonics", "THD_FLOOR_A",
@@ -83,6 +83,8 @@ MAX_N_POINTS = 2 ** 16
 
 # the identity calibration (frozen, so one instance serves every analyser without one)
 _NO_CALIBRATION = Calibration()
+# the framing scan's (unused) filter when cycles are framed on the voltage; CycleStream copies it
+_NO_FILTER = np.zeros((3, 5))
 
 
 class CycleAnalyzer:
@@ -221,15 +223,15 @@ class CycleAnalyzer:
 
     def _start(self, has_v: bool, dtype: np.dtype) -> None:
         cal = self._cal
-        fmin, fmax = frequency_limits(self.mains_hz)
-        scanner = ZeroCrossingScanner(self.fs, mains_hz=self.mains_hz, hysteresis=self.hysteresis,
-                                      filtered=not has_v)
+        # the framing scan's constants, as ZeroCrossingScanner makes them (its own state is not needed)
+        _, fmax = frequency_limits(self.mains_hz)
+        sos = fundamental_sos(self.fs, self.mains_hz) if not has_v else _NO_FILTER
         self._has_v = has_v
         self._stream = _core.CycleStream(
-            self.fs, self._max_period, scanner.min_period, self._npts, self.harmonics,
+            self.fs, self._max_period, self.fs / fmax, self._npts, self.harmonics,
             cal.signed_current_scale, cal.current_offset, cal.voltage_scale, cal.voltage_offset,
             clip_level(dtype, self.calibration), self._phase_rad, self.shoulder_fraction,
-            scanner.decay, self.hysteresis, scanner.sos, has_v, self.waveforms)
+            scan_decay(self.fs), self.hysteresis, sos, has_v, self.waveforms)
         self._clip_dtype = dtype.str
         self._calibrated = not cal.counts and (self.calibration is not None or dtype.kind == "f")
         if self.thd_floor is not None:

@@ -8,6 +8,7 @@ copy of the whole signal; calibration is applied to the per-cycle results.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -128,7 +129,7 @@ def check_fs(fs) -> float:
         value = float(fs)
     except (TypeError, ValueError, OverflowError):
         raise SampleRateError(f"fs must be a number in Hz, got {fs!r}.") from None
-    if not np.isfinite(value) or value <= 0:
+    if not math.isfinite(value) or value <= 0:
         raise SampleRateError(f"fs must be a positive finite sample rate in Hz, got {fs!r}.")
     if value > MAX_FS:
         raise SampleRateError(f"fs={value:g} Hz is above the {MAX_FS:g} Hz currentprint analyses; "
