@@ -76,7 +76,8 @@ def main() -> None:
     for d in (float(x) for x in (sys.argv[1:] or ["1", "10", "60", "600"])):
         ratio(d)
     tiny = synth.synthesize(fs=FS, duration=0.06, seed=3)
-    print(f"analyze of 2 cycles (fixed cost per call): {median_us(lambda: cp.analyze(tiny.i, tiny.v, fs=FS), 2001):.1f} us")
+    fixed = median_us(lambda: cp.analyze(tiny.i, tiny.v, fs=FS), 2001)
+    print(f"analyze of 2 cycles (fixed cost per call): {fixed:.1f} us")
     s = synth.synthesize(fs=FS, duration=20, seed=3)
     chunks = [(s.i[k:k + 128].copy(), s.v[k:k + 128].copy()) for k in range(0, len(s.i) - 127, 128)]
     ca = statistics.median(pushes(cp.CycleAnalyzer(FS), chunks) for _ in range(5))

@@ -212,7 +212,7 @@ class CycleTable:
 
     # -- container protocol -------------------------------------------------
     def __len__(self) -> int:
-        return self._data.shape[1]     # (a Python int already)
+        return int(self._data.shape[1])
 
     def __getitem__(self, key: int | np.integer[Any] | slice | NDArray[Any]) -> "CycleTable":
         if isinstance(key, (int, np.integer)):
