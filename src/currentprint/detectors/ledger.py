@@ -288,6 +288,11 @@ class ApplianceTracker(_EventJudge):
             changed = True
         else:
             changed = False
+        # the step of active power over whole background periods (the event's own is a plain mean)
+        step = abs(bd.post.p - bd.pre.p) if bd is not None else abs(float(ev.delta_p))
+        # the step's own noise (W): the noise of the mean difference cycle times the voltage
+        noise = (float(bd.delta_noise_a) * bd.post.v_rms if bd is not None and math.isfinite(bd.delta_noise_a)
+                 else 0.0)
         label, match = UNKNOWN, None
         if named:
             from ._background import identify_delta
@@ -295,10 +300,13 @@ class ApplianceTracker(_EventJudge):
                                                 mains_hz=ev.mains_hz if ev.mains_hz == ev.mains_hz else None,
                                                 seed=int(ev.sample) & 0x7FFFFFFF)
             label = str(match.label)
+            if label == UNKNOWN:
+                res = _resistive_match(self.library, _fp, noise)
+                if res is not None:
+                    match = res
+                    label = str(match.label)
             if (changed or small) and label == UNKNOWN:
                 return []
-        # the step of active power over whole background periods (the event's own is a plain mean)
-        step = abs(bd.post.p - bd.pre.p) if bd is not None else abs(float(ev.delta_p))
         if bd is not None:
             shape = _harmonics(bd.delta, bd.post.v_wave)
         else:
@@ -306,9 +314,6 @@ class ApplianceTracker(_EventJudge):
         if ev.kind == "off":
             shape = -shape
         level = bd.post.p if bd is not None else float(ev.post.p)
-        # the step's own noise (W): the noise of the mean difference cycle times the voltage
-        noise = (float(bd.delta_noise_a) * bd.post.v_rms if bd is not None and math.isfinite(bd.delta_noise_a)
-                 else 0.0)
         return [self._book(ev, label, match, calibrated, step, shape, level, noise)]
 
     def _split(self, ev, bd) -> list | None:
@@ -928,6 +933,81 @@ def _refine_onset(ev, hist: dict, first: int):
     fs = ev.sample / ev.time if ev.time else math.nan
     return dataclasses.replace(ev, sample=sample, cycle=first + at,
                                time=sample / fs if math.isfinite(fs) and fs > 0 else ev.time)
+
+
+#: a label is a resistive element when the median power factor of its enrolled fingerprints is
+#: at least this (a resistance draws its current in phase and in the shape of the voltage: PF = 1
+#: up to the measurement; a motor or any rectifier is below 0.998: HFHAD-C's range hood 0.997)
+_RESISTIVE_PF_LIB = 0.999
+#: ... and a step is judged as one when its own (incremental) power factor is at least this (a
+#: difference over a running background carries that background's noise)
+_RESISTIVE_PF_STEP = 0.99
+#: smallest relative tolerance of a resistive element's conductance: a metal element's resistance
+#: rises by a few per cent between a cold start and its working temperature (nichrome: ~1e-4 /K
+#: over ~200-300 K), and the enrolled recordings ran warm
+_G_TOL_MIN = 0.04
+_resistive_cache: dict = {}
+
+
+def _resistive_labels(library) -> dict[str, tuple[float, float]]:
+    """Per resistive label of ``library``: (median log conductance, its tolerance) (natural log of S).
+
+    Cached per library object and size (a library grows only by enrolment).
+    """
+    key = (id(library), len(library))
+    hit = _resistive_cache.get(key)
+    if hit is not None and hit[0] is library:
+        return hit[1]
+    per: dict[str, list[tuple[float, float]]] = {}
+    for lab, fp, _meta in library.entries():
+        f = fp.features
+        p, v, pf = f.get("p", math.nan), f.get("v_rms", math.nan), f.get("pf", math.nan)
+        if p > 0 and v > 0 and math.isfinite(pf):
+            per.setdefault(str(lab), []).append((math.log(p / (v * v)), pf))
+    out = {}
+    for lab, vals in per.items():
+        a = np.asarray(vals)
+        if float(np.median(a[:, 1])) < _RESISTIVE_PF_LIB:
+            continue
+        g = a[:, 0]
+        med = float(np.median(g))
+        # the label's own spread (a kettle whose element ran at 986-1038 W), 3 robust sigma
+        mad = 1.4826 * float(np.median(np.abs(g - med))) if g.shape[0] > 2 else 0.0
+        out[lab] = (med, max(3.0 * mad, _G_TOL_MIN))
+    _resistive_cache.clear()
+    _resistive_cache[key] = (library, out)
+    return out
+
+
+def _resistive_match(library, fp, noise_w: float = 0.0):
+    """Name a resistive step by its conductance alone, or None.
+
+    A resistive element's current is its conductance times the voltage, so its harmonics and
+    waveform are those of the supply at that moment (a different mains, or the same one at
+    another hour, moves them), not the appliance's: the library's shape distance can reject a
+    heater whose only own trait, its conductance ``G = P / V²`` (S, independent of the supply
+    voltage), is exactly the enrolled one. A step whose incremental power factor is at least
+    :data:`_RESISTIVE_PF_STEP` is named after the resistive label (enrolled median PF at least
+    :data:`_RESISTIVE_PF_LIB`) whose median conductance is nearest relative to its tolerance
+    (the label's own spread, at least :data:`_G_TOL_MIN`, widened by 4x the step's noise
+    ``noise_w``, W), when within it; two labels within it: the nearer. Returns a
+    :class:`~currentprint.fingerprints.library.Match` (confidence 0.5 at the tolerance) or None.
+    """
+    from ..fingerprints.library import Match
+    f = fp.features
+    p, v, pf = f.get("p", math.nan), f.get("v_rms", math.nan), f.get("pf", math.nan)
+    if not (p > 0 and v > 0 and pf >= _RESISTIVE_PF_STEP):
+        return None
+    g = math.log(p / (v * v))
+    rel_noise = 4.0 * max(float(noise_w), 0.0) / p
+    best = None
+    for lab, (med, tol) in _resistive_labels(library).items():
+        r = abs(g - med) / (tol + rel_noise)
+        if r <= 1.0 and (best is None or r < best[0]):
+            best = (r, lab)
+    if best is None:
+        return None
+    return Match(best[1], best[0], float(math.exp(-math.log(2) * best[0] ** 2)))
 
 
 def _scaled(run: dict, power: float) -> np.ndarray:
