@@ -168,6 +168,8 @@ class ApplianceTracker(_EventJudge):
         self._finished_at = -1               # cycles seen when finish() last ran
         self._expect_p = math.nan            # total power measured just after the last switching, W
         self._late: list = []                # alerts of runs closed while attributing (returned at once)
+        # cycles gathered since the last switching (from _seg_from) for _post_check
+        self._seg_on, self._seg_from, self._seg = False, 0, _empty_seg()
 
     # -- wall clock ------------------------------------------------------------
     def set_start_time(self, start_time: datetime | None) -> "ApplianceTracker":
@@ -236,6 +238,8 @@ class ApplianceTracker(_EventJudge):
             calibrated = bool(ev.calibrated) if self.calibrated is None else bool(self.calibrated)
             alerts += self._judge(ev, bd, calibrated)
         self._commit(self._seen, cut=True)
+        if self._seg_on:
+            self._post_check(final=True)
         alerts = self._with_late(alerts)
         unit = "W" if calibrated else "units"
         for run in self._runs:
@@ -311,6 +315,13 @@ class ApplianceTracker(_EventJudge):
             shape = _harmonics(bd.delta, bd.post.v_wave)
         else:
             shape = _stack(np.asarray(ev.post.harmonics) - np.asarray(ev.pre.harmonics))
+        left = self._left_before(ev, bd, label)
+        if left is not None:
+            # a running load left inside the window before this switching: its share of that
+            # window is in the step (an "on" reads less, an "off" more); taken out
+            run, share = left
+            step = max(step + (share * run["p_now"] if ev.kind == "on" else -share * run["p_now"]), 0.0)
+            shape = shape + share * _scaled(run, run["p_now"])
         if ev.kind == "off":
             shape = -shape
         level = bd.post.p if bd is not None else float(ev.post.p)
@@ -414,6 +425,19 @@ class ApplianceTracker(_EventJudge):
             self._drop(end - self._done)
 
     def _block(self, n: int, *, full: bool) -> None:
+        if self._seg_on:
+            # cycles since the last switching, for the search of a load leaving soon after it
+            b = self._buf
+            keep = slice(max(self._seg_from - self._done, 0), n)
+            g = self._seg
+            self._seg = {"p": np.concatenate([g["p"], b["p"][keep]]), "start": np.concatenate([g["start"], b["start"][keep]]),
+                         "period": np.concatenate([g["period"], b["period"][keep]]),
+                         "h": np.concatenate([g["h"], b["h"][keep]]) if g["h"].shape[0] else b["h"][keep].copy()}
+        self._block_energy(n, full=full)
+        if self._seg_on and self._seg["p"].shape[0] >= _POST_CHECK:
+            self._post_check(final=False)
+
+    def _block_energy(self, n: int, *, full: bool) -> None:
         b = self._buf
         dt = b["period"][:n] / self._fs
         t = float(np.sum(dt))
@@ -556,6 +580,91 @@ class ApplianceTracker(_EventJudge):
                     r["p_ref"] = r["p_now"]
                     r.update(_FRESH_FIT)
 
+    def _left_before(self, ev, bd, label: str):
+        """A running load that left inside the window before switching ``ev`` (see :func:`_departure`).
+
+        A small load switching off a few cycles before another switching is merged into its event
+        (the event detector needs ``settle`` steady cycles to confirm a state), and once the
+        reference after the switching is taken it is no longer there to be missed. The cycles of
+        the event's "before" window, up to its switching cycle, are searched for one running
+        load's whole current leaving. Closes that run and returns ``(run, share)``, the share of
+        the window ``bd.pre`` averaged with it still running, or None.
+        """
+        if bd is None:
+            return None
+        b = self._buf
+        c = self._onset_cycle(ev)
+        lo = max(int(ev.pre.cycles[0]) - self._done, 0)
+        hi = c - self._done
+        running = [r for r in self._runs if r["off_sample"] is None
+                   and not (ev.kind == "off" and label != UNKNOWN and r["label"] == label)]
+        if hi - lo < 2 * _DEP_MIN + 1 or not running:
+            return None
+        found = _departure(b["h"][lo:hi], b["p"][lo:hi], [_scaled(r, r["p_now"]) for r in running],
+                           [r["p_now"] for r in running])
+        if found is None:
+            return None
+        j, k, after, dp = found
+        run = running[j]
+        off = float(b["start"][lo + k] + (1.0 - after) * b["period"][lo + k])
+        # every cycle before the switching is attributed now; the run was charged up to it
+        self._commit(c, cut=True)
+        b = self._buf
+        end = float(b["start"][c - self._done]) if 0 <= c - self._done < b["start"].shape[0] else off
+        self._end_run(run, off, end, -dp)
+        a0, a1 = bd.pre.cycles
+        share = min(max((self._done_abs_cycle(off) - a0) / max(a1 + 1 - a0, 1), 0.0), 1.0)
+        return run, share
+
+    def _done_abs_cycle(self, sample: float) -> float:
+        """Fractional absolute cycle index of ``sample`` (from the buffered cycles; clipped to them)."""
+        st, per = self._buf["start"], self._buf["period"]
+        if st.shape[0] == 0:
+            return float(self._done)
+        k = int(np.clip(np.searchsorted(st, sample, side="right") - 1, 0, st.shape[0] - 1))
+        return self._done + k + min(max((sample - float(st[k])) / float(per[k]), 0.0), 1.0)
+
+    def _end_run(self, run: dict, off: float, charged_to: float, off_power: float) -> None:
+        """Close ``run`` at sample ``off`` (found, not an event); it was charged its power up to ``charged_to``.
+
+        ``off_power``: its power measured again by the fall of the total (W); as at a switch-off
+        event, what the attribution got wrong is spread linearly over the run.
+        """
+        run["energy_j"] -= run["p_now"] * (charged_to - off) / self._fs
+        run["energy_j"] += 0.5 * (off_power - run["p_now"]) * max(off - run["on_sample"], 0.0) / self._fs
+        run["off_sample"], run["off_power_w"], run["inferred_off"] = int(round(off)), off_power, True
+        self._late.append(self._off_alert(run))
+
+    def _post_check(self, *, final: bool) -> None:
+        """Search the cycles gathered since the last switching for a running load leaving (:func:`_departure`).
+
+        Run once :data:`_POST_CHECK` cycles are gathered, or with fewer (``final``) when the next
+        switching comes or the data end. A run found is closed; the reference is taken again
+        after it, as after a switching.
+        """
+        g = self._seg
+        self._seg_on = False
+        self._seg = _empty_seg()
+        running = [r for r in self._runs if r["off_sample"] is None]
+        if g["p"].shape[0] < 2 * _DEP_MIN + 1 or not running:
+            return
+        found = _departure(g["h"], g["p"], [_scaled(r, r["p_now"]) for r in running], [r["p_now"] for r in running])
+        if found is None:
+            return
+        j, k, after, dp = found
+        off = float(g["start"][k] + (1.0 - after) * g["period"][k])
+        self._end_run(running[j], off, float(g["start"][-1] + g["period"][-1]), -dp)
+        if not final:
+            self._ref_h, self._ref_p = np.empty(0), math.nan
+            self._cov, self._cov_n = np.zeros_like(self._cov), 0
+            self._ref_from = self._done
+            self._expect_p = math.nan
+            for r in self._runs:
+                if r["off_sample"] is None:
+                    r["p_ref"] = r["p_now"]
+                    r["fresh"] = False
+                    r.update(_FRESH_FIT)
+
     def _off_alert(self, run: dict) -> Alert:
         row = self._row(run)
         detail = {"label": run["label"], "state": "off", "power_w": run["off_power_w"], "match": None,
@@ -577,6 +686,8 @@ class ApplianceTracker(_EventJudge):
         """Book the switching cycle and start a new reference (the level before plus the step)."""
         c = self._onset_cycle(ev)
         self._commit(c, cut=True)
+        if self._seg_on:
+            self._post_check(final=True)
         running = [r for r in self._runs if r["off_sample"] is None]
         b = self._buf
         if c == self._done and b["p"].shape[0]:
@@ -599,6 +710,7 @@ class ApplianceTracker(_EventJudge):
         self._ref_h, self._ref_p = np.empty(0), math.nan
         self._cov, self._cov_n = np.zeros_like(self._cov), 0
         self._ref_from = max(int(ev.post.cycles[0]), c + 1)
+        self._seg_on, self._seg_from, self._seg = True, self._ref_from, _empty_seg()
         for r in self._runs:
             r["fresh"] = False
         for r in opened:
@@ -808,6 +920,7 @@ class ApplianceTracker(_EventJudge):
             "buf": dict(self._buf), "done": int(self._done), "ref_h": self._ref_h, "ref_p": float(self._ref_p),
             "ref_from": int(self._ref_from), "cov": self._cov, "cov_n": int(self._cov_n), "finished_at": int(self._finished_at),
             "expect_p": float(self._expect_p),
+            "seg_on": bool(self._seg_on), "seg_from": int(self._seg_from), "seg": dict(self._seg),
         })}
 
     def load_state(self, state: dict) -> "ApplianceTracker":
@@ -840,6 +953,13 @@ class ApplianceTracker(_EventJudge):
             self._buf, self._done, self._ref_h = buf, done, ref_h
             self._ref_p, self._ref_from = float(st["ref_p"]), int(st["ref_from"])
             self._expect_p = float(st.get("expect_p", math.nan))
+            seg = st.get("seg")
+            seg = _empty_seg() if seg is None else {k: np.asarray(seg[k], dtype=float) for k in ("p", "start", "period", "h")}
+            m = seg["p"].shape[0]
+            if (seg["p"].ndim != 1 or seg["start"].shape != (m,) or seg["period"].shape != (m,)
+                    or (m and seg["h"].shape != (m, width)) or m > _POST_CHECK + BLOCK):
+                raise ValueError("the cycles gathered after the last switching do not fit")
+            self._seg_on, self._seg_from, self._seg = bool(st.get("seg_on", False)), int(st.get("seg_from", 0)), seg
             self._finished_at = int(st["finished_at"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"not an ApplianceTracker state ({type(exc).__name__}: {exc})") from None
@@ -875,6 +995,10 @@ _GONE_SIGMA_JOINT = 4.0
 _GONE_P_SIGMA = 3.0
 #: ... and then a coefficient drop of at least this much (a third of the run's current) suffices
 _GONE_MIN_JOINT = 0.3
+
+
+def _empty_seg() -> dict:
+    return {"p": np.empty(0), "start": np.empty(0), "period": np.empty(0), "h": np.empty((0, 2 * SHAPE_HARMONICS))}
 
 
 class _Part:
@@ -1008,6 +1132,88 @@ def _resistive_match(library, fp, noise_w: float = 0.0):
     if best is None:
         return None
     return Match(best[1], best[0], float(math.exp(-math.log(2) * best[0] ** 2)))
+
+
+#: a run leaving within a few cycles of another switching (see _departure): cycles each side of
+#: the change at least, the change's significance (robust standard errors of the step of the
+#: run's coefficient), how near -1 the coefficient must come (its whole current left), the share
+#: of the whole change of the harmonics its shape must explain, and the cycles after a switching
+#: searched (beyond them the gone test has its history: _GONE_HISTORY blocks after the reference)
+_DEP_MIN = 4
+_DEP_SIGMA = 8.0
+_DEP_TOL = 0.35
+_DEP_EXPLAINED = 0.5
+_POST_CHECK = 60
+#: median of a chi-square(1) variable: a robust variance from squared first differences
+_MED_CHI1 = 0.4549
+
+
+def _departure(h: np.ndarray, p: np.ndarray, shapes: list[np.ndarray], powers: list[float]):
+    """The running load whose whole current left at one cycle of a short stretch, or None.
+
+    ``h``: per-cycle stacked harmonics (A) of a stretch free of other switchings; ``p`` their
+    active powers (W); ``shapes``/``powers``: each running load's current shape (stacked
+    harmonics, A, at its power now) and power (W). The cycle-to-cycle noise of every harmonic
+    is measured from first differences (median: robust to the one change), each cycle is
+    projected on each load's whitened shape (its coefficient z: 0 while it runs, -1 once it
+    left), and the cycle that best splits z into two levels is the candidate. Accepted when the
+    drop is beyond :data:`_DEP_SIGMA` standard errors, within :data:`_DEP_TOL` of -1, the shape
+    explains at least :data:`_DEP_EXPLAINED` of the whole (whitened) change of the harmonics,
+    and the total power fell by the load's power (within half of it, or 4 standard errors):
+    the current's shape and its power, two measurements of one switching.
+
+    Returns ``(j, k, f, dp)``: the load's index, the switching cycle's row, the share of that
+    cycle after the switching, and the measured power change (W).
+    """
+    n = h.shape[0]
+    if n < 2 * _DEP_MIN + 1 or not shapes:
+        return None
+    dif = np.diff(h, axis=0)
+    var = np.median(dif * dif, axis=0) / (2.0 * _MED_CHI1)
+    floor = 1e-6 * float(np.mean(var)) if float(np.mean(var)) > 0 else 1e-18
+    w = 1.0 / np.maximum(var, floor)
+    dpf = np.diff(p)
+    sd_p = math.sqrt(float(np.median(dpf * dpf)) / (2.0 * _MED_CHI1))
+    best = None
+    for j, (sh, pw) in enumerate(zip(shapes, powers)):
+        ws = w * sh
+        nrm = float(sh @ ws)
+        if not (nrm > 0 and pw > 0):
+            continue
+        z = (h @ ws) / nrm
+        dz = np.diff(z)
+        sd = math.sqrt(float(np.median(dz * dz)) / (2.0 * _MED_CHI1))
+        sd = max(sd, 1.0 / math.sqrt(nrm))
+        cs = np.cumsum(z)
+        tot = float(cs[-1])
+        top, at = -math.inf, -1
+        # the switching cycle k itself is mixed: levels from rows [0, k) and [k + 1, n)
+        for k in range(_DEP_MIN, n - _DEP_MIN):
+            a = float(cs[k - 1]) / k
+            b = (tot - float(cs[k])) / (n - k - 1)
+            t = -(b - a) / math.sqrt(1.0 / k + 1.0 / (n - k - 1))
+            if t > top:
+                top, at = t, k
+        if at < 0 or top / sd < _DEP_SIGMA:
+            continue
+        k = at
+        a, b = float(np.mean(z[:k])), float(np.mean(z[k + 1:]))
+        drop = b - a
+        if abs(drop + 1.0) > _DEP_TOL:
+            continue
+        d = h[k + 1:].mean(axis=0) - h[:k].mean(axis=0)
+        whole = float(d @ (w * d))
+        rest = d - drop * sh
+        if not float(rest @ (w * rest)) <= (1.0 - _DEP_EXPLAINED) * whole:
+            continue
+        dp = float(np.mean(p[k + 1:]) - np.mean(p[:k]))
+        se_p = sd_p * math.sqrt(1.0 / k + 1.0 / (n - k - 1))
+        if not abs(dp + pw) <= max(0.5 * pw, 4.0 * se_p):
+            continue
+        f = min(max((float(z[k]) - b) / (a - b), 0.0), 1.0) if a != b else 0.5
+        if best is None or top / sd > best[0]:
+            best = (top / sd, j, k, 1.0 - f, dp)
+    return None if best is None else best[1:]
 
 
 def _scaled(run: dict, power: float) -> np.ndarray:
