@@ -710,7 +710,9 @@ class ApplianceTracker(_EventJudge):
         self._ref_h, self._ref_p = np.empty(0), math.nan
         self._cov, self._cov_n = np.zeros_like(self._cov), 0
         self._ref_from = max(int(ev.post.cycles[0]), c + 1)
-        self._seg_on, self._seg_from, self._seg = True, self._ref_from, _empty_seg()
+        # (from the cycle after the switching: a load may leave while the event detector still
+        # waits for the new state to settle, inside the switching's own step)
+        self._seg_on, self._seg_from, self._seg = True, c + 1, _empty_seg()
         for r in self._runs:
             r["fresh"] = False
         for r in opened:
@@ -1139,7 +1141,7 @@ def _resistive_match(library, fp, noise_w: float = 0.0):
 #: run's coefficient), how near -1 the coefficient must come (its whole current left), the share
 #: of the whole change of the harmonics its shape must explain, and the cycles after a switching
 #: searched (beyond them the gone test has its history: _GONE_HISTORY blocks after the reference)
-_DEP_MIN = 4
+_DEP_MIN = 3
 _DEP_SIGMA = 8.0
 _DEP_TOL = 0.35
 _DEP_EXPLAINED = 0.5
