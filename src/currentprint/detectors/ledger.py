@@ -648,12 +648,18 @@ class ApplianceTracker(_EventJudge):
         running = [r for r in self._runs if r["off_sample"] is None]
         if g["p"].shape[0] < 2 * _DEP_MIN + 1 or not running:
             return
-        found = _departure(g["h"], g["p"], [_scaled(r, r["p_now"]) for r in running], [r["p_now"] for r in running])
+        running = [r for r in running if "seg_p" in r]
+        if not running:
+            return
+        found = _departure(g["h"], g["p"], [_scaled(r, r["seg_p"]) for r in running], [r["seg_p"] for r in running])
         if found is None:
             return
         j, k, after, dp = found
         off = float(g["start"][k] + (1.0 - after) * g["period"][k])
-        self._end_run(running[j], off, float(g["start"][-1] + g["period"][-1]), -dp)
+        run = running[j]
+        # charged from the search's start at its power then, up to where it left
+        run["energy_j"], run["p_now"] = run["seg_e"], run["seg_p"]
+        self._end_run(run, off, float(g["start"][0]), -dp)
         if not final:
             self._ref_h, self._ref_p = np.empty(0), math.nan
             self._cov, self._cov_n = np.zeros_like(self._cov), 0
@@ -713,6 +719,10 @@ class ApplianceTracker(_EventJudge):
         # (from the cycle after the switching: a load may leave while the event detector still
         # waits for the new state to settle, inside the switching's own step)
         self._seg_on, self._seg_from, self._seg = True, c + 1, _empty_seg()
+        # each run's energy and power as the search starts (the drift attribution may give a
+        # departure to the run itself before the search sees it)
+        for r in [x for x in self._runs if x["off_sample"] is None] + list(opened):
+            r["seg_e"], r["seg_p"] = r["energy_j"], r["p_now"]
         for r in self._runs:
             r["fresh"] = False
         for r in opened:
