@@ -29,6 +29,13 @@ linearly over the run (exact for a load whose power drifts linearly; with no
 drift attribution at all this is the trapezoid of the two steps). The
 switching cycle is shared at the onset sample.
 
+A resistive step the library rejects is named by its conductance ``P / V²``
+(:func:`_resistive_match`: an element's harmonics are the supply's, not its
+own). A load leaving within a few cycles of another switching, which has no
+event of its own, is found on the cycles around that switching
+(:func:`_departure`: a change point of its whitened current coefficient,
+confirmed by the fall of the total power).
+
 What cannot be known: which of several running loads drifts when more than
 one may (their drift is then booked as a straight line between their
 switching steps); a background that drifts with the shape of the appliance;
