@@ -47,6 +47,7 @@ switching off may pass unseen): its run ends late or never.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import math
 from datetime import datetime, timedelta, timezone
@@ -177,6 +178,9 @@ class ApplianceTracker(_EventJudge):
         self._late: list = []                # alerts of runs closed while attributing (returned at once)
         # cycles gathered since the last switching (from _seg_from) for _post_check
         self._seg_on, self._seg_from, self._seg = False, 0, _empty_seg()
+        # whole blocks attributed (mean harmonics, power W, first and end sample, switchings before)
+        self._blocks: collections.deque = collections.deque(maxlen=_HISTORY_BLOCKS)
+        self._n_switch = 0
 
     # -- wall clock ------------------------------------------------------------
     def set_start_time(self, start_time: datetime | None) -> "ApplianceTracker":
@@ -450,6 +454,10 @@ class ApplianceTracker(_EventJudge):
         t = float(np.sum(dt))
         p = float(np.sum(b["p"][:n] * dt)) / t if t > 0 else 0.0
         h = b["h"][:n].mean(axis=0)
+        if full:
+            # the whole blocks of the last minutes, for the search of a switch-on never found
+            self._blocks.append((h, p, float(b["start"][0]), float(b["start"][n - 1] + b["period"][n - 1]),
+                                 self._n_switch))
         running = [r for r in self._runs if r["off_sample"] is None]
         if full and self._done >= self._ref_from:
             dev = b["h"][:n] - h
@@ -678,6 +686,55 @@ class ApplianceTracker(_EventJudge):
                     r["fresh"] = False
                     r.update(_FRESH_FIT)
 
+    def _appeared(self, ev, label: str, power: float, shape: np.ndarray) -> dict | None:
+        """A run for a named switch-off whose switch-on was never found, from the blocks kept; or None.
+
+        A small load switching on over a burst-mode or wandering background can pass under the
+        event detector's noise floor while its switch-off, named, is found. The whole blocks of
+        the last :data:`_HISTORY_BLOCKS` are searched, newest stretch between switchings first,
+        for the current that left (``shape``, W ``power``) arriving whole
+        (:func:`_departure` on the blocks, time reversed: a block mean is 12 cycles, so a step
+        too small for one cycle's noise shows over a stretch of them). The run found opens
+        inside its block (by the block's coefficient), charged at the measured rise of the
+        total, and is closed by this switch-off. It is marked ``inferred_on``.
+        """
+        if not self._blocks or not (power > 0):
+            return None
+        blocks = list(self._blocks)
+        segs: dict[int, list] = {}
+        for blk in blocks:
+            segs.setdefault(blk[4], []).append(blk)
+        for key in sorted(segs, reverse=True):
+            seg = segs[key][::-1]                           # newest first: an arrival is a departure back in time
+            h = np.stack([x[0] for x in seg])
+            p = np.array([x[1] for x in seg])
+            found = _departure(h, p, [shape], [power])
+            if found is None:
+                continue
+            _j, k, after, dp = found
+            t0, t1 = seg[k][2], seg[k][3]
+            # (reversed: the share "after" is the share of the block before the arrival)
+            on = float(t0 + after * (t1 - t0))
+            if not on < float(ev.sample):
+                return None
+            c = self._onset_cycle(ev)
+            upto = float(self._buf["start"][0]) if self._done == c and self._buf["start"].shape[0] else float(ev.sample)
+            p_on = -dp
+            run = {"label": label, "on_sample": int(round(on)), "off_sample": None, "on_power_w": p_on,
+                   "off_power_w": None, "on_match": None, "off_match": None,
+                   "shape": (shape * (p_on / power)).tolist(), "p_on_ref": p_on, "p_ref": p_on, "p_now": p_on,
+                   "energy_j": p_on * max(upto - on, 0.0) / self._fs, "inferred_off": False, "inferred_on": True,
+                   **_FRESH_FIT}
+            self._runs.append(run)
+            self._runs.sort(key=lambda r: r["on_sample"])
+            detail = {"label": label, "state": "on", "power_w": p_on, "match": None, "inferred": True}
+            self._late.append(Alert("appliance", run["on_sample"], time=run["on_sample"] / self._fs, detail=detail,
+                                    explanation=(f"{label} switched on ({p_on:.0f} W), found back from its "
+                                                 "switch-off: its switch-on was no event"),
+                                    detector=self.name, timestamp=self._stamp(run["on_sample"])))
+            return run
+        return None
+
     def _off_alert(self, run: dict) -> Alert:
         row = self._row(run)
         detail = {"label": run["label"], "state": "off", "power_w": run["off_power_w"], "match": None,
@@ -699,6 +756,7 @@ class ApplianceTracker(_EventJudge):
         """Book the switching cycle and start a new reference (the level before plus the step)."""
         c = self._onset_cycle(ev)
         self._commit(c, cut=True)
+        self._n_switch += 1
         if self._seg_on:
             self._post_check(final=True)
         running = [r for r in self._runs if r["off_sample"] is None]
@@ -761,6 +819,10 @@ class ApplianceTracker(_EventJudge):
             expl = f"{label} switched on ({power:.0f} {unit})"
         else:
             closed = self._close(label, power, shape, noise)
+            if not closed and label != UNKNOWN:
+                run = self._appeared(ev, label, power, shape)
+                if run is not None:
+                    closed = [run]
             if not closed:
                 self._switch(ev, -power, shape, [], [])
                 self._orphans.append({"label": label, "off_sample": int(ev.sample), "off_power_w": power,
@@ -940,6 +1002,12 @@ class ApplianceTracker(_EventJudge):
             "ref_from": int(self._ref_from), "cov": self._cov, "cov_n": int(self._cov_n), "finished_at": int(self._finished_at),
             "expect_p": float(self._expect_p),
             "seg_on": bool(self._seg_on), "seg_from": int(self._seg_from), "seg": dict(self._seg),
+            "n_switch": int(self._n_switch),
+            "blocks": {"h": np.array([x[0] for x in self._blocks]).reshape(-1, 2 * SHAPE_HARMONICS),
+                       "p": np.array([x[1] for x in self._blocks], float),
+                       "t0": np.array([x[2] for x in self._blocks], float),
+                       "t1": np.array([x[3] for x in self._blocks], float),
+                       "sw": np.array([x[4] for x in self._blocks], float)},
         })}
 
     def load_state(self, state: dict) -> "ApplianceTracker":
@@ -979,6 +1047,17 @@ class ApplianceTracker(_EventJudge):
                     or (m and seg["h"].shape != (m, width)) or m > _POST_CHECK + BLOCK):
                 raise ValueError("the cycles gathered after the last switching do not fit")
             self._seg_on, self._seg_from, self._seg = bool(st.get("seg_on", False)), int(st.get("seg_from", 0)), seg
+            bl = st.get("blocks")
+            blocks: collections.deque = collections.deque(maxlen=_HISTORY_BLOCKS)
+            if bl is not None:
+                bh = np.asarray(bl["h"], dtype=float).reshape(-1, width)
+                cols = [np.asarray(bl[k], dtype=float).reshape(-1) for k in ("p", "t0", "t1", "sw")]
+                if any(c.shape[0] != bh.shape[0] for c in cols) or bh.shape[0] > _HISTORY_BLOCKS or not (
+                        np.all(np.isfinite(bh)) and all(np.all(np.isfinite(c)) for c in cols)):
+                    raise ValueError("the blocks kept do not fit")
+                for k in range(bh.shape[0]):
+                    blocks.append((bh[k], float(cols[0][k]), float(cols[1][k]), float(cols[2][k]), int(cols[3][k])))
+            self._blocks, self._n_switch = blocks, int(st.get("n_switch", 0))
             self._finished_at = int(st["finished_at"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"not an ApplianceTracker state ({type(exc).__name__}: {exc})") from None
@@ -1163,6 +1242,8 @@ _DEP_SIGMA = 8.0
 _DEP_TOL = 0.35
 _DEP_EXPLAINED = 0.5
 _POST_CHECK = 60
+#: whole blocks kept for the search of a switch-on never found (10 min at 50 Hz)
+_HISTORY_BLOCKS = 2500
 #: median of a chi-square(1) variable: a robust variance from squared first differences
 _MED_CHI1 = 0.4549
 
