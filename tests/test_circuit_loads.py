@@ -905,3 +905,47 @@ def test_tracker_names_a_heater_over_a_background_on_another_mains():
     cp.Monitor(fs=FS, detectors=[tracker]).run(c.current, c.voltage)
     (row,) = tracker.timeline()
     assert row["label"] == "water_heater" and row["off_s"] == pytest.approx(6.0, abs=0.02)
+
+
+def _tracker_with_blocks(arrive_at, shape, p_load, *, n=40, noise=0.02, seed=4):
+    """A tracker whose kept blocks hold a noisy background and, from block ``arrive_at`` (half
+    of that block), a load of current ``shape`` and power ``p_load`` (W); None: no load."""
+    from currentprint.detectors.ledger import BLOCK
+    rng = np.random.default_rng(seed)
+    tr = cp.ApplianceTracker()
+    tr._fs = FS
+    base = rng.normal(0, 1.0, 30)
+    for k in range(n):
+        share = 0.0 if arrive_at is None or k < arrive_at else (0.5 if k == arrive_at else 1.0)
+        h = base + noise * rng.normal(0, 1.0, 30) + share * shape
+        p = 900.0 + rng.normal(0, 0.5) + share * p_load
+        t0 = k * BLOCK * N
+        tr._blocks.append((h, p, float(t0), float(t0 + BLOCK * N), 3))
+    return tr
+
+
+class _Off:
+    def __init__(self, sample):
+        self.sample = sample
+
+
+def test_a_switch_on_never_found_is_found_back_from_its_named_switch_off():
+    from currentprint.detectors.ledger import BLOCK
+    shape = np.r_[np.linspace(0.3, 0.05, 15), np.linspace(-0.2, 0.02, 15)]
+    tr = _tracker_with_blocks(20, shape, 7.0)
+    off = 40 * BLOCK * N + 500
+    run = tr._appeared(_Off(off), "desktop_pc", 7.0, shape)
+    assert run is not None and run["inferred_on"] and run["label"] == "desktop_pc"
+    # inside block 20, half-way (its coefficient reads half the load)
+    assert abs(run["on_sample"] - 20.5 * BLOCK * N) <= 0.1 * BLOCK * N
+    assert run["p_now"] == pytest.approx(7.0, abs=0.5)
+    assert tr._late and tr._late[0].detail["state"] == "on"
+    # nothing arrived, or a current of another shape, or one whose power is not the load's: none
+    assert _tracker_with_blocks(None, shape, 7.0)._appeared(_Off(off), "desktop_pc", 7.0, shape) is None
+    other = np.roll(shape, 7) * np.r_[np.ones(15), -np.ones(15)]
+    assert _tracker_with_blocks(20, other, 7.0)._appeared(_Off(off), "desktop_pc", 7.0, shape) is None
+    assert _tracker_with_blocks(20, shape, 40.0)._appeared(_Off(off), "desktop_pc", 7.0, shape) is None
+    # the kept blocks are part of the state
+    restored = cp.ApplianceTracker().load_state(json.loads(json.dumps(tr.state_dict())))
+    assert len(restored._blocks) == len(tr._blocks)
+    assert np.array_equal(restored._blocks[-1][0], tr._blocks[-1][0])
