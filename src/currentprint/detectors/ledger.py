@@ -619,14 +619,14 @@ class ApplianceTracker(_EventJudge):
                            [r["p_now"] for r in running])
         if found is None:
             return None
-        j, k, after, dp = found
+        j, k, after, dp, se = found
         run = running[j]
         off = float(b["start"][lo + k] + (1.0 - after) * b["period"][lo + k])
         # every cycle before the switching is attributed now; the run was charged up to it
         self._commit(c, cut=True)
         b = self._buf
         end = float(b["start"][c - self._done]) if 0 <= c - self._done < b["start"].shape[0] else off
-        self._end_run(run, off, end, -dp)
+        self._end_run(run, off, end, -dp, se)
         a0, a1 = bd.pre.cycles
         share = min(max((self._done_abs_cycle(off) - a0) / max(a1 + 1 - a0, 1), 0.0), 1.0)
         return run, share
@@ -639,12 +639,19 @@ class ApplianceTracker(_EventJudge):
         k = int(np.clip(np.searchsorted(st, sample, side="right") - 1, 0, st.shape[0] - 1))
         return self._done + k + min(max((sample - float(st[k])) / float(per[k]), 0.0), 1.0)
 
-    def _end_run(self, run: dict, off: float, charged_to: float, off_power: float) -> None:
+    def _end_run(self, run: dict, off: float, charged_to: float, off_power: float, se: float = 0.0) -> None:
         """Close ``run`` at sample ``off`` (found, not an event); it was charged its power up to ``charged_to``.
 
-        ``off_power``: its power measured again by the fall of the total (W); as at a switch-off
-        event, what the attribution got wrong is spread linearly over the run.
+        ``off_power``: its power measured again by the fall of the total (W), with standard error
+        ``se`` (W); as at a switch-off event, what the attribution got wrong is spread linearly
+        over the run. The two measurements are weighed by their noise: the fall's ``se``
+        against the switch-on step's noise plus :data:`_DRIFT_REL` of the power (a fall measured
+        over a few cycles of a kW background is a poor second measurement of a 7 W load).
         """
+        sd_on = float(run.get("p_sd", 0.0))
+        if se > 0 and sd_on > 0:
+            var_t = sd_on * sd_on + (_DRIFT_REL * run["p_now"]) ** 2
+            off_power = run["p_now"] + var_t / (var_t + se * se) * (off_power - run["p_now"])
         run["energy_j"] -= run["p_now"] * (charged_to - off) / self._fs
         run["energy_j"] += 0.5 * (off_power - run["p_now"]) * max(off - run["on_sample"], 0.0) / self._fs
         run["off_sample"], run["off_power_w"], run["inferred_off"] = int(round(off)), off_power, True
@@ -669,12 +676,12 @@ class ApplianceTracker(_EventJudge):
         found = _departure(g["h"], g["p"], [_scaled(r, r["seg_p"]) for r in running], [r["seg_p"] for r in running])
         if found is None:
             return
-        j, k, after, dp = found
+        j, k, after, dp, se = found
         off = float(g["start"][k] + (1.0 - after) * g["period"][k])
         run = running[j]
         # charged from the search's start at its power then, up to where it left
         run["energy_j"], run["p_now"] = run["seg_e"], run["seg_p"]
-        self._end_run(run, off, float(g["start"][0]), -dp)
+        self._end_run(run, off, float(g["start"][0]), -dp, se)
         if not final:
             self._ref_h, self._ref_p = np.empty(0), math.nan
             self._cov, self._cov_n = np.zeros_like(self._cov), 0
@@ -711,7 +718,7 @@ class ApplianceTracker(_EventJudge):
             found = _departure(h, p, [shape], [power])
             if found is None:
                 continue
-            _j, k, after, dp = found
+            _j, k, after, dp, _se = found
             t0, t1 = seg[k][2], seg[k][3]
             # (reversed: the share "after" is the share of the block before the arrival)
             on = float(t0 + after * (t1 - t0))
@@ -812,7 +819,7 @@ class ApplianceTracker(_EventJudge):
             run = {"label": label, "on_sample": int(ev.sample), "off_sample": None, "on_power_w": power,
                    "off_power_w": None, "on_match": m, "off_match": None, "shape": shape.tolist(),
                    "p_on_ref": power, "p_ref": power, "p_now": power, "energy_j": 0.0, "inferred_off": False,
-                   **_FRESH_FIT}
+                   "p_sd": float(noise), **_FRESH_FIT}
             self._switch(ev, power, shape, [run], [])
             self._runs.append(run)
             detail = {"label": label, "state": "on", "power_w": power, "match": m}
@@ -1068,6 +1075,10 @@ class ApplianceTracker(_EventJudge):
 #: a named switch-off's step must exceed its run's power by this many noise standard deviations
 #: of the step before a second run is closed with it (see ApplianceTracker._close)
 _NOISE_SIGMA = 4.0
+#: what a running load's power may drift by, unseen, between two measurements of it, as a share
+#: of it (a metal heating element's resistance rises a few per cent as it warms: nichrome ~1e-4 /K
+#: over ~200-300 K); weighs a departure's power fall against the switch-on step (see _end_run)
+_DRIFT_REL = 0.04
 #: cycles an intermediate level must last for an event to be split into two switchings
 _MID_MIN = 2
 #: a run whose current is gone (fitted coefficient -1 +- 0.3) for this many blocks (0.72 s at
@@ -1262,8 +1273,8 @@ def _departure(h: np.ndarray, p: np.ndarray, shapes: list[np.ndarray], powers: l
     and the total power fell by the load's power (within half of it, or 4 standard errors):
     the current's shape and its power, two measurements of one switching.
 
-    Returns ``(j, k, f, dp)``: the load's index, the switching cycle's row, the share of that
-    cycle after the switching, and the measured power change (W).
+    Returns ``(j, k, f, dp, se)``: the load's index, the switching cycle's row, the share of that
+    cycle after the switching, the measured power change and its standard error (W).
     """
     n = h.shape[0]
     if n < 2 * _DEP_MIN + 1 or not shapes:
@@ -1312,7 +1323,7 @@ def _departure(h: np.ndarray, p: np.ndarray, shapes: list[np.ndarray], powers: l
             continue
         f = min(max((float(z[k]) - b) / (a - b), 0.0), 1.0) if a != b else 0.5
         if best is None or top / sd > best[0]:
-            best = (top / sd, j, k, 1.0 - f, dp)
+            best = (top / sd, j, k, 1.0 - f, dp, se_p)
     return None if best is None else best[1:]
 
 
@@ -1350,6 +1361,9 @@ def _check_run(r: Any) -> dict:
             raise ValueError(f"run {k} is not finite")
     r["shape"] = [float(x) for x in r["shape"]]
     r["inferred_off"] = bool(r.get("inferred_off", False))
+    r["p_sd"] = float(r.get("p_sd", 0.0))
+    if not (math.isfinite(r["p_sd"]) and r["p_sd"] >= 0):
+        raise ValueError("run p_sd is not a finite number >= 0")
     r["fresh"] = bool(r.get("fresh", False))
     for k, v in _FRESH_FIT.items():
         r[k] = type(v)(r.get(k, v))
