@@ -1253,8 +1253,8 @@ _DEP_SIGMA = 8.0
 _DEP_TOL = 0.35
 _DEP_EXPLAINED = 0.5
 _POST_CHECK = 60
-#: whole blocks kept for the search of a switch-on never found (10 min at 50 Hz)
-_HISTORY_BLOCKS = 2500
+#: whole blocks kept for the search of a switch-on never found (5 min at 50 Hz; ~1 MB of saved state)
+_HISTORY_BLOCKS = 1250
 #: median of a chi-square(1) variable: a robust variance from squared first differences
 _MED_CHI1 = 0.4549
 
