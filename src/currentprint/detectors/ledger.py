@@ -827,9 +827,9 @@ class ApplianceTracker(_EventJudge):
         else:
             closed = self._close(label, power, shape, noise)
             if not closed and label != UNKNOWN:
-                run = self._appeared(ev, label, power, shape)
-                if run is not None:
-                    closed = [run]
+                back = self._appeared(ev, label, power, shape)
+                if back is not None:
+                    closed = [back]
             if not closed:
                 self._switch(ev, -power, shape, [], [])
                 self._orphans.append({"label": label, "off_sample": int(ev.sample), "off_power_w": power,
