@@ -924,7 +924,8 @@ class ApplianceTracker(_EventJudge):
                 "on_time": self._stamp(run["on_sample"]), "off_time": self._stamp(run["off_sample"]),
                 "duration_s": dur, "power_w": energy / dur if dur > 0 else run["p_now"],
                 "energy_wh": energy / 3600.0, "running": run["off_sample"] is None,
-                "inferred_off": bool(run.get("inferred_off", False))}
+                "inferred_off": bool(run.get("inferred_off", False)),
+                "inferred_on": bool(run.get("inferred_on", False))}
 
     def running(self) -> list[str]:
         """Labels of the appliances running now (one entry per running instance)."""
@@ -937,7 +938,8 @@ class ApplianceTracker(_EventJudge):
         ``off_s`` None while running); ``on_sample``/``off_sample``;
         ``on_time``/``off_time`` (UTC datetimes with a ``start_time``, else
         None); ``duration_s``; ``power_w`` (mean power over the run, W);
-        ``energy_wh``; ``running``. Switch-offs that
+        ``energy_wh``; ``running``; ``inferred_off``/``inferred_on`` (the
+        switch-off or switch-on found on the current's shape, not an event). Switch-offs that
         closed nothing are not runs (see :meth:`unpaired`).
         """
         return [self._row(r) for r in self._runs]
@@ -1362,6 +1364,7 @@ def _check_run(r: Any) -> dict:
     r["shape"] = [float(x) for x in r["shape"]]
     r["inferred_off"] = bool(r.get("inferred_off", False))
     r["p_sd"] = float(r.get("p_sd", 0.0))
+    r["inferred_on"] = bool(r.get("inferred_on", False))
     if not (math.isfinite(r["p_sd"]) and r["p_sd"] >= 0):
         raise ValueError("run p_sd is not a finite number >= 0")
     r["fresh"] = bool(r.get("fresh", False))
