@@ -152,3 +152,263 @@ def arc_case(seed: int, *, fs: float, i_rms: float, inductive: bool, duration_s:
     i = add_series_arc(i, ph, fs, start_s=start_s, lag_deg=lag, rng=rng)
     i += rng.normal(0.0, 0.01, len(i))
     return i, v, start_s
+
+
+# ---------------------------------------------------------------------------
+# A circuit-driven series arc (Ayrton V-I characteristic) and masking loads of other constructions.
+#
+# Written for evaluation and tests only, separately from currentprint.circuits and from the
+# phenomenological arc above: here the dead time is not drawn, it follows from the circuit. The
+# arc burns with the static characteristic of Ayrton (H. Ayrton, "The Electric Arc", 1902),
+# u_arc = A + B d + (C + D d) / |i| for an arc of length d (mm); it goes out where the supply can
+# no longer drive the load current through that voltage (near each current zero: the falling
+# current raises C/|i| until no current satisfies the circuit), and re-strikes only when the gap
+# voltage - the full supply voltage, since no current flows - reaches a re-strike voltage that is
+# random from one half-cycle to the next (gap cooling, electrode surface; the test arcs of
+# IEC 62606:2013 9.9.2 / UL 1699 between a carbon and a copper electrode re-strike at tens to a
+# couple of hundred volts). Some half-cycles never reach it (the gap cooled too far). The arc
+# length wanders (vibrating, burning-back electrodes) and the arc voltage carries broadband
+# fluctuation. In an inductive branch the current cannot jump: after re-strike it grows at
+# (u - u_arc - R i) / L, so the re-ignition is a ramp, not a step.
+# ---------------------------------------------------------------------------
+
+def _periodic_start(v: np.ndarray, fs: float, r: float, l_h: float, f: float = 50.0) -> float:
+    """Branch current (A) at t = 0 of an R-L branch in steady state (two periods integrated, then reused)."""
+    n = int(round(fs / f))
+    i = 0.0
+    if l_h <= 0.0 or len(v) < n:
+        return float(v[0] / r) if len(v) else 0.0
+    a = math.exp(-r / (l_h * fs))
+    for _ in range(3):
+        for k in range(n):
+            i = i * a + (1.0 - a) * v[k] / r
+    return i
+
+
+def ayrton_arc_branch(v: np.ndarray, fs: float, *, i_rms: float, lag_deg: float = 0.0, start_s: float,
+                      rng: np.random.Generator, v_rms: float | None = None, f: float = 50.0,
+                      restrike_v: tuple[float, float] = (30.0, 170.0), no_restrike: float = 0.06,
+                      gap_mm: tuple[float, float] = (0.3, 2.0), substeps: int = 8) -> np.ndarray:
+    """Current (A) of an R (``lag_deg=0``) or R-L branch with an Ayrton series arc from ``start_s``.
+
+    The branch draws ``i_rms`` (A) at ``lag_deg`` without the arc. Per case:
+    electrode constants A 15-25 V, B 1.5-2.5 V/mm, C 8-15 W, D 8-12 W/mm,
+    arc-voltage fluctuation 0.5-3 V RMS. Per half-cycle: re-strike voltage
+    uniform in ``restrike_v`` (V), no re-strike at all with ``no_restrike``;
+    the gap length walks within ``gap_mm``. Integrated with ``substeps`` per
+    sample (exact R-L step, supply linear between samples).
+    """
+    v = np.asarray(v, dtype=float)
+    n = len(v)
+    vr = float(np.sqrt(np.mean(v * v))) if v_rms is None else float(v_rms)
+    z = vr / i_rms
+    phi = math.radians(lag_deg)
+    r = z * math.cos(phi)
+    l_h = z * math.sin(phi) / (TWO_PI * f)
+    a_v, b_v = rng.uniform(15.0, 25.0), rng.uniform(1.5, 2.5)
+    c_w, d_w = rng.uniform(8.0, 15.0), rng.uniform(8.0, 12.0)
+    sig_v = rng.uniform(0.5, 3.0)
+    i_ext = rng.uniform(0.1, 0.5)            # below this the arc column cannot be held (A)
+    k0 = int(start_s * fs)
+    out = np.empty(n)
+    i = _periodic_start(v, fs, r, l_h, f)
+    dt = 1.0 / (fs * substeps)
+    a_step = math.exp(-r * dt / l_h) if l_h > 0 else 0.0
+    burning, sgn_prev = True, 0.0
+    gap = rng.uniform(*gap_mm)
+    u_r = rng.uniform(*restrike_v)
+    noise = rng.normal(0.0, sig_v, n)
+    v_prev = v[0]
+    for k in range(n):
+        vk = v[k]
+        if k < k0:
+            # healthy branch: no arc
+            if l_h > 0:
+                for s in range(substeps):
+                    vs = v_prev + (vk - v_prev) * (s + 1) / substeps
+                    i = i * a_step + (1.0 - a_step) * vs / r
+            else:
+                i = vk / r
+            out[k] = i
+            v_prev = vk
+            continue
+        sv = 1.0 if vk >= 0 else -1.0
+        if sv != sgn_prev:
+            # a new half-cycle of the supply: new re-strike voltage and gap length
+            sgn_prev = sv
+            u_r = math.inf if rng.random() < no_restrike else rng.uniform(*restrike_v)
+            gap = float(np.clip(gap + rng.normal(0.0, 0.15), *gap_mm))
+        ua = a_v + b_v * gap + noise[k]
+        cd = c_w + d_w * gap
+        if l_h <= 0:
+            if not burning and abs(vk) >= u_r:
+                burning = True
+            if burning:
+                x = abs(vk) - ua
+                disc = x * x - 4.0 * r * cd
+                if x <= 0 or disc < 0:
+                    burning, i = False, 0.0
+                else:
+                    i = sv * (x + math.sqrt(disc)) / (2.0 * r)
+                    if abs(i) < i_ext:
+                        burning, i = False, 0.0
+            else:
+                i = 0.0
+        else:
+            for s in range(substeps):
+                vs = v_prev + (vk - v_prev) * (s + 1) / substeps
+                if not burning:
+                    if abs(vs) >= u_r:
+                        burning = True
+                        i = math.copysign(i_ext, vs)
+                    else:
+                        i = 0.0
+                        continue
+                si = 1.0 if i >= 0 else -1.0
+                u_arc = si * (ua + cd / max(abs(i), i_ext))
+                i_new = i * a_step + (1.0 - a_step) * (vs - u_arc) / r
+                if i_new * si <= i_ext:
+                    burning, i = False, 0.0
+                else:
+                    i = i_new
+        out[k] = i
+        v_prev = vk
+    return out
+
+
+def valley_fill_led(v: np.ndarray, fs: float, *, power_w: float, rng: np.random.Generator,
+                    c_uf: float | None = None, r_s: float = 8.0, ripple: float = 0.04) -> np.ndarray:
+    """LED driver with a passive valley-fill stage (two capacitors charged in series, discharged in parallel), A.
+
+    The converter takes constant power from the higher of the line (rectified)
+    and the capacitor voltage: above the capacitor voltage the line feeds it
+    (P/|v|), the capacitors recharge in series through ``r_s`` near the crest,
+    and in the valleys the line current is zero. A switching ripple (tens of
+    kHz, aliased) rides on the line current.
+    """
+    v = np.asarray(v, dtype=float)
+    c = (c_uf if c_uf is not None else 0.5 * power_w) * 1e-6
+    dt = 1.0 / fs
+    vpk = float(np.max(np.abs(v[: int(fs / 25)])))
+    vc = 0.5 * vpk
+    out = np.empty_like(v)
+    for k, vk in enumerate(np.abs(v)):
+        i_line = 0.0
+        if vk > vc:
+            i_line = power_w / vk
+            i_ch = max(0.0, (vk - 2.0 * vc - 1.4) / r_s)
+            vc += i_ch * dt / c          # series charging: both capacitors get the same current
+            i_line += i_ch
+        else:
+            vc -= 0.5 * (power_w / max(vc, 1.0)) * dt / c
+        out[k] = i_line
+    f_sw = rng.uniform(40e3, 90e3)
+    t = np.arange(len(v)) / fs
+    hf = ripple * np.cos(TWO_PI * f_sw * t + rng.uniform(0, TWO_PI))
+    return np.sign(v) * out * (1.0 + hf) + rng.normal(0.0, 0.002, len(v))
+
+
+def electronic_transformer_hf(v: np.ndarray, fs: float, *, power_w: float, rng: np.random.Generator,
+                              v_rms: float = 230.0, depth: float = 0.25) -> np.ndarray:
+    """Self-oscillating half-bridge halogen transformer without a bulk capacitor, A.
+
+    The lamp's power follows the line (current proportional to |v|), chopped at a
+    switching frequency that rises with the line voltage (~30-45 kHz, aliased at
+    the sampling rate: a pattern that never repeats from cycle to cycle). The
+    oscillator stops below its hold voltage near each zero and restarts only when
+    the DIAC fires (30-40 V, with a start delay jitter of a few switching periods):
+    every half-cycle begins with an abrupt start.
+    """
+    v = np.asarray(v, dtype=float)
+    g = power_w / v_rms ** 2
+    n = len(v)
+    t = np.arange(n) / fs
+    f0 = rng.uniform(28e3, 34e3)
+    vpk = float(np.max(np.abs(v[: int(fs / 25)])))
+    inst_f = f0 * (1.0 + 0.35 * np.abs(v) / vpk)
+    phase = TWO_PI * np.cumsum(inst_f) / fs
+    v_diac = rng.uniform(30.0, 40.0)
+    v_hold = 0.6 * v_diac
+    on = np.zeros(n, bool)
+    running, delay = False, 0.0
+    t_arm = 0.0
+    for k in range(n):
+        a = abs(v[k])
+        if running:
+            if a < v_hold:
+                running = False
+        elif a >= v_diac:
+            if delay <= 0.0:
+                delay = rng.uniform(0.0, 80e-6)
+                t_arm = t[k]
+            if t[k] - t_arm >= delay:
+                running, delay = True, 0.0
+        on[k] = running
+    i = g * v * (1.0 + depth * np.cos(phase))
+    return np.where(on, i, 0.0) + rng.normal(0.0, 0.003, n)
+
+
+def speed_controlled_vacuum(v: np.ndarray, fs: float, *, power_w: float, firing_deg: float,
+                            rng: np.random.Generator, v_rms: float = 230.0, f: float = 50.0,
+                            lag_deg: float = 30.0, substeps: int = 8) -> np.ndarray:
+    """Vacuum cleaner: universal motor behind a TRIAC speed control (firing at ``firing_deg``), A.
+
+    The series motor is an R-L circuit whose back-EMF is proportional to speed
+    times current (an added resistance that wanders with the airflow, +-5 %
+    over seconds), with commutation ripple (12 slots at ~30,000 rpm: 6 kHz,
+    aliased) and brush sparking (bursts of tens of volts lasting one
+    integration step). Both are voltages in the motor's circuit: its current
+    goes through the inductance and cannot jump, so they reach the current
+    integrated (a first version put them on the current as one-sample dips of
+    up to 15 %, which an inductive motor cannot draw, and alarmed beside a
+    healthy branch). The TRIAC fires at the firing angle (+-0.5 deg per
+    half-cycle) and conducts until the current's zero: the inductance makes
+    each start a ramp.
+    """
+    v = np.asarray(v, dtype=float)
+    n = len(v)
+    z = v_rms ** 2 / power_w
+    phi = math.radians(lag_deg)
+    r0, l_h = z * math.cos(phi), z * math.sin(phi) / (TWO_PI * f)
+    wander = np.cumsum(rng.normal(0.0, 1.0, n))
+    wander = 1.0 + 0.05 * wander / max(1e-9, float(np.max(np.abs(wander))))
+    t = np.arange(n) / fs
+    f_c = rng.uniform(5.5e3, 6.5e3)
+    ph_c = rng.uniform(0, TWO_PI)
+    # brush sparking: a burst of 0-40 V in 2 % of the integration steps
+    spark = (rng.random((n, substeps)) < 0.02) * rng.uniform(-40.0, 40.0, (n, substeps))
+    dt = 1.0 / (fs * substeps)
+    out = np.empty(n)
+    i, conducting = 0.0, False
+    sgn_prev, fire_v = 0.0, 0.0
+    vpk = float(np.max(np.abs(v[: int(fs / 25)])))
+    v_prev = v[0]
+    for k in range(n):
+        vk = v[k]
+        sv = 1.0 if vk >= 0 else -1.0
+        if sv != sgn_prev:
+            sgn_prev = sv
+            ang = math.radians(firing_deg + rng.uniform(-0.5, 0.5))
+            fire_v = vpk * math.sin(ang) if ang <= math.pi / 2 else None
+        r = r0 * wander[k]
+        a = math.exp(-r * dt / l_h)
+        for s in range(substeps):
+            vs = v_prev + (vk - v_prev) * (s + 1) / substeps
+            if not conducting:
+                # fire on the rising flank at fire_v, or past the crest once |v| falls to the angle's value
+                if fire_v is not None and abs(vs) >= fire_v:
+                    conducting = True
+                elif fire_v is None and abs(vs) <= vpk * math.sin(math.radians(firing_deg)) and abs(vs) < abs(v_prev):
+                    conducting = True
+                else:
+                    continue
+            # back-EMF ripple of the commutation (3 % of the motor's voltage) and the sparks
+            e = 0.03 * r * i * math.cos(TWO_PI * f_c * (t[k] + (s + 1) * dt) + ph_c) + spark[k, s]
+            i_new = i * a + (1.0 - a) * (vs - e) / r
+            if i != 0.0 and i_new * i <= 0.0:
+                conducting, i = False, 0.0
+            else:
+                i = i_new
+        out[k] = i
+        v_prev = vk
+    return out

@@ -195,3 +195,91 @@ def test_dark_half_cycles_alarm_at_the_threshold():
     assert len(alerts) == 1
     d = alerts[0].detail
     assert d["counted"] == need and d["criteria"]["skip"] >= need
+
+
+# -- iec62606: a half-cycle with three independent arc signatures counts twice -------------
+def _inject_codes(det, codes_by_half):
+    """Give the half-cycles ``codes_by_half`` (index -> code, time order since the stream start) those codes."""
+    orig = det.evidence
+    seen = [0]
+
+    def evidence(cycles):
+        ev = orig(cycles)
+        order = np.argsort(ev["sample"], kind="stable")
+        code = np.zeros_like(ev["code"])
+        for j in range(len(code)):
+            code[order[j]] = codes_by_half.get(seen[0] + j, 0)
+        seen[0] += len(code)
+        ev["code"] = code
+        return ev
+
+    det.evidence = evidence
+    return det
+
+
+_B, _M = _core.ARC_BITS, {k: v << _core.ARCEV_MASK_SHIFT for k, v in _core.ARCMASK_BITS.items()}
+_MASKED = COUNTED | _M["counted"] | _M["lone"]
+_THREE = _MASKED | _B["shoulder"] | _B["irregular"] | _B["loaded"] | _B["hf"]
+
+
+@pytest.mark.parametrize("cut", [None, 23, 31])
+def test_iec_three_signatures_count_twice(cut):
+    table = _table(16.0, 2.0)
+    need = _inject(cp.ArcFaultDetector(mode="iec62606"), range(20, 60)).update(table)[0].detail["required"]
+    assert need == 6                                   # 16 A: 15 % of 0.15 s, at least 6
+    start = 20
+
+    def run(det):
+        if cut is None:
+            return det.update(table)
+        return det.update(table[:cut]) + det.update(table[cut:])
+
+    # three half-cycles with all three signatures: six counts, the alarm at the third
+    three = {start + 2 * k: _THREE for k in range(3)}
+    a = run(_inject_codes(cp.ArcFaultDetector(mode="iec62606"), three))
+    assert len(a) == 1
+    d = a[0].detail
+    assert d["counted"] == 6 and d["counted_twice"] == 3 and len(d["half_cycles"]) == 3
+    assert [e["counts"] for e in d["evidence"]] == [2, 2, 2]
+    assert "3 arcing half-cycles (3 of them counted twice" in a[0].explanation
+    assert a[0].sample == int(round(_half_sample(table, start + 4)))
+    # any one signature missing: each counts once, three are not enough
+    for drop in (_B["hf"], _B["irregular"], _B["shoulder"], _M["counted"] | _M["lone"]):
+        codes = {k: c & ~drop for k, c in three.items()}
+        assert run(_inject_codes(cp.ArcFaultDetector(mode="iec62606"), codes)) == [], drop
+    # two doubled and one single: five, silent; a sixth count alarms
+    mixed = dict(three)
+    mixed[start + 4] = _MASKED
+    assert run(_inject_codes(cp.ArcFaultDetector(mode="iec62606"), mixed)) == []
+    mixed[start + 6] = _MASKED
+    assert len(run(_inject_codes(cp.ArcFaultDetector(mode="iec62606"), mixed))) == 1
+
+
+def test_gb14287_counts_half_cycles_once():
+    """GB 14287.4's rule counts arcing half-cycles: no weighting in the default mode."""
+    table = _table(16.0, 2.0)
+    need = cp.ArcFaultDetector().count_threshold
+    codes = {20 + 2 * k: _THREE for k in range(need - 1)}
+    assert _inject_codes(cp.ArcFaultDetector(), codes).update(table) == []
+    codes[20 + 2 * (need - 1)] = _THREE
+    a = _inject_codes(cp.ArcFaultDetector(), codes).update(table)
+    assert len(a) == 1 and a[0].detail["counted"] == need and a[0].detail["counted_twice"] == 0
+
+
+def test_iec_double_count_survives_state_restore():
+    """Saved between two doubled half-cycles, restored into a new detector: the same alarm."""
+    table = _table(16.0, 2.0)
+    codes = {20: _THREE, 22: _THREE, 24: _THREE}
+    ref = _inject_codes(cp.ArcFaultDetector(mode="iec62606"), codes).update(table)
+    assert len(ref) == 1
+    cut = 11                                       # cycles: after half-cycle 22, before 24
+    det = _inject_codes(cp.ArcFaultDetector(mode="iec62606"), codes)
+    assert det.update(table[:cut]) == []
+    seen = len(cp.ArcFaultDetector().evidence(table[:cut])["code"])
+    del det.evidence                               # the test's wrapper is not state
+    state = det.state_dict()
+    again = cp.ArcFaultDetector(mode="iec62606").load_state(state)
+    _inject_codes(again, {k - seen: c for k, c in codes.items() if k >= seen})
+    got = again.update(table[cut:])
+    assert [(a.sample, a.detail["counted"], a.detail["counted_twice"]) for a in got] == \
+        [(a.sample, a.detail["counted"], a.detail["counted_twice"]) for a in ref]
