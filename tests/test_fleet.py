@@ -490,14 +490,16 @@ def _complete_terminals(out: Path, reference: Path) -> set:
     return {t for t, names in want.items() if have.get(t) == names}
 
 
-@pytest.mark.parametrize("how", ["run_sequential", "run_thread_worker"])
+@pytest.mark.parametrize("how", ["run_sequential", "run_thread_worker", "run_mixed_workers"])
 def test_interrupted_run_resumes_only_unfinished_terminals(archive, reference, client, tmp_path, how):
     from currentprint import fleet
     out = tmp_path / "interrupted"
-    # killed: a plain loop, or fleet.run with its one worker in the same process (the process that
-    # dies is the caller's: no nanny restarts anything, and a re-run does only what is missing)
-    call = ("fleet.run_sequential(a, o, max_piece_s=30.0)" if how == "run_sequential"
-            else "fleet.run(a, o, workers=1, max_piece_s=30.0)")
+    # killed: a plain loop, or fleet.run with its one worker in the same process, or with that
+    # thread worker and a worker process (the process that dies is the caller's, its worker process
+    # with it: no nanny restarts anything, and a re-run does only what is missing)
+    call = {"run_sequential": "fleet.run_sequential(a, o, max_piece_s=30.0)",
+            "run_thread_worker": "fleet.run(a, o, workers=1, max_piece_s=30.0)",
+            "run_mixed_workers": "fleet.run(a, o, workers=2, max_piece_s=30.0)"}[how]
     code = (f"from currentprint import fleet\na, o = {str(archive)!r}, {str(out)!r}\n"
             f"if __name__ == '__main__':\n    {call}\n")
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
