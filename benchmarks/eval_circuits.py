@@ -27,7 +27,11 @@ Printed:
   switch-ons);
 * ledger: per-appliance energy error of :class:`currentprint.ApplianceTracker`
   against the circuit's exact per-load truth, on random real schedules and on
-  synthetic ones (``cp.synth`` loads), and the on-time error in cycles;
+  synthetic ones (``cp.synth`` loads), and the on-time error in cycles. A true
+  run is matched to the tracker's row nearest in switch-on time (within
+  0.1 s, each row used once), and that row must carry the true label (without
+  a library, on the synthetic schedules, "unknown"); a run with no such row
+  counts as a failure (``--show-failures`` lists them);
 * Tabanelli (10 kHz, counts): event recall/precision at ±0.5 s and the
   heater alarms (the moka pots must alarm).
 
@@ -51,6 +55,7 @@ import numpy as np
 
 import currentprint as cp
 from currentprint.circuits import Circuit
+from currentprint.detectors.ledger import UNKNOWN
 from currentprint.io import load_recording
 
 DATA = Path(os.environ.get("CURRENTPRINT_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -180,7 +185,7 @@ def ledger_real(data, recs, n_schedules, seed=0):
     rng = np.random.default_rng(seed)
     errs, on_errs = [], []
     lib = library_from(data, LABELS, recs[: len(recs) // 2])
-    for _ in range(n_schedules):
+    for k in range(n_schedules):
         bg = LABELS[rng.integers(len(LABELS))]
         c = Circuit.from_recording(rec(data, bg, int(rng.choice(recs))), duration_s=20.0)
         chosen = rng.choice([x for x in LABELS if x != bg], size=3, replace=False)
@@ -189,36 +194,60 @@ def ledger_real(data, recs, n_schedules, seed=0):
             off = on + rng.uniform(4.0, 9.0)
             c.add_recording(rec(data, str(lab), int(rng.choice(recs[len(recs) // 2:]))), label=str(lab),
                             on_s=round(on, 3), off_s=round(off, 3), resistive=lab in HEATERS)
+        n0 = len(FAILS)
         errs_s, on_s = _score_ledger(c, lib)
+        FAILS[n0:] = [(f"real {k} over {bg}",) + f for f in FAILS[n0:]]
         errs += errs_s
         on_errs += on_s
     return errs, on_errs
 
 
 CAUSES: collections.Counter = collections.Counter()
+FAILS: list = []          # (label, cause, error) of every run not within 5 %
 
 
 def _score_ledger(c: Circuit, lib):
+    """Energy and on-time errors of the tracker's rows against the circuit's truth, one entry per true run.
+
+    How a row is matched to a true run: among the tracker's rows whose switch-on lies within 0.1 s
+    of the true switch-on, the nearest in time, used for one true run at most. The row must carry
+    the true run's label (with a library; without one every row must read "unknown": the tracker
+    cannot name a load it was never taught). A true run with no such row counts as a failure with
+    an infinite error ("switch-on not found"), and so does a row under the wrong label
+    ("booked under the wrong label"): its energy is on another appliance's account.
+    """
     tr = cp.ApplianceTracker()
     mon = cp.Monitor(fs=c.fs, detectors=[tr], library=lib)
     mon.run(c.current, c.voltage, chunk=int(0.2 * c.fs))
     mon.flush()
     rows = tr.timeline()
+    used: set[int] = set()
     errs, on_errs = [], []
     for t in c.truth():
         if t["label"] == "base":       # the background, not switched: not a ledger row
             continue
         # the tracked run closest in switch-on time (a ledger row per true run)
-        cand = [r for r in rows if abs(r["on_sample"] - t["on_sample"]) <= 0.1 * c.fs]
+        cand = [j for j, r in enumerate(rows) if j not in used and abs(r["on_sample"] - t["on_sample"]) <= 0.1 * c.fs]
         if not cand:
             errs.append(math.inf)
             CAUSES["switch-on not found"] += 1
+            FAILS.append((t["label"], "switch-on not found", math.inf))
             continue
-        r = min(cand, key=lambda r: abs(r["on_sample"] - t["on_sample"]))
+        j = min(cand, key=lambda j: abs(rows[j]["on_sample"] - t["on_sample"]))
+        used.add(j)
+        r = rows[j]
+        want = t["label"] if lib is not None else UNKNOWN
+        if r["label"] != want:
+            errs.append(math.inf)
+            CAUSES["booked under the wrong label"] += 1
+            FAILS.append((t["label"], f"booked as {r['label']}", math.inf))
+            continue
         errs.append(abs(r["energy_wh"] - t["energy_wh"]) / t["energy_wh"])
         if errs[-1] > 0.05:
             ended = t["off_sample"] < len(c) - 1
-            CAUSES["switch-off not found" if ended and r["off_sample"] is None else "energy off by > 5 %"] += 1
+            cause = "switch-off not found" if ended and r["off_sample"] is None else "energy off by > 5 %"
+            CAUSES[cause] += 1
+            FAILS.append((t["label"], cause, errs[-1]))
         if r["off_sample"] is not None:
             on_errs.append(abs((r["off_sample"] - r["on_sample"]) - (t["off_sample"] - t["on_sample"]))
                            / (c.fs / 50.0))
@@ -238,6 +267,7 @@ def ledger_synth(n_schedules, seed=1):
     t = np.arange(int(fs * dur)) / fs
     errs, on_errs = [], []
     for s in range(n_schedules):
+        n0 = len(FAILS)
         v = 325.0 * np.sin(2 * np.pi * 50.0 * t) + 6.0 * np.sin(2 * np.pi * 150.0 * t + 0.3)
         c = Circuit(v, fs)
         for j in range(3):
@@ -252,6 +282,7 @@ def ledger_synth(n_schedules, seed=1):
                 b = int(round(off * fs))
                 c.add_branch(i[a:b], label=kind, on_s=a / fs, off_s=b / fs)
         e, o = _score_ledger(c, None)
+        FAILS[n0:] = [(f"synthetic {s}",) + f for f in FAILS[n0:]]
         errs += e
         on_errs += o
     return errs, on_errs
@@ -309,6 +340,12 @@ def _ledger_rows(data, lib_recs, q_recs, n_sched, t0) -> int:
     return 0
 
 
+def _print_failures() -> None:
+    print("\nledger runs not within 5 % (schedule, appliance, cause, error):")
+    for f in FAILS:
+        print(f"  {f[0]:32s} {f[1]:17s} {f[2]:28s} {f[3]:.4f}")
+
+
 def _print_ledger(e_real, o_real, causes_real, e_syn, o_syn, causes_syn) -> None:
     for name, errs, on_errs, causes in (("real mixtures", e_real, o_real, causes_real),
                                         ("synthetic schedules", e_syn, o_syn, causes_syn)):
@@ -339,6 +376,7 @@ def main(argv=None) -> int:
                     help="seconds the background runs before the switching (default 5; the recordings are ~3 s "
                          "and are played on)")
     ap.add_argument("--ledger-only", action="store_true", help="only the ledger rows (a few seconds)")
+    ap.add_argument("--show-failures", action="store_true", help="list the ledger runs not within 5 %%")
     args = ap.parse_args(argv)
     SWITCH_S, DURATION_S = args.lead_s, args.lead_s + 3.0
     data = args.data
@@ -350,7 +388,10 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
 
     if args.ledger_only:
-        return _ledger_rows(data, lib_recs, q_recs, 10 if args.quick else 60, t0)
+        rc = _ledger_rows(data, lib_recs, q_recs, 10 if args.quick else 60, t0)
+        if args.show_failures:
+            _print_failures()
+        return rc
     rec_per = heater_recall(data, q_recs, k)
     fa_per = heater_false_alarms(data, q_recs, k)
     lib = library_from(data, LABELS, lib_recs)
@@ -395,6 +436,8 @@ def main(argv=None) -> int:
     for b in LABELS:
         print(f"  {b:17s} {rec_per[b][0]:3d}/{rec_per[b][1]:<3d} {fa_per[b][0]:3d}/{fa_per[b][1]:<3d} "
               f"{on_per[b][0]:3d}/{on_per[b][1]:<3d} {off_per[b][0]:3d}/{off_per[b][1]:<3d}")
+    if args.show_failures:
+        _print_failures()
     print(f"\n({time.perf_counter() - t0:.0f} s)")
     return 0
 

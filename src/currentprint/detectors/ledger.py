@@ -29,6 +29,13 @@ linearly over the run (exact for a load whose power drifts linearly; with no
 drift attribution at all this is the trapezoid of the two steps). The
 switching cycle is shared at the onset sample.
 
+A resistive step the library rejects is named by its conductance ``P / V²``
+(:func:`_resistive_match`: an element's harmonics are the supply's, not its
+own). A load leaving within a few cycles of another switching, which has no
+event of its own, is found on the cycles around that switching
+(:func:`_departure`: a change point of its whitened current coefficient,
+confirmed by the fall of the total power).
+
 What cannot be known: which of several running loads drifts when more than
 one may (their drift is then booked as a straight line between their
 switching steps); a background that drifts with the shape of the appliance;
@@ -40,6 +47,7 @@ switching off may pass unseen): its run ends late or never.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import math
 from datetime import datetime, timedelta, timezone
@@ -168,6 +176,11 @@ class ApplianceTracker(_EventJudge):
         self._finished_at = -1               # cycles seen when finish() last ran
         self._expect_p = math.nan            # total power measured just after the last switching, W
         self._late: list = []                # alerts of runs closed while attributing (returned at once)
+        # cycles gathered since the last switching (from _seg_from) for _post_check
+        self._seg_on, self._seg_from, self._seg = False, 0, _empty_seg()
+        # whole blocks attributed (mean harmonics, power W, first and end sample, switchings before)
+        self._blocks: collections.deque = collections.deque(maxlen=_HISTORY_BLOCKS)
+        self._n_switch = 0
 
     # -- wall clock ------------------------------------------------------------
     def set_start_time(self, start_time: datetime | None) -> "ApplianceTracker":
@@ -236,6 +249,8 @@ class ApplianceTracker(_EventJudge):
             calibrated = bool(ev.calibrated) if self.calibrated is None else bool(self.calibrated)
             alerts += self._judge(ev, bd, calibrated)
         self._commit(self._seen, cut=True)
+        if self._seg_on:
+            self._post_check(final=True)
         alerts = self._with_late(alerts)
         unit = "W" if calibrated else "units"
         for run in self._runs:
@@ -288,6 +303,11 @@ class ApplianceTracker(_EventJudge):
             changed = True
         else:
             changed = False
+        # the step of active power over whole background periods (the event's own is a plain mean)
+        step = abs(bd.post.p - bd.pre.p) if bd is not None else abs(float(ev.delta_p))
+        # the step's own noise (W): the noise of the mean difference cycle times the voltage
+        noise = (float(bd.delta_noise_a) * bd.post.v_rms if bd is not None and math.isfinite(bd.delta_noise_a)
+                 else 0.0)
         label, match = UNKNOWN, None
         if named:
             from ._background import identify_delta
@@ -295,20 +315,27 @@ class ApplianceTracker(_EventJudge):
                                                 mains_hz=ev.mains_hz if ev.mains_hz == ev.mains_hz else None,
                                                 seed=int(ev.sample) & 0x7FFFFFFF)
             label = str(match.label)
+            if label == UNKNOWN:
+                res = _resistive_match(self.library, _fp, noise)
+                if res is not None:
+                    match = res
+                    label = str(match.label)
             if (changed or small) and label == UNKNOWN:
                 return []
-        # the step of active power over whole background periods (the event's own is a plain mean)
-        step = abs(bd.post.p - bd.pre.p) if bd is not None else abs(float(ev.delta_p))
         if bd is not None:
             shape = _harmonics(bd.delta, bd.post.v_wave)
         else:
             shape = _stack(np.asarray(ev.post.harmonics) - np.asarray(ev.pre.harmonics))
+        left = self._left_before(ev, bd, label)
+        if left is not None:
+            # a running load left inside the window before this switching: its share of that
+            # window is in the step (an "on" reads less, an "off" more); taken out
+            run, share = left
+            step = max(step + (share * run["p_now"] if ev.kind == "on" else -share * run["p_now"]), 0.0)
+            shape = shape + share * _scaled(run, run["p_now"])
         if ev.kind == "off":
             shape = -shape
         level = bd.post.p if bd is not None else float(ev.post.p)
-        # the step's own noise (W): the noise of the mean difference cycle times the voltage
-        noise = (float(bd.delta_noise_a) * bd.post.v_rms if bd is not None and math.isfinite(bd.delta_noise_a)
-                 else 0.0)
         return [self._book(ev, label, match, calibrated, step, shape, level, noise)]
 
     def _split(self, ev, bd) -> list | None:
@@ -409,11 +436,28 @@ class ApplianceTracker(_EventJudge):
             self._drop(end - self._done)
 
     def _block(self, n: int, *, full: bool) -> None:
+        if self._seg_on:
+            # cycles since the last switching, for the search of a load leaving soon after it
+            b = self._buf
+            keep = slice(max(self._seg_from - self._done, 0), n)
+            g = self._seg
+            self._seg = {"p": np.concatenate([g["p"], b["p"][keep]]), "start": np.concatenate([g["start"], b["start"][keep]]),
+                         "period": np.concatenate([g["period"], b["period"][keep]]),
+                         "h": np.concatenate([g["h"], b["h"][keep]]) if g["h"].shape[0] else b["h"][keep].copy()}
+        self._block_energy(n, full=full)
+        if self._seg_on and self._seg["p"].shape[0] >= _POST_CHECK:
+            self._post_check(final=False)
+
+    def _block_energy(self, n: int, *, full: bool) -> None:
         b = self._buf
         dt = b["period"][:n] / self._fs
         t = float(np.sum(dt))
         p = float(np.sum(b["p"][:n] * dt)) / t if t > 0 else 0.0
         h = b["h"][:n].mean(axis=0)
+        if full:
+            # the whole blocks of the last minutes, for the search of a switch-on never found
+            self._blocks.append((h, p, float(b["start"][0]), float(b["start"][n - 1] + b["period"][n - 1]),
+                                 self._n_switch))
         running = [r for r in self._runs if r["off_sample"] is None]
         if full and self._done >= self._ref_from:
             dev = b["h"][:n] - h
@@ -551,6 +595,153 @@ class ApplianceTracker(_EventJudge):
                     r["p_ref"] = r["p_now"]
                     r.update(_FRESH_FIT)
 
+    def _left_before(self, ev, bd, label: str):
+        """A running load that left inside the window before switching ``ev`` (see :func:`_departure`).
+
+        A small load switching off a few cycles before another switching is merged into its event
+        (the event detector needs ``settle`` steady cycles to confirm a state), and once the
+        reference after the switching is taken it is no longer there to be missed. The cycles of
+        the event's "before" window, up to its switching cycle, are searched for one running
+        load's whole current leaving. Closes that run and returns ``(run, share)``, the share of
+        the window ``bd.pre`` averaged with it still running, or None.
+        """
+        if bd is None:
+            return None
+        b = self._buf
+        c = self._onset_cycle(ev)
+        lo = max(int(ev.pre.cycles[0]) - self._done, 0)
+        hi = c - self._done
+        running = [r for r in self._runs if r["off_sample"] is None
+                   and not (ev.kind == "off" and label != UNKNOWN and r["label"] == label)]
+        if hi - lo < 2 * _DEP_MIN + 1 or not running:
+            return None
+        found = _departure(b["h"][lo:hi], b["p"][lo:hi], [_scaled(r, r["p_now"]) for r in running],
+                           [r["p_now"] for r in running])
+        if found is None:
+            return None
+        j, k, after, dp, se = found
+        run = running[j]
+        off = float(b["start"][lo + k] + (1.0 - after) * b["period"][lo + k])
+        # every cycle before the switching is attributed now; the run was charged up to it
+        self._commit(c, cut=True)
+        b = self._buf
+        end = float(b["start"][c - self._done]) if 0 <= c - self._done < b["start"].shape[0] else off
+        self._end_run(run, off, end, -dp, se)
+        a0, a1 = bd.pre.cycles
+        share = min(max((self._done_abs_cycle(off) - a0) / max(a1 + 1 - a0, 1), 0.0), 1.0)
+        return run, share
+
+    def _done_abs_cycle(self, sample: float) -> float:
+        """Fractional absolute cycle index of ``sample`` (from the buffered cycles; clipped to them)."""
+        st, per = self._buf["start"], self._buf["period"]
+        if st.shape[0] == 0:
+            return float(self._done)
+        k = int(np.clip(np.searchsorted(st, sample, side="right") - 1, 0, st.shape[0] - 1))
+        return self._done + k + min(max((sample - float(st[k])) / float(per[k]), 0.0), 1.0)
+
+    def _end_run(self, run: dict, off: float, charged_to: float, off_power: float, se: float = 0.0) -> None:
+        """Close ``run`` at sample ``off`` (found, not an event); it was charged its power up to ``charged_to``.
+
+        ``off_power``: its power measured again by the fall of the total (W), with standard error
+        ``se`` (W); as at a switch-off event, what the attribution got wrong is spread linearly
+        over the run. The two measurements are weighed by their noise: the fall's ``se``
+        against the switch-on step's noise plus :data:`_DRIFT_REL` of the power (a fall measured
+        over a few cycles of a kW background is a poor second measurement of a 7 W load).
+        """
+        sd_on = float(run.get("p_sd", 0.0))
+        if se > 0 and sd_on > 0:
+            var_t = sd_on * sd_on + (_DRIFT_REL * run["p_now"]) ** 2
+            off_power = run["p_now"] + var_t / (var_t + se * se) * (off_power - run["p_now"])
+        run["energy_j"] -= run["p_now"] * (charged_to - off) / self._fs
+        run["energy_j"] += 0.5 * (off_power - run["p_now"]) * max(off - run["on_sample"], 0.0) / self._fs
+        run["off_sample"], run["off_power_w"], run["inferred_off"] = int(round(off)), off_power, True
+        self._late.append(self._off_alert(run))
+
+    def _post_check(self, *, final: bool) -> None:
+        """Search the cycles gathered since the last switching for a running load leaving (:func:`_departure`).
+
+        Run once :data:`_POST_CHECK` cycles are gathered, or with fewer (``final``) when the next
+        switching comes or the data end. A run found is closed; the reference is taken again
+        after it, as after a switching.
+        """
+        g = self._seg
+        self._seg_on = False
+        self._seg = _empty_seg()
+        running = [r for r in self._runs if r["off_sample"] is None]
+        if g["p"].shape[0] < 2 * _DEP_MIN + 1 or not running:
+            return
+        running = [r for r in running if "seg_p" in r]
+        if not running:
+            return
+        found = _departure(g["h"], g["p"], [_scaled(r, r["seg_p"]) for r in running], [r["seg_p"] for r in running])
+        if found is None:
+            return
+        j, k, after, dp, se = found
+        off = float(g["start"][k] + (1.0 - after) * g["period"][k])
+        run = running[j]
+        # charged from the search's start at its power then, up to where it left
+        run["energy_j"], run["p_now"] = run["seg_e"], run["seg_p"]
+        self._end_run(run, off, float(g["start"][0]), -dp, se)
+        if not final:
+            self._ref_h, self._ref_p = np.empty(0), math.nan
+            self._cov, self._cov_n = np.zeros_like(self._cov), 0
+            self._ref_from = self._done
+            self._expect_p = math.nan
+            for r in self._runs:
+                if r["off_sample"] is None:
+                    r["p_ref"] = r["p_now"]
+                    r["fresh"] = False
+                    r.update(_FRESH_FIT)
+
+    def _appeared(self, ev, label: str, power: float, shape: np.ndarray) -> dict | None:
+        """A run for a named switch-off whose switch-on was never found, from the blocks kept; or None.
+
+        A small load switching on over a burst-mode or wandering background can pass under the
+        event detector's noise floor while its switch-off, named, is found. The whole blocks of
+        the last :data:`_HISTORY_BLOCKS` are searched, newest stretch between switchings first,
+        for the current that left (``shape``, W ``power``) arriving whole
+        (:func:`_departure` on the blocks, time reversed: a block mean is 12 cycles, so a step
+        too small for one cycle's noise shows over a stretch of them). The run found opens
+        inside its block (by the block's coefficient), charged at the measured rise of the
+        total, and is closed by this switch-off. It is marked ``inferred_on``.
+        """
+        if not self._blocks or not (power > 0):
+            return None
+        blocks = list(self._blocks)
+        segs: dict[int, list] = {}
+        for blk in blocks:
+            segs.setdefault(blk[4], []).append(blk)
+        for key in sorted(segs, reverse=True):
+            seg = segs[key][::-1]                           # newest first: an arrival is a departure back in time
+            h = np.stack([x[0] for x in seg])
+            p = np.array([x[1] for x in seg])
+            found = _departure(h, p, [shape], [power])
+            if found is None:
+                continue
+            _j, k, after, dp, _se = found
+            t0, t1 = seg[k][2], seg[k][3]
+            # (reversed: the share "after" is the share of the block before the arrival)
+            on = float(t0 + after * (t1 - t0))
+            if not on < float(ev.sample):
+                return None
+            c = self._onset_cycle(ev)
+            upto = float(self._buf["start"][0]) if self._done == c and self._buf["start"].shape[0] else float(ev.sample)
+            p_on = -dp
+            run = {"label": label, "on_sample": int(round(on)), "off_sample": None, "on_power_w": p_on,
+                   "off_power_w": None, "on_match": None, "off_match": None,
+                   "shape": (shape * (p_on / power)).tolist(), "p_on_ref": p_on, "p_ref": p_on, "p_now": p_on,
+                   "energy_j": p_on * max(upto - on, 0.0) / self._fs, "inferred_off": False, "inferred_on": True,
+                   **_FRESH_FIT}
+            self._runs.append(run)
+            self._runs.sort(key=lambda r: r["on_sample"])
+            detail = {"label": label, "state": "on", "power_w": p_on, "match": None, "inferred": True}
+            self._late.append(Alert("appliance", run["on_sample"], time=run["on_sample"] / self._fs, detail=detail,
+                                    explanation=(f"{label} switched on ({p_on:.0f} W), found back from its "
+                                                 "switch-off: its switch-on was no event"),
+                                    detector=self.name, timestamp=self._stamp(run["on_sample"])))
+            return run
+        return None
+
     def _off_alert(self, run: dict) -> Alert:
         row = self._row(run)
         detail = {"label": run["label"], "state": "off", "power_w": run["off_power_w"], "match": None,
@@ -572,6 +763,9 @@ class ApplianceTracker(_EventJudge):
         """Book the switching cycle and start a new reference (the level before plus the step)."""
         c = self._onset_cycle(ev)
         self._commit(c, cut=True)
+        self._n_switch += 1
+        if self._seg_on:
+            self._post_check(final=True)
         running = [r for r in self._runs if r["off_sample"] is None]
         b = self._buf
         if c == self._done and b["p"].shape[0]:
@@ -594,6 +788,13 @@ class ApplianceTracker(_EventJudge):
         self._ref_h, self._ref_p = np.empty(0), math.nan
         self._cov, self._cov_n = np.zeros_like(self._cov), 0
         self._ref_from = max(int(ev.post.cycles[0]), c + 1)
+        # (from the cycle after the switching: a load may leave while the event detector still
+        # waits for the new state to settle, inside the switching's own step)
+        self._seg_on, self._seg_from, self._seg = True, c + 1, _empty_seg()
+        # each run's energy and power as the search starts (the drift attribution may give a
+        # departure to the run itself before the search sees it)
+        for r in [x for x in self._runs if x["off_sample"] is None] + list(opened):
+            r["seg_e"], r["seg_p"] = r["energy_j"], r["p_now"]
         for r in self._runs:
             r["fresh"] = False
         for r in opened:
@@ -618,13 +819,17 @@ class ApplianceTracker(_EventJudge):
             run = {"label": label, "on_sample": int(ev.sample), "off_sample": None, "on_power_w": power,
                    "off_power_w": None, "on_match": m, "off_match": None, "shape": shape.tolist(),
                    "p_on_ref": power, "p_ref": power, "p_now": power, "energy_j": 0.0, "inferred_off": False,
-                   **_FRESH_FIT}
+                   "p_sd": float(noise), **_FRESH_FIT}
             self._switch(ev, power, shape, [run], [])
             self._runs.append(run)
             detail = {"label": label, "state": "on", "power_w": power, "match": m}
             expl = f"{label} switched on ({power:.0f} {unit})"
         else:
             closed = self._close(label, power, shape, noise)
+            if not closed and label != UNKNOWN:
+                back = self._appeared(ev, label, power, shape)
+                if back is not None:
+                    closed = [back]
             if not closed:
                 self._switch(ev, -power, shape, [], [])
                 self._orphans.append({"label": label, "off_sample": int(ev.sample), "off_power_w": power,
@@ -719,7 +924,8 @@ class ApplianceTracker(_EventJudge):
                 "on_time": self._stamp(run["on_sample"]), "off_time": self._stamp(run["off_sample"]),
                 "duration_s": dur, "power_w": energy / dur if dur > 0 else run["p_now"],
                 "energy_wh": energy / 3600.0, "running": run["off_sample"] is None,
-                "inferred_off": bool(run.get("inferred_off", False))}
+                "inferred_off": bool(run.get("inferred_off", False)),
+                "inferred_on": bool(run.get("inferred_on", False))}
 
     def running(self) -> list[str]:
         """Labels of the appliances running now (one entry per running instance)."""
@@ -732,7 +938,8 @@ class ApplianceTracker(_EventJudge):
         ``off_s`` None while running); ``on_sample``/``off_sample``;
         ``on_time``/``off_time`` (UTC datetimes with a ``start_time``, else
         None); ``duration_s``; ``power_w`` (mean power over the run, W);
-        ``energy_wh``; ``running``. Switch-offs that
+        ``energy_wh``; ``running``; ``inferred_off``/``inferred_on`` (the
+        switch-off or switch-on found on the current's shape, not an event). Switch-offs that
         closed nothing are not runs (see :meth:`unpaired`).
         """
         return [self._row(r) for r in self._runs]
@@ -803,6 +1010,13 @@ class ApplianceTracker(_EventJudge):
             "buf": dict(self._buf), "done": int(self._done), "ref_h": self._ref_h, "ref_p": float(self._ref_p),
             "ref_from": int(self._ref_from), "cov": self._cov, "cov_n": int(self._cov_n), "finished_at": int(self._finished_at),
             "expect_p": float(self._expect_p),
+            "seg_on": bool(self._seg_on), "seg_from": int(self._seg_from), "seg": dict(self._seg),
+            "n_switch": int(self._n_switch),
+            "blocks": {"h": np.array([x[0] for x in self._blocks]).reshape(-1, 2 * SHAPE_HARMONICS),
+                       "p": np.array([x[1] for x in self._blocks], float),
+                       "t0": np.array([x[2] for x in self._blocks], float),
+                       "t1": np.array([x[3] for x in self._blocks], float),
+                       "sw": np.array([x[4] for x in self._blocks], float)},
         })}
 
     def load_state(self, state: dict) -> "ApplianceTracker":
@@ -835,6 +1049,24 @@ class ApplianceTracker(_EventJudge):
             self._buf, self._done, self._ref_h = buf, done, ref_h
             self._ref_p, self._ref_from = float(st["ref_p"]), int(st["ref_from"])
             self._expect_p = float(st.get("expect_p", math.nan))
+            seg = st.get("seg")
+            seg = _empty_seg() if seg is None else {k: np.asarray(seg[k], dtype=float) for k in ("p", "start", "period", "h")}
+            m = seg["p"].shape[0]
+            if (seg["p"].ndim != 1 or seg["start"].shape != (m,) or seg["period"].shape != (m,)
+                    or (m and seg["h"].shape != (m, width)) or m > _POST_CHECK + BLOCK):
+                raise ValueError("the cycles gathered after the last switching do not fit")
+            self._seg_on, self._seg_from, self._seg = bool(st.get("seg_on", False)), int(st.get("seg_from", 0)), seg
+            bl = st.get("blocks")
+            blocks: collections.deque = collections.deque(maxlen=_HISTORY_BLOCKS)
+            if bl is not None:
+                bh = np.asarray(bl["h"], dtype=float).reshape(-1, width)
+                cols = [np.asarray(bl[k], dtype=float).reshape(-1) for k in ("p", "t0", "t1", "sw")]
+                if any(c.shape[0] != bh.shape[0] for c in cols) or bh.shape[0] > _HISTORY_BLOCKS or not (
+                        np.all(np.isfinite(bh)) and all(np.all(np.isfinite(c)) for c in cols)):
+                    raise ValueError("the blocks kept do not fit")
+                for k in range(bh.shape[0]):
+                    blocks.append((bh[k], float(cols[0][k]), float(cols[1][k]), float(cols[2][k]), int(cols[3][k])))
+            self._blocks, self._n_switch = blocks, int(st.get("n_switch", 0))
             self._finished_at = int(st["finished_at"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"not an ApplianceTracker state ({type(exc).__name__}: {exc})") from None
@@ -845,6 +1077,10 @@ class ApplianceTracker(_EventJudge):
 #: a named switch-off's step must exceed its run's power by this many noise standard deviations
 #: of the step before a second run is closed with it (see ApplianceTracker._close)
 _NOISE_SIGMA = 4.0
+#: what a running load's power may drift by, unseen, between two measurements of it, as a share
+#: of it (a metal heating element's resistance rises a few per cent as it warms: nichrome ~1e-4 /K
+#: over ~200-300 K); weighs a departure's power fall against the switch-on step (see _end_run)
+_DRIFT_REL = 0.04
 #: cycles an intermediate level must last for an event to be split into two switchings
 _MID_MIN = 2
 #: a run whose current is gone (fitted coefficient -1 +- 0.3) for this many blocks (0.72 s at
@@ -870,6 +1106,10 @@ _GONE_SIGMA_JOINT = 4.0
 _GONE_P_SIGMA = 3.0
 #: ... and then a coefficient drop of at least this much (a third of the run's current) suffices
 _GONE_MIN_JOINT = 0.3
+
+
+def _empty_seg() -> dict:
+    return {"p": np.empty(0), "start": np.empty(0), "period": np.empty(0), "h": np.empty((0, 2 * SHAPE_HARMONICS))}
 
 
 class _Part:
@@ -930,6 +1170,165 @@ def _refine_onset(ev, hist: dict, first: int):
                                time=sample / fs if math.isfinite(fs) and fs > 0 else ev.time)
 
 
+#: a label is a resistive element when the median power factor of its enrolled fingerprints is
+#: at least this (a resistance draws its current in phase and in the shape of the voltage: PF = 1
+#: up to the measurement; a motor or any rectifier is below 0.998: HFHAD-C's range hood 0.997)
+_RESISTIVE_PF_LIB = 0.999
+#: ... and a step is judged as one when its own (incremental) power factor is at least this (a
+#: difference over a running background carries that background's noise)
+_RESISTIVE_PF_STEP = 0.99
+#: smallest relative tolerance of a resistive element's conductance: a metal element's resistance
+#: rises by a few per cent between a cold start and its working temperature (nichrome: ~1e-4 /K
+#: over ~200-300 K), and the enrolled recordings ran warm
+_G_TOL_MIN = 0.04
+_resistive_cache: dict = {}
+
+
+def _resistive_labels(library) -> dict[str, tuple[float, float]]:
+    """Per resistive label of ``library``: (median log conductance, its tolerance) (natural log of S).
+
+    Cached per library object and size (a library grows only by enrolment).
+    """
+    key = (id(library), len(library))
+    hit = _resistive_cache.get(key)
+    if hit is not None and hit[0] is library:
+        return hit[1]
+    per: dict[str, list[tuple[float, float]]] = {}
+    for lab, fp, _meta in library.entries():
+        f = fp.features
+        p, v, pf = f.get("p", math.nan), f.get("v_rms", math.nan), f.get("pf", math.nan)
+        if p > 0 and v > 0 and math.isfinite(pf):
+            per.setdefault(str(lab), []).append((math.log(p / (v * v)), pf))
+    out = {}
+    for lab, vals in per.items():
+        a = np.asarray(vals)
+        if float(np.median(a[:, 1])) < _RESISTIVE_PF_LIB:
+            continue
+        g = a[:, 0]
+        med = float(np.median(g))
+        # the label's own spread (a kettle whose element ran at 986-1038 W), 3 robust sigma
+        mad = 1.4826 * float(np.median(np.abs(g - med))) if g.shape[0] > 2 else 0.0
+        out[lab] = (med, max(3.0 * mad, _G_TOL_MIN))
+    _resistive_cache.clear()
+    _resistive_cache[key] = (library, out)
+    return out
+
+
+def _resistive_match(library, fp, noise_w: float = 0.0):
+    """Name a resistive step by its conductance alone, or None.
+
+    A resistive element's current is its conductance times the voltage, so its harmonics and
+    waveform are those of the supply at that moment (a different mains, or the same one at
+    another hour, moves them), not the appliance's: the library's shape distance can reject a
+    heater whose only own trait, its conductance ``G = P / V²`` (S, independent of the supply
+    voltage), is exactly the enrolled one. A step whose incremental power factor is at least
+    :data:`_RESISTIVE_PF_STEP` is named after the resistive label (enrolled median PF at least
+    :data:`_RESISTIVE_PF_LIB`) whose median conductance is nearest relative to its tolerance
+    (the label's own spread, at least :data:`_G_TOL_MIN`, widened by 4x the step's noise
+    ``noise_w``, W), when within it; two labels within it: the nearer. Returns a
+    :class:`~currentprint.fingerprints.library.Match` (confidence 0.5 at the tolerance) or None.
+    """
+    from ..fingerprints.library import Match
+    f = fp.features
+    p, v, pf = f.get("p", math.nan), f.get("v_rms", math.nan), f.get("pf", math.nan)
+    if not (p > 0 and v > 0 and pf >= _RESISTIVE_PF_STEP):
+        return None
+    g = math.log(p / (v * v))
+    rel_noise = 4.0 * max(float(noise_w), 0.0) / p
+    best = None
+    for lab, (med, tol) in _resistive_labels(library).items():
+        r = abs(g - med) / (tol + rel_noise)
+        if r <= 1.0 and (best is None or r < best[0]):
+            best = (r, lab)
+    if best is None:
+        return None
+    return Match(best[1], best[0], float(math.exp(-math.log(2) * best[0] ** 2)))
+
+
+#: a run leaving within a few cycles of another switching (see _departure): cycles each side of
+#: the change at least, the change's significance (robust standard errors of the step of the
+#: run's coefficient), how near -1 the coefficient must come (its whole current left), the share
+#: of the whole change of the harmonics its shape must explain, and the cycles after a switching
+#: searched (beyond them the gone test has its history: _GONE_HISTORY blocks after the reference)
+_DEP_MIN = 3
+_DEP_SIGMA = 8.0
+_DEP_TOL = 0.35
+_DEP_EXPLAINED = 0.5
+_POST_CHECK = 60
+#: whole blocks kept for the search of a switch-on never found (5 min at 50 Hz; ~1 MB of saved state)
+_HISTORY_BLOCKS = 1250
+#: median of a chi-square(1) variable: a robust variance from squared first differences
+_MED_CHI1 = 0.4549
+
+
+def _departure(h: np.ndarray, p: np.ndarray, shapes: list[np.ndarray], powers: list[float]):
+    """The running load whose whole current left at one cycle of a short stretch, or None.
+
+    ``h``: per-cycle stacked harmonics (A) of a stretch free of other switchings; ``p`` their
+    active powers (W); ``shapes``/``powers``: each running load's current shape (stacked
+    harmonics, A, at its power now) and power (W). The cycle-to-cycle noise of every harmonic
+    is measured from first differences (median: robust to the one change), each cycle is
+    projected on each load's whitened shape (its coefficient z: 0 while it runs, -1 once it
+    left), and the cycle that best splits z into two levels is the candidate. Accepted when the
+    drop is beyond :data:`_DEP_SIGMA` standard errors, within :data:`_DEP_TOL` of -1, the shape
+    explains at least :data:`_DEP_EXPLAINED` of the whole (whitened) change of the harmonics,
+    and the total power fell by the load's power (within half of it, or 4 standard errors):
+    the current's shape and its power, two measurements of one switching.
+
+    Returns ``(j, k, f, dp, se)``: the load's index, the switching cycle's row, the share of that
+    cycle after the switching, the measured power change and its standard error (W).
+    """
+    n = h.shape[0]
+    if n < 2 * _DEP_MIN + 1 or not shapes:
+        return None
+    dif = np.diff(h, axis=0)
+    var = np.median(dif * dif, axis=0) / (2.0 * _MED_CHI1)
+    floor = 1e-6 * float(np.mean(var)) if float(np.mean(var)) > 0 else 1e-18
+    w = 1.0 / np.maximum(var, floor)
+    dpf = np.diff(p)
+    sd_p = math.sqrt(float(np.median(dpf * dpf)) / (2.0 * _MED_CHI1))
+    best = None
+    for j, (sh, pw) in enumerate(zip(shapes, powers)):
+        ws = w * sh
+        nrm = float(sh @ ws)
+        if not (nrm > 0 and pw > 0):
+            continue
+        z = (h @ ws) / nrm
+        dz = np.diff(z)
+        sd = math.sqrt(float(np.median(dz * dz)) / (2.0 * _MED_CHI1))
+        sd = max(sd, 1.0 / math.sqrt(nrm))
+        cs = np.cumsum(z)
+        tot = float(cs[-1])
+        top, at = -math.inf, -1
+        # the switching cycle k itself is mixed: levels from rows [0, k) and [k + 1, n)
+        for k in range(_DEP_MIN, n - _DEP_MIN):
+            a = float(cs[k - 1]) / k
+            b = (tot - float(cs[k])) / (n - k - 1)
+            t = -(b - a) / math.sqrt(1.0 / k + 1.0 / (n - k - 1))
+            if t > top:
+                top, at = t, k
+        if at < 0 or top / sd < _DEP_SIGMA:
+            continue
+        k = at
+        a, b = float(np.mean(z[:k])), float(np.mean(z[k + 1:]))
+        drop = b - a
+        if abs(drop + 1.0) > _DEP_TOL:
+            continue
+        d = h[k + 1:].mean(axis=0) - h[:k].mean(axis=0)
+        whole = float(d @ (w * d))
+        rest = d - drop * sh
+        if not float(rest @ (w * rest)) <= (1.0 - _DEP_EXPLAINED) * whole:
+            continue
+        dp = float(np.mean(p[k + 1:]) - np.mean(p[:k]))
+        se_p = sd_p * math.sqrt(1.0 / k + 1.0 / (n - k - 1))
+        if not abs(dp + pw) <= max(0.5 * pw, 4.0 * se_p):
+            continue
+        f = min(max((float(z[k]) - b) / (a - b), 0.0), 1.0) if a != b else 0.5
+        if best is None or top / sd > best[0]:
+            best = (top / sd, j, k, 1.0 - f, dp, se_p)
+    return None if best is None else best[1:]
+
+
 def _scaled(run: dict, power: float) -> np.ndarray:
     """A run's current shape (its switch-on harmonics) scaled to ``power`` (W)."""
     p_on = run["p_on_ref"]
@@ -964,6 +1363,10 @@ def _check_run(r: Any) -> dict:
             raise ValueError(f"run {k} is not finite")
     r["shape"] = [float(x) for x in r["shape"]]
     r["inferred_off"] = bool(r.get("inferred_off", False))
+    r["p_sd"] = float(r.get("p_sd", 0.0))
+    r["inferred_on"] = bool(r.get("inferred_on", False))
+    if not (math.isfinite(r["p_sd"]) and r["p_sd"] >= 0):
+        raise ValueError("run p_sd is not a finite number >= 0")
     r["fresh"] = bool(r.get("fresh", False))
     for k, v in _FRESH_FIT.items():
         r[k] = type(v)(r.get(k, v))
