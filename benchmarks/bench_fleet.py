@@ -33,8 +33,12 @@ rotated:
 * ``dask-1-cold-process``: the same with ``processes=True`` (one worker
   process with a nanny): the worker's start (a spawned interpreter
   importing ``distributed``), imports and stop are counted too;
-* ``dask-2-cold``: ``fleet.run(archive, out, workers=2)`` (two worker
-  processes, the default for two), counted the same way;
+* ``dask-2-cold``: ``fleet.run(archive, out, workers=2)`` as a user calls
+  it: by default one worker is a thread of this process that replays at
+  once and the other a worker process that starts meanwhile and joins
+  (``processes=None``), counted the same way;
+* ``dask-2-cold-process``: the same with ``processes=True`` (two worker
+  processes, both started before any replay: the default before);
 * ``dask-1-defaults`` (``--dask-defaults``): like ``dask-1`` on a
   ``LocalCluster`` with Dask's default worker settings, to show what
   ``local_cluster`` changes.
@@ -46,7 +50,15 @@ seconds (all processes of the run) and in wall seconds. Scaling is a ratio
 of wall times (throughput): 2 workers against 1, for the running clusters
 (``dask-2`` / ``dask-1``) and for the clusters ``fleet.run`` starts
 (``dask-2-cold`` against ``dask-1-cold``, the default one-thread worker, and
-against ``dask-1-cold-process``). Memory: the
+against ``dask-1-cold-process``; ``dask-2-cold-process`` against
+``dask-1-cold``). Because the wall time on a shared machine mostly measures
+how long the processes waited for a CPU, each scaling ratio is printed
+beside a CPU bound, ``2 * CPU(1 worker) / CPU(2 workers)``: the ratio a
+quiet 2-core machine would give if both cores were busy from the first to
+the last second of the 2-worker run (an upper bound: the scan before the
+first task, the tail where one worker waits for the other's last piece and
+the stop are serial). The judged ratios are printed at the end, with their
+definitions, to stderr (``judged`` in the JSON). Memory: the
 peak resident set of each worker process (``VmHWM``) after the run, beside
 that of a fresh worker, the size of the largest recording and the size of
 the archive.
@@ -337,13 +349,60 @@ def dask_cold(archive: Path, out: Path, n_workers: int, processes: bool | None =
     """
     from currentprint import fleet
     t = os.times()
-    c0 = t.user + t.system + t.children_user + t.children_system
+    c0, k0 = t.user + t.system, t.children_user + t.children_system
     t0 = time.perf_counter()
     rep = fleet.run(archive, out, workers=n_workers, processes=processes)
     wall = time.perf_counter() - t0
     t = os.times()
-    return {"seconds": wall, "cpu_s": t.user + t.system + t.children_user + t.children_system - c0,
+    me, kids = t.user + t.system - c0, t.children_user + t.children_system - k0
+    # this process: client, scheduler, nannies and a thread worker; children: worker processes
+    return {"seconds": wall, "cpu_s": me + kids, "this_process_cpu_s": me, "worker_processes_cpu_s": kids,
             "report": rep.to_dict()}
+
+
+#: the issue's scaling and overhead targets, as this benchmark measures them
+JUDGED = (
+    ("scaling_own_clusters", "throughput_2_over_1_own_cluster_vs_1_thread_worker", ">= 1.7",
+     "wall(fleet.run(workers=1)) / wall(fleet.run(workers=2)), each starting and stopping its own "
+     "LocalCluster with the default workers (1: a thread worker; 2: a thread worker, and a worker process "
+     "that joins when started), median over rounds of each round's ratio"),
+    ("scaling_running_clusters", "throughput_2_over_1_running_cluster", ">= 1.7",
+     "wall(fleet.run(client=1-worker cluster)) / wall(fleet.run(client=2-worker cluster)), clusters of "
+     "worker processes started beforehand, median over rounds"),
+    ("overhead_1_worker_own_cluster", "dask-1-cold", "<= 1.10",
+     "CPU-s (and wall) of fleet.run(workers=1) (thread worker, own cluster started and stopped) / "
+     "those of the plain Monitor loop, median over rounds of each round's ratio"),
+    ("overhead_1_worker_running_cluster", "dask-1", "<= 1.10",
+     "CPU-s (and wall) of fleet.run(client=1 running worker process) / those of the plain loop, median "
+     "over rounds"),
+)
+
+
+def _judged(ratios: dict) -> dict:
+    out = {}
+    for label, key, target, definition in JUDGED:
+        r = ratios.get(key)
+        if r is None:
+            continue
+        if key.startswith("throughput"):
+            out[label] = {"wall_ratio": r["per_round_median"], "cpu_bound": r["cpu_bound_per_round_median"],
+                          "target": target, "definition": definition}
+        else:
+            out[label] = {"cpu_ratio": r["cpu_per_round_median"], "wall_ratio": r["wall_per_round_median"],
+                          "target": target, "definition": definition}
+    return out
+
+
+def _judged_text(judged: dict) -> str:
+    lines = ["judged ratios (medians over rounds; see the definitions):"]
+    for label, r in judged.items():
+        if "cpu_bound" in r:
+            lines.append(f"  {label}: {r['wall_ratio']:.2f}x wall (CPU bound 2*CPU1/CPU2: {r['cpu_bound']:.2f}x), "
+                         f"target {r['target']}")
+        else:
+            lines.append(f"  {label}: {r['cpu_ratio']:.3f} CPU, {r['wall_ratio']:.3f} wall, target {r['target']}")
+        lines.append(f"      = {r['definition']}")
+    return "\n".join(lines)
 
 
 def main(argv=None) -> int:
@@ -356,7 +415,7 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the output folders")
     ap.add_argument("--only", help="comma-separated configurations to run besides plain "
                     "(sequential, dask-1, dask-2, dask-1-cold, dask-1-cold-process, dask-2-cold, "
-                    "dask-1-defaults)")
+                    "dask-2-cold-process, dask-1-defaults)")
     ap.add_argument("--dask-defaults", action="store_true",
                     help="also run 1 worker with Dask's default worker settings (profiler, MALLOC_TRIM_THRESHOLD_)")
     args = ap.parse_args(argv)
@@ -384,18 +443,20 @@ def main(argv=None) -> int:
     # other users of the machine hits every configuration alike. CPU seconds (all processes of the
     # run) are reported beside the wall time: on a machine shared with other work the wall time
     # mostly measures how long the processes waited for a CPU
-    names = ["plain", "sequential", "dask-1", "dask-2", "dask-1-cold", "dask-1-cold-process", "dask-2-cold"]
+    names = ["plain", "sequential", "dask-1", "dask-2", "dask-1-cold", "dask-1-cold-process", "dask-2-cold",
+             "dask-2-cold-process"]
     if args.dask_defaults:
         names.append("dask-1-defaults")
     if args.only:
         names = ["plain"] + [n for n in args.only.split(",") if n != "plain"]
         unknown = set(names) - {"plain", "sequential", "dask-1", "dask-2", "dask-1-cold", "dask-1-cold-process",
-                                "dask-2-cold", "dask-1-defaults"}
+                                "dask-2-cold", "dask-2-cold-process", "dask-1-defaults"}
         if unknown:
             ap.error(f"unknown --only names: {', '.join(sorted(unknown))}")
     times: dict[str, list[float]] = {k: [] for k in names}
     cpus: dict[str, list[float]] = {k: [] for k in times}
-    loads = []
+    loads: list[float] = []
+    round_loads: list[list[float]] = []
     ref = None
     for rnd in range(args.rounds):
         loads.append(os.getloadavg()[0])
@@ -428,6 +489,8 @@ def main(argv=None) -> int:
                 r = dask_cold(archive, dest, 1, processes=True)
             elif name == "dask-2-cold":
                 r = dask_cold(archive, dest, 2)
+            elif name == "dask-2-cold-process":
+                r = dask_cold(archive, dest, 2, processes=True)
             else:
                 r = dask_run(archive, dest, int(name.split("-")[1]), dask_defaults=name.endswith("defaults"))
             times[name].append(r.pop("seconds"))
@@ -438,6 +501,7 @@ def main(argv=None) -> int:
             result[name]["equal_to_plain"] = same(fleet_rows(dest), ref)
             result[name]["minutes_equal_to_plain"] = same_minutes(dest, work / "plain")
         loads.append(os.getloadavg()[0])
+        round_loads.append(loads[-2:])
         print(f"round {rnd}: wall", {k: round(v[-1], 2) for k, v in times.items()},
               "cpu", {k: round(v[-1], 2) for k, v in cpus.items()}, "load", loads[-2:], file=sys.stderr)
     result["machine"]["load_average_1min"] = loads
@@ -457,15 +521,23 @@ def main(argv=None) -> int:
                      "cpu_per_round_median": float(statistics.median(paired_cpu)),
                      "cpu_per_round": paired_cpu}
     # throughput (wall time) of 2 workers over 1: best rounds, and the median of each round's ratio
-    for one, two, label in (("dask-1", "dask-2", "running_cluster"),
-                            ("dask-1-cold", "dask-2-cold", "own_cluster_vs_1_thread_worker"),
-                            ("dask-1-cold-process", "dask-2-cold", "own_cluster_vs_1_process_worker")):
+    scaling = (("dask-1", "dask-2", "running_cluster"),
+               ("dask-1-cold", "dask-2-cold", "own_cluster_vs_1_thread_worker"),
+               ("dask-1-cold-process", "dask-2-cold", "own_cluster_vs_1_process_worker"),
+               ("dask-1-cold", "dask-2-cold-process", "own_cluster_2_processes_vs_1_thread_worker"))
+    for one, two, label in scaling:
         if one in names and two in names:
-            per_round = sorted(a / b for a, b in zip(times[one], times[two]))
+            per_round = [a / b for a, b in zip(times[one], times[two])]
+            # what a quiet 2-core machine would give at best: both cores busy through the 2-worker run
+            cpu_bound = [2 * a / b for a, b in zip(cpus[one], cpus[two])]
             ratios[f"throughput_2_over_1_{label}"] = {
                 "best_over_best": result[one]["seconds"] / result[two]["seconds"],
-                "per_round_median": float(statistics.median(per_round)), "per_round": per_round}
+                "per_round_median": float(statistics.median(per_round)), "per_round": per_round,
+                "cpu_bound_per_round_median": float(statistics.median(cpu_bound)), "cpu_bound_per_round": cpu_bound,
+                "load_average_1min_per_round": round_loads}
     result["ratios"] = ratios
+    result["judged"] = judged = _judged(ratios)
+    print(_judged_text(judged), file=sys.stderr)
     print(json.dumps(result, indent=2, default=str))
     if not args.keep:
         for name in names:

@@ -91,6 +91,27 @@ def test_arcmask_scan_matches_reference_in_any_chunking(n, seed, cuts, npts, pse
     np.testing.assert_array_equal(state, ref_state)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_arcmask_scan_shift_rounding_matches_reference(seed):
+    """Whole-point shifts at the edges of their rounding and clamping (negative halves, +-8, inf, NaN)."""
+    rng = np.random.default_rng(seed)
+    npts, n = 64, 24
+    X = _rows(rng, n, npts)
+    off = rng.choice([0.0, -0.5, -1.5, -0.25, 0.49, 7.5, 7.49, 8.0, 8.6, -7.5, -7.7, -8.2, -8.5, -9.0,
+                      np.inf, -np.inf, np.nan], size=n)
+    rms = np.full(n, 10.0)
+    par = np.array([0.2, 0.01, 3.5, 0.5, 2.0, 25.0, 1.0, 38.0, 0.5, 0.5, 0.5, 1.0, 3.5, 3.5])
+    ref_state = _core.new_arcmask_state(npts)
+    ref = arcmask_scan_reference(X, off, rms, ref_state, par)
+    state = _core.new_arcmask_state(npts)
+    code, w, s = np.zeros(2 * n, np.int32), np.empty(4 * n), np.empty(2 * n)
+    with np.errstate(invalid="ignore"):
+        assert _core.arcmask_scan(X, off, rms, state, par, code, w, s) == 0
+    for g, r in zip((code, w, s), ref):
+        np.testing.assert_array_equal(g, r)
+    np.testing.assert_array_equal(state, ref_state)
+
+
 def test_arcmask_scan_rejects_bad_shapes():
     st_ = _core.new_arcmask_state(32)
     par = np.zeros(_core.ARCMASK_PARAM_LEN)

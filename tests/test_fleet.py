@@ -333,10 +333,10 @@ class _NotStarted(Exception):
 
 
 @pytest.mark.parametrize("workers, processes, cpus, want", [
-    (1, None, 2, False), (2, None, 1, True), (1, True, 2, True), (2, False, 2, False),
-    (None, None, 1, False), (None, None, 4, True), (None, True, 1, True)])
+    (1, None, 2, None), (2, None, 1, None), (1, True, 2, True), (2, False, 2, False),
+    (None, None, 1, None), (None, None, 4, None), (None, True, 1, True)])
 def test_run_chooses_thread_or_process_workers(archive, tmp_path, monkeypatch, workers, processes, cpus, want):
-    """processes=None: one local worker is a thread of the caller, two or more are processes."""
+    """fleet.run hands its worker choice to local_cluster (whose None is tested below), sized to the machine."""
     _need_dask()
     from currentprint.fleet import _run
     asked = []
@@ -392,13 +392,76 @@ def test_one_worker_is_a_thread_of_this_process(archive, reference, plain, tmp_p
     _same(_fleet_rows(out), plain)
 
 
-def test_worker_killed_mid_run(archive, reference, client, tmp_path):
+@pytest.fixture(scope="module")
+def mixed_client():
+    """fleet.run(workers=2)'s default cluster: a thread worker here, a worker process joining."""
+    _need_dask()
+    from distributed import Client
+
     from currentprint import fleet
+    cluster = fleet.local_cluster(2, processes=None, dashboard_address=":0")
+    c = Client(cluster)
+    c.wait_for_workers(2, timeout=120)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def test_mixed_cluster_thread_worker_now_processes_later(archive, reference, plain, tmp_path, monkeypatch):
+    """processes=None with 2 workers: a thread worker at once, a configured worker process later; same tables."""
+    _need_dask()
+    from distributed import Client, Nanny, Worker
+
+    from currentprint import fleet
+    from currentprint.fleet import _run
+    cluster = fleet.local_cluster(2, processes=None, dashboard_address=":0")
+    try:
+        # returned before the worker process is up: the thread worker is there already
+        first = list(cluster.workers.values())
+        assert len(first) >= 1 and isinstance(first[0], Worker) and not isinstance(first[0], Nanny)
+        assert not first[0].memory_manager.memory_limit and "profile" not in first[0].periodic_callbacks
+        with Client(cluster) as c:
+            c.wait_for_workers(2, timeout=120)
+            ws = list(cluster.workers.values())
+            assert len(ws) == 2 and sum(isinstance(w, Nanny) for w in ws) == 1, ws
+            pids = c.run(os.getpid)
+            assert sorted(p == os.getpid() for p in pids.values()) == [False, True]
+            # the process was spawned after local_cluster returned, with its settings all the same
+            # (the thread worker's were checked on the object above)
+            got = c.run(_worker_settings, workers=[a for a, p in pids.items() if p != os.getpid()])
+            assert list(got.values()) == [(None, False, "1s")], got
+            limits = sorted(bool(w["memory_limit"]) for w in c.scheduler_info()["workers"].values())
+            assert limits == [False, True]          # the process has its share of memory; the thread none
+    finally:
+        cluster.close()
+    # fleet.run(workers=2) starts such a cluster itself, and the tables are the plain loop's
+    started = []
+    real = _run.local_cluster
+
+    def spy(*args, **kwargs):
+        started.append((args, kwargs))
+        return real(*args, **kwargs)
+    monkeypatch.setattr(_run, "local_cluster", spy)
+    out = tmp_path / "mixed"
+    rep = fleet.run(archive, out, workers=2, max_piece_s=60.0)
+    assert started == [((2,), {"processes": None})]
+    assert rep.failed == 0 and rep.replayed == rep.pieces
+    got, want = _tables(out), _tables(reference)
+    for name in got:
+        assert got[name].drop_columns(["part"]).equals(want[name].drop_columns(["part"])), name
+    _same(_fleet_rows(out), plain)
+
+
+@pytest.mark.parametrize("cluster", ["processes", "mixed"])
+def test_worker_killed_mid_run(archive, reference, request, tmp_path, cluster):
+    from currentprint import fleet
+    client = request.getfixturevalue("client" if cluster == "processes" else "mixed_client")
     out = tmp_path / "kill"
     result = {}
     th = threading.Thread(target=lambda: result.setdefault("rep", fleet.run(archive, out, client=client,
                                                                             max_piece_s=30.0)))
-    pids = list(client.run(os.getpid).values())
+    # a worker process (never this process: the mixed cluster's thread worker lives here)
+    pids = [p for p in client.run(os.getpid).values() if p != os.getpid()]
     th.start()
     done = out / "_done"
     deadline = time.monotonic() + 120
@@ -427,14 +490,16 @@ def _complete_terminals(out: Path, reference: Path) -> set:
     return {t for t, names in want.items() if have.get(t) == names}
 
 
-@pytest.mark.parametrize("how", ["run_sequential", "run_thread_worker"])
+@pytest.mark.parametrize("how", ["run_sequential", "run_thread_worker", "run_mixed_workers"])
 def test_interrupted_run_resumes_only_unfinished_terminals(archive, reference, client, tmp_path, how):
     from currentprint import fleet
     out = tmp_path / "interrupted"
-    # killed: a plain loop, or fleet.run with its one worker in the same process (the process that
-    # dies is the caller's: no nanny restarts anything, and a re-run does only what is missing)
-    call = ("fleet.run_sequential(a, o, max_piece_s=30.0)" if how == "run_sequential"
-            else "fleet.run(a, o, workers=1, max_piece_s=30.0)")
+    # killed: a plain loop, or fleet.run with its one worker in the same process, or with that
+    # thread worker and a worker process (the process that dies is the caller's, its worker process
+    # with it: no nanny restarts anything, and a re-run does only what is missing)
+    call = {"run_sequential": "fleet.run_sequential(a, o, max_piece_s=30.0)",
+            "run_thread_worker": "fleet.run(a, o, workers=1, max_piece_s=30.0)",
+            "run_mixed_workers": "fleet.run(a, o, workers=2, max_piece_s=30.0)"}[how]
     code = (f"from currentprint import fleet\na, o = {str(archive)!r}, {str(out)!r}\n"
             f"if __name__ == '__main__':\n    {call}\n")
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,

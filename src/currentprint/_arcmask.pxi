@@ -249,8 +249,9 @@ cdef Py_ssize_t _am_cands(const double* x, Py_ssize_t npts, double flo, double p
 
 
 cdef bint _am_pair_possible(const double* x, const double* aj, const Py_ssize_t* ck, const double* cv,
-                            Py_ssize_t nck, const double* ref, const double* ajr, const Py_ssize_t* rk,
-                            const double* rv, Py_ssize_t nrk, Py_ssize_t npts, Py_ssize_t s, double flo,
+                            Py_ssize_t nck, const double* ref, const double* ajr, Py_ssize_t* rk,
+                            double* rv, Py_ssize_t* nrk, const Py_ssize_t* rcand, Py_ssize_t nrcand,
+                            double floor_a, double persist, Py_ssize_t npts, Py_ssize_t s, double flo,
                             Py_ssize_t mt, double span, double smooth, double same) noexcept nogil:
     """Could arcmask_scan find a step pair of row ``x`` against reference ``ref`` (shifted by s)?
 
@@ -262,6 +263,13 @@ cdef bint _am_pair_possible(const double* x, const double* aj, const Py_ssize_t*
     of half q, stepping the half's way, the other row smooth and without a partner edge
     around it. A masking load's edges repeat (no partner-free step), a quiet cycle has
     no candidate: neither needs a noise estimate.
+
+    ``ck``/``cv`` may be any superset of this row's candidates that pass those tests
+    (arcmask_scan passes its re-ignition-signed ones within the span above ``flo``).
+    The reference's candidates are listed only when this row has a step that could
+    pair: ``nrk[0] < 0`` means not yet, and they are then found (:func:`_am_cands`
+    with floor ``floor_a``, over ``rcand``, its :func:`_am_absj` list, or every point
+    when ``nrcand`` < 0) into ``rk``/``rv``, ``nrk[0]`` of them.
     """
     cdef Py_ssize_t H = npts // 2, a, k, q
     cdef int xq = 0, rq = 0
@@ -283,7 +291,10 @@ cdef bint _am_pair_possible(const double* x, const double* aj, const Py_ssize_t*
             break
     if xq == 0:
         return False
-    for a in range(nrk):
+    if nrk[0] < 0:
+        nrk[0] = _am_cands(ref, npts, floor_a, persist, ajr, rcand if nrcand >= 0 else NULL,
+                           nrcand if nrcand >= 0 else 0, rk, rv)
+    for a in range(nrk[0]):
         # the reference's candidate, placed on this row's points
         k = rk[a] - s
         if k < 0 or k >= npts:
@@ -333,13 +344,23 @@ cdef bint _am_matched(Py_ssize_t k, double v, const Py_ssize_t* ko, const double
 
 
 cdef inline Py_ssize_t _am_shift(double off_j, double off_r) noexcept nogil:
-    """Whole-point shift of a reference row (as in arcmask_scan: rounded, clamped to +-AM_WIN, NaN -> 0)."""
-    cdef double o = floor(off_j - off_r + 0.5)
-    if not (o <= AM_WIN):
-        o = AM_WIN if o == o else 0.0
-    if o < -AM_WIN:
-        o = -AM_WIN
-    return <Py_ssize_t>o
+    """Whole-point shift of a reference row: floor(off_j - off_r + 0.5) clamped to +-AM_WIN, NaN -> 0.
+
+    (floor without the library call: outside +-AM_WIN the clamp decides, inside the
+    truncation toward zero is exact and one below it for a negative non-integer.)
+    """
+    cdef double o = off_j - off_r + 0.5
+    cdef Py_ssize_t t
+    if o != o:
+        return 0
+    if o >= AM_WIN:
+        return AM_WIN
+    if o <= -AM_WIN:
+        return -AM_WIN
+    t = <Py_ssize_t>o
+    if <double>t > o:
+        t -= 1
+    return t
 
 
 cdef inline double _am_jd(const double* x, const double* ref, Py_ssize_t npts, Py_ssize_t s,
@@ -613,7 +634,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     int
         0; 1 when the array shapes disagree.
     """
-    cdef Py_ssize_t n = waves.shape[0], npts = waves.shape[1], H, j, r, q, a, b, mx, mr, s
+    cdef Py_ssize_t n = waves.shape[0], npts = waves.shape[1], H, j, r, q, a, b, mx, mr, s, k
     cdef Py_ssize_t kx[AM_MAXSTEPS]
     cdef Py_ssize_t kx0[AM_MAXSTEPS]
     cdef double vx0[AM_MAXSTEPS]
@@ -625,10 +646,16 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     cdef double vx[AM_MAXSTEPS]
     cdef double vr[AM_MAXSTEPS]
     cdef Py_ssize_t nblk = (npts + AM_BLOCK - 1) // AM_BLOCK, mx0, c, cr, nrows, ncand
-    cdef Py_ssize_t cand[4096]
+    cdef Py_ssize_t* cand
+    # this row's re-ignition-signed candidates within the span above its floor that pass the
+    # step tests but the noise (the pair pre-screen's side of this row)
+    cdef Py_ssize_t xs_k[4096]
+    cdef double xs_v[4096]
+    cdef Py_ssize_t nxs
+    cdef double xv
     cdef Py_ssize_t* lcand = NULL
     cdef Py_ssize_t nlone = 0
-    cdef double flo, best, bsize, w, prev, off_r, thr, mt
+    cdef double flo, best, bsize, w, prev, thr, mt
     cdef bint blocal = False
     cdef double offs[3]
     cdef const double* ref
@@ -648,6 +675,13 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     cdef Py_ssize_t* ring_ck
     cdef double* ring_cv
     cdef Py_ssize_t ring_nc[3]
+    # and every row's candidate list of _am_absj (ring_raw, ring_nraw of them; -1: a row from
+    # the state, none kept), from which its step candidates are listed when first needed
+    cdef Py_ssize_t* ring_raw
+    cdef Py_ssize_t ring_nraw[3]
+    cdef int ring_nv[3]          # 1: the slot's block-noise cache (ring_n) is cleared
+    cdef Py_ssize_t shift[3]     # [r]: whole-point shift of the row r cycles back
+    cdef Py_ssize_t slot[3]      # [r]: ring slot of the row r cycles back (j % 3, (j + 2) % 3, (j + 1) % 3)
     if (offset.shape[0] != n or rms.shape[0] != n or code.shape[0] != 2 * n or width.shape[0] != 4 * n
             or size.shape[0] != 2 * n or par.shape[0] != MP_LEN):
         return 1
@@ -657,13 +691,14 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     if n == 0:
         return 0
     ring = <double*>malloc(sizeof(double) * 3 * (2 * npts + nblk + AM_MAXSTEPS))
-    ring_k = <Py_ssize_t*>malloc(sizeof(Py_ssize_t) * (3 * AM_MAXSTEPS + 4 * npts))
+    ring_k = <Py_ssize_t*>malloc(sizeof(Py_ssize_t) * (3 * AM_MAXSTEPS + 7 * npts))
     if ring == NULL or ring_k == NULL:
         free(ring)
         free(ring_k)
         raise MemoryError()
     lcand = ring_k + 3 * AM_MAXSTEPS
     ring_ck = lcand + npts
+    ring_raw = ring_ck + 3 * npts
     ring_n = ring + 3 * npts
     ring_v = ring_n + 3 * nblk
     ring_cv = ring_v + 3 * AM_MAXSTEPS
@@ -676,12 +711,17 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
             offs[c] = state[MS_OFF1 + r - 1]
             for a in range(npts):
                 ring[c * npts + a] = state[MS_ROW1 + (r + 1) * npts + a]
-            for a in range(nblk):
-                ring_n[c * nblk + a] = -1.0
+            ring_nv[c] = 0
             ring_m[c] = -1
             ring_nc[c] = -1
+            ring_nraw[c] = -1
+        slot[0] = 0
+        slot[1] = 2
+        slot[2] = 1
         for j in range(n):
-            c = j % 3
+            # slots: this row's j % 3, the row one cycle back's (j + 2) % 3, two back's (j + 1) % 3
+            # (kept by increments rather than three divisions per row)
+            c = slot[0]
             aj = &ring[c * npts]
             nx = &ring_n[c * nblk]
             rowp[c] = &waves[j, 0]
@@ -689,13 +729,27 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
             flo = par[MP_FLOOR]
             if par[MP_REL_FLOOR] * rms[j] > flo:
                 flo = par[MP_REL_FLOOR] * rms[j]
+            cand = &ring_raw[c * npts]
             ncand = _am_absj(&waves[j, 0], npts, aj, par[MP_FLOOR], cand, lcand, &nlone)
-            for a in range(nblk):
-                nx[a] = -1.0
+            ring_nraw[c] = ncand
+            # (its block noise is cleared when first needed: most rows never need it)
+            ring_nv[c] = 0
             # this row's step candidates above the absolute floor (no noise estimate: a
-            # superset of its steps against any row's noise, above any row floor)
-            ring_nc[c] = _am_cands(&waves[j, 0], npts, par[MP_FLOOR], par[MP_PERSIST], aj, cand, ncand,
-                                   &ring_ck[c * npts], &ring_cv[c * npts])
+            # superset of its steps against any row's noise, above any row floor) are listed
+            # when a later row's pre-screen needs them as a reference's; for its own side of
+            # the pre-screen only those stepping the half's way (lcand) within the span above
+            # its floor count, and the cheap tests go first
+            ring_nc[c] = -1
+            nxs = 0
+            for a in range(nlone):
+                k = lcand[a]
+                q = 0 if k < H else 1
+                if k >= q * H + par[MP_SPAN] or aj[k] < flo:
+                    continue
+                if _am_cand_at(&waves[j, 0], npts, k, par[MP_FLOOR], par[MP_PERSIST], aj, &xv):
+                    xs_k[nxs] = k
+                    xs_v[nxs] = xv
+                    nxs += 1
             # its steps (on its own noise, then against each reference's): only when the
             # pre-screen finds a pair possible
             ring_m[c] = -1
@@ -706,35 +760,38 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 width[4 * j + a] = NAN
             size[2 * j] = NAN
             size[2 * j + 1] = NAN
+            # the whole-point shift of the rows one and two cycles back (rows start within a
+            # point of their cycle start, so |s| <= 1; odd or NaN offsets are clamped, not trusted)
+            shift[1] = _am_shift(offset[j], offs[slot[1]])
+            shift[2] = _am_shift(offset[j], offs[slot[2]])
             for r in range(1, 3):
-                if nrows < r or mx0 == 0:
+                # (no step of this row could pair: neither reference is looked at)
+                if nrows < r or mx0 == 0 or nxs == 0:
                     continue
-                cr = (j - r + 3) % 3
+                cr = slot[r]
                 ref = rowp[cr]
-                off_r = offs[cr]
                 # the reference's point k + s lies where this row's point k does
-                # rows start within a point of their cycle start, so |s| <= 1; odd
-                # (or NaN) offsets are clamped rather than trusted
-                off_r = floor(offset[j] - off_r + 0.5)
-                if not (off_r <= AM_WIN):
-                    off_r = AM_WIN if off_r == off_r else 0.0
-                if off_r < -AM_WIN:
-                    off_r = -AM_WIN
-                s = <Py_ssize_t>off_r
+                s = shift[r]
                 ajr = &ring[cr * npts]     # its |J|
                 no = &ring_n[cr * nblk]
                 # an edge that moves steadily moves twice as far against two cycles back
                 mt = par[MP_MATCH1] if r == 1 and par[MP_MATCH1] > 0.0 else par[MP_MATCH]
-                if ring_nc[cr] < 0:
-                    # a row from the state: its step candidates, once
-                    ring_nc[cr] = _am_cands(ref, npts, par[MP_FLOOR], par[MP_PERSIST], ajr, NULL, 0,
-                                            &ring_ck[cr * npts], &ring_cv[cr * npts])
                 # the pre-screen: most cycles have no step that could pair (a quiet cycle, or a
                 # masking load's edges repeating), and then the noise estimates are not needed
-                if not _am_pair_possible(&waves[j, 0], aj, &ring_ck[c * npts], &ring_cv[c * npts], ring_nc[c],
-                                         ref, ajr, &ring_ck[cr * npts], &ring_cv[cr * npts], ring_nc[cr], npts,
+                if not _am_pair_possible(&waves[j, 0], aj, xs_k, xs_v, nxs,
+                                         ref, ajr, &ring_ck[cr * npts], &ring_cv[cr * npts], &ring_nc[cr],
+                                         &ring_raw[cr * npts], ring_nraw[cr], par[MP_FLOOR], par[MP_PERSIST], npts,
                                          s, flo, <Py_ssize_t>mt, par[MP_SPAN], par[MP_SMOOTH], par[MP_SAME]):
                     continue
+                # the block-noise caches of both rows (-1: not yet computed), cleared on first use
+                if not ring_nv[c]:
+                    for a in range(nblk):
+                        nx[a] = -1.0
+                    ring_nv[c] = 1
+                if not ring_nv[cr]:
+                    for a in range(nblk):
+                        no[a] = -1.0
+                    ring_nv[cr] = 1
                 if mx0 < 0:
                     # this row's steps on its own noise above the absolute floor (a superset of
                     # those above this row's floor and of those that also beat another row's noise)
@@ -860,10 +917,10 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                             size[2 * j + q] = bsize
             if nrows >= 2 and par[MP_LONE] > 0.0 and nlone > 0:
                 # lone re-ignitions against both rows before (slots of rows j-1 and j-2)
-                cr = (j + 2) % 3
-                c = (j + 1) % 3
-                bits = _am_lone(&waves[j, 0], aj, lcand, nlone, rowp[cr], _am_shift(offset[j], offs[cr]),
-                                &ring[cr * npts], rowp[c], _am_shift(offset[j], offs[c]), &ring[c * npts], npts,
+                cr = slot[1]
+                c = slot[2]
+                bits = _am_lone(&waves[j, 0], aj, lcand, nlone, rowp[cr], shift[1],
+                                &ring[cr * npts], rowp[c], shift[2], &ring[c * npts], npts,
                                 par[MP_SPAN], flo, par[MP_K_NOISE], par[MP_PERSIST], par[MP_MATCH], par[MP_LONE],
                                 par[MP_LONE_LOCAL])
                 for q in range(2):
@@ -873,6 +930,10 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                         code[2 * j + q] |= AM_LONE_LOCAL
             if nrows < 2:
                 nrows += 1
+            # the next row's slots: this one becomes one cycle back, one back two back
+            slot[2] = slot[1]
+            slot[1] = slot[0]
+            slot[0] = slot[0] + 1 if slot[0] < 2 else 0
         # the history: the last two rows (and their |J|, offsets) become the state's
         if n >= 2:
             for r in range(1, 3):

@@ -14,6 +14,11 @@ from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 
 from ._fused cimport sample_t
 
+# module-level (a function-level import costs ~0.2 us per call, paid per push by a terminal)
+import numpy as _np
+cdef object _F64 = _np.dtype(_np.float64)
+cdef object _C128 = _np.dtype(_np.complex128)
+
 # The per-cycle pass and the FFT are C (SIMD through GCC/Clang vector
 # extensions, an AVX2 copy chosen at run time); see _cycle.h.
 cdef extern from "_cycle.h" nogil:
@@ -205,16 +210,49 @@ cdef class FFTPlan:
             h *= 2
         self.tw_r = np.ascontiguousarray(tw.real)
         self.tw_i = np.ascontiguousarray(tw.imag)
+        # bit reversal of 0..m-1, one bit per pass over the whole array
         bits = m.bit_length() - 1
+        j = np.arange(m, dtype=np.intp)
         rev = np.zeros(m, dtype=np.intp)
-        for j in range(m):
-            r = 0
-            x = j
-            for _ in range(bits):
-                r = (r << 1) | (x & 1)
-                x >>= 1
-            rev[j] = r
+        for _ in range(bits):
+            rev = (rev << 1) | (j & 1)
+            j >>= 1
         self.rev = rev
+
+
+# Plans are immutable once made (the kernel only reads them), so every stream of one grid size
+# shares one: an analysis of a short signal or a new Monitor no longer pays ~50 us of table
+# building. Sizes are powers of two up to analyzer.MAX_N_POINTS (at most 15 entries); dict reads and
+# setdefault are atomic under the GIL, so two threads racing on a new size just build it twice.
+cdef dict _plans = {}
+# phase rotation tables per (points, phase): bounded, a calibration sweep must not grow it forever
+cdef dict _rotations = {}
+cdef enum:
+    ROTATIONS_KEPT = 64
+
+
+def fft_plan(Py_ssize_t n):
+    """The shared :class:`FFTPlan` of ``n`` points (made on first use; never modified)."""
+    plan = _plans.get(n)
+    if plan is None:
+        plan = FFTPlan(n)
+        if len(_plans) < 32:
+            plan = _plans.setdefault(n, plan)
+    return plan
+
+
+def _shared_phase_tables(Py_ssize_t npts, double phase_rad):
+    """``_phase_tables`` of a (points, phase) pair, cached; the arrays are read-only."""
+    key = (npts, phase_rad)
+    tabs = _rotations.get(key)
+    if tabs is None:
+        tabs = _phase_tables(npts, phase_rad)
+        for t in tabs:
+            t.flags.writeable = False
+        if len(_rotations) >= ROTATIONS_KEPT:
+            _rotations.clear()
+        tabs = _rotations.setdefault(key, tabs)
+    return tabs
 
 
 def rfft_batch(const double[:, ::1] x, FFTPlan plan=None):
@@ -487,7 +525,7 @@ def _phase_tables(Py_ssize_t npts, double phase_rad):
 
 cdef cp_params _params(FFTPlan plan, Py_ssize_t nh, bint has_v, bint want_waves, double fs,
                        double i_scale, double i_off, double v_scale, double v_off, double clip,
-                       double shoulder, double phase_rad, double[::1] rot_r, double[::1] rot_i):
+                       double shoulder, double phase_rad, const double[::1] rot_r, const double[::1] rot_i):
     """Constants of the C kernel; the arrays it points into must outlive its use."""
     cdef cp_params P
     P.npts = plan.n
@@ -549,6 +587,12 @@ cdef Py_ssize_t _first_nonfinite(const sample_t[::1] x, double* maxabs) noexcept
         return cp_first_nonfinite_f32(&x[0], x.shape[0], maxabs)
 
 
+cdef enum:
+    # pending crossings up to which a push's cycle bounds go to the stream's scratch (less than
+    # 2 * MIN_CYCLES_PER_WORKER: a push shared over threads always has bounds of its own)
+    SMALL_PUSH_CROSSINGS = 64
+
+
 cdef class CycleStream:
     """State of one streamed channel pair (see ``stream_push``).
 
@@ -566,21 +610,28 @@ cdef class CycleStream:
     cdef double[::1] buf_v
     cdef readonly Py_ssize_t buf_start, buf_len, total, n_pend, tmp_len
     cdef double[::1] pend
-    cdef double[::1] rot_r
-    cdef double[::1] rot_i
+    cdef const double[::1] rot_r
+    cdef const double[::1] rot_i
+    # cycle bounds of a short push (a stream is pushed by one thread at a time)
+    cdef double[::1] t0_buf
+    cdef double[::1] t1_buf
+    # without waveforms: zero-row wave outputs (nothing to write into them, so one pair serves every push)
+    cdef object no_wave_i, no_wave_v
+    cdef double[:, ::1] no_wave_iv
+    cdef double[:, ::1] no_wave_vv
 
     def __init__(self, double fs, double max_period, double min_period, Py_ssize_t npts, Py_ssize_t harmonics,
                  double i_scale, double i_offset, double v_scale, double v_offset, double clip,
                  double phase_rad, double shoulder_fraction, double decay, double hysteresis,
                  sos, bint has_voltage, bint waveforms):
-        import numpy as np
+        np = _np
         self.fs = fs
         self.max_period = max_period
         self.min_period = min_period
         self.npts = npts
         self.nh = harmonics
-        self.plan = FFTPlan(npts)
-        self.rot_r, self.rot_i = _phase_tables(npts, phase_rad)
+        self.plan = fft_plan(npts)
+        self.rot_r, self.rot_i = _shared_phase_tables(npts, phase_rad)
         self.tmp_len = <Py_ssize_t>max_period + 2 * (LAGRANGE_HI + LAGRANGE_LO) + 8
         self.i_scale = i_scale
         self.i_off = i_offset
@@ -591,19 +642,29 @@ cdef class CycleStream:
         self.shoulder = shoulder_fraction
         self.decay = decay
         self.hysteresis = hysteresis
-        self.sos = np.ascontiguousarray(sos, dtype=np.float64)
+        self.sos = np.ascontiguousarray(sos, _F64)
         self.has_v = has_voltage
         self.filtered = not has_voltage
         self.want_waves = waveforms
-        self.scan_state = new_scan_state()
+        # the running state's arrays as slices of one block (a new stream, e.g. of every analyze()
+        # call, pays one allocation; buffers that grow later get arrays of their own)
         cap = int(max_period) + 64
-        self.buf_i = np.zeros(cap)
-        self.buf_v = np.zeros(cap)
-        self.pend = np.zeros(16)
+        cdef double[::1] block = np.zeros(S_LEN + 16 + 2 * SMALL_PUSH_CROSSINGS + 2 * cap)
+        self.scan_state = block[:S_LEN]
+        self.scan_state[S_LAST] = NAN               # as new_scan_state()
+        self.pend = block[S_LEN:S_LEN + 16]
+        self.t0_buf = block[S_LEN + 16:S_LEN + 16 + SMALL_PUSH_CROSSINGS]
+        self.t1_buf = block[S_LEN + 16 + SMALL_PUSH_CROSSINGS:S_LEN + 16 + 2 * SMALL_PUSH_CROSSINGS]
+        self.buf_i = block[S_LEN + 16 + 2 * SMALL_PUSH_CROSSINGS:S_LEN + 16 + 2 * SMALL_PUSH_CROSSINGS + cap]
+        self.buf_v = block[S_LEN + 16 + 2 * SMALL_PUSH_CROSSINGS + cap:]
         self.buf_start = 0
         self.buf_len = 0
         self.total = 0
         self.n_pend = 0
+        # zero rows: nothing is ever written to it, so both channels share it
+        self.no_wave_i = self.no_wave_v = np.empty((0, npts))
+        self.no_wave_iv = self.no_wave_i
+        self.no_wave_vv = self.no_wave_iv
 
     def state_arrays(self):
         """Running state: dict of NumPy arrays and ints (copies)."""
@@ -897,8 +958,10 @@ def pooled_empty(tuple shape, dtype=float, Py_ssize_t min_bytes=POOL_SCRATCH_MIN
 cdef object _out_buffer(tuple shape, object dtype, Py_ssize_t min_bytes=POOL_MIN_BYTES):
     """A new C-contiguous array of ``shape`` (contents undefined), from the pool when at least
     ``min_bytes`` large."""
-    import numpy as np
-    cdef Py_ssize_t need = np.dtype(dtype).itemsize, k, best = -1, n
+    np = _np
+    if not isinstance(dtype, np.dtype):
+        dtype = np.dtype(dtype)
+    cdef Py_ssize_t need = dtype.itemsize, k, best = -1, n
     cdef Py_ssize_t best_size = 0, size
     cdef PyObject* b
     for n in shape:
@@ -1170,7 +1233,7 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
         (range, see ``max_value``; nothing changed), or a kernel error code.
     """
     global _n_unstarted
-    import numpy as np
+    np = _np
     cdef Py_ssize_t n = xi.shape[0], chunk_start = st.total, new_total = st.total + n
     cdef Py_ssize_t bad, cap, cnt, k, nc, col, keep_from, keep_len, j, src
     cdef double a, b
@@ -1296,10 +1359,15 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
         return (ERR_BOUNDS, 0, None, None, None, None, None)
     st.n_pend += cnt
     # 2. cycles whose samples (plus the interpolation margin) are all here
-    t0s = np.empty(max(st.n_pend, 1))
-    t1s = np.empty(max(st.n_pend, 1))
-    cdef double[::1] t0v = t0s
-    cdef double[::1] t1v = t1s
+    cdef double[::1] t0v
+    cdef double[::1] t1v
+    if st.n_pend <= st.t0_buf.shape[0]:
+        # a short push (a terminal's cycle or two): the stream's own small scratch
+        t0v, t1v = st.t0_buf, st.t1_buf
+    else:
+        t0s = np.empty(st.n_pend)
+        t1s = np.empty(st.n_pend)
+        t0v, t1v = t0s, t1s
     nc = 0
     k = 0
     while k + 1 < st.n_pend:
@@ -1320,21 +1388,25 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     if st.n_pend == 1 and new_total - st.pend[0] > st.max_period + LAGRANGE_HI + 3:
         st.n_pend = 0           # a lone crossing whose successor would be too far
     # 3. features
-    out = _out_buffer((N_COLUMNS, nc), np.float64)
-    harm_i = _out_buffer((nc, st.nh), np.complex128)
+    out = _out_buffer((N_COLUMNS, nc), _F64)
+    harm_i = _out_buffer((nc, st.nh), _C128)
     # every row is written by the kernel when there is a voltage (zeros stand for "no voltage")
-    harm_v = _out_buffer((nc, st.nh), np.complex128) if st.has_v else np.zeros((nc, st.nh), dtype=np.complex128)
-    wrows = nc if st.want_waves else 0
-    # both channels' resampled cycles in one block, from the buffer pool when large (an
-    # analysis with waveforms otherwise page-faults on 2 kB per cycle on every call)
-    wave_iv = _out_buffer((2, wrows, st.npts), np.float64)
-    wave_i = wave_iv[0]
-    wave_v = wave_iv[1]
+    harm_v = _out_buffer((nc, st.nh), _C128) if st.has_v else np.zeros((nc, st.nh), dtype=_C128)
     cdef double[:, ::1] ov = out
     cdef double complex[:, ::1] hiv = harm_i
     cdef double complex[:, ::1] hvv = harm_v
-    cdef double[:, ::1] wiv = wave_i
-    cdef double[:, ::1] wvv = wave_v
+    cdef double[:, ::1] wiv
+    cdef double[:, ::1] wvv
+    if st.want_waves:
+        # both channels' resampled cycles in one block, from the buffer pool when large (an
+        # analysis with waveforms otherwise page-faults on 2 kB per cycle on every call)
+        wave_iv = _out_buffer((2, nc, st.npts), _F64)
+        wave_i = wave_iv[0]
+        wave_v = wave_iv[1]
+        wiv = wave_i
+        wvv = wave_v
+    else:
+        wave_i, wave_v, wiv, wvv = st.no_wave_i, st.no_wave_v, st.no_wave_iv, st.no_wave_vv
     cdef screen_t sc
     cdef int flags = 0
     sc.thd_floor = thd_floor
@@ -1343,6 +1415,7 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     if nc > 0:
         parts = min(workers, nc // MIN_CYCLES_PER_WORKER) if executor is not None else 1
         if parts > 1:
+            # (nc >= 2 * MIN_CYCLES_PER_WORKER: the bounds are in this push's own t0s, t1s)
             err = _features_shared(st, xi, xv, chunk_start, t0s, t1s, out, harm_i, harm_v, wave_i, wave_v,
                                    executor, <Py_ssize_t>parts, &sc, &flags)
         else:

@@ -19,12 +19,16 @@
  * rounding (~1e-16 relative, tests/test_simd.py), not bit for bit.  The framing
  * scan has no fused operations: cycle bounds are identical on both copies.
  * CURRENTPRINT_SIMD=baseline (read by _core.pyx) forces the baseline copy.
+ * With GCC the AVX2 copy of the per-cycle pass is compiled once more with AVX-512 available
+ * (same source, 256-bit vectors, 32 registers) and chosen on CPUs that have it: bit-identical to
+ * the AVX2 copy; CURRENTPRINT_SIMD=avx2 keeps the plain one (tests/test_simd_avx512.py).
  */
 #ifndef CP_CYCLE_H
 #define CP_CYCLE_H
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 /* x86-64 specifics (SSE2 max, the AVX2 copy); CP_PORTABLE_ONLY builds the plain-vector code that
  * other targets (aarch64) compile, for testing it on x86-64 */
@@ -114,12 +118,41 @@ static inline double cp_crossing_fraction(double a, double b, double c, double d
     return mu0;
 }
 
+/* State of one framing-scan lane (the S_* entries of _core.pyx that move) and its output */
+typedef struct {
+    double armed, peak, prev, prev2, prev3, last, have_prev, pos0;
+    double *out;
+    Py_ssize_t count, cap;
+    int gp, warm, yl_ok;    /* prev > 0; have_prev >= 3; (AVX2) prev3..prev in yl[1..3], not yet copied */
+    double yl[4];
+} cp_lane;
+
+/* the framing scan of a chunk of at least CP_SCAN_SPLIT_MIN samples runs as two lanes (cp_scan_split),
+ * lane B's state recorded every CP_SCAN_CKB blocks of four samples, CP_SCAN_NCK times (16384 samples,
+ * 2.6 s at 6.4 kHz and 0.55 s at 30 kHz, for the states to meet) */
+#ifndef CP_SCAN_SPLIT_MIN
+#define CP_SCAN_SPLIT_MIN 32768
+#endif
+#define CP_SCAN_CKB 16
+#define CP_SCAN_NCK 256
+
+/* split scans whose lanes met / did not (for benchmarks and the C test harness) */
+static Py_ssize_t cp_scan_split_met = 0, cp_scan_split_unmet = 0;
+
+static inline int cp_same_bits(double a, double b) {
+    uint64_t u, v;
+    memcpy(&u, &a, 8);
+    memcpy(&v, &b, 8);
+    return u == v;
+}
+
 #define CP_CAT_(a, b) a##_##b
 #define CP_CAT(a, b) CP_CAT_(a, b)
 
 /* ---- the baseline copy ---- */
 #define CP_ISA base
 #define CP_ISA_AVX2 0
+#define CP_ISA_AVX512 0
 #include "_cycle_impl.h"
 #undef CP_ISA
 #undef CP_ISA_AVX2
@@ -147,10 +180,33 @@ static inline double cp_crossing_fraction(double a, double b, double c, double d
 #define CP_HAVE_AVX2 0
 #endif
 
-/* ---- run-time dispatch ---- */
-static int cp_isa_level = 0;    /* 0: baseline, 1: AVX2 */
+/* ---- the AVX2 copy again, compiled with AVX-512 (F, VL, DQ, BW) available (GCC, x86-64 only) ----
+ * The same source and the same 256-bit vectors (prefer-vector-width=256): the compiler gets 32 vector
+ * registers instead of 16 (fewer spills in the resampling, FFT and scan loops), EVEX encodings and mask
+ * registers. Same operations, so the same results as the AVX2 copy, bit for bit (tests/test_simd.py
+ * runs it against CURRENTPRINT_SIMD=avx2, which keeps the plain AVX2 copy). Only the per-cycle pass
+ * and the FFT: the framing scan and the NaN pass measured slower or no faster so compiled. */
+#if CP_HAVE_AVX2 && !defined(__clang__) && !defined(CP_NO_AVX512)
+#define CP_HAVE_AVX512 1
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,avx512f,avx512vl,avx512dq,avx512bw,prefer-vector-width=256")
+#undef CP_ISA_AVX512
+#define CP_ISA avx512
+#define CP_ISA_AVX2 1
+#define CP_ISA_AVX512 1
+#include "_cycle_impl.h"
+#undef CP_ISA
+#undef CP_ISA_AVX2
+#pragma GCC pop_options
+#else
+#define CP_HAVE_AVX512 0
+#endif
 
-/* Choose the copy: want 0 forces the baseline, 1 takes AVX2 when the CPU has it. Returns the level used. */
+/* ---- run-time dispatch ---- */
+static int cp_isa_level = 0;    /* 0: baseline, 1: AVX2, 2: AVX2 compiled with AVX-512 */
+
+/* Choose the copy: want 0 forces the baseline, 1 takes the best the CPU has (AVX2, or AVX2 with
+ * AVX-512 unless the environment variable CURRENTPRINT_SIMD is "avx2"). Returns the level used. */
 static int cp_simd_select(int want) {
     int level = 0;
 #if CP_HAVE_AVX2
@@ -158,6 +214,14 @@ static int cp_simd_select(int want) {
         __builtin_cpu_init();
         if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
             level = 1;
+#if CP_HAVE_AVX512
+        if (level == 1 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
+            && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")) {
+            const char *env = getenv("CURRENTPRINT_SIMD");
+            if (env == NULL || strcmp(env, "avx2") != 0)
+                level = 2;
+        }
+#endif
     }
 #endif
     (void)want;
@@ -165,10 +229,16 @@ static int cp_simd_select(int want) {
     return level;
 }
 
+/* CP_DISPATCH: two copies (_base, _avx2; also used by _arcmask.h); CP_DISPATCH3 adds _avx512 */
 #if CP_HAVE_AVX2
 #define CP_DISPATCH(name, args) (cp_isa_level ? name##_avx2 args : name##_base args)
 #else
 #define CP_DISPATCH(name, args) (name##_base args)
+#endif
+#if CP_HAVE_AVX512
+#define CP_DISPATCH3(name, args) (cp_isa_level == 2 ? name##_avx512 args : CP_DISPATCH(name, args))
+#else
+#define CP_DISPATCH3(name, args) CP_DISPATCH(name, args)
 #endif
 
 #define CP_CYCLE_ARGS (P, xi, xv, n_len, t0, t1, base, work, out, os, col, hi, hv, wi, wv)
@@ -177,7 +247,7 @@ static int cp_simd_select(int want) {
                              double t0, double t1, Py_ssize_t base, double *work, double *out,   \
                              Py_ssize_t os, Py_ssize_t col, double *hi, double *hv, double *wi,  \
                              double *wv) {                                                       \
-        return CP_DISPATCH(cp_cycle_##TN, CP_CYCLE_ARGS);                                        \
+        return CP_DISPATCH3(cp_cycle_##TN, CP_CYCLE_ARGS);                                        \
     }                                                                                            \
     static Py_ssize_t cp_first_nonfinite_##TN(const T *x, Py_ssize_t n, double *maxabs) {        \
         return CP_DISPATCH(cp_first_nonfinite_##TN, (x, n, maxabs));                             \
@@ -185,7 +255,7 @@ static int cp_simd_select(int want) {
     static Py_ssize_t cp_scan_##TN(const T *x, Py_ssize_t n, double *state, double *out,         \
                                    Py_ssize_t cap, double offset, double decay, double hyst,     \
                                    double min_period, const double *sos, int use_filter) {       \
-        return CP_DISPATCH(cp_scan_##TN, (x, n, state, out, cap, offset, decay, hyst, min_period, \
+        return CP_DISPATCH(cp_scan_##TN, (x, n, state, out, cap, offset, decay, hyst, min_period,  \
                                           sos, use_filter));                                     \
     }
 CP_CYCLE_DECL(f64, double)
@@ -193,13 +263,13 @@ CP_CYCLE_DECL(f32, float)
 CP_CYCLE_DECL(i16, short)
 
 static void cp_widen_i16(const short *x, double *out, Py_ssize_t n) {
-    CP_DISPATCH(widen_i16, (x, out, n));
+    CP_DISPATCH3(widen_i16, (x, out, n));
 }
 
 static void cp_rfft(const double *x, double *fr, double *fi, double *wre, double *wim, Py_ssize_t n,
                     const Py_ssize_t *rev, const double *cos_t, const double *sin_t,
                     const double *tw_r, const double *tw_i) {
-    CP_DISPATCH(cp_rfft, (x, fr, fi, wre, wim, n, rev, cos_t, sin_t, tw_r, tw_i));
+    CP_DISPATCH3(cp_rfft, (x, fr, fi, wre, wim, n, rev, cos_t, sin_t, tw_r, tw_i));
 }
 
 #endif

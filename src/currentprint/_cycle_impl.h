@@ -35,6 +35,14 @@ static inline __attribute__((always_inline)) cp_v4d CPF(vmax)(cp_v4d a, cp_v4d b
 static inline __attribute__((always_inline)) cp_v4d CPF(vabs)(cp_v4d a) {
     return (cp_v4d)((cp_v4l)a & (cp_v4l){INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX});
 }
+/* a > b ? a : b for scalars, as maxsd (no branch: GCC otherwise may branch, which mispredicts on data) */
+static inline __attribute__((always_inline)) double CPF(smax)(double a, double b) {
+#if CP_X86
+    return _mm_cvtsd_f64(_mm_max_sd(_mm_set_sd(a), _mm_set_sd(b)));
+#else
+    return a > b ? a : b;
+#endif
+}
 static inline __attribute__((always_inline)) double CPF(hmax)(cp_v4d v) {
     double a = v[0] > v[1] ? v[0] : v[1], b = v[2] > v[3] ? v[2] : v[3];
     return a > b ? a : b;

@@ -11,6 +11,7 @@
 #define CP_MASKV(ok) ((int)((ok)[0] & 1) | ((int)((ok)[1] & 1) << 1))
 #endif
 
+#if !CP_ISA_AVX512
 /* Index of the first NaN/inf sample, or -1; *maxabs receives the largest |x| of the finite samples
  * (what analyzer.py's range check needs; one pass for both). Exponent tests and max vectorise. */
 static Py_ssize_t CPT(cp_first_nonfinite)(const CP_T *x, Py_ssize_t n, double *maxabs) {
@@ -61,11 +62,14 @@ static Py_ssize_t CPT(cp_first_nonfinite)(const CP_T *x, Py_ssize_t n, double *m
 #endif
 }
 
+#endif
+
 /* Statistics of the calibrated current over samples [a, b) of one half-cycle class:
- * max of val, max of -val, sum of val^2, max |val - previous val| (the step). */
+ * max of val, max of -val, sum of val^2, max |val - previous val| (the step). cal = 0: the
+ * calibration is the identity ((x - 0) * 1 is x exactly) and is skipped. */
 static inline __attribute__((always_inline)) void CPT(run_stats)(const CP_T *x, Py_ssize_t a, Py_ssize_t b, double off,
                                                                  double scale, double *mx, double *mn, double *sq,
-                                                                 double *st) {
+                                                                 double *st, const int cal) {
     CP_VD vmx[CP_NV], vmn[CP_NV], vsq[CP_NV], vst[CP_NV];
     const CP_VD offv = CP_BCV(off), scv = CP_BCV(scale);
     double smx = -INFINITY, smn = -INFINITY, ssq = 0.0, sst = 0.0, val, prev, d;
@@ -77,8 +81,11 @@ static inline __attribute__((always_inline)) void CPT(run_stats)(const CP_T *x, 
     /* groups of four samples (lane l of the sums holds samples l mod 4 at either vector width) */
     for (; m + 4 <= b; m += 4)
         for (h = 0; h < CP_NV; h++) {
-            CP_VD v = (CP_LOADV(x + m + h * CP_VW) - offv) * scv;
-            CP_VD p = (CP_LOADV(x + m + h * CP_VW - 1) - offv) * scv;
+            CP_VD v = CP_LOADV(x + m + h * CP_VW), p = CP_LOADV(x + m + h * CP_VW - 1);
+            if (cal) {
+                v = (v - offv) * scv;
+                p = (p - offv) * scv;
+            }
             vmx[h] = CP_VMAX(v, vmx[h]);
             vmn[h] = CP_VMAX(-v, vmn[h]);
             vsq[h] = vsq[h] + v * v;
@@ -407,6 +414,8 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
     if (!(z_pos >= 0.0 && z_pos <= period))  /* non-finite spectrum (values overflow float64) */
         return CP_ERR_OVERFLOW;
     const CP_T *x0 = xi + n0;
+    /* (x - 0) * 1 is x: the raw-sample loops skip an identity calibration */
+    const int cal_i = !(i_off == 0.0 && i_scale == 1.0), cal_v = !(v_off == 0.0 && v_scale == 1.0);
     double ipk = 0.0, pk_pos = -INFINITY, pk_neg = -INFINITY, sq_pos = 0.0, sq_neg = 0.0;
     double st_pos = 0.0, st_neg = 0.0, cnt_pos = 0.0, cnt_neg = 0.0;
     {
@@ -428,7 +437,10 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
             double mx, mn, sq, st;
             if (bounds[q + 1] <= bounds[q])
                 continue;
-            CPT(run_stats)(x0, bounds[q], bounds[q + 1], i_off, i_scale, &mx, &mn, &sq, &st);
+            if (cal_i)
+                CPT(run_stats)(x0, bounds[q], bounds[q + 1], i_off, i_scale, &mx, &mn, &sq, &st, 1);
+            else
+                CPT(run_stats)(x0, bounds[q], bounds[q + 1], i_off, i_scale, &mx, &mn, &sq, &st, 0);
             if (mx > ipk) ipk = mx;
             if (mn > ipk) ipk = mn;
             if ((q & 1) == 0) {        /* positive half */
@@ -464,7 +476,7 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
                 ic -= CP_VABS(a) >= clipv;
                 vc -= CP_VABS(b) >= clipv;
             }
-            vpkv = CP_VMAX(CP_VABS((b - voffv) * vscv), vpkv);
+            vpkv = CP_VMAX(CP_VABS(cal_v ? (b - voffv) * vscv : b), vpkv);
         }
         for (k = 0; k < CP_VW; k++) {      /* integer counts and a max: exact in any order */
             iclip += (double)ic[k];
@@ -558,98 +570,163 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
 #undef CP_BOUND
 #undef CP_MASKV
 
+#if !CP_ISA_AVX512     /* (the AVX2 copy's scan serves that copy too) */
 /* Framing scan over one chunk (the logic of _core.pyx's former Cython _scan, operation for
  * operation): rising zero crossings with hysteresis, sub-sample position, optional biquad
- * band-pass first. state: S_* layout of _core.pyx. Returns the count written or -1 (out full). */
+ * band-pass first. state: S_* layout of _core.pyx. Returns the count written or -1 (out full).
+ * The scan state lives in a cp_lane (_cycle.h) so that two lanes can run side by side (cp_scan). */
 #define CPT(name) CPF(CP_CAT(name, CP_TN))
 #if defined(__clang__)
 #define CP_NO_SLP
 #else
 #define CP_NO_SLP __attribute__((optimize("no-tree-slp-vectorize")))   /* the shift register is scalar */
 #endif
+/* one sample y at index JJ of lane L whose peak is already updated; returns -1 from the caller when
+ * the lane's output is full */
+#define CP_SCAN_STEP(L, JJ, Y)                                                                           \
+    do {                                                                                                 \
+        if (__builtin_expect((L)->prev <= 0.0 && (Y) > 0.0, 0) && (L)->have_prev > 0.0 && (L)->armed != 0.0) { \
+            double pos_ = (L)->pos0 + (double)(JJ) - 1 +                                                 \
+                          cp_crossing_fraction((L)->prev3, (L)->prev2, (L)->prev, (Y), (L)->have_prev >= 3.0); \
+            if ((L)->last != (L)->last || pos_ - (L)->last >= min_period) {                              \
+                if ((L)->count >= (L)->cap)                                                              \
+                    return -1;                                                                           \
+                (L)->out[(L)->count++] = pos_;                                                           \
+                (L)->last = pos_;                                                                        \
+                (L)->armed = 0.0;                                                                        \
+            }                                                                                            \
+        }                                                                                                \
+        (L)->armed = (Y) < neg_h * (L)->peak ? 1.0 : (L)->armed;                                         \
+        (L)->prev3 = (L)->prev2;                                                                         \
+        (L)->prev2 = (L)->prev;                                                                          \
+        (L)->prev = (Y);                                                                                 \
+        if (__builtin_expect((L)->have_prev < 3.0, 0))                                                   \
+            (L)->have_prev = (L)->have_prev + 1.0;                                                       \
+    } while (0)
+
+/* the scalar prev3, prev2, prev of a lane whose last block left them in vector lanes */
+static inline __attribute__((always_inline)) void CPT(lane_scalars)(cp_lane *L) {
+#if CP_ISA_AVX2
+    if (L->yl_ok) {
+        L->prev3 = L->yl[1]; L->prev2 = L->yl[2]; L->prev = L->yl[3];
+        L->yl_ok = 0;
+    }
+#else
+    (void)L;
+#endif
+}
+
+static inline __attribute__((always_inline)) void CPT(lane_load)(cp_lane *L, const double *state, double *out,
+                                                                Py_ssize_t cap) {
+    L->armed = state[0]; L->peak = state[1]; L->prev = state[2]; L->last = state[3]; L->pos0 = state[4];
+    L->have_prev = state[5]; L->prev2 = state[12]; L->prev3 = state[13];
+    L->out = out; L->count = 0; L->cap = cap;
+    L->gp = L->prev > 0.0; L->warm = L->have_prev >= 3.0; L->yl_ok = 0;
+}
+
+static inline __attribute__((always_inline)) void CPT(lane_store)(cp_lane *L, double *state, Py_ssize_t n) {
+    CPT(lane_scalars)(L);
+    state[0] = L->armed; state[1] = L->peak; state[2] = L->prev; state[3] = L->last; state[4] = L->pos0 + n;
+    state[5] = L->have_prev; state[12] = L->prev2; state[13] = L->prev3;
+}
+
+/* Samples x[j .. j+3] of an unfiltered lane; 0, or -1 when its output is full. A block with no rising
+ * sign change (prev <= 0 < y) can hold no crossing: only the peak and the armed flag move (armed only
+ * from 0 to 1, so it is tested only while 0, and only when a sample is <= 0: y < -h p needs it). The
+ * peaks are those of p_j = max(p_{j-1} * decay, |y_j|): rounded multiplication by decay > 0 is
+ * monotone, so (max(u, v) * decay) == max(u * decay, v * decay) exactly and p_{j+k} = max(c_k, m_k),
+ * c_k the carried peak times decay k times (k roundings), m_k the same recurrence started at |y_j|;
+ * only the c_k chain is carried from block to block. Same results, bit for bit, as four one-sample
+ * steps. */
+static inline __attribute__((always_inline)) int CPT(scan_blk)(cp_lane *L, const CP_T *x, Py_ssize_t j,
+                                                              double offset, double decay, double neg_h,
+                                                              double min_period) {
+    Py_ssize_t s;
+    double y0, y1, y2, y3, a0, a1, a2, a3;
+    int gm;
+#if CP_ISA_AVX2
+    /* the subtractions, sign tests and magnitudes as vector operations: bit k of gm is y_k > 0, and a
+     * rising sign change is a set bit whose predecessor (y_{k-1}, or prev for k = 0) is not */
+    const cp_v4d yv = CP_LOAD4(x + j) - CPF(bc4)(offset), av = CPF(vabs)(yv);
+    gm = _mm256_movemask_pd((__m256d)(yv > 0.0));
+#else
+    y0 = (double)x[j] - offset; y1 = (double)x[j + 1] - offset;
+    y2 = (double)x[j + 2] - offset; y3 = (double)x[j + 3] - offset;
+    gm = (y0 > 0.0) | (y1 > 0.0) << 1 | (y2 > 0.0) << 2 | (y3 > 0.0) << 3;
+#endif
+    if (__builtin_expect((gm & ~((gm << 1) | L->gp)) || !L->warm, 0)) {
+        CPT(lane_scalars)(L);
+        for (s = 0; s < 4; s++) {
+            double y = (double)x[j + s] - offset, a = fabs(y), pk = L->peak * decay;
+            L->peak = a > pk ? a : pk;
+            CP_SCAN_STEP(L, j + s, y);
+        }
+        L->gp = L->prev > 0.0;
+        L->warm = L->have_prev >= 3.0;
+        return 0;
+    }
+#if CP_ISA_AVX2
+    a0 = av[0]; a1 = av[1]; a2 = av[2]; a3 = av[3];
+#else
+    a0 = fabs(y0); a1 = fabs(y1); a2 = fabs(y2); a3 = fabs(y3);
+#endif
+    double c1 = L->peak * decay, c2 = c1 * decay, c3 = c2 * decay, c4 = c3 * decay;
+    double u, m1, m2, m3;
+    u = a0 * decay; m1 = CPF(smax)(a1, u);
+    u = m1 * decay; m2 = CPF(smax)(a2, u);
+    u = m2 * decay; m3 = CPF(smax)(a3, u);
+    if (L->armed == 0.0 && gm != 15) {
+        double p0 = a0 > c1 ? a0 : c1, p1 = m1 > c2 ? m1 : c2, p2 = m2 > c3 ? m2 : c3, p3 = m3 > c4 ? m3 : c4;
+#if CP_ISA_AVX2
+        y0 = yv[0]; y1 = yv[1]; y2 = yv[2]; y3 = yv[3];
+#endif
+        L->armed = (y0 < neg_h * p0) | (y1 < neg_h * p1) | (y2 < neg_h * p2) | (y3 < neg_h * p3) ? 1.0 : 0.0;
+    }
+#if CP_ISA_AVX2
+    CPF(st4)(L->yl, yv);        /* prev3, prev2, prev: lanes 1-3, copied out when needed (lane_scalars) */
+    L->yl_ok = 1;
+#else
+    L->prev3 = y1;
+    L->prev2 = y2;
+    L->prev = y3;
+#endif
+    L->gp = gm >> 3;
+    L->peak = CPF(smax)(m3, c4);
+    return 0;
+}
+
+/* samples [j, n) of lane L one at a time (unfiltered) */
+static inline __attribute__((always_inline)) int CPT(scan_tail)(cp_lane *L, const CP_T *x, Py_ssize_t j,
+                                                               Py_ssize_t n, double offset, double decay,
+                                                               double neg_h, double min_period) {
+    CPT(lane_scalars)(L);
+    for (; j < n; j++) {
+        double y = (double)x[j] - offset, a = fabs(y), pk = L->peak * decay;
+        L->peak = a > pk ? a : pk;
+        CP_SCAN_STEP(L, j, y);
+    }
+    return 0;
+}
+
 static inline __attribute__((always_inline)) Py_ssize_t CPT(scan_body)(const CP_T *x, Py_ssize_t n, double *state,
         double *out, Py_ssize_t cap, double offset, double decay, double hysteresis, double min_period,
         const double *sos, const int use_filter) {
-    Py_ssize_t j, count = 0, s;
-    double armed = state[0], peak = state[1], prev = state[2], last = state[3], pos0 = state[4];
-    double have_prev = state[5], prev2 = state[12], prev3 = state[13];
-    double y, a, pos, w, z[6];
+    Py_ssize_t j = 0, s;
+    cp_lane L_, *L = &L_;
+    double y, a, w, pk, z[6];
     const double neg_h = -hysteresis;
+    CPT(lane_load)(L, state, out, cap);
     for (s = 0; s < 6; s++)
         z[s] = state[6 + s];
-    j = 0;
-#define CP_SCAN_STEP(JJ, Y, PK)                                                                          \
-    do {                                                                                                 \
-        if (__builtin_expect(prev <= 0.0 && (Y) > 0.0, 0) && have_prev > 0.0 && armed != 0.0) {         \
-            pos = pos0 + (double)(JJ) - 1 + cp_crossing_fraction(prev3, prev2, prev, (Y), have_prev >= 3.0); \
-            if (last != last || pos - last >= min_period) {                                              \
-                if (count >= cap)                                                                        \
-                    return -1;                                                                           \
-                out[count++] = pos;                                                                      \
-                last = pos;                                                                              \
-                armed = 0.0;                                                                             \
-            }                                                                                            \
-        }                                                                                                \
-        armed = (Y) < neg_h * (PK) ? 1.0 : armed;                                                        \
-        prev3 = prev2;                                                                                   \
-        prev2 = prev;                                                                                    \
-        prev = (Y);                                                                                      \
-        if (__builtin_expect(have_prev < 3.0, 0))                                                        \
-            have_prev = have_prev + 1.0;                                                                 \
-    } while (0)
     if (!use_filter) {
-        /* Four samples at a time, same results as the one-sample loop below. A block with no rising
-         * sign change (prev <= 0 < y) can hold no crossing: only the peak and the armed flag move
-         * (armed only from 0 to 1, so it is tested only while 0). The peaks are those of
-         * p_j = max(p_{j-1} * decay, |y_j|): rounded multiplication by decay > 0 is monotone, so
-         * (max(u, v) * decay) == max(u * decay, v * decay) exactly and p_{j+k} = max(c_k, m_k), c_k the
-         * carried peak times decay k times (k roundings), m_k the same recurrence started at |y_j|;
-         * only the c_k chain is carried from block to block. */
-#if CP_ISA_AVX2
-        const cp_v4d offv = CPF(bc4)(offset);
-#endif
-        for (; j + 4 <= n; j += 4) {
-#if CP_ISA_AVX2
-            /* the subtractions and sign tests as vector operations (fewer instructions; on SSE2 the
-             * lane extractions cost more than they save): bit k of gm is y_k > 0, and a rising sign
-             * change is a set bit whose predecessor (y_{k-1}, or prev for k = 0) is not */
-            const cp_v4d yv = CP_LOAD4(x + j) - offv;
-            const int gm = _mm256_movemask_pd((__m256d)(yv > 0.0)), gp = prev > 0.0;
-            const double y0 = yv[0], y1 = yv[1], y2 = yv[2], y3 = yv[3];
-            if ((gm & ~((gm << 1) | gp)) || have_prev < 3.0) {
-#else
-            double y0 = (double)x[j] - offset, y1 = (double)x[j + 1] - offset;
-            double y2 = (double)x[j + 2] - offset, y3 = (double)x[j + 3] - offset;
-            int g0 = y0 > 0.0, g1 = y1 > 0.0, g2 = y2 > 0.0, g3 = y3 > 0.0, gp = prev > 0.0;
-            if (((g0 & !gp) | (g1 & !g0) | (g2 & !g1) | (g3 & !g2)) || have_prev < 3.0) {
-#endif
-                for (s = 0; s < 4; s++) {
-                    y = (double)x[j + s] - offset;
-                    a = fabs(y);
-                    peak = peak * decay;
-                    peak = a > peak ? a : peak;
-                    CP_SCAN_STEP(j + s, y, peak);
-                }
-                continue;
-            }
-            double a0 = fabs(y0), a1 = fabs(y1), a2 = fabs(y2), a3 = fabs(y3);
-            double c1 = peak * decay, c2 = c1 * decay, c3 = c2 * decay, c4 = c3 * decay;
-            double u, m, p0, p1, p2, p3;
-            p0 = a0 > c1 ? a0 : c1;
-            u = a0 * decay; m = a1 > u ? a1 : u; p1 = m > c2 ? m : c2;
-            u = m * decay; m = a2 > u ? a2 : u; p2 = m > c3 ? m : c3;
-            u = m * decay; m = a3 > u ? a3 : u; p3 = m > c4 ? m : c4;
-            if (armed == 0.0)
-                armed = (y0 < neg_h * p0) | (y1 < neg_h * p1) | (y2 < neg_h * p2) | (y3 < neg_h * p3) ? 1.0 : 0.0;
-            prev3 = y1;
-            prev2 = y2;
-            prev = y3;
-            peak = p3;
-        }
-    }
-    for (; j < n; j++) {
-        y = (double)x[j] - offset;
-        if (use_filter) {
+        for (; j + 4 <= n; j += 4)
+            if (CPT(scan_blk)(L, x, j, offset, decay, neg_h, min_period))
+                return -1;
+        if (CPT(scan_tail)(L, x, j, n, offset, decay, neg_h, min_period))
+            return -1;
+    } else {
+        for (; j < n; j++) {
+            y = (double)x[j] - offset;
             for (s = 0; s < 3; s++) {
                 const double *c = sos + 5 * s;
                 w = c[0] * y + z[2 * s];
@@ -657,27 +734,136 @@ static inline __attribute__((always_inline)) Py_ssize_t CPT(scan_body)(const CP_
                 z[2 * s + 1] = c[2] * y - c[4] * w;
                 y = w;
             }
+            a = fabs(y);
+            pk = L->peak * decay;
+            L->peak = a > pk ? a : pk;
+            CP_SCAN_STEP(L, j, y);
         }
-        a = fabs(y);
-        peak = peak * decay;
-        peak = a > peak ? a : peak;
-        CP_SCAN_STEP(j, y, peak);
     }
-#undef CP_SCAN_STEP
-    state[0] = armed; state[1] = peak; state[2] = prev; state[3] = last; state[4] = pos0 + n;
-    state[5] = have_prev; state[12] = prev2; state[13] = prev3;
+    CPT(lane_store)(L, state, n);
     for (s = 0; s < 6; s++)
         state[6 + s] = z[s];
-    return count;
+    return L->count;
 }
+
+#if CP_ISA_AVX2
+/* The unfiltered scan of a long chunk as two lanes side by side (two independent dependency chains:
+ * the peak's chain of multiplications, one per sample, bounds a single lane). Lane A scans the first
+ * half from the true state; lane B the second half from an empty state, recording its state every
+ * CP_SCAN_CKB blocks. The scan forgets its past: after a crest (|y| above the decayed peak), an
+ * accepted crossing and three samples, a lane started anywhere is in the true state, bit for bit. A
+ * then goes on block by block until its state equals one of B's checkpoints: from there B's crossings
+ * and final state are the true ones (same state, same samples, same operations). If the states never
+ * meet (e.g. the amplitude falls faster than the peak decays), A scans the rest itself. The result is
+ * the one-lane scan's either way. Returns -2 (nothing done) when the scratch cannot be allocated. */
+static Py_ssize_t CPT(scan_split)(const CP_T *x, Py_ssize_t n, double *state, double *out, Py_ssize_t cap,
+                                  double offset, double decay, double hysteresis, double min_period) {
+    const double neg_h = -hysteresis;
+    const Py_ssize_t h = (n / 2) & ~(Py_ssize_t)3, nbA = h / 4, nbB = (n - h) / 4;
+    const Py_ssize_t capB = (n - h) / (min_period >= 1.0 ? (Py_ssize_t)min_period : 1) + 2;
+    Py_ssize_t t, k, nck = 0, extra;
+    double *buf = (double *)malloc(sizeof(double) * (capB + CP_SCAN_NCK * 8));
+    double *ck;
+    cp_lane A_, B_, *A = &A_, *B = &B_;
+    const CP_T *xb = x + h;
+    if (buf == NULL)
+        return -2;
+    ck = buf + capB;
+    CPT(lane_load)(A, state, out, cap);
+    B->armed = 0.0; B->peak = 0.0; B->prev = 0.0; B->prev2 = 0.0; B->prev3 = 0.0; B->last = NAN;
+    B->have_prev = 0.0; B->pos0 = A->pos0 + (double)h;
+    B->out = buf; B->count = 0; B->cap = capB;
+    B->gp = 0; B->warm = 0; B->yl_ok = 0;           /* prev 0 is not > 0; have_prev 0 < 3 */
+#define CP_CHECKPOINT()                                                                                   \
+    do {                                                                                                  \
+        double *c_ = ck + 8 * nck++;                                                                      \
+        CPT(lane_scalars)(B);                                                                             \
+        c_[0] = B->armed; c_[1] = B->peak; c_[2] = B->prev; c_[3] = B->prev2; c_[4] = B->prev3;          \
+        c_[5] = B->last; c_[6] = B->have_prev; c_[7] = (double)B->count;                                   \
+    } while (0)
+    for (t = 0; t < nbA; t++) {
+        if (CPT(scan_blk)(A, x, 4 * t, offset, decay, neg_h, min_period))
+            goto a_full;
+        if (CPT(scan_blk)(B, xb, 4 * t, offset, decay, neg_h, min_period))
+            goto b_full;
+        if (nck < CP_SCAN_NCK && (t + 1) % CP_SCAN_CKB == 0)
+            CP_CHECKPOINT();
+    }
+    for (; t < nbB; t++) {
+        if (CPT(scan_blk)(B, xb, 4 * t, offset, decay, neg_h, min_period))
+            goto b_full;
+        if (nck < CP_SCAN_NCK && (t + 1) % CP_SCAN_CKB == 0)
+            CP_CHECKPOINT();
+    }
+#undef CP_CHECKPOINT
+    if (CPT(scan_tail)(B, xb, 4 * t, n - h, offset, decay, neg_h, min_period))
+        goto b_full;
+    /* join: A goes on from h (indexing xb: its pos0 moves by h, exact for integers below 2^53), compared
+     * with checkpoint k after block (k + 1) * CP_SCAN_CKB - 1 */
+    A->pos0 = A->pos0 + (double)h;
+    for (k = 0, t = 0; k < nck; k++) {
+        const double *c = ck + 8 * k;
+        for (; t < (k + 1) * CP_SCAN_CKB; t++)
+            if (CPT(scan_blk)(A, xb, 4 * t, offset, decay, neg_h, min_period))
+                goto a_full;
+        CPT(lane_scalars)(A);
+        if (cp_same_bits(A->armed, c[0]) && cp_same_bits(A->peak, c[1]) && cp_same_bits(A->prev, c[2])
+            && cp_same_bits(A->prev2, c[3]) && cp_same_bits(A->prev3, c[4]) && cp_same_bits(A->last, c[5])
+            && cp_same_bits(A->have_prev, c[6])) {
+            const Py_ssize_t from = (Py_ssize_t)c[7];
+            extra = B->count - from;
+            if (A->count + extra > cap)
+                goto a_full;
+            if (extra > 0)
+                memcpy(out + A->count, buf + from, sizeof(double) * extra);
+            B->count = A->count + extra;
+            B->pos0 = state[4];
+            CPT(lane_store)(B, state, n);
+            free(buf);
+            cp_scan_split_met++;
+            return B->count;
+        }
+    }
+    free(buf);
+    cp_scan_split_unmet++;
+    /* never met: the rest by lane A alone */
+    for (; t < nbB; t++)
+        if (CPT(scan_blk)(A, xb, 4 * t, offset, decay, neg_h, min_period))
+            return -1;
+    if (CPT(scan_tail)(A, xb, 4 * t, n - h, offset, decay, neg_h, min_period))
+        return -1;
+    A->pos0 = state[4];
+    CPT(lane_store)(A, state, n);
+    return A->count;
+b_full:
+    /* (cannot happen: lane B's crossings are min_period apart) the one-lane scan instead */
+    free(buf);
+    return -2;
+a_full:
+    /* lane A's crossings are the true ones: the one-lane scan's output fills as well */
+    free(buf);
+    return -1;
+}
+
+#endif
 
 static CP_NO_SLP Py_ssize_t CPT(cp_scan)(const CP_T *x, Py_ssize_t n, double *state, double *out, Py_ssize_t cap,
                                double offset, double decay, double hysteresis, double min_period,
                                const double *sos, int use_filter) {
     if (use_filter)
         return CPT(scan_body)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, 1);
+#if CP_ISA_AVX2
+    /* (not in the SSE2 copy: its block step costs more than one lane's dependency chain, no gain) */
+    if (n >= CP_SCAN_SPLIT_MIN) {
+        Py_ssize_t r = CPT(scan_split)(x, n, state, out, cap, offset, decay, hysteresis, min_period);
+        if (r != -2)
+            return r;
+    }
+#endif
     return CPT(scan_body)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, 0);
 }
+#undef CP_SCAN_STEP
+#endif
 #undef CPT
 
 /* the sample type's parameters, set by the includer for this copy only */

@@ -144,7 +144,8 @@ def add_parser(sub) -> None:
     how = r.add_mutually_exclusive_group()
     how.add_argument("--processes", dest="processes", action="store_const", const=True, default=None,
                      help="local workers are processes, even one (isolated; a killed worker is restarted). "
-                          "Default: processes for 2 or more workers, a thread of this process for one")
+                          "Default: one worker is a thread of this process; of 2 or more, one is that thread "
+                          "(replaying at once) and the others processes that join when started")
     how.add_argument("--threads", dest="processes", action="store_const", const=False,
                      help="local workers are threads of this process (nothing to start; no isolation)")
     r.add_argument("--detectors", help="comma-separated detector names (default: each terminal.json's)")

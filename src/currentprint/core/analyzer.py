@@ -16,7 +16,7 @@ from .cycles import CycleTable
 from .._state import check_array, check_float, check_int, check_keys
 from ..errors import (ClippingWarning, CorruptFileError, InputError, InputWarning, MainsFrequencyError,
                       NonFiniteError, NoZeroCrossingError, SampleRateError)
-from .framing import ZeroCrossingScanner, diagnose_frequency, frequency_limits
+from .framing import diagnose_frequency, frequency_limits, fundamental_sos, scan_decay
 from .signal import Calibration, as_pair, check_fs, clip_level
 
 __all__ = ["CycleAnalyzer", "analyze", "analyze_many", "default_n_points", "default_harmonics", "THD_FLOOR_A",
@@ -80,6 +80,11 @@ _MIN_FUNDAMENTAL = 0.7
 
 #: most points a cycle is resampled to (memory: 16 bytes per point per cycle with waveforms)
 MAX_N_POINTS = 2 ** 16
+
+# the identity calibration (frozen, so one instance serves every analyser without one)
+_NO_CALIBRATION = Calibration()
+# the framing scan's (unused) filter when cycles are framed on the voltage; CycleStream copies it
+_NO_FILTER = np.zeros((3, 5))
 
 
 class CycleAnalyzer:
@@ -180,7 +185,7 @@ class CycleAnalyzer:
             raise InputError(f"shoulder_fraction must be in (0, 1), got {shoulder_fraction!r}.")
         self._npts = npts
         self._max_period = self.fs / fmin
-        cal = calibration or Calibration()
+        cal = calibration if calibration is not None else _NO_CALIBRATION
         self._cal = cal
         self._phase_rad = math.radians(cal.phase_deg)
         self.reset()
@@ -218,15 +223,15 @@ class CycleAnalyzer:
 
     def _start(self, has_v: bool, dtype: np.dtype) -> None:
         cal = self._cal
-        fmin, fmax = frequency_limits(self.mains_hz)
-        scanner = ZeroCrossingScanner(self.fs, mains_hz=self.mains_hz, hysteresis=self.hysteresis,
-                                      filtered=not has_v)
+        # the framing scan's constants, as ZeroCrossingScanner makes them (its own state is not needed)
+        _, fmax = frequency_limits(self.mains_hz)
+        sos = fundamental_sos(self.fs, self.mains_hz) if not has_v else _NO_FILTER
         self._has_v = has_v
         self._stream = _core.CycleStream(
-            self.fs, self._max_period, scanner.min_period, self._npts, self.harmonics,
+            self.fs, self._max_period, self.fs / fmax, self._npts, self.harmonics,
             cal.signed_current_scale, cal.current_offset, cal.voltage_scale, cal.voltage_offset,
             clip_level(dtype, self.calibration), self._phase_rad, self.shoulder_fraction,
-            scanner.decay, self.hysteresis, scanner.sos, has_v, self.waveforms)
+            scan_decay(self.fs), self.hysteresis, sos, has_v, self.waveforms)
         self._clip_dtype = dtype.str
         self._calibrated = not cal.counts and (self.calibration is not None or dtype.kind == "f")
         if self.thd_floor is not None:
@@ -235,6 +240,10 @@ class CycleAnalyzer:
             self._thd_floor = THD_FLOOR_A
         else:
             self._thd_floor = THD_FLOOR_COUNTS * cal.current_scale
+        # noise spread evenly over the n_points/2 bins puts this much of the out-of-band residual's
+        # RMS into harmonics 2..H: a fundamental below it gives a THD made of noise
+        h = self.harmonics
+        self._noise_k = math.sqrt((h - 1) / max(1.0, self._npts / 2 - h - 1))
 
     # -- streaming ------------------------------------------------------------
     def push(self, current, voltage=None) -> CycleTable:
@@ -309,13 +318,10 @@ class CycleAnalyzer:
         return i, v
 
     def _push(self, i: np.ndarray, v: np.ndarray | None, has_v: bool, executor=None, workers: int = 1) -> CycleTable:
-        # noise spread evenly over the n_points/2 bins puts this much of the out-of-band residual's
-        # RMS into harmonics 2..H: a fundamental below it gives a THD made of noise
-        h = self.harmonics
-        noise_k = math.sqrt((h - 1) / max(1.0, self._npts / 2 - h - 1))
+        noise_k = self._noise_k
         # the kernel applies both screens below to each cycle it can decide clearly (``info``: flags
         # of the tests left to NumPy here; same decisions, see _core._screen)
-        code, info, data, harm_i, harm_v, wave_i, wave_v = _core.stream_push(
+        code, info, data, harm_i, harm_v, wave_i, wave_v = _stream_push(
             self._stream, i, v if has_v else i, executor, workers, MAX_VALUE, self._thd_floor, noise_k,
             _MIN_FUNDAMENTAL)
         if code != 0:
@@ -338,12 +344,12 @@ class CycleAnalyzer:
             raise RuntimeError(f"internal error in the cycle kernel: {_core.ERRORS.get(code, code)}")
         if data.shape[1] == 0:
             return self._empty()
-        if self._thd_floor > 0 and info & _core.SCREEN_THD:
+        if info & _SCREEN_THD and self._thd_floor > 0:
             noise = data[_RESIDUAL] * noise_k
             data[_THD, np.abs(harm_i[:, 0]) < np.maximum(self._thd_floor, noise)] = np.nan
-        table = CycleTable(data, harm_i, harm_v, fs=self.fs, has_voltage=has_v, n_points=self._npts,
-                           waves=(wave_i, wave_v) if self.waveforms else None, calibrated=self._calibrated)
-        if has_v and info & _core.SCREEN_VOLTAGE:
+        table = _new_table(data, harm_i, harm_v, self.fs, has_v, self._npts,
+                           (wave_i, wave_v) if self.waveforms else None, self._calibrated)
+        if has_v and info & _SCREEN_VOLTAGE:
             # a mains voltage is nearly sinusoidal: its fundamental holds > 99 % of the RMS in every
             # cycle of the shared recordings (IEC 61000-2-2 compatibility level: THD 8 %). Below
             # _MIN_FUNDAMENTAL (THD ~100 %) the "cycle" is noise crossing zero (a disconnected or
@@ -447,6 +453,10 @@ class CycleAnalyzer:
 
 
 _THD = list(_core.COLUMNS).index("thd")
+_SCREEN_THD = _core.SCREEN_THD
+_SCREEN_VOLTAGE = _core.SCREEN_VOLTAGE
+_stream_push = _core.stream_push
+_new_table = CycleTable._from_kernel
 _RESIDUAL = list(_core.COLUMNS).index("i_residual")
 
 

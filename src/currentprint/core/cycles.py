@@ -168,6 +168,22 @@ class CycleTable:
 
     # -- construction -----------------------------------------------------
     @classmethod
+    def _from_kernel(cls, data: _F, harm_i: _C, harm_v: _C, fs: float, has_voltage: bool, n_points: int,
+                     waves: tuple[_F, _F] | None, calibrated: bool) -> "CycleTable":
+        """``CycleTable(...)`` for the analyser, whose arguments already have their types (a
+        terminal makes one table per cycle pushed; this skips the keyword call and conversions)."""
+        t = object.__new__(cls)
+        t._data = data
+        t._harm_i = harm_i
+        t._harm_v = harm_v
+        t._waves = waves
+        t.fs = fs
+        t.has_voltage = has_voltage
+        t.n_points = n_points
+        t.calibrated = calibrated
+        return t
+
+    @classmethod
     def empty(cls, harmonics: int, *, fs: float, has_voltage: bool, n_points: int,
               waveforms: bool = False, calibrated: bool = True) -> "CycleTable":
         """A table with no cycles."""

@@ -74,6 +74,11 @@ def fundamental_sos(fs: float, mains_hz: float | None) -> np.ndarray:
     return np.array([_butter2(0.2 * f, fs, True), _butter2(lp, fs, False), _butter2(lp, fs, False)])
 
 
+def scan_decay(fs: float, peak_time_s: float = 0.5) -> float:
+    """Per-sample decay of the scan's running peak (time constant ``peak_time_s``, s)."""
+    return math.exp(-1.0 / (peak_time_s * fs))
+
+
 class ZeroCrossingScanner:
     """Streaming detector of rising zero crossings.
 
@@ -106,7 +111,7 @@ class ZeroCrossingScanner:
         self.min_period = self.fs / self.fmax
         self.max_period = self.fs / self.fmin
         self.hysteresis = float(hysteresis)
-        self.decay = math.exp(-1.0 / (peak_time_s * self.fs))
+        self.decay = scan_decay(self.fs, peak_time_s)
         self.filtered = bool(filtered)
         self.sos = fundamental_sos(self.fs, mains_hz) if filtered else np.zeros((3, 5))
         self.state = _core.new_scan_state()

@@ -467,7 +467,9 @@ class EventDetector(BaseDetector):
         # keep at least _keep() cycles before the next chunk: a change confirmed
         # in it looks back at most max_transient + window + a few cycles
         keep = self._keep()
-        total = sum(len(t) for t in self._history)
+        # the history always ends at the cycles seen (load_state checks it): no walk over a
+        # list that holds ~140 one-cycle tables on a terminal pushing a cycle at a time
+        total = self._seen - self._hist_first
         st = self._state
         if st is not None and st[_core.EVENT_STATE_MODE] == 1:
             # a change is pending: its confirmation may come later than the
@@ -487,7 +489,7 @@ class EventDetector(BaseDetector):
 
     def _rows(self, first: int, last: int) -> CycleTable | None:
         """History cycles first..last (absolute, inclusive, clamped), or None."""
-        end = self._hist_first + sum(len(t) for t in self._history)
+        end = self._seen           # the history ends at the cycles seen
         first, last = max(first, self._hist_first), min(last, end - 1)
         if last < first:
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import os
 import sys
@@ -448,8 +449,8 @@ def _n_workers(workers: int | None) -> int:
     return n
 
 
-def local_cluster(workers: int | None = None, *, processes: bool = True, dashboard_address: str | None = ":0",
-                  **kwargs: Any):
+def local_cluster(workers: int | None = None, *, processes: bool | None = True,
+                  dashboard_address: str | None = ":0", **kwargs: Any):
     """The ``LocalCluster`` :func:`run` starts when it gets no client.
 
     ``workers`` workers (default: one per CPU) of one thread each (the
@@ -463,12 +464,18 @@ def local_cluster(workers: int | None = None, *, processes: bool = True, dashboa
     ----------
     workers : int, optional
         Number of workers (default: CPU count).
-    processes : bool
+    processes : bool or None
         True: each worker is a process with a nanny (a killed or crashed
         worker is restarted and its tasks run again). False: the workers
         are threads of this process (no process to start, about 0.7 CPU-s
         less per worker; a crash in native code ends this process, the
         workers share its GIL and memory, and no memory limit is enforced).
+        None (*mixed*): one worker is a thread of this process, ready at
+        once, and the other ``workers - 1`` are processes with nannies that
+        start in the background (this function returns before they are up;
+        ``client.wait_for_workers(workers)`` waits for them). Tasks run on
+        the thread worker meanwhile, and are shared once the processes
+        arrive. With one worker the same as False.
     dashboard_address : str or None
         Where the dashboard listens (``":0"``: a free port; None: none).
 
@@ -485,6 +492,8 @@ def local_cluster(workers: int | None = None, *, processes: bool = True, dashboa
     except ImportError:
         raise ImportError("currentprint.fleet needs Dask: pip install 'currentprint[fleet]'") from None
     n = _n_workers(workers)
+    if processes is None and n > 1:
+        return _mixed_cluster(n, dashboard_address=dashboard_address, **kwargs)
     if not processes:
         # the memory monitor would watch this whole process (the caller's memory too) and pause the
         # worker above 80 % of the limit, which nothing here would then lower: a hang, not a limit
@@ -494,16 +503,61 @@ def local_cluster(workers: int | None = None, *, processes: bool = True, dashboa
                             dashboard_address=dashboard_address, **kwargs)
 
 
+def _configured_nanny():
+    """``distributed.Nanny`` made under :data:`CLUSTER_CONFIG`, wherever it is made."""
+    import dask
+    from distributed import Nanny
+
+    class ConfiguredNanny(Nanny):
+        # a nanny reads the environment its worker is spawned with, and the configuration the worker
+        # gets, when it is made: for a worker added later that is on the cluster's event loop, after
+        # local_cluster's `with dask.config.set(...)` has ended, so set them again around it. Its
+        # copy of the configuration is shallow (the nested dicts are the global ones, restored when
+        # the `with` ends, before the worker is spawned): copy it whole while the settings hold
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            with dask.config.set(CLUSTER_CONFIG):
+                super().__init__(*args, **kwargs)
+                self.config = copy.deepcopy(self.config)
+    return ConfiguredNanny
+
+
+def _mixed_cluster(n: int, *, dashboard_address: str | None = ":0", **kwargs: Any):
+    """One thread worker now, ``n - 1`` worker processes arriving in the background (``processes=None``)."""
+    import dask
+    from distributed import LocalCluster
+    from distributed.worker_memory import parse_memory_limit
+
+    memory_limit = kwargs.pop("memory_limit", "auto")
+    # tcp, not inproc: the worker processes connect to this scheduler; the thread worker has no
+    # memory limit (its monitor would watch the caller's memory too, see above)
+    kwargs.setdefault("protocol", "tcp://")
+    kwargs.setdefault("host", "127.0.0.1")
+    with dask.config.set(CLUSTER_CONFIG):
+        cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=False, memory_limit=0,
+                               dashboard_address=dashboard_address, **kwargs)
+    try:
+        options = dict(cluster.new_spec["options"])
+        # each process gets its share of the machine's memory, as LocalCluster(n_workers=n) gives
+        options["memory_limit"] = parse_memory_limit(memory_limit, 1, n, logger=log)
+        cluster.new_spec = {"cls": _configured_nanny(), "options": options}
+        # SpecCluster.scale only schedules the start on the cluster's event loop and returns
+        cluster.scale(n)
+    except BaseException:
+        cluster.close()
+        raise
+    return cluster
+
+
 class _Starting:
     """:func:`local_cluster` started in a thread (``result()`` waits for it, or raises its error)."""
 
-    def __init__(self, workers: int, processes: bool) -> None:
+    def __init__(self, workers: int, processes: bool | None) -> None:
         self._box: dict[str, Any] = {}
         self._thread = threading.Thread(target=self._start, args=(workers, processes), name="cp-fleet-cluster",
                                         daemon=True)
         self._thread.start()
 
-    def _start(self, workers: int, processes: bool) -> None:
+    def _start(self, workers: int, processes: bool | None) -> None:
         try:
             self._box["cluster"] = local_cluster(workers, processes=processes)
         except BaseException as exc:  # handed to the caller by result()
@@ -560,13 +614,15 @@ def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, wo
         Workers of the local cluster (default: CPU count).
     processes : bool or None
         Whether the local cluster's workers are processes (only without
-        ``client``). None: one worker runs as a thread of this process (a
+        ``client``). None: one worker is a thread of this process (a
         process would cost more to start and stop than it isolates on most
-        runs, see ``docs/fleet.md``), two or more are processes. True:
-        processes even for one worker (a worker that crashes or is killed is
-        restarted by its nanny and its tasks run again; its memory is its
-        own). False: threads of this process (they share one GIL: more than
-        one gains little).
+        runs, see ``docs/fleet.md``); with two or more, one is that thread
+        worker, which starts replaying at once, and the others are processes
+        that start meanwhile and share the work when they arrive (see
+        :func:`local_cluster`). True: all processes, even for one worker (a
+        worker that crashes or is killed is restarted by its nanny and its
+        tasks run again; its memory is its own). False: all threads of this
+        process (they share one GIL: more than one gains little).
     gap_tolerance_s : float
         Two files are contiguous when the second starts within this many
         seconds of the end of the first.
@@ -610,7 +666,7 @@ def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, wo
         n = _n_workers(workers)
         # the cluster starts (worker processes spawn and import) while this process scans the
         # archive: its own workers are on this machine, so the scan costs the same here
-        starting = _Starting(n, n > 1 if processes is None else bool(processes))
+        starting = _Starting(n, processes)
     elif isinstance(client, str):
         client = Client(client)
         own = [client]
@@ -626,10 +682,13 @@ def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, wo
         futures = {}
         replayed: list[Piece] = []
         for config, pieces, prev in plan.chains:
-            for piece in pieces:
+            # longest work first: a long chain started last would run alone at the end while the
+            # other workers idle (the seconds of recordings left in the chain, a proxy for its CPU)
+            left = [sum(f.duration_s for f in p.files) for p in pieces]
+            for i, piece in enumerate(pieces):
                 key = f"cp-fleet-{piece.terminal}-{piece.uid}-{tag}"
                 prev = client.submit(_replay_task, archive, out, piece, config, detectors, prev, chunk_s,
-                                     key=key, pure=False, retries=1)
+                                     key=key, pure=False, retries=1, priority=int(sum(left[i:])))
                 futures[prev] = piece
                 replayed.append(piece)
         bar = _Progress(len(futures), progress, getattr(client, "dashboard_link", None))
