@@ -920,7 +920,8 @@ def _tracker_with_blocks(arrive_at, shape, p_load, *, n=40, noise=0.02, seed=4):
         h = base + noise * rng.normal(0, 1.0, 30) + share * shape
         p = 900.0 + rng.normal(0, 0.5) + share * p_load
         t0 = k * BLOCK * N
-        tr._blocks.append((h, p, float(t0), float(t0 + BLOCK * N), 3))
+        tr._blocks.append((h.astype(np.float32), p, float(t0), float(t0 + BLOCK * N), 3))
+    tr._n_switch = 3
     return tr
 
 
@@ -949,3 +950,74 @@ def test_a_switch_on_never_found_is_found_back_from_its_named_switch_off():
     restored = cp.ApplianceTracker().load_state(json.loads(json.dumps(tr.state_dict())))
     assert len(restored._blocks) == len(tr._blocks)
     assert np.array_equal(restored._blocks[-1][0], tr._blocks[-1][0])
+
+
+def _noisy_mains_stream(duration_s, seed=0):
+    """A resistive load with cycle noise on a 50 Hz mains (no switching): blocks pile up."""
+    v = _mains(duration_s)
+    rng = np.random.default_rng(seed)
+    return 2.0 * v / 325.0 * 10.0 + 0.05 * rng.normal(size=v.shape[0]), v
+
+
+def test_the_kept_blocks_are_bounded_by_history_s_not_by_the_time_run():
+    from currentprint._state import encode
+    sizes, counts = [], []
+    for dur in (6.0, 12.0):
+        i, v = _noisy_mains_stream(dur)
+        tr = cp.ApplianceTracker(history_s=2.0)
+        cp.Monitor(fs=FS, detectors=[tr]).run(i, v, chunk=int(0.2 * FS))
+        blocks = list(tr._blocks)
+        # whole blocks lying within the last 2 s (12 cycles = 0.24 s at 50 Hz: 8 of them)
+        assert 7 <= len(blocks) <= 9
+        assert blocks[-1][3] - blocks[0][2] <= 2.0 * FS
+        counts.append(len(blocks))
+        sizes.append(len(json.dumps(encode(tr.state_dict()["state"]["blocks"]))))
+    assert counts[0] == counts[1]
+    assert abs(sizes[1] - sizes[0]) <= 0.1 * sizes[0]
+    # the parameter is a parameter: saved with the monitor, and 0 keeps nothing
+    assert cp.ApplianceTracker(history_s=2.0).get_params()["history_s"] == 2.0
+    i, v = _noisy_mains_stream(3.0)
+    tr = cp.ApplianceTracker(history_s=0)
+    cp.Monitor(fs=FS, detectors=[tr]).run(i, v)
+    assert len(tr._blocks) == 0
+
+
+@pytest.mark.parametrize("bad", [-1.0, float("nan"), float("inf"), 1e6, "300"])
+def test_history_s_is_range_checked_also_when_read_from_a_file(bad, tmp_path):
+    with pytest.raises(cp.errors.InputError):
+        cp.ApplianceTracker(history_s=bad)
+    mon = cp.Monitor(fs=FS, detectors=[cp.ApplianceTracker(history_s=2.0)])
+    st = mon.state_dict()
+    from currentprint._state import encode
+    for d in st["detectors"]:
+        if d["name"] == "appliances":
+            d["params"] = encode({"history_s": bad})
+    with pytest.raises(cp.errors.CorruptFileError, match="history_s"):
+        cp.Monitor.from_state(st)
+
+
+def test_old_tracker_states_still_load():
+    """States from before the kept blocks (no ``blocks``) and from the round that kept them as
+    float64 with float switch counts load; a longer saved history is cut to ``history_s``."""
+    i, v = _noisy_mains_stream(8.0)
+    tr = cp.ApplianceTracker()
+    mon = cp.Monitor(fs=FS, detectors=[tr])
+    mon.run(i, v, chunk=int(0.2 * FS))
+    from currentprint._state import decode, encode
+    st = decode(tr.state_dict()["state"])
+    assert st["blocks"]["h"].dtype == np.float32 and len(tr._blocks) > 8
+    old = dict(st)
+    old["blocks"] = {"h": st["blocks"]["h"].astype(float), "sw": st["blocks"]["sw"].astype(float),
+                     **{k: st["blocks"][k] for k in ("p", "t0", "t1")}}
+    back = cp.ApplianceTracker().load_state({"state": encode(old)})
+    assert len(back._blocks) == len(tr._blocks)
+    assert np.array_equal(back._blocks[-1][0], tr._blocks[-1][0])
+    short = cp.ApplianceTracker(history_s=1.0).load_state({"state": encode(old)})
+    assert 3 <= len(short._blocks) <= 5
+    older = {k: x for k, x in st.items() if k not in ("blocks", "n_switch")}
+    assert len(cp.ApplianceTracker().load_state({"state": encode(older)})._blocks) == 0
+    # blocks out of time order are refused
+    bad = dict(old)
+    bad["blocks"] = dict(old["blocks"], t0=old["blocks"]["t0"][::-1].copy())
+    with pytest.raises(cp.errors.InputError):
+        cp.ApplianceTracker().load_state({"state": encode(bad)})

@@ -128,6 +128,16 @@ class ApplianceTracker(_EventJudge):
     calibrated : bool or None
         As for :class:`~currentprint.ResistiveLoadDetector` (powers in W or
         ADC count² units).
+    history_s : float
+        Seconds of history kept for the search of a switch-on that was no
+        event (a small load arriving under a noisy background, found back
+        from its named switch-off): the whole blocks of :data:`BLOCK` cycles
+        lying within the last ``history_s`` seconds (default 300; 0 turns
+        the search off; at most 3600). Each block costs about 150 bytes of
+        saved state (its mean current harmonics as float32, its power and
+        times): about 160 kB at the default and 50 Hz, whatever the time the
+        tracker has run. A run that started longer ago than this and whose
+        switch-on was missed stays unbooked (:meth:`unpaired`).
 
     Examples
     --------
@@ -146,13 +156,15 @@ class ApplianceTracker(_EventJudge):
     uses_library = True
 
     def __init__(self, library: Any = None, *, pair_tolerance: float = 0.25, min_power_w: float = 0.0,
-                 calibrated: bool | None = None) -> None:
+                 calibrated: bool | None = None, history_s: float = 300.0) -> None:
         self.library = library
         self.pair_tolerance = pair_tolerance
         self.min_power_w = min_power_w
         self.calibrated = calibrated
+        self.history_s = history_s
         _num("pair_tolerance", pair_tolerance)
         _num("min_power_w", min_power_w)
+        _num("history_s", history_s, hi=_HISTORY_MAX_S)
         from .events import EventDetector
         # small appliances (a TV, a router, a PC on standby) count in a ledger: see _EVENT_PARAMS
         self.event_source = EventDetector(**_EVENT_PARAMS)
@@ -178,8 +190,9 @@ class ApplianceTracker(_EventJudge):
         self._late: list = []                # alerts of runs closed while attributing (returned at once)
         # cycles gathered since the last switching (from _seg_from) for _post_check
         self._seg_on, self._seg_from, self._seg = False, 0, _empty_seg()
-        # whole blocks attributed (mean harmonics, power W, first and end sample, switchings before)
-        self._blocks: collections.deque = collections.deque(maxlen=_HISTORY_BLOCKS)
+        # whole blocks attributed within the last history_s (mean harmonics as float32, power W,
+        # first and end sample, switchings before)
+        self._blocks: collections.deque = collections.deque(maxlen=self._max_blocks())
         self._n_switch = 0
 
     # -- wall clock ------------------------------------------------------------
@@ -454,10 +467,12 @@ class ApplianceTracker(_EventJudge):
         t = float(np.sum(dt))
         p = float(np.sum(b["p"][:n] * dt)) / t if t > 0 else 0.0
         h = b["h"][:n].mean(axis=0)
-        if full:
+        if full and self.history_s > 0:
             # the whole blocks of the last minutes, for the search of a switch-on never found
-            self._blocks.append((h, p, float(b["start"][0]), float(b["start"][n - 1] + b["period"][n - 1]),
-                                 self._n_switch))
+            # (float32: a block mean's cycle noise is far above its 6e-8 relative rounding)
+            self._blocks.append((h.astype(np.float32), p, float(b["start"][0]),
+                                 float(b["start"][n - 1] + b["period"][n - 1]), self._n_switch))
+            self._prune_blocks()
         running = [r for r in self._runs if r["off_sample"] is None]
         if full and self._done >= self._ref_from:
             dev = b["h"][:n] - h
@@ -511,6 +526,19 @@ class ApplianceTracker(_EventJudge):
         else:
             for r in running:
                 r["energy_j"] += r["p_now"] * t
+
+    def _max_blocks(self) -> int:
+        """Most whole blocks ``history_s`` can hold (mains up to :data:`_MAINS_MAX_HZ`)."""
+        return math.ceil(float(self.history_s) * _MAINS_MAX_HZ / BLOCK)
+
+    def _prune_blocks(self) -> None:
+        """Drop the kept blocks that start before the last ``history_s`` seconds (of the newest block's end)."""
+        bl = self._blocks
+        if not bl or not self._fs > 0:
+            return
+        since = bl[-1][3] - float(self.history_s) * self._fs
+        while bl and bl[0][2] < since:
+            bl.popleft()
 
     def _vanished(self, running: list[dict], c: np.ndarray, cols: np.ndarray, n: int, p: float = math.nan) -> None:
         """Close the runs whose whole current has gone without a switch-off event.
@@ -698,7 +726,7 @@ class ApplianceTracker(_EventJudge):
 
         A small load switching on over a burst-mode or wandering background can pass under the
         event detector's noise floor while its switch-off, named, is found. The whole blocks of
-        the last :data:`_HISTORY_BLOCKS` are searched, newest stretch between switchings first,
+        the last ``history_s`` seconds are searched, newest stretch between switchings first,
         for the current that left (``shape``, W ``power``) arriving whole
         (:func:`_departure` on the blocks, time reversed: a block mean is 12 cycles, so a step
         too small for one cycle's noise shows over a stretch of them). The run found opens
@@ -713,7 +741,7 @@ class ApplianceTracker(_EventJudge):
             segs.setdefault(blk[4], []).append(blk)
         for key in sorted(segs, reverse=True):
             seg = segs[key][::-1]                           # newest first: an arrival is a departure back in time
-            h = np.stack([x[0] for x in seg])
+            h = np.stack([x[0] for x in seg]).astype(float)
             p = np.array([x[1] for x in seg])
             found = _departure(h, p, [shape], [power])
             if found is None:
@@ -1012,11 +1040,11 @@ class ApplianceTracker(_EventJudge):
             "expect_p": float(self._expect_p),
             "seg_on": bool(self._seg_on), "seg_from": int(self._seg_from), "seg": dict(self._seg),
             "n_switch": int(self._n_switch),
-            "blocks": {"h": np.array([x[0] for x in self._blocks]).reshape(-1, 2 * SHAPE_HARMONICS),
+            "blocks": {"h": np.array([x[0] for x in self._blocks], np.float32).reshape(-1, 2 * SHAPE_HARMONICS),
                        "p": np.array([x[1] for x in self._blocks], float),
                        "t0": np.array([x[2] for x in self._blocks], float),
                        "t1": np.array([x[3] for x in self._blocks], float),
-                       "sw": np.array([x[4] for x in self._blocks], float)},
+                       "sw": np.array([x[4] for x in self._blocks], np.int64)},
         })}
 
     def load_state(self, state: dict) -> "ApplianceTracker":
@@ -1057,17 +1085,27 @@ class ApplianceTracker(_EventJudge):
                 raise ValueError("the cycles gathered after the last switching do not fit")
             self._seg_on, self._seg_from, self._seg = bool(st.get("seg_on", False)), int(st.get("seg_from", 0)), seg
             bl = st.get("blocks")
-            blocks: collections.deque = collections.deque(maxlen=_HISTORY_BLOCKS)
+            blocks: collections.deque = collections.deque(maxlen=self._max_blocks())
+            n_switch = int(st.get("n_switch", 0))
             if bl is not None:
+                # older states hold the harmonics as float64 and the switch counts as floats
                 bh = np.asarray(bl["h"], dtype=float).reshape(-1, width)
                 cols = [np.asarray(bl[k], dtype=float).reshape(-1) for k in ("p", "t0", "t1", "sw")]
-                if any(c.shape[0] != bh.shape[0] for c in cols) or bh.shape[0] > _HISTORY_BLOCKS or not (
-                        np.all(np.isfinite(bh)) and all(np.all(np.isfinite(c)) for c in cols)):
+                if any(c.shape[0] != bh.shape[0] for c in cols) or bh.shape[0] > max(self._max_blocks(), 1250) or not (
+                        np.all(np.isfinite(bh)) and np.all(np.abs(bh) < 3e38)
+                        and all(np.all(np.isfinite(c)) for c in cols)):
                     raise ValueError("the blocks kept do not fit")
+                if not (np.all(cols[2] > cols[1]) and np.all(np.diff(cols[1]) > 0)
+                        and np.all((cols[3] >= 0) & (cols[3] <= n_switch) & (cols[3] == np.round(cols[3])))):
+                    raise ValueError("the blocks kept are not in time order")
+                bh32 = bh.astype(np.float32)
                 for k in range(bh.shape[0]):
-                    blocks.append((bh[k], float(cols[0][k]), float(cols[1][k]), float(cols[2][k]), int(cols[3][k])))
-            self._blocks, self._n_switch = blocks, int(st.get("n_switch", 0))
+                    blocks.append((bh32[k], float(cols[0][k]), float(cols[1][k]), float(cols[2][k]), int(cols[3][k])))
+            self._blocks, self._n_switch = blocks, n_switch
             self._finished_at = int(st["finished_at"])
+            if self.history_s == 0:
+                self._blocks.clear()
+            self._prune_blocks()
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"not an ApplianceTracker state ({type(exc).__name__}: {exc})") from None
         self._runs, self._orphans, self.start_time = runs, orphans, _utc(start)
@@ -1255,8 +1293,10 @@ _DEP_SIGMA = 8.0
 _DEP_TOL = 0.35
 _DEP_EXPLAINED = 0.5
 _POST_CHECK = 60
-#: whole blocks kept for the search of a switch-on never found (5 min at 50 Hz; ~1 MB of saved state)
-_HISTORY_BLOCKS = 1250
+#: longest history_s accepted (s): an hour of blocks is ~2.7 MB of saved state at 60 Hz
+_HISTORY_MAX_S = 3600.0
+#: mains frequency the kept blocks are counted for (Hz; the framing accepts 45-65 Hz): bounds their number
+_MAINS_MAX_HZ = 66.0
 #: median of a chi-square(1) variable: a robust variance from squared first differences
 _MED_CHI1 = 0.4549
 
