@@ -10,6 +10,8 @@ import pytest
 from currentprint import _core
 from currentprint.core.framing import ZeroCrossingScanner
 
+from _signals import faded_amplitude
+
 FS = 6400.0
 SPLIT_MIN = 32768           # CP_SCAN_SPLIT_MIN in _cycle.h
 CHUNK = 4096                # below it: the one-lane scan
@@ -29,12 +31,7 @@ def _voltage(seconds, fade=None, sag=None, seed=0):
     rng = np.random.default_rng(seed)
     t = np.arange(int(seconds * FS)) / FS
     ph = 2 * np.pi * np.cumsum(50.0 + 0.2 * np.sin(2 * np.pi * t / 5.0)) / FS
-    amp = np.full(t.size, 325.0)
-    if fade is not None:
-        a, b = fade
-        m = (t >= a) & (t < b)
-        amp[m] = 325.0 * 0.94 ** ((t[m] - a) * 50.0)
-        amp[t >= b] = 325.0 * 0.94 ** ((b - a) * 50.0)
+    amp = faded_amplitude(t, fade)
     if sag is not None:
         amp[(t >= sag[0]) & (t < sag[1])] *= 0.4
     return amp * (np.sin(ph) + 0.01 * np.sin(3 * ph)) + rng.normal(0, 0.5, t.size)

@@ -26,6 +26,8 @@ from hypothesis import given, settings, strategies as st
 
 import currentprint as cp
 from currentprint import _core
+
+from _signals import faded_amplitude, three_loads
 from currentprint.errors import InputError
 
 
@@ -95,11 +97,7 @@ def _close(a: cp.CycleTable, b: cp.CycleTable, tol: float = 1e-9) -> None:
 
 @functools.lru_cache(maxsize=None)
 def _signal(fs: float, mains_hz: float, seconds: float, dtype=np.float64):
-    return cp.synth.synth_signal(duration_s=seconds, fs=fs, mains_hz=mains_hz,
-                                 loads={"a": cp.synth.Resistive(800.0), "b": cp.synth.Rectifier(150.0),
-                                        "c": cp.synth.PhaseCut(300.0)},
-                                 schedule=[(0.2, "a", "on"), (0.5, "b", "on"), (0.8, "c", "on")],
-                                 seed=7, drift_hz=0.3, dtype=dtype)
+    return three_loads(fs, mains_hz, seconds, dtype, seed=7)
 
 
 @pytest.mark.parametrize("fs, mains_hz", [(6400.0, 50.0), (6400.0, 60.0), (10000.0, 50.0), (30000.0, 50.0)])
@@ -281,12 +279,7 @@ def _long_pair(seconds=26.0, dtype=np.float64, fade=None):
     fs = 6400.0
     t = np.arange(int(seconds * fs)) / fs
     ph = 2 * np.pi * np.cumsum(50.0 + 0.15 * np.sin(2 * np.pi * t / 7.0)) / fs
-    amp = np.full(t.size, 325.0)
-    if fade is not None:
-        a, b = fade
-        m = (t >= a) & (t < b)
-        amp[m] = 325.0 * 0.94 ** ((t[m] - a) * 50.0)
-        amp[t >= b] = 325.0 * 0.94 ** ((b - a) * 50.0)
+    amp = faded_amplitude(t, fade)
     v = amp * (np.sin(ph) + 0.006 * np.sin(3 * ph))
     i = 8.0 * np.sin(ph - 0.5) + 1.5 * np.sin(5 * ph + 0.3)
     return i.astype(dtype), v.astype(dtype), fs

@@ -10,6 +10,8 @@ import pytest
 import currentprint as cp
 from currentprint import _core
 
+from _signals import three_loads
+
 
 def _has_avx512() -> bool:
     try:
@@ -50,11 +52,7 @@ def _identical(a, b):
 
 
 def _signal(fs, mains_hz, seconds, dtype=np.float64):
-    return cp.synth.synth_signal(duration_s=seconds, fs=fs, mains_hz=mains_hz,
-                                 loads={"a": cp.synth.Resistive(800.0), "b": cp.synth.Rectifier(150.0),
-                                        "c": cp.synth.PhaseCut(300.0)},
-                                 schedule=[(0.2, "a", "on"), (0.5, "b", "on"), (0.8, "c", "on")],
-                                 seed=11, drift_hz=0.3, dtype=dtype)
+    return three_loads(fs, mains_hz, seconds, dtype, seed=11)
 
 
 @pytest.mark.parametrize("fs, mains_hz", [(6400.0, 50.0), (6400.0, 60.0), (10000.0, 50.0), (30000.0, 50.0)])
