@@ -152,6 +152,19 @@ def physical_branch(v, i_rms, inductive, seed, start=START):
     return am.ayrton_arc_branch(v, FS, i_rms=i_rms, lag_deg=lag, start_s=start, rng=rng)
 
 
+def alarms_beside_healthy_branches(load, v, make_branch, label: str, into: dict) -> int:
+    """Judge ``load`` alone and beside a healthy (arc starting after the signal) 5/10/16 A resistive
+    and motor branch, ``make_branch(kind, amps)``; cases that alarm are appended to ``into[mode]``.
+    Returns the number of cases."""
+    branches = [("alone", 0.0)] + [(f"{kind} {amps:g} A", make_branch(kind, amps))
+                                   for kind in ("resistive", "motor") for amps in (5.0, 10.0, 16.0)]
+    for bname, b in branches:
+        for mode in into:
+            if first_alarm(load + b, v, mode) is not None:
+                into[mode].append(f"{label} + {bname}")
+    return len(branches)
+
+
 def physical_table(seeds: int, first: int = 0) -> None:
     """Circuit-driven arcs under masking loads of other constructions, and those loads' false alarms.
 
@@ -202,14 +215,9 @@ def physical_table(seeds: int, first: int = 0) -> None:
     for seed in range(10 + first, 10 + first + seeds):
         v = supply(seed)
         for mname, m in physical_masks(v, seed).items():
-            branches = [("alone", 0.0)] + [(f"{kind} {amps:g} A", physical_branch(
-                v, amps, kind == "motor", seed * 31 + int(amps), start=100.0))
-                for kind in ("resistive", "motor") for amps in (5.0, 10.0, 16.0)]
-            for bname, b in branches:
-                cnt += 1
-                for mode in fa:
-                    if first_alarm(m + b, v, mode) is not None:
-                        fa[mode].append(f"{mname} + {bname}")
+            cnt += alarms_beside_healthy_branches(
+                m, v, lambda kind, amps, v=v, seed=seed: physical_branch(
+                    v, amps, kind == "motor", seed * 31 + int(amps), start=100.0), mname, fa)
     print(f"\n| false alarms: those masking loads alone and + a healthy 5/10/16 A branch | {cnt} | "
           f"{len(fa['gb14287'])} | {len(fa['iec62606'])} |")
     for mode, lst in fa.items():
@@ -376,15 +384,10 @@ def false_alarms(quick: bool, seeds: int) -> None:
     for seed in range(70, 70 + seeds):
         v = supply(seed)
         for ang in (60, 90, 120):
-            m = speed_controlled_motor(v, seed, ang)
-            branches = [("alone", 0.0)] + [(f"{kind} {amps:g} A", C.arcing_branch(
-                v, FS, i_rms=amps, kind=kind, start_s=100.0, seed=seed * 31 + int(amps)))
-                for kind in ("resistive", "motor") for amps in (5.0, 10.0, 16.0)]
-            for bname, b in branches:
-                cnt += 1
-                for mode in sc:
-                    if first_alarm(m + b, v, mode) is not None:
-                        sc[mode].append(f"speed controller {ang} deg + {bname}")
+            cnt += alarms_beside_healthy_branches(
+                speed_controlled_motor(v, seed, ang), v, lambda kind, amps, v=v, seed=seed: C.arcing_branch(
+                    v, FS, i_rms=amps, kind=kind, start_s=100.0, seed=seed * 31 + int(amps)),
+                f"speed controller {ang} deg", sc)
     print(f"| phase-cut universal motor (speed controller 60/90/120°), alone and + healthy branch | {cnt} | "
           f"{len(sc['gb14287'])} | {len(sc['iec62606'])} |")
     for what, d in (("recordings", alone), ("mixtures", hits), ("masking loads", ml), ("healthy branch", hb),
