@@ -35,10 +35,17 @@ static inline __attribute__((always_inline)) cp_v4d CPF(vmax)(cp_v4d a, cp_v4d b
 static inline __attribute__((always_inline)) cp_v4d CPF(vabs)(cp_v4d a) {
     return (cp_v4d)((cp_v4l)a & (cp_v4l){INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX});
 }
-/* a > b ? a : b for scalars, as maxsd (no branch: GCC otherwise may branch, which mispredicts on data) */
+/* a > b ? a : b for scalars, as maxsd (no branch: GCC otherwise may branch, which mispredicts on data).
+ * Inline assembly: through _mm_max_sd(_mm_set_sd(a), _mm_set_sd(b)) GCC zeroes the upper lanes first (a
+ * vmovq per operand, one of them on the framing scan's chain of peaks); the upper lanes are not used. */
 static inline __attribute__((always_inline)) double CPF(smax)(double a, double b) {
-#if CP_X86
-    return _mm_cvtsd_f64(_mm_max_sd(_mm_set_sd(a), _mm_set_sd(b)));
+#if CP_X86 && CP_ISA_AVX2
+    double r;
+    __asm__("vmaxsd %2, %1, %0" : "=x"(r) : "x"(a), "x"(b));
+    return r;
+#elif CP_X86
+    __asm__("maxsd %1, %0" : "+x"(a) : "x"(b));
+    return a;
 #else
     return a > b ? a : b;
 #endif
@@ -169,8 +176,11 @@ static void CPF(cfft)(double *re, double *im, Py_ssize_t m, const double *tw_r, 
  * width, CP_VW groups run side by side: the groups whose first point is z[r .. r+CP_VW-1] (rev[a] = r + g)
  * read their four inputs as whole vectors, and a transpose writes each group's four outputs to
  * re/im[a .. a+3] (additions and subtractions only: the same results as the scalar groups). */
-static void CPF(cfft_x)(const double *x, double *re, double *im, Py_ssize_t m, const Py_ssize_t *rev,
-                        const double *tw_r, const double *tw_i) {
+static inline __attribute__((always_inline)) void CPF(cfft_late_k)(double *re, double *im, const Py_ssize_t m,
+                                                                   const double *tw_r, const double *tw_i);
+static inline __attribute__((always_inline)) void CPF(cfft_x_k)(const double *x, double *re, double *im,
+                                                                const Py_ssize_t m, const Py_ssize_t *rev,
+                                                                const double *tw_r, const double *tw_i) {
     Py_ssize_t a, h = m >> 1, q = m >> 2, r;
     if (q % CP_VW == 0) {
         for (r = 0; r < q; r += CP_VW) {
@@ -224,11 +234,18 @@ static void CPF(cfft_x)(const double *x, double *re, double *im, Py_ssize_t m, c
             CPF(stages12)(z0[0], z0[1], z1[0], z1[1], z2[0], z2[1], z3[0], z3[1], re + a, im + a);
         }
     }
-    CPF(cfft_late)(re, im, m, tw_r, tw_i);
+    CPF(cfft_late_k)(re, im, m, tw_r, tw_i);
 }
 
-/* stages of half-size >= 4 of the in-place FFT, CP_VW butterflies at a time */
-static void CPF(cfft_late)(double *re, double *im, Py_ssize_t m, const double *tw_r, const double *tw_i) {
+static void CPF(cfft_x)(const double *x, double *re, double *im, Py_ssize_t m, const Py_ssize_t *rev,
+                        const double *tw_r, const double *tw_i) {
+    CPF(cfft_x_k)(x, re, im, m, rev, tw_r, tw_i);
+}
+
+/* stages of half-size >= 4 of the in-place FFT, CP_VW butterflies at a time (inlined where m is a
+ * constant: the short loops of a small transform are then unrolled) */
+static inline __attribute__((always_inline)) void CPF(cfft_late_k)(double *re, double *im, const Py_ssize_t m,
+                                                                   const double *tw_r, const double *tw_i) {
     Py_ssize_t size = 8, half, start, t, nst = 0;
     for (half = 8; half <= m; half <<= 1)
         nst++;
@@ -279,6 +296,10 @@ static void CPF(cfft_late)(double *re, double *im, Py_ssize_t m, const double *t
         }
     }
 #undef CP_BFLY
+}
+
+static void CPF(cfft_late)(double *re, double *im, Py_ssize_t m, const double *tw_r, const double *tw_i) {
+    CPF(cfft_late_k)(re, im, m, tw_r, tw_i);
 }
 
 /* lanes in reverse order */
@@ -356,16 +377,18 @@ static void CPF(cp_rfft)(const double *x, double *fr, double *fi, double *wre, d
 
 /* The same for two real sequences at once (current and voltage): more independent work per loop;
  * bins 1..kmax (and 0, n/2) only. */
-static void CPF(rfft2)(const double *x, const double *y, double *fr, double *fi, double *gr, double *gi,
-                       double *wre, double *wim, double *vre, double *vim, Py_ssize_t n, const cp_params *P,
-                       Py_ssize_t kmax) {
+static inline __attribute__((always_inline)) void CPF(rfft2_k)(const double *x, const double *y, double *fr,
+                                                               double *fi, double *gr, double *gi, double *wre,
+                                                               double *wim, double *vre, double *vim,
+                                                               const Py_ssize_t n, const cp_params *P,
+                                                               Py_ssize_t kmax) {
     Py_ssize_t m = n >> 1, j, k, kc;
     const Py_ssize_t *rev = P->rev;
     const double *cos_t = P->cos_t, *sin_t = P->sin_t;
     double er, ei, orr, oi, zr, zi, cr, ci, wr, wi;
     if (m >= 4) {
-        CPF(cfft_x)(x, wre, wim, m, rev, P->tw_r, P->tw_i);
-        CPF(cfft_x)(y, vre, vim, m, rev, P->tw_r, P->tw_i);
+        CPF(cfft_x_k)(x, wre, wim, m, rev, P->tw_r, P->tw_i);
+        CPF(cfft_x_k)(y, vre, vim, m, rev, P->tw_r, P->tw_i);
     } else {
         for (j = 0; j < m; j++) {
             k = rev[j];
@@ -397,6 +420,17 @@ static void CPF(rfft2)(const double *x, const double *y, double *fr, double *fi,
         gr[k] = er + wr * orr - wi * oi;
         gi[k] = ei + wr * oi + wi * orr;
     }
+}
+
+/* the two channels' spectra; the default grid at 6.4 and 8 kHz (128 points) with its sizes as
+ * constants, so that the compiler unrolls the FFT's short loops (same operations) */
+static void CPF(rfft2)(const double *x, const double *y, double *fr, double *fi, double *gr, double *gi,
+                       double *wre, double *wim, double *vre, double *vim, Py_ssize_t n, const cp_params *P,
+                       Py_ssize_t kmax) {
+    if (n == 128)
+        CPF(rfft2_k)(x, y, fr, fi, gr, gi, wre, wim, vre, vim, 128, P, kmax);
+    else
+        CPF(rfft2_k)(x, y, fr, fi, gr, gi, wre, wim, vre, vim, n, P, kmax);
 }
 
 /* Lagrange weights of points j..j+CP_VW-1 and the first stencil index of each, in vector lanes, computed

@@ -510,7 +510,10 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
     for (q = 0; q < 2; q++) {
         double thr = q == 0 ? P->shoulder * pk_pos : P->shoulder * pk_neg;
         double zz = q == 0 ? z_pos : z_pos + 0.5 * period;
-        Py_ssize_t mstar = ((Py_ssize_t)(zz + 0.5)) % m_len, steps = 0, back;
+        /* (zz + 0.5) % m_len without a division: zz + 0.5 >= 0 is below 2 m_len */
+        Py_ssize_t mstar = (Py_ssize_t)(zz + 0.5), steps = 0, back;
+        while (mstar >= m_len)
+            mstar -= m_len;
         if (thr > 0.0) {
             const CP_VD thv = CP_BCV(thr), ioffv = CP_BCV(i_off), iscv = CP_BCV(i_scale);
             const Py_ssize_t lim = m_len / 2;
