@@ -434,24 +434,35 @@ static void CPF(rfft2)(const double *x, const double *y, double *fr, double *fi,
 }
 
 /* Lagrange weights of points j..j+CP_VW-1 and the first stencil index of each, in vector lanes, computed
- * in the tap loop (kept in registers, never stored). Same operations as the scalar formula
- * w_k = prod_{j != k} (mu - x_j) / prod (x_k - x_j). */
+ * in the tap loop (kept in registers, never stored): w_k = prod_{j != k} (mu - x_j) / prod (x_k - x_j)
+ * at the nodes x_j = -2..3. The nodes are symmetric about 1/2: with t = mu - 1/2 the factors pair up as
+ * (mu + 2)(mu - 3) = t^2 - 6.25, (mu + 1)(mu - 2) = t^2 - 2.25, mu (mu - 1) = t^2 - 0.25 (additions), and
+ * each weight is the product of two of these pairs times its remaining factor over its denominator, a
+ * linear function of t: 14 multiplications per vector instead of 19 (the multiply units bound this loop).
+ * At mu = 0 (a grid point on a sample) the weights are 0, 0, 1, 0, 0, 0 as before, bit for bit: the
+ * sample is copied exactly. */
 static inline __attribute__((always_inline)) void CPF(weightsv)(CP_VD jv, CP_VD stepv, CP_VI *iv_out,
                                                                 CP_VD *W) {
     CP_VD p = jv * stepv;
     CP_VI iv = __builtin_convertvector(p, CP_VI);    /* p >= 0: truncation is floor */
+#if CP_VW == 4
+    /* floor(p) is the same double as (double) iv, in one instruction (GCC converts iv back in halves) */
+    CP_VD mu = p - (CP_VD)_mm256_floor_pd((__m256d)p);
+#else
     CP_VD mu = p - __builtin_convertvector(iv, CP_VD);
-    CP_VD a = mu + 2.0, b = mu + 1.0, c = mu, d = mu - 1.0, e = mu - 2.0, f = mu - 3.0;
-    CP_VD ab = a * b, ef = e * f, cd = c * d;
-    /* each weight leaves out one factor: three shared products of four factors */
-    CP_VD cdef = cd * ef, abef = ab * ef, abcd = ab * cd;
+#endif
+    CP_VD t = mu - 0.5, s = t * t;
+    CP_VD af = s - 6.25, be = s - 2.25, cd = s - 0.25;
+    /* each weight leaves out one factor: the pair products without it */
+    CP_VD G = be * cd, H = af * cd, K = af * be;
+    CP_VD t120 = t * (1.0 / 120.0), t24 = t * (1.0 / 24.0), t12 = t * (1.0 / 12.0);
     *iv_out = iv;
-    W[0] = b * (-1.0 / 120.0) * cdef;
-    W[1] = a * (1.0 / 24.0) * cdef;
-    W[2] = d * (-1.0 / 12.0) * abef;
-    W[3] = c * (1.0 / 12.0) * abef;
-    W[4] = f * (-1.0 / 24.0) * abcd;
-    W[5] = e * (1.0 / 120.0) * abcd;
+    W[0] = G * ((1.0 / 48.0) - t120);       /* -(mu - 3) / 120 */
+    W[1] = H * (t24 - (1.0 / 16.0));        /*  (mu - 2) / 24 */
+    W[2] = K * ((1.0 / 24.0) - t12);        /* -(mu - 1) / 12 */
+    W[3] = K * (t12 + (1.0 / 24.0));        /*  mu / 12 */
+    W[4] = H * ((-1.0 / 16.0) - t24);       /* -(mu + 1) / 24 */
+    W[5] = G * (t120 + (1.0 / 48.0));       /*  (mu + 2) / 120 */
 }
 
 /* int16 samples of one cycle widened to float64 (exact), so that the cycle runs through the float64

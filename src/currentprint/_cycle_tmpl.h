@@ -118,6 +118,125 @@ static inline __attribute__((always_inline)) void CPT(run_stats)(const CP_T *x, 
         (res) = e_;                                                          \
     } while (0)
 
+/* Step 1 of cp_cycle: one period resampled to npts points (ri, and rv with has_v) and the sums of
+ * squares (and of i v) of the points. A function of its own, inlined with has_v a constant: both
+ * variants keep their accumulators in registers. */
+static inline __attribute__((always_inline)) void CPT(resample)(const CP_T *xi, const CP_T *xv, Py_ssize_t n0,
+                                                                Py_ssize_t npts, double step, double i_off,
+                                                                double i_scale, double v_off, double v_scale,
+                                                                double *ri, double *rv, const int has_v,
+                                                                double *sq_i_out, double *sq_v_out,
+                                                                double *p_iv_out) {
+    Py_ssize_t j, k;
+    const CP_VD ioffv = CP_BCV(i_off), iscv = CP_BCV(i_scale);
+    const CP_VD voffv = CP_BCV(v_off), vscv = CP_BCV(v_scale);
+    const CP_VD stepv = CP_BCV(step);
+    const CP_T *bi = xi + n0 - CP_LO, *bv = has_v ? xv + n0 - CP_LO : xi;
+    /* sums of squares (and of i v) of the resampled points, as they are made: point j in lane
+     * j % CP_VW; no dependent chain through horizontal additions (the copies add in different orders,
+     * within rounding) */
+    CP_VD sqi_a = CP_BCV(0.0), sqv_a = CP_BCV(0.0), piv_a = CP_BCV(0.0), r4, v4, W[6];
+#define CP_PR2(acc, r, q) do { acc##_a = acc##_a + (r) * (q); } while (0)
+#if CP_VW == 2
+#define CP_CONSEC(iv) ((iv)[1] == (iv)[0] + 1)
+#else
+/* stencil indices iv[0] + (0, 1, 2, 3): one vector comparison */
+#define CP_CONSEC(iv) (_mm_movemask_epi8(_mm_cmpeq_epi32((__m128i)(iv), _mm_add_epi32(_mm_shuffle_epi32((__m128i)(iv), 0), \
+                                                                       _mm_setr_epi32(0, 1, 2, 3)))) == 0xFFFF)
+#endif
+#define CP_SQ2(acc, r) CP_PR2(acc, r, r)
+    CP_VI iv;
+    /* (x - 0) * 1 is x: skip the calibration when it is the identity */
+    const int cal = !(i_off == 0.0 && i_scale == 1.0 && v_off == 0.0 && v_scale == 1.0);
+    /* six taps as two chains of fused multiply-adds */
+#define CP_TAP6(s) (CP_FMAV(W2, CP_LOADV((s) + 2), CP_FMAV(W1, CP_LOADV((s) + 1), W0 * CP_LOADV(s))) \
+                + CP_FMAV(W5, CP_LOADV((s) + 5), CP_FMAV(W4, CP_LOADV((s) + 4), W3 * CP_LOADV((s) + 3))))
+#if CP_VW == 4
+    CP_VD jv = {0.0, 1.0, 2.0, 3.0};
+#else
+    CP_VD jv = {0.0, 1.0};
+#endif
+    for (j = 0; j < npts; j += CP_VW, jv = jv + (double)CP_VW) {
+        /* weights and stencil indices of points j..j+CP_VW-1 (jv: exact small integers), computed
+         * here rather than stored */
+        CPF(weightsv)(jv, stepv, &iv, W);
+        const CP_VD W0 = W[0], W1 = W[1], W2 = W[2], W3 = W[3], W4 = W[4], W5 = W[5];
+        int32_t i0 = iv[0];
+        if (CP_CONSEC(iv)) {
+            /* consecutive stencils: lanes read contiguous samples */
+            const CP_T *s = bi + i0;
+            CP_VD acc = CP_TAP6(s);
+            r4 = cal ? (acc - ioffv) * iscv : acc;
+            CP_STV(ri + j, r4);
+            CP_SQ2(sqi, r4);
+            if (has_v) {
+                s = bv + i0;
+                acc = CP_TAP6(s);
+                v4 = cal ? (acc - voffv) * vscv : acc;
+                CP_STV(rv + j, v4);
+                CP_SQ2(sqv, v4);
+                CP_PR2(piv, r4, v4);
+            }
+        } else {
+#ifdef CP_GATHER4
+            /* stencils not side by side (fewer samples than points per cycle): gather the lanes */
+            __m128i vi = (__m128i)iv;
+            const CP_T *s = bi;
+            cp_v4d acc = ((W0 * CP_GATHER4(s, vi) + W1 * CP_GATHER4(s + 1, vi))
+                          + (W2 * CP_GATHER4(s + 2, vi) + W3 * CP_GATHER4(s + 3, vi)));
+            acc = acc + (W4 * CP_GATHER4(s + 4, vi) + W5 * CP_GATHER4(s + 5, vi));
+            r4 = (acc - ioffv) * iscv;
+            CPF(st4)(ri + j, r4);
+            CP_SQ2(sqi, r4);
+            if (has_v) {
+                s = bv;
+                acc = ((W0 * CP_GATHER4(s, vi) + W1 * CP_GATHER4(s + 1, vi))
+                       + (W2 * CP_GATHER4(s + 2, vi) + W3 * CP_GATHER4(s + 3, vi)));
+                acc = acc + (W4 * CP_GATHER4(s + 4, vi) + W5 * CP_GATHER4(s + 5, vi));
+                v4 = (acc - voffv) * vscv;
+                CPF(st4)(rv + j, v4);
+                CP_SQ2(sqv, v4);
+                CP_PR2(piv, r4, v4);
+            }
+            continue;
+#endif
+            for (k = 0; k < CP_VW; k++) {
+                const CP_T *s = bi + iv[k];
+                double acc = ((W0[k] * (double)s[0] + W1[k] * (double)s[1]) + (W2[k] * (double)s[2] + W3[k] * (double)s[3]));
+                acc = acc + (W4[k] * (double)s[4] + W5[k] * (double)s[5]);
+                ri[j + k] = (acc - i_off) * i_scale;
+                if (has_v) {
+                    s = bv + iv[k];
+                    acc = ((W0[k] * (double)s[0] + W1[k] * (double)s[1]) + (W2[k] * (double)s[2] + W3[k] * (double)s[3]));
+                    acc = acc + (W4[k] * (double)s[4] + W5[k] * (double)s[5]);
+                    rv[j + k] = (acc - v_off) * v_scale;
+                }
+            }
+            CP_SQ2(sqi, CP_LDV(ri + j));
+            if (has_v) {
+                CP_SQ2(sqv, CP_LDV(rv + j));
+                CP_PR2(piv, CP_LDV(ri + j), CP_LDV(rv + j));
+            }
+        }
+    }
+#undef CP_SQ2
+#undef CP_PR2
+#undef CP_CONSEC
+#undef CP_TAP6
+    {
+#if CP_VW == 4
+        cp_v2d si = (cp_v2d){sqi_a[0], sqi_a[1]} + (cp_v2d){sqi_a[2], sqi_a[3]};
+        cp_v2d sv = (cp_v2d){sqv_a[0], sqv_a[1]} + (cp_v2d){sqv_a[2], sqv_a[3]};
+        cp_v2d pv = (cp_v2d){piv_a[0], piv_a[1]} + (cp_v2d){piv_a[2], piv_a[3]};
+#else
+        cp_v2d si = sqi_a, sv = sqv_a, pv = piv_a;
+#endif
+        *sq_i_out = si[0] + si[1];
+        *sq_v_out = sv[0] + sv[1];
+        *p_iv_out = pv[0] + pv[1];
+    }
+}
+
 /* One cycle [t0, t1) (absolute sample positions; base = absolute index of xi[0]) into column col. */
 static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_ssize_t n_len, double t0,
                          double t1, Py_ssize_t base, double *work, double *out, Py_ssize_t os, Py_ssize_t col,
@@ -146,115 +265,10 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
      *    after the crossing (an integer period of npts samples is copied exactly); otherwise
      *    6-point Lagrange interpolation (error ~ (2 pi k / samples-per-cycle)^6). */
     double step = period / npts, sq_i, sq_v, p_iv;
-    {
-        const CP_VD ioffv = CP_BCV(i_off), iscv = CP_BCV(i_scale);
-        const CP_VD voffv = CP_BCV(v_off), vscv = CP_BCV(v_scale);
-        const CP_VD stepv = CP_BCV(step);
-        const CP_T *bi = xi + n0 - CP_LO, *bv = has_v ? xv + n0 - CP_LO : xi;
-        /* sums of squares (and of i v) of the resampled points, as they are made: point j in lane
-         * j % CP_VW; no dependent chain through horizontal additions (the copies add in different orders,
-         * within rounding) */
-        CP_VD sqi_a = CP_BCV(0.0), sqv_a = CP_BCV(0.0), piv_a = CP_BCV(0.0), r4, v4, W[6];
-#define CP_PR2(acc, r, q) do { acc##_a = acc##_a + (r) * (q); } while (0)
-#if CP_VW == 2
-#define CP_CONSEC(iv) ((iv)[1] == (iv)[0] + 1)
-#else
-/* stencil indices iv[0] + (0, 1, 2, 3): one vector comparison */
-#define CP_CONSEC(iv) (_mm_movemask_epi8(_mm_cmpeq_epi32((__m128i)(iv), _mm_add_epi32(_mm_shuffle_epi32((__m128i)(iv), 0), \
-                                                                           _mm_setr_epi32(0, 1, 2, 3)))) == 0xFFFF)
-#endif
-#define CP_SQ2(acc, r) CP_PR2(acc, r, r)
-        CP_VI iv;
-        /* (x - 0) * 1 is x: skip the calibration when it is the identity */
-        const int cal = !(i_off == 0.0 && i_scale == 1.0 && v_off == 0.0 && v_scale == 1.0);
-        /* six taps as two chains of fused multiply-adds */
-#define CP_TAP6(s) (CP_FMAV(W2, CP_LOADV((s) + 2), CP_FMAV(W1, CP_LOADV((s) + 1), W0 * CP_LOADV(s))) \
-                    + CP_FMAV(W5, CP_LOADV((s) + 5), CP_FMAV(W4, CP_LOADV((s) + 4), W3 * CP_LOADV((s) + 3))))
-#if CP_VW == 4
-        CP_VD jv = {0.0, 1.0, 2.0, 3.0};
-#else
-        CP_VD jv = {0.0, 1.0};
-#endif
-        for (j = 0; j < npts; j += CP_VW, jv = jv + (double)CP_VW) {
-            /* weights and stencil indices of points j..j+CP_VW-1 (jv: exact small integers), computed
-             * here rather than stored */
-            CPF(weightsv)(jv, stepv, &iv, W);
-            const CP_VD W0 = W[0], W1 = W[1], W2 = W[2], W3 = W[3], W4 = W[4], W5 = W[5];
-            int32_t i0 = iv[0];
-            if (CP_CONSEC(iv)) {
-                /* consecutive stencils: lanes read contiguous samples */
-                const CP_T *s = bi + i0;
-                CP_VD acc = CP_TAP6(s);
-                r4 = cal ? (acc - ioffv) * iscv : acc;
-                CP_STV(ri + j, r4);
-                CP_SQ2(sqi, r4);
-                if (has_v) {
-                    s = bv + i0;
-                    acc = CP_TAP6(s);
-                    v4 = cal ? (acc - voffv) * vscv : acc;
-                    CP_STV(rv + j, v4);
-                    CP_SQ2(sqv, v4);
-                    CP_PR2(piv, r4, v4);
-                }
-            } else {
-#ifdef CP_GATHER4
-                /* stencils not side by side (fewer samples than points per cycle): gather the lanes */
-                __m128i vi = (__m128i)iv;
-                const CP_T *s = bi;
-                cp_v4d acc = ((W0 * CP_GATHER4(s, vi) + W1 * CP_GATHER4(s + 1, vi))
-                              + (W2 * CP_GATHER4(s + 2, vi) + W3 * CP_GATHER4(s + 3, vi)));
-                acc = acc + (W4 * CP_GATHER4(s + 4, vi) + W5 * CP_GATHER4(s + 5, vi));
-                r4 = (acc - ioffv) * iscv;
-                CPF(st4)(ri + j, r4);
-                CP_SQ2(sqi, r4);
-                if (has_v) {
-                    s = bv;
-                    acc = ((W0 * CP_GATHER4(s, vi) + W1 * CP_GATHER4(s + 1, vi))
-                           + (W2 * CP_GATHER4(s + 2, vi) + W3 * CP_GATHER4(s + 3, vi)));
-                    acc = acc + (W4 * CP_GATHER4(s + 4, vi) + W5 * CP_GATHER4(s + 5, vi));
-                    v4 = (acc - voffv) * vscv;
-                    CPF(st4)(rv + j, v4);
-                    CP_SQ2(sqv, v4);
-                    CP_PR2(piv, r4, v4);
-                }
-                continue;
-#endif
-                for (k = 0; k < CP_VW; k++) {
-                    const CP_T *s = bi + iv[k];
-                    double acc = ((W0[k] * (double)s[0] + W1[k] * (double)s[1]) + (W2[k] * (double)s[2] + W3[k] * (double)s[3]));
-                    acc = acc + (W4[k] * (double)s[4] + W5[k] * (double)s[5]);
-                    ri[j + k] = (acc - i_off) * i_scale;
-                    if (has_v) {
-                        s = bv + iv[k];
-                        acc = ((W0[k] * (double)s[0] + W1[k] * (double)s[1]) + (W2[k] * (double)s[2] + W3[k] * (double)s[3]));
-                        acc = acc + (W4[k] * (double)s[4] + W5[k] * (double)s[5]);
-                        rv[j + k] = (acc - v_off) * v_scale;
-                    }
-                }
-                CP_SQ2(sqi, CP_LDV(ri + j));
-                if (has_v) {
-                    CP_SQ2(sqv, CP_LDV(rv + j));
-                    CP_PR2(piv, CP_LDV(ri + j), CP_LDV(rv + j));
-                }
-            }
-        }
-#undef CP_SQ2
-#undef CP_PR2
-#undef CP_CONSEC
-#undef CP_TAP6
-        {
-#if CP_VW == 4
-            cp_v2d si = (cp_v2d){sqi_a[0], sqi_a[1]} + (cp_v2d){sqi_a[2], sqi_a[3]};
-            cp_v2d sv = (cp_v2d){sqv_a[0], sqv_a[1]} + (cp_v2d){sqv_a[2], sqv_a[3]};
-            cp_v2d pv = (cp_v2d){piv_a[0], piv_a[1]} + (cp_v2d){piv_a[2], piv_a[3]};
-#else
-            cp_v2d si = sqi_a, sv = sqv_a, pv = piv_a;
-#endif
-            sq_i = si[0] + si[1];
-            sq_v = sv[0] + sv[1];
-            p_iv = pv[0] + pv[1];
-        }
-    }
+    if (has_v)
+        CPT(resample)(xi, xv, n0, npts, step, i_off, i_scale, v_off, v_scale, ri, rv, 1, &sq_i, &sq_v, &p_iv);
+    else
+        CPT(resample)(xi, xv, n0, npts, step, i_off, i_scale, v_off, v_scale, ri, rv, 0, &sq_i, &sq_v, &p_iv);
     if (P->want_waves) {
         memcpy(wi + col * npts, ri, sizeof(double) * npts);
         if (has_v)
