@@ -50,13 +50,13 @@ cdef extern from "_cycle.h" nogil:
                      double* hi, double* hv, double* wi, double* wv)
     Py_ssize_t cp_scan_f64(const double* x, Py_ssize_t n, double* state, double* out, Py_ssize_t cap,
                            double offset, double decay, double hyst, double min_period, const double* sos,
-                           int use_filter)
+                           int use_filter, double* chk)
     Py_ssize_t cp_scan_f32(const float* x, Py_ssize_t n, double* state, double* out, Py_ssize_t cap,
                            double offset, double decay, double hyst, double min_period, const double* sos,
-                           int use_filter)
+                           int use_filter, double* chk)
     Py_ssize_t cp_scan_i16(const short* x, Py_ssize_t n, double* state, double* out, Py_ssize_t cap,
                            double offset, double decay, double hyst, double min_period, const double* sos,
-                           int use_filter)
+                           int use_filter, double* chk)
     Py_ssize_t cp_first_nonfinite_f64(const double* x, Py_ssize_t n, double* maxabs)
     Py_ssize_t cp_first_nonfinite_f32(const float* x, Py_ssize_t n, double* maxabs)
     void cp_widen_i16(const short* x, double* out, Py_ssize_t n)
@@ -357,8 +357,10 @@ def new_scan_state():
 
 cdef Py_ssize_t _scan(const sample_t[::1] x, double* state, double* out, Py_ssize_t cap,
                      double offset, double decay, double hysteresis, double min_period,
-                     const double[:, ::1] sos, bint use_filter) noexcept nogil:
+                     const double[:, ::1] sos, bint use_filter, double* chk=NULL) noexcept nogil:
     """Crossing scan over one chunk (C, cp_scan in _cycle_h); returns the count written or -1 (out full).
+    With ``chk`` (double[2]) also the chunk's NaN/range test: ``chk[0]`` the sum of x * 0 (NaN exactly
+    when a sample is not finite), ``chk[1]`` max |x| (only of the samples reached when it returns -1).
 
     The crossing's sub-sample position is the chord between the samples
     around zero refined by Newton steps on the cubic through four samples
@@ -366,13 +368,19 @@ cdef Py_ssize_t _scan(const sample_t[::1] x, double* state, double* out, Py_ssiz
     """
     cdef Py_ssize_t n = x.shape[0]
     if n == 0:
+        if chk != NULL:
+            chk[0] = 0.0
+            chk[1] = 0.0
         return 0
     if sample_t is double:
-        return cp_scan_f64(&x[0], n, state, out, cap, offset, decay, hysteresis, min_period, &sos[0, 0], use_filter)
+        return cp_scan_f64(&x[0], n, state, out, cap, offset, decay, hysteresis, min_period, &sos[0, 0], use_filter,
+                           chk)
     elif sample_t is float:
-        return cp_scan_f32(&x[0], n, state, out, cap, offset, decay, hysteresis, min_period, &sos[0, 0], use_filter)
+        return cp_scan_f32(&x[0], n, state, out, cap, offset, decay, hysteresis, min_period, &sos[0, 0], use_filter,
+                           chk)
     else:
-        return cp_scan_i16(&x[0], n, state, out, cap, offset, decay, hysteresis, min_period, &sos[0, 0], use_filter)
+        return cp_scan_i16(&x[0], n, state, out, cap, offset, decay, hysteresis, min_period, &sos[0, 0], use_filter,
+                           chk)
 
 
 def scan_crossings(const sample_t[::1] x, double[::1] state, double[::1] out,
@@ -1014,12 +1022,14 @@ def _nonfinite_task(const sample_t[::1] x):
     return bad, mx
 
 
-cdef Py_ssize_t _scan_chunk(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv) noexcept nogil:
-    """The framing scan of one chunk appended to ``st.pend`` (room checked by the caller); the count or -1."""
+cdef Py_ssize_t _scan_chunk(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv,
+                            double* chk=NULL) noexcept nogil:
+    """The framing scan of one chunk appended to ``st.pend`` (room checked by the caller); the count or -1.
+    ``chk``: the voltage's NaN/range test made by its scan (see ``_scan``; only with a voltage)."""
     cdef Py_ssize_t cap = xi.shape[0] // max(1, <Py_ssize_t>st.min_period) + 2
     if st.has_v:
         return _scan(xv, &st.scan_state[0], &st.pend[st.n_pend], cap, st.v_off, st.decay,
-                     st.hysteresis, st.min_period, st.sos, False)
+                     st.hysteresis, st.min_period, st.sos, False, chk)
     return _scan(xi, &st.scan_state[0], &st.pend[st.n_pend], cap, st.i_off, st.decay,
                  st.hysteresis, st.min_period, st.sos, True)
 
@@ -1056,13 +1066,13 @@ cdef Py_ssize_t _scan_part(CycleStream st, const sample_t[::1] x, Py_ssize_t lo,
         return 0
     if sample_t is double:
         return cp_scan_f64(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
-                           &st.sos[0, 0], 0)
+                           &st.sos[0, 0], 0, NULL)
     elif sample_t is float:
         return cp_scan_f32(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
-                           &st.sos[0, 0], 0)
+                           &st.sos[0, 0], 0, NULL)
     else:
         return cp_scan_i16(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
-                           &st.sos[0, 0], 0)
+                           &st.sos[0, 0], 0, NULL)
 
 
 def _check_and_speculate(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, Py_ssize_t split,
@@ -1249,6 +1259,7 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     cdef double mx_i = 0.0, mx_v = 0.0
     cdef bint overlap = executor is not None and workers > 1
     cdef bint scanned = False
+    cdef double chk_v[2]
     cdef Py_ssize_t split = 0, spec_cnt = -1, nck = 0
     cnt = 0
     # state before the crossings of this chunk (kept to undo a refused or failed push)
@@ -1328,7 +1339,14 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
         with nogil:
             bad = _first_nonfinite(xi, &mx_i)
             if st.has_v:
-                bad_v = _first_nonfinite(xv, &mx_v)
+                # the voltage's NaN/range test rides on its framing scan: one pass over the samples instead
+                # of two (undone below when the chunk is refused); the plain pass only to place a refusal
+                cnt = _scan_chunk(st, xi, xv, chk_v)
+                scanned = True
+                if cnt < 0 or not (chk_v[0] == 0.0):
+                    bad_v = _first_nonfinite(xv, &mx_v)
+                else:
+                    mx_v = chk_v[1]
     code = 0
     info = 0
     if bad < 0 and (mx_i + fabs(st.i_off)) * fabs(st.i_scale) > max_value:

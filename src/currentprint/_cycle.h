@@ -127,6 +127,14 @@ typedef struct {
     double yl[4];
 } cp_lane;
 
+/* The framing channel's NaN/inf and range test, made by its scan (cp_scan with chk): the sum of x * 0
+ * (NaN exactly when a sample is NaN or infinite) and the largest |x|, in vector lanes. One pass over the
+ * samples instead of a separate one before the scan (which, on a recording beyond the L2 cache, was the
+ * pass that brought the samples in from memory). */
+typedef struct {
+    cp_v4d nz, mx;
+} cp_chk;
+
 /* the framing scan of a chunk of at least CP_SCAN_SPLIT_MIN samples runs as two lanes (cp_scan_split),
  * lane B's state recorded every CP_SCAN_CKB blocks of four samples, CP_SCAN_NCK times (16384 samples,
  * 2.6 s at 6.4 kHz and 0.55 s at 30 kHz, for the states to meet) */
@@ -254,9 +262,10 @@ static int cp_simd_select(int want) {
     }                                                                                            \
     static Py_ssize_t cp_scan_##TN(const T *x, Py_ssize_t n, double *state, double *out,         \
                                    Py_ssize_t cap, double offset, double decay, double hyst,     \
-                                   double min_period, const double *sos, int use_filter) {       \
+                                   double min_period, const double *sos, int use_filter,         \
+                                   double *chk) {                                                \
         return CP_DISPATCH(cp_scan_##TN, (x, n, state, out, cap, offset, decay, hyst, min_period,  \
-                                          sos, use_filter));                                     \
+                                          sos, use_filter, chk));                                \
     }
 CP_CYCLE_DECL(f64, double)
 CP_CYCLE_DECL(f32, float)

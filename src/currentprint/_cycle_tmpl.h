@@ -657,10 +657,15 @@ static inline __attribute__((always_inline)) void CPT(lane_store)(cp_lane *L, do
  * steps. */
 static inline __attribute__((always_inline)) int CPT(scan_blk)(cp_lane *L, const CP_T *x, Py_ssize_t j,
                                                               double offset, double decay, double neg_h,
-                                                              double min_period) {
+                                                              double min_period, cp_chk *K) {
     Py_ssize_t s;
     double y0, y1, y2, y3, a0, a1, a2, a3;
     int gm;
+    if (K) {        /* the NaN/range test of these samples (cp_chk); apart from the scan's own state */
+        const cp_v4d x4 = CP_LOAD4(x + j);
+        K->nz = K->nz + x4 * 0.0;
+        K->mx = CPF(vmax)(CPF(vabs)(x4), K->mx);     /* NaN lanes keep the old maximum */
+    }
 #if CP_ISA_AVX2
     /* the subtractions, sign tests and magnitudes as vector operations: bit k of gm is y_k > 0, and a
      * rising sign change is a set bit whose predecessor (y_{k-1}, or prev for k = 0) is not */
@@ -715,10 +720,15 @@ static inline __attribute__((always_inline)) int CPT(scan_blk)(cp_lane *L, const
 /* samples [j, n) of lane L one at a time (unfiltered) */
 static inline __attribute__((always_inline)) int CPT(scan_tail)(cp_lane *L, const CP_T *x, Py_ssize_t j,
                                                                Py_ssize_t n, double offset, double decay,
-                                                               double neg_h, double min_period) {
+                                                               double neg_h, double min_period, cp_chk *K) {
     CPT(lane_scalars)(L);
     for (; j < n; j++) {
         double y = (double)x[j] - offset, a = fabs(y), pk = L->peak * decay;
+        if (K) {
+            double xa = fabs((double)x[j]);
+            K->nz[0] = K->nz[0] + (double)x[j] * 0.0;
+            K->mx[0] = xa > K->mx[0] ? xa : K->mx[0];
+        }
         L->peak = a > pk ? a : pk;
         CP_SCAN_STEP(L, j, y);
     }
@@ -727,7 +737,7 @@ static inline __attribute__((always_inline)) int CPT(scan_tail)(cp_lane *L, cons
 
 static inline __attribute__((always_inline)) Py_ssize_t CPT(scan_body)(const CP_T *x, Py_ssize_t n, double *state,
         double *out, Py_ssize_t cap, double offset, double decay, double hysteresis, double min_period,
-        const double *sos, const int use_filter) {
+        const double *sos, const int use_filter, cp_chk *K) {
     Py_ssize_t j = 0, s;
     cp_lane L_, *L = &L_;
     double y, a, w, pk, z[6];
@@ -737,12 +747,17 @@ static inline __attribute__((always_inline)) Py_ssize_t CPT(scan_body)(const CP_
         z[s] = state[6 + s];
     if (!use_filter) {
         for (; j + 4 <= n; j += 4)
-            if (CPT(scan_blk)(L, x, j, offset, decay, neg_h, min_period))
+            if (CPT(scan_blk)(L, x, j, offset, decay, neg_h, min_period, K))
                 return -1;
-        if (CPT(scan_tail)(L, x, j, n, offset, decay, neg_h, min_period))
+        if (CPT(scan_tail)(L, x, j, n, offset, decay, neg_h, min_period, K))
             return -1;
     } else {
         for (; j < n; j++) {
+            if (K) {
+                double xa = fabs((double)x[j]);
+                K->nz[0] = K->nz[0] + (double)x[j] * 0.0;
+                K->mx[0] = xa > K->mx[0] ? xa : K->mx[0];
+            }
             y = (double)x[j] - offset;
             for (s = 0; s < 3; s++) {
                 const double *c = sos + 5 * s;
@@ -773,8 +788,9 @@ static inline __attribute__((always_inline)) Py_ssize_t CPT(scan_body)(const CP_
  * and final state are the true ones (same state, same samples, same operations). If the states never
  * meet (e.g. the amplitude falls faster than the peak decays), A scans the rest itself. The result is
  * the one-lane scan's either way. Returns -2 (nothing done) when the scratch cannot be allocated. */
-static Py_ssize_t CPT(scan_split)(const CP_T *x, Py_ssize_t n, double *state, double *out, Py_ssize_t cap,
-                                  double offset, double decay, double hysteresis, double min_period) {
+static inline __attribute__((always_inline)) Py_ssize_t CPT(scan_split)(const CP_T *x, Py_ssize_t n, double *state,
+                                  double *out, Py_ssize_t cap, double offset, double decay, double hysteresis,
+                                  double min_period, cp_chk *K) {
     const double neg_h = -hysteresis;
     const Py_ssize_t h = (n / 2) & ~(Py_ssize_t)3, nbA = h / 4, nbB = (n - h) / 4;
     const Py_ssize_t capB = (n - h) / (min_period >= 1.0 ? (Py_ssize_t)min_period : 1) + 2;
@@ -782,6 +798,8 @@ static Py_ssize_t CPT(scan_split)(const CP_T *x, Py_ssize_t n, double *state, do
     double *buf = (double *)malloc(sizeof(double) * (capB + CP_SCAN_NCK * 8));
     double *ck;
     cp_lane A_, B_, *A = &A_, *B = &B_;
+    /* the NaN/range test: lane A checks [0, h), lane B [h, n) (each with its own accumulators) */
+    cp_chk KA_ = {CPF(bc4)(0.0), CPF(bc4)(0.0)}, KB_ = KA_, *KA = K ? &KA_ : NULL, *KB = K ? &KB_ : NULL;
     const CP_T *xb = x + h;
     if (buf == NULL)
         return -2;
@@ -799,29 +817,33 @@ static Py_ssize_t CPT(scan_split)(const CP_T *x, Py_ssize_t n, double *state, do
         c_[5] = B->last; c_[6] = B->have_prev; c_[7] = (double)B->count;                                   \
     } while (0)
     for (t = 0; t < nbA; t++) {
-        if (CPT(scan_blk)(A, x, 4 * t, offset, decay, neg_h, min_period))
+        if (CPT(scan_blk)(A, x, 4 * t, offset, decay, neg_h, min_period, KA))
             goto a_full;
-        if (CPT(scan_blk)(B, xb, 4 * t, offset, decay, neg_h, min_period))
+        if (CPT(scan_blk)(B, xb, 4 * t, offset, decay, neg_h, min_period, KB))
             goto b_full;
         if (nck < CP_SCAN_NCK && (t + 1) % CP_SCAN_CKB == 0)
             CP_CHECKPOINT();
     }
     for (; t < nbB; t++) {
-        if (CPT(scan_blk)(B, xb, 4 * t, offset, decay, neg_h, min_period))
+        if (CPT(scan_blk)(B, xb, 4 * t, offset, decay, neg_h, min_period, KB))
             goto b_full;
         if (nck < CP_SCAN_NCK && (t + 1) % CP_SCAN_CKB == 0)
             CP_CHECKPOINT();
     }
 #undef CP_CHECKPOINT
-    if (CPT(scan_tail)(B, xb, 4 * t, n - h, offset, decay, neg_h, min_period))
+    if (CPT(scan_tail)(B, xb, 4 * t, n - h, offset, decay, neg_h, min_period, KB))
         goto b_full;
+    if (K) {            /* every sample checked once (the join below re-scans, unchecked) */
+        K->nz = K->nz + (KA_.nz + KB_.nz);
+        K->mx = CPF(vmax)(K->mx, CPF(vmax)(KA_.mx, KB_.mx));
+    }
     /* join: A goes on from h (indexing xb: its pos0 moves by h, exact for integers below 2^53), compared
      * with checkpoint k after block (k + 1) * CP_SCAN_CKB - 1 */
     A->pos0 = A->pos0 + (double)h;
     for (k = 0, t = 0; k < nck; k++) {
         const double *c = ck + 8 * k;
         for (; t < (k + 1) * CP_SCAN_CKB; t++)
-            if (CPT(scan_blk)(A, xb, 4 * t, offset, decay, neg_h, min_period))
+            if (CPT(scan_blk)(A, xb, 4 * t, offset, decay, neg_h, min_period, NULL))
                 goto a_full;
         CPT(lane_scalars)(A);
         if (cp_same_bits(A->armed, c[0]) && cp_same_bits(A->peak, c[1]) && cp_same_bits(A->prev, c[2])
@@ -845,9 +867,9 @@ static Py_ssize_t CPT(scan_split)(const CP_T *x, Py_ssize_t n, double *state, do
     cp_scan_split_unmet++;
     /* never met: the rest by lane A alone */
     for (; t < nbB; t++)
-        if (CPT(scan_blk)(A, xb, 4 * t, offset, decay, neg_h, min_period))
+        if (CPT(scan_blk)(A, xb, 4 * t, offset, decay, neg_h, min_period, NULL))
             return -1;
-    if (CPT(scan_tail)(A, xb, 4 * t, n - h, offset, decay, neg_h, min_period))
+    if (CPT(scan_tail)(A, xb, 4 * t, n - h, offset, decay, neg_h, min_period, NULL))
         return -1;
     A->pos0 = state[4];
     CPT(lane_store)(A, state, n);
@@ -862,22 +884,50 @@ a_full:
     return -1;
 }
 
+/* (out of line, as before, in two variants: with and without the NaN/range test) */
+static Py_ssize_t CPT(scan_split_plain)(const CP_T *x, Py_ssize_t n, double *state, double *out, Py_ssize_t cap,
+                                        double offset, double decay, double hysteresis, double min_period) {
+    return CPT(scan_split)(x, n, state, out, cap, offset, decay, hysteresis, min_period, NULL);
+}
+static Py_ssize_t CPT(scan_split_chk)(const CP_T *x, Py_ssize_t n, double *state, double *out, Py_ssize_t cap,
+                                      double offset, double decay, double hysteresis, double min_period, cp_chk *K) {
+    return CPT(scan_split)(x, n, state, out, cap, offset, decay, hysteresis, min_period, K);
+}
+
 #endif
 
-static CP_NO_SLP Py_ssize_t CPT(cp_scan)(const CP_T *x, Py_ssize_t n, double *state, double *out, Py_ssize_t cap,
-                               double offset, double decay, double hysteresis, double min_period,
-                               const double *sos, int use_filter) {
+/* The scan (scan_body, or scan_split for a long unfiltered chunk on AVX2), specialised on whether the
+ * framing channel's NaN/range test rides along (K) */
+static inline __attribute__((always_inline)) Py_ssize_t CPT(scan_any)(const CP_T *x, Py_ssize_t n, double *state,
+        double *out, Py_ssize_t cap, double offset, double decay, double hysteresis, double min_period,
+        const double *sos, int use_filter, cp_chk *K) {
     if (use_filter)
-        return CPT(scan_body)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, 1);
+        return CPT(scan_body)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, 1, K);
 #if CP_ISA_AVX2
     /* (not in the SSE2 copy: its block step costs more than one lane's dependency chain, no gain) */
     if (n >= CP_SCAN_SPLIT_MIN) {
-        Py_ssize_t r = CPT(scan_split)(x, n, state, out, cap, offset, decay, hysteresis, min_period);
+        Py_ssize_t r = K ? CPT(scan_split_chk)(x, n, state, out, cap, offset, decay, hysteresis, min_period, K)
+                         : CPT(scan_split_plain)(x, n, state, out, cap, offset, decay, hysteresis, min_period);
         if (r != -2)
             return r;
     }
 #endif
-    return CPT(scan_body)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, 0);
+    return CPT(scan_body)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, 0, K);
+}
+
+/* chk: NULL, or double[2] receiving the sum of x * 0 over the samples (NaN exactly when one is NaN or
+ * infinite) and max |x| (cp_chk); when the scan fails (-1), only the samples it reached were checked */
+static CP_NO_SLP Py_ssize_t CPT(cp_scan)(const CP_T *x, Py_ssize_t n, double *state, double *out, Py_ssize_t cap,
+                               double offset, double decay, double hysteresis, double min_period,
+                               const double *sos, int use_filter, double *chk) {
+    Py_ssize_t r;
+    cp_chk K = {CPF(bc4)(0.0), CPF(bc4)(0.0)};
+    if (chk == NULL)
+        return CPT(scan_any)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, use_filter, NULL);
+    r = CPT(scan_any)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, use_filter, &K);
+    chk[0] = (K.nz[0] + K.nz[1]) + (K.nz[2] + K.nz[3]);
+    chk[1] = CPF(hmax)(K.mx);
+    return r;
 }
 #undef CP_SCAN_STEP
 #endif

@@ -1,0 +1,117 @@
+"""The voltage's NaN/inf and range test made by its framing scan (``cp_scan`` with ``chk``, one pass
+over the samples) refuses exactly the chunks the separate pass refused, with the same code and
+position, and leaves the stream unchanged.
+
+The reference is a plain NumPy statement of ``stream_push``'s rules: the current's first non-finite
+sample, else the current's range, else the voltage's range (finite channels only), else the
+voltage's first non-finite sample. Chunks of 32,768 samples or more take the two-lane scan on AVX2
+(each lane checks its half), shorter ones the one-lane scan; positions cover both halves, the block
+remainder (the last 1-3 samples) and the first sample, for float64, float32 and int16.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import currentprint as cp
+from currentprint import _core
+from currentprint.core import analyzer
+
+from _signals import three_loads
+
+FS = 6400.0
+
+
+def _expected(i: np.ndarray, v: np.ndarray, an: cp.CycleAnalyzer) -> tuple[int, int]:
+    """(code, info) of stream_push's refusal rules, in NumPy (0, 0: accepted; no calibration: offsets
+    0, scales 1)."""
+    def first_bad(x):
+        bad = np.flatnonzero(~np.isfinite(x.astype(np.float64)))
+        return int(bad[0]) if bad.size else -1
+    def big(x):
+        return float(np.max(np.abs(x.astype(np.float64)))) > analyzer.MAX_VALUE
+    bi, bv = first_bad(i), first_bad(v)
+    if bi < 0 and big(i):
+        return 6, 0
+    if bv < 0 and big(v):
+        return 6, 1
+    if bi >= 0:
+        return 4, bi
+    if bv >= 0:
+        return 4, bv
+    return 0, 0
+
+
+def _push(an, i, v):
+    ii, vv = an._prepare(i, v)
+    code, info, *_ = _core.stream_push(an._stream, ii, vv, None, 1, analyzer.MAX_VALUE)
+    return code, info
+
+
+@pytest.fixture(params=["baseline", "auto"])
+def simd(request):
+    before = _core.simd_path()
+    _core.set_simd(request.param)
+    yield request.param
+    _core.set_simd("auto" if before == "avx2" else "baseline")
+
+
+@pytest.mark.parametrize("n", [40000, 70001, 5003, 4])
+@pytest.mark.parametrize("where", ["first", "early", "middle", "late", "last", "tail2"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 1e200])
+def test_voltage_refusal_as_the_separate_pass(n, where, bad, simd):
+    sig = three_loads(FS, 50.0, 12.0, np.float64, seed=3)
+    i, v = sig.current[:n].copy(), sig.voltage[:n].copy()
+    pos = {"first": 0, "early": n // 5, "middle": n // 2 + 1, "late": (4 * n) // 5, "last": n - 1,
+           "tail2": n - 2}[where]
+    v[pos] = bad
+    an = cp.CycleAnalyzer(fs=FS)
+    assert _push(an, i, v) == _expected(i, v, an)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int16])
+@pytest.mark.parametrize("n", [40001, 3001])
+def test_voltage_refusal_other_sample_types(dtype, n, simd):
+    sig = three_loads(FS, 50.0, 12.0, dtype, seed=5)
+    i, v = sig.current[:n].copy(), sig.voltage[:n].copy()
+    an = cp.CycleAnalyzer(fs=FS)
+    assert _push(an, i, v) == (0, 0)
+    if dtype == np.float32:
+        for pos, bad in ((n - 1, np.nan), (n // 3, np.inf), (3 * n // 4, np.nan)):
+            w = v.copy()
+            w[pos] = bad
+            an = cp.CycleAnalyzer(fs=FS)
+            assert _push(an, i, w) == _expected(i, w, an) == (4, pos)
+
+
+def test_current_refusal_comes_first_and_the_stream_is_unchanged(simd):
+    sig = three_loads(FS, 50.0, 12.0, np.float64, seed=7)
+    i, v = sig.current, sig.voltage
+    cut = 20000
+    whole = cp.analyze(i, v, fs=FS)
+    for bad_i, bad_v in ((None, 45000), (30000, 45000), (30000, None), (None, len(i) - 1)):
+        an = cp.CycleAnalyzer(fs=FS)
+        first = an.push(i[:cut], v[:cut])
+        ii, vv = i[cut:].copy(), v[cut:].copy()
+        if bad_i is not None:
+            ii[bad_i - cut] = np.nan
+        if bad_v is not None:
+            vv[bad_v - cut] = np.inf
+        with pytest.raises(cp.errors.NonFiniteError) as e:
+            an.push(ii, vv)
+        where = bad_i if bad_i is not None else bad_v
+        assert f"sample {where} " in str(e.value)
+        assert ("current" if bad_i is not None else "voltage") in str(e.value)
+        # nothing moved: the good chunk continues the stream as if the bad one had not come
+        rest = an.push(i[cut:], v[cut:])
+        np.testing.assert_array_equal(np.concatenate([first.start, rest.start]), whole.start)
+        np.testing.assert_array_equal(np.concatenate([first.v_rms, rest.v_rms]), whole.v_rms)
+
+
+def test_big_voltage_is_refused_with_its_channel(simd):
+    sig = three_loads(FS, 50.0, 12.0, np.float64, seed=3)
+    i, v = sig.current.copy(), sig.voltage.copy()
+    v[50000] = -3e150
+    with pytest.raises(cp.errors.InputError, match="voltage"):
+        cp.analyze(i, v, fs=FS)
