@@ -359,8 +359,9 @@ cdef Py_ssize_t _scan(const sample_t[::1] x, double* state, double* out, Py_ssiz
                      double offset, double decay, double hysteresis, double min_period,
                      const double[:, ::1] sos, bint use_filter, double* chk=NULL) noexcept nogil:
     """Crossing scan over one chunk (C, cp_scan in _cycle_h); returns the count written or -1 (out full).
-    With ``chk`` (double[2]) also the chunk's NaN/range test: ``chk[0]`` the sum of x * 0 (NaN exactly
-    when a sample is not finite), ``chk[1]`` max |x| (only of the samples reached when it returns -1).
+    With ``chk`` (double[2]) also the chunk's NaN/range test: ``chk[0]`` NaN when a sample is not finite
+    (or x - offset overflows), else 0; ``chk[1]`` a bound m with max |x| <= m + |offset| (see cp_scan;
+    only of the samples reached when it returns -1).
 
     The crossing's sub-sample position is the chord between the samples
     around zero refined by Newton steps on the cubic through four samples
@@ -1343,10 +1344,13 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
                 # of two (undone below when the chunk is refused); the plain pass only to place a refusal
                 cnt = _scan_chunk(st, xi, xv, chk_v)
                 scanned = True
-                if cnt < 0 or not (chk_v[0] == 0.0):
+                # chk_v[1] + |offset| bounds max|x| (see cp_scan): clear of the range limit by a margin,
+                # the test below cannot refuse; otherwise (or non-finite) the exact pass decides
+                if cnt < 0 or not (chk_v[0] == 0.0) or \
+                        (chk_v[1] + 2.0 * fabs(st.v_off)) * st.v_scale * (1.0 + 1e-9) > max_value:
                     bad_v = _first_nonfinite(xv, &mx_v)
                 else:
-                    mx_v = chk_v[1]
+                    mx_v = 0.0
     code = 0
     info = 0
     if bad < 0 and (mx_i + fabs(st.i_off)) * fabs(st.i_scale) > max_value:

@@ -661,20 +661,23 @@ static inline __attribute__((always_inline)) int CPT(scan_blk)(cp_lane *L, const
     Py_ssize_t s;
     double y0, y1, y2, y3, a0, a1, a2, a3;
     int gm;
-    if (K) {        /* the NaN/range test of these samples (cp_chk); apart from the scan's own state */
-        const cp_v4d x4 = CP_LOAD4(x + j);
-        K->nz = K->nz + x4 * 0.0;
-        K->mx = CPF(vmax)(CPF(vabs)(x4), K->mx);     /* NaN lanes keep the old maximum */
-    }
 #if CP_ISA_AVX2
     /* the subtractions, sign tests and magnitudes as vector operations: bit k of gm is y_k > 0, and a
      * rising sign change is a set bit whose predecessor (y_{k-1}, or prev for k = 0) is not */
     const cp_v4d yv = CP_LOAD4(x + j) - CPF(bc4)(offset), av = CPF(vabs)(yv);
     gm = _mm256_movemask_pd((__m256d)(yv > 0.0));
+    if (K) {        /* the NaN/range test (cp_chk) on y = x - offset, off the scan's chains */
+        K->nz = K->nz + yv * 0.0;
+        K->mx = CPF(vmax)(av, K->mx);     /* NaN lanes keep the old maximum */
+    }
 #else
     y0 = (double)x[j] - offset; y1 = (double)x[j + 1] - offset;
     y2 = (double)x[j + 2] - offset; y3 = (double)x[j + 3] - offset;
     gm = (y0 > 0.0) | (y1 > 0.0) << 1 | (y2 > 0.0) << 2 | (y3 > 0.0) << 3;
+    if (K) {        /* (not used: the SSE2 copy's cp_scan makes the test as a separate pass) */
+        K->nz[0] = K->nz[0] + ((y0 * 0.0 + y1 * 0.0) + (y2 * 0.0 + y3 * 0.0));
+        K->mx[0] = CPF(smax)(CPF(smax)(CPF(smax)(CPF(smax)(K->mx[0], fabs(y0)), fabs(y1)), fabs(y2)), fabs(y3));
+    }
 #endif
     if (__builtin_expect((gm & ~((gm << 1) | L->gp)) || !L->warm, 0)) {
         CPT(lane_scalars)(L);
@@ -725,9 +728,8 @@ static inline __attribute__((always_inline)) int CPT(scan_tail)(cp_lane *L, cons
     for (; j < n; j++) {
         double y = (double)x[j] - offset, a = fabs(y), pk = L->peak * decay;
         if (K) {
-            double xa = fabs((double)x[j]);
-            K->nz[0] = K->nz[0] + (double)x[j] * 0.0;
-            K->mx[0] = xa > K->mx[0] ? xa : K->mx[0];
+            K->nz[0] = K->nz[0] + y * 0.0;
+            K->mx[0] = a > K->mx[0] ? a : K->mx[0];
         }
         L->peak = a > pk ? a : pk;
         CP_SCAN_STEP(L, j, y);
@@ -753,12 +755,12 @@ static inline __attribute__((always_inline)) Py_ssize_t CPT(scan_body)(const CP_
             return -1;
     } else {
         for (; j < n; j++) {
-            if (K) {
-                double xa = fabs((double)x[j]);
-                K->nz[0] = K->nz[0] + (double)x[j] * 0.0;
-                K->mx[0] = xa > K->mx[0] ? xa : K->mx[0];
-            }
             y = (double)x[j] - offset;
+            if (K) {
+                a = fabs(y);
+                K->nz[0] = K->nz[0] + y * 0.0;
+                K->mx[0] = a > K->mx[0] ? a : K->mx[0];
+            }
             for (s = 0; s < 3; s++) {
                 const double *c = sos + 5 * s;
                 w = c[0] * y + z[2 * s];
@@ -915,8 +917,10 @@ static inline __attribute__((always_inline)) Py_ssize_t CPT(scan_any)(const CP_T
     return CPT(scan_body)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, 0, K);
 }
 
-/* chk: NULL, or double[2] receiving the sum of x * 0 over the samples (NaN exactly when one is NaN or
- * infinite) and max |x| (cp_chk); when the scan fails (-1), only the samples it reached were checked */
+/* chk: NULL, or double[2] receiving a NaN/range test of the samples (cp_chk): chk[0] is NaN when a
+ * sample is NaN or infinite (or x - offset overflows), else 0; chk[1] = m with max |x| <= m + |offset|
+ * (m = max |x - offset|, up to rounding). The caller treats chk[0] != 0 as "look closer" (the exact
+ * separate pass). When the scan fails (-1), only the samples it reached were checked. */
 static CP_NO_SLP Py_ssize_t CPT(cp_scan)(const CP_T *x, Py_ssize_t n, double *state, double *out, Py_ssize_t cap,
                                double offset, double decay, double hysteresis, double min_period,
                                const double *sos, int use_filter, double *chk) {
@@ -924,6 +928,15 @@ static CP_NO_SLP Py_ssize_t CPT(cp_scan)(const CP_T *x, Py_ssize_t n, double *st
     cp_chk K = {CPF(bc4)(0.0), CPF(bc4)(0.0)};
     if (chk == NULL)
         return CPT(scan_any)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, use_filter, NULL);
+#if !CP_ISA_AVX2
+    /* the SSE2 copy: the separate pass (in its one-lane scan the test would cost more than the pass) */
+    {
+        double mx = 0.0;
+        chk[0] = CPT(cp_first_nonfinite)(x, n, &mx) >= 0 ? NAN : 0.0;
+        chk[1] = mx;            /* max |x| itself: max |x| <= m + |offset| holds */
+        return CPT(scan_any)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, use_filter, NULL);
+    }
+#endif
     r = CPT(scan_any)(x, n, state, out, cap, offset, decay, hysteresis, min_period, sos, use_filter, &K);
     chk[0] = (K.nz[0] + K.nz[1]) + (K.nz[2] + K.nz[3]);
     chk[1] = CPF(hmax)(K.mx);
