@@ -132,3 +132,60 @@ def test_voltage_range_limit_with_an_offset(offset, rel, simd):
     code, info, *_ = _core.stream_push(an._stream, ii, vv, None, 1, analyzer.MAX_VALUE)
     want = (top + abs(offset)) * scale > analyzer.MAX_VALUE       # stream_push's own expression
     assert (code, info) == ((6, 1) if want else (0, 0))
+
+
+def _push_workers(i, v, executor):
+    an = cp.CycleAnalyzer(fs=FS)
+    ii, vv = an._prepare(i, v)
+    code, info, data, *_ = _core.stream_push(an._stream, ii, vv, executor, 2, analyzer.MAX_VALUE)
+    return code, info, (None if data is None else data.copy()), an._stream.state_arrays()
+
+
+@pytest.mark.parametrize("where", ["clean", "i_first", "i_second", "v_first", "v_second", "v_big_second",
+                                   "v_inf_last", "i_second_v_first", "i_big_first"])
+def test_split_push_refusals_with_two_workers(where, simd):
+    """A push long enough for the split scan (the caller checks the first halves, the worker the second
+    ones, the voltage's by its scan): the same codes, positions and stream state as one thread, also
+    when the worker's task never starts (its part then done by the caller)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    sig = three_loads(FS, 50.0, 24.0, np.float64, seed=11)
+    i, v = sig.current.copy(), sig.voltage.copy()
+    n = len(i)
+    assert n >= _core.SPLIT_SCAN_MIN_SAMPLES
+    h = n // 2
+    if where == "i_first":
+        i[h // 3] = np.nan
+    elif where == "i_second":
+        i[h + 1000] = -np.inf
+    elif where == "v_first":
+        v[h - 1] = np.nan
+    elif where == "v_second":
+        v[h + 7] = np.nan
+    elif where == "v_big_second":
+        v[n - 5000] = 2e150
+    elif where == "v_inf_last":
+        v[n - 1] = np.inf
+    elif where == "i_second_v_first":
+        i[h + 10] = np.nan
+        v[100] = np.nan
+    elif where == "i_big_first":
+        i[5] = 1e160
+    one = _push_workers(i, v, None)
+    with ThreadPoolExecutor(max_workers=1) as ex:
+        two = _push_workers(i, v, ex)
+        gate = threading.Event()
+        ex.submit(gate.wait)                 # the pool's only thread busy: the worker task cannot start
+        try:
+            cancelled = _push_workers(i, v, ex)
+        finally:
+            gate.set()
+    for other in (two, cancelled):
+        assert other[:2] == one[:2]
+        if one[2] is None:
+            assert other[2] is None
+        else:
+            np.testing.assert_array_equal(other[2], one[2])
+        for key in one[3]:
+            np.testing.assert_array_equal(np.asarray(other[3][key]), np.asarray(one[3][key]), err_msg=key)
+    assert (one[0] == 0) == (where == "clean")

@@ -1061,10 +1061,19 @@ def split_scan_counts():
 
 
 cdef Py_ssize_t _scan_part(CycleStream st, const sample_t[::1] x, Py_ssize_t lo, Py_ssize_t hi, double* state,
-                           double* out, Py_ssize_t cap) noexcept nogil:
-    """The unfiltered (voltage) scan of ``x[lo:hi]``; the count written or -1 (out full)."""
+                           double* out, Py_ssize_t cap, double* chk=NULL) noexcept nogil:
+    """The unfiltered (voltage) scan of ``x[lo:hi]``; the count written or -1 (out full). ``chk``: the
+    NaN/range test of those samples folded into chk[0] (+) and chk[1] (max), see ``_scan``."""
+    cdef double c[2]
+    cdef Py_ssize_t r
     if hi <= lo:
         return 0
+    if chk != NULL and sample_t is not short:
+        r = _scan_part_chk(st, x, lo, hi, state, out, cap, c)
+        chk[0] = chk[0] + c[0]
+        if c[1] > chk[1]:
+            chk[1] = c[1]
+        return r
     if sample_t is double:
         return cp_scan_f64(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
                            &st.sos[0, 0], 0, NULL)
@@ -1076,21 +1085,56 @@ cdef Py_ssize_t _scan_part(CycleStream st, const sample_t[::1] x, Py_ssize_t lo,
                            &st.sos[0, 0], 0, NULL)
 
 
+cdef Py_ssize_t _scan_part_chk(CycleStream st, const sample_t[::1] x, Py_ssize_t lo, Py_ssize_t hi, double* state,
+                               double* out, Py_ssize_t cap, double* chk) noexcept nogil:
+    """``_scan_part`` with the NaN/range test into ``chk`` (float samples)."""
+    if sample_t is double:
+        return cp_scan_f64(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
+                           &st.sos[0, 0], 0, chk)
+    elif sample_t is float:
+        return cp_scan_f32(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
+                           &st.sos[0, 0], 0, chk)
+    else:
+        return cp_scan_i16(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
+                           &st.sos[0, 0], 0, chk)
+
+
+cdef Py_ssize_t _first_nonfinite_range(const sample_t[::1] x, Py_ssize_t lo, Py_ssize_t hi,
+                                       double* maxabs) noexcept nogil:
+    """``_first_nonfinite`` of ``x[lo:hi]`` (the index relative to ``x``)."""
+    cdef Py_ssize_t r
+    maxabs[0] = 0.0
+    if hi > x.shape[0]:
+        hi = x.shape[0]
+    if sample_t is short or lo >= hi:
+        return -1
+    elif sample_t is double:
+        r = cp_first_nonfinite_f64(&x[lo], hi - lo, maxabs)
+    else:
+        r = cp_first_nonfinite_f32(&x[lo], hi - lo, maxabs)
+    return r + lo if r >= 0 else -1
+
+
 def _check_and_speculate(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, Py_ssize_t split,
-                         double[::1] state, double[::1] out, double[:, ::1] ck_state, Py_ssize_t[::1] ck_count):
-    """Worker task of a split push: the current's NaN/range pass, then (``split`` > 0) the speculative
-    scan of ``xv[split:]`` from ``state`` (an empty state at ``split``), checkpoints in ``ck_*``.
-    Returns ``(bad, max|current|, crossings written or -1, checkpoints recorded)``."""
+                         double[::1] state, double[::1] out, double[:, ::1] ck_state, Py_ssize_t[::1] ck_count,
+                         double[::1] vchk):
+    """Worker task of a split push: the current's NaN/range pass (of ``xi[split:]``: the caller checks the
+    first half), then (``split`` > 0) the speculative scan of ``xv[split:]`` from ``state`` (an empty state
+    at ``split``), checkpoints in ``ck_*``, with the voltage's NaN/range test of those samples in ``vchk``
+    (see ``_scan``). Returns ``(bad, max|current| of the part, crossings written or -1, checkpoints
+    recorded)``."""
     cdef double mx = 0.0
     cdef Py_ssize_t bad, n = xv.shape[0], lo = split, hi, k = 0, c, cnt = 0, cap = out.shape[0]
     with nogil:
-        bad = _first_nonfinite(xi, &mx)
+        bad = _first_nonfinite_range(xi, split, xi.shape[0], &mx)
+        vchk[0] = 0.0
+        vchk[1] = 0.0
         if split > 0:
             while lo < n:
                 hi = lo + SPEC_BLOCK if k < ck_state.shape[0] else n
                 if hi > n:
                     hi = n
-                c = _scan_part(st, xv, lo, hi, &state[0], &out[cnt], cap - cnt)
+                c = _scan_part(st, xv, lo, hi, &state[0], &out[cnt], cap - cnt, &vchk[0])
                 if c < 0:
                     cnt = -1
                     break
@@ -1261,6 +1305,8 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     cdef bint overlap = executor is not None and workers > 1
     cdef bint scanned = False
     cdef double chk_v[2]
+    cdef double mx_w = 0.0
+    cdef Py_ssize_t bad_w = -1
     cdef Py_ssize_t split = 0, spec_cnt = -1, nck = 0
     cnt = 0
     # state before the crossings of this chunk (kept to undo a refused or failed push)
@@ -1299,39 +1345,72 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
             spec_state = spec_out = np.empty(1)
             ck_state = np.empty((0, S_LEN))
             ck_count = np.empty(0, dtype=np.intp)
+        vchk_w = np.zeros(2)
         try:
             fut = executor.submit(_check_and_speculate, st, np.asarray(xi), np.asarray(xv), split, spec_state,
-                                  spec_out, ck_state, ck_count)
+                                  spec_out, ck_state, ck_count, vchk_w)
         except RuntimeError:
             fut = None          # an executor shut down (interpreter exit): its part is done here below
+        # 1. (early) crossings of the framing channel, appended to the pending list, its NaN/range test
+        #    made by the scan (see the one-thread case below); with a split scan this thread checks the
+        #    first halves of both channels and the worker the second halves (the voltage's by its scan)
+        chk_v[0] = 0.0
+        chk_v[1] = 0.0
         with nogil:
-            if st.has_v:
-                bad_v = _first_nonfinite(xv, &mx_v)
-        if bad_v < 0 and split == 0:
-            # 1. (early) crossings of the framing channel, appended to the pending list
-            with nogil:
+            if split > 0:
+                bad = _first_nonfinite_range(xi, 0, split, &mx_i)
+                cnt = _scan_part(st, xv, 0, split, &st.scan_state[0], &st.pend[st.n_pend], cap, chk_v)
+            elif st.has_v:
+                if sample_t is short:
+                    cnt = _scan_chunk(st, xi, xv)
+                else:
+                    cnt = _scan_chunk(st, xi, xv, chk_v)
+            else:
                 cnt = _scan_chunk(st, xi, xv)
-            scanned = True
-        elif bad_v < 0:
-            with nogil:
-                cnt = _scan_part(st, xv, 0, split, &st.scan_state[0], &st.pend[st.n_pend], cap)
             scanned = True
         try:
             if fut is None or fut.cancel():
                 # the worker has not started (no idle thread, or a busy machine): rather than wait
-                # for it, its part here (the current's pass; the join below scans the rest)
-                bad, mx_i, spec_cnt, nck = _check_and_speculate(st, np.asarray(xi), np.asarray(xv), 0, spec_state,
-                                                                spec_out, ck_state, ck_count)
+                # for it, its part here (the current's pass, the voltage's second half by the plain
+                # pass; the join below scans the rest)
+                with nogil:
+                    bad_w = _first_nonfinite_range(xi, split, n, &mx_w)
+                    if split > 0:
+                        j = _first_nonfinite_range(xv, split, n, &mx_v)
+                        chk_v[0] = chk_v[0] + (NAN if j >= 0 else 0.0)
+                        if mx_v > chk_v[1]:
+                            chk_v[1] = mx_v
                 spec_cnt = -2       # no speculative crossings (_scan_join: < 0), not counted as unjoined
+                nck = 0
                 if split > 0:
                     _n_unstarted += 1
             else:
-                bad, mx_i, spec_cnt, nck = fut.result()
+                bad_w, mx_w, spec_cnt, nck = fut.result()
+                if split > 0:
+                    if spec_cnt < 0:        # the worker's scan stopped early: its test is incomplete
+                        chk_v[0] = NAN
+                    chk_v[0] = chk_v[0] + vchk_w[0]
+                    if vchk_w[1] > chk_v[1]:
+                        chk_v[1] = vchk_w[1]
         except BaseException:
             for j in range(S_LEN):          # (the worker task does not raise; this is belt and braces)
                 st.scan_state[j] = saved_scan[j]
             st.n_pend = saved_n_pend
             raise
+        if split == 0:
+            bad, mx_i = bad_w, mx_w
+        elif bad < 0:
+            bad = bad_w
+            if mx_w > mx_i:
+                mx_i = mx_w
+        if st.has_v:
+            if cnt < 0 or not (chk_v[0] == 0.0) or \
+                    (chk_v[1] + 2.0 * fabs(st.v_off)) * st.v_scale * (1.0 + 1e-9) > max_value:
+                with nogil:
+                    bad_v = _first_nonfinite(xv, &mx_v)     # exact (a refusal, or near the range limit)
+            else:
+                bad_v = -1
+                mx_v = 0.0                                  # clear of the limit (see the one-thread case)
         if split > 0 and bad_v < 0 and cnt >= 0:
             # the first half is scanned: meet the worker's state, take its crossings
             cnt = _join_py(st, np.asarray(xv), split, cnt, cap, spec_state, spec_out, spec_cnt, ck_state, ck_count,
