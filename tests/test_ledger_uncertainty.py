@@ -106,10 +106,12 @@ def test_every_row_carries_an_energy_uncertainty_that_covers_its_error():
     c = _noisy_schedule()
     tr = cp.ApplianceTracker()
     mon = cp.Monitor(fs=FS, detectors=[tr])
-    mon.run(c.current, c.voltage, chunk=int(0.2 * FS))
-    mon.flush()
+    alerts = mon.run(c.current, c.voltage, chunk=int(0.2 * FS)) + mon.flush()
     rows = tr.timeline()
     truth = [t for t in c.truth() if t["label"] != "base"]
+    # every switch-off alert says how sure its energy is
+    offs = [a for a in alerts if a.kind == "appliance" and a.detail["state"] == "off"]
+    assert len(offs) == 2 and [a.detail["energy_sd_wh"] for a in offs] == [r["energy_sd_wh"] for r in tr.timeline()]
     assert len(rows) == 2
     rel = []
     for row, t in zip(rows, truth):
