@@ -1021,3 +1021,22 @@ def test_old_tracker_states_still_load():
     bad["blocks"] = dict(old["blocks"], t0=old["blocks"]["t0"][::-1].copy())
     with pytest.raises(cp.errors.InputError):
         cp.ApplianceTracker().load_state({"state": encode(bad)})
+
+
+@needs_hfhadc
+def test_a_jump_under_a_lone_appliance_is_not_its_drift():
+    """A 7 W PC whose switchings are no events leaves under a rice cooker while a refrigerator runs
+    alone: the total falls by 7 W in one block. That is a switching, not the refrigerator's drift
+    (the drift fit gave it +7 W, which its switch-off step then spread over its whole run: 8 % low)."""
+    c = Circuit.from_recording(_rec("rice_cooker", 28), duration_s=20.0)
+    for lab, n, on, off in [("kettle", 13, 1.192, 5.78), ("desktop_pc", 15, 4.006, 12.084),
+                            ("refrigerator", 5, 6.075, 12.83)]:
+        c.add_recording(_rec(lab, n), label=lab, on_s=on, off_s=off, resistive=lab == "kettle")
+    tracker = cp.ApplianceTracker()
+    mon = cp.Monitor(fs=FS, detectors=[tracker])
+    mon.run(c.current, c.voltage, chunk=int(0.2 * FS))
+    mon.flush()
+    truth = next(t for t in c.truth() if t["label"] == "refrigerator")
+    (row,) = [r for r in tracker.timeline() if abs(r["on_sample"] - truth["on_sample"]) <= 0.1 * FS]
+    assert abs(row["energy_wh"] - truth["energy_wh"]) <= 0.05 * truth["energy_wh"]
+    assert abs(row["energy_wh"] - truth["energy_wh"]) <= 3.0 * row["energy_sd_wh"]

@@ -504,12 +504,15 @@ def _print_ledger(tracker, fmt: str) -> None:
     jsonl = fmt == "jsonl"
     book = tracker.ledger()
     unit = "Wh"
-    lines = [f"{'appliance':<20} {'runs':>4} {'on-time s':>10} {'energy ' + unit:>12} {'running':>7}"]
+    lines = [f"{'appliance':<20} {'runs':>4} {'on-time s':>10} {'energy ' + unit:>12} {'+- ' + unit:>10} {'running':>7}"]
     for label, e in sorted(book.items()):
         if jsonl:
             _emit({"record": "ledger", "label": label, **e})
+        # one standard deviation of the energy (the noise of the run's power measurements)
+        sd = e.get("energy_sd_wh")
+        sd_text = "?" if sd is None else f"{sd:.2g}"
         lines.append(f"{label:<20} {e['runs']:>4d} {e['on_time_s']:>10.1f} {e['energy_wh']:>12.4g} "
-                     f"{e['running']:>7d}")
+                     f"{sd_text:>10} {e['running']:>7d}")
     if not book:
         lines.append("(no appliance switched on)")
     text = "\n".join(lines)
