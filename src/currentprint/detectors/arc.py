@@ -687,8 +687,12 @@ class ArcFaultDetector(BaseDetector):
         # keep what the next chunk needs: counted half-cycles and all codes of the last window
         keep_s = max(self.window_s, 1.0) * fs
         pmax = pos.max()
-        keep = cpos >= float(pmax) - keep_s
-        self._counted, self._counted_i = cpos[keep], clev[keep]
+        if len(cpos):
+            keep = cpos >= float(pmax) - keep_s
+            self._counted, self._counted_i = cpos[keep], clev[keep]
+        else:
+            # (nothing counted within the window: the usual case, no indexing)
+            self._counted, self._counted_i = cpos, clev
         thr = pmax - keep_s
         if all_pos is not None or n <= 32:
             # (short chunks, e.g. one cycle per push: fewest NumPy calls)
@@ -698,7 +702,12 @@ class ArcFaultDetector(BaseDetector):
                 all_w = np.concatenate([self._win_w, ev["mask_width_ms"]])
             assert all_code is not None and all_w is not None    # set together with all_pos
             keepw = all_pos >= thr
-            self._win_pos, self._win_code, self._win_w = all_pos[keepw], all_code[keepw], all_w[keepw]
+            i0 = int(np.argmax(keepw))
+            if keepw[i0:].all():
+                # the kept half-cycles are one run at the end (the usual time order): slices
+                self._win_pos, self._win_code, self._win_w = all_pos[i0:], all_code[i0:], all_w[i0:]
+            else:
+                self._win_pos, self._win_code, self._win_w = all_pos[keepw], all_code[keepw], all_w[keepw]
         else:
             # long chunks: keep the window's part of each without joining them whole
             kw = self._win_pos >= thr
