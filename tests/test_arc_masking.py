@@ -444,7 +444,7 @@ def test_lone_steps_against_the_noise_on_each_side_are_explained(monkeypatch):
     orig = ArcFaultDetector._mask_params
 
     def block_only(self, npts, calibrated):
-        par = orig(self, npts, calibrated)
+        par = orig(self, npts, calibrated).copy()     # (the detector's vector is shared and read-only)
         par[12] = par[13] = 0.0     # MP_LONE_LOCAL, MP_PAIR_LOCAL
         return par
     monkeypatch.setattr(ArcFaultDetector, "_mask_params", block_only)

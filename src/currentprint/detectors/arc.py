@@ -201,6 +201,24 @@ def _hist_rows(cycles, k: int) -> np.ndarray:
     return np.stack([np.asarray(getattr(cycles, c), dtype=float)[-k:] for c in _HIST_COLS], axis=1)
 
 
+#: parameter vectors of the compiled evidence calls by their inputs (read-only; the same for every
+#: detector with the same settings): building them with NumPy cost microseconds on every call, a
+#: large share of a one-cycle Monitor push
+_VEC_CACHE: dict[tuple, np.ndarray] = {}
+
+
+def _const_vector(key: tuple, values) -> np.ndarray:
+    """The read-only float64 vector of ``values()`` for ``key``, built once."""
+    vec = _VEC_CACHE.get(key)
+    if vec is None:
+        if len(_VEC_CACHE) >= 256:
+            _VEC_CACHE.clear()
+        vec = np.array(values(), dtype=np.float64)
+        vec.setflags(write=False)
+        _VEC_CACHE[key] = vec
+    return vec
+
+
 def iec62606_break_time(current_a) -> np.ndarray:
     """IEC 62606 maximum break time (s) for a series arc at ``current_a`` (A RMS).
 
@@ -368,6 +386,11 @@ class ArcFaultDetector(BaseDetector):
         return bool(getattr(cycles, "calibrated", True))
 
     def _params(self, fs: float, calibrated: bool) -> np.ndarray:
+        """Thresholds of :func:`~currentprint._core.arc_evidence` (AP_* layout; read-only, cached)."""
+        key = ("arc", fs, bool(calibrated), self._hc_per_s, self.regular_ms, self.run_max_s, *self._p.values())
+        return _const_vector(key, lambda: self._params_new(fs, calibrated))
+
+    def _params_new(self, fs: float, calibrated: bool) -> np.ndarray:
         p = self._p
         par = np.zeros(_core.ARC_PARAM_LEN)
         par[0] = max(1.5, p["shoulder_ms"] * 1e-3 * fs)             # AP_SH_MIN (excess samples)
@@ -435,24 +458,35 @@ class ArcFaultDetector(BaseDetector):
         shh[0] = m
         shh[1:1 + m] = self._sh_hist
         # a sine's own flat share of the period (natural shoulder = this * period, samples)
-        natural = 2.0 * math.asin(self.shoulder_fraction) / (2.0 * math.pi)
-        fpar = np.array([natural, fs, _SHOULDER_MAX_MS * 1e-3 * fs,
-                         max(1.0, self.regular_ms * 1e-3 * fs), _SHOULDER_CREST, float(cycles.n_points)])
+        npts = float(cycles.n_points)
+        fpar = _const_vector(("fpar", self.shoulder_fraction, fs, self.regular_ms, npts), lambda: [
+            2.0 * math.asin(self.shoulder_fraction) / (2.0 * math.pi), fs, _SHOULDER_MAX_MS * 1e-3 * fs,
+            max(1.0, self.regular_ms * 1e-3 * fs), _SHOULDER_CREST, npts])
         if _core.arc_evidence(data, rows, self._state, self._params(fs, calibrated), shh, fpar, out, code):
             raise RuntimeError("internal error in arc_evidence: shape mismatch")
         self._sh_hist = shh[1:1 + int(shh[0])].copy()
         # pair widths (points, then ms) and step sizes of the masking-proof evidence (NaN: none), one block
         blk = scratch[(_core.ARCEV_OUT_ROWS + 2) * 2 * n:(_core.ARCEV_OUT_ROWS + 7) * 2 * n]
-        blk.fill(np.nan)
         width, wms, size = blk[:4 * n].reshape(2 * n, 2), blk[4 * n:8 * n].reshape(2 * n, 2), blk[8 * n:]
-        if self.masking and cycles.has_waveforms and n:
+        if not (self.masking and cycles.has_waveforms and n):
+            blk.fill(np.nan)
+        else:
+            # arcmask_scan writes every width and size (NaN where no pair) and arc_mask_merge every
+            # width in ms: no fill of the block first
             self._mask_scan(cycles, calibrated, out[_EO_OFFSET, :n], code, width, size, wms,
                             scratch[(_core.ARCEV_OUT_ROWS + 1) * 2 * n:(_core.ARCEV_OUT_ROWS + 2) * 2 * n])
         return {"sample": out[_EO_POS], "code": code, "shoulder_ms": out[_EO_SH_MS], "step": out[_EO_STEP],
                 "mask_width_ms": wms, "mask_step": size}
 
     def _mask_params(self, npts: int, calibrated: bool) -> np.ndarray:
-        """Thresholds of :func:`~currentprint._core.arcmask_scan` (MP_* layout) for ``npts`` points per cycle."""
+        """Thresholds of :func:`~currentprint._core.arcmask_scan` (MP_* layout) for ``npts`` points per cycle.
+
+        Read-only, built once per setting (see ``_const_vector``).
+        """
+        key = ("mask", npts, bool(calibrated), self._hc_per_s, self._p["min_current_a"], self.mask_step_a)
+        return _const_vector(key, lambda: self._mask_params_new(npts, calibrated))
+
+    def _mask_params_new(self, npts: int, calibrated: bool) -> np.ndarray:
         floor_a = (0.2 * self._p["min_current_a"] if self.mask_step_a is None else float(self.mask_step_a))
         # widest pair in points, from the stream's first cycle (not per chunk)
         wmax = _MASK_WMAX_MS * 1e-3 * 0.5 * self._hc_per_s * npts
@@ -586,16 +620,19 @@ class ArcFaultDetector(BaseDetector):
             self._hist_len = max(1, int(round(0.5 * fs / float(cycles.period[0]))))
         k = self._hist_len
         if any_counted:
-            # the level is only read for counted half-cycles: compute it for their cycles alone
-            level_h = np.full(2 * n, np.nan)
+            # the level is only read for counted half-cycles: compute it for their cycles alone,
+            # gathering each one's window of k cycle RMS values (k - 1 before it, NaN before the
+            # stream) from the kept history and this chunk without joining them whole
             cyc = np.flatnonzero(counted[0::2] | counted[1::2])
-            irms = np.concatenate([self._hist[:, 1], np.asarray(cycles.i_rms, dtype=float)])
-            padded = np.concatenate([np.full(k - 1, np.nan), irms])
-            win = np.lib.stride_tricks.sliding_window_view(padded, k)[-n:][cyc]
+            head = np.concatenate([np.full(k - 1, np.nan), self._hist[:, 1]])
+            lh = head.shape[0]          # rows before this chunk's first cycle
+            idx = (cyc + (lh - k + 1))[:, None] + np.arange(k)
+            win = np.asarray(cycles.i_rms, dtype=float)[np.maximum(idx - lh, 0)]
+            early = idx < lh
+            if early.any():
+                win[early] = head[idx[early]]
             # the largest RMS of the window ignoring NaN; NaN when all are (fmax, as nanmax)
             level = np.fmax.reduce(win, axis=1)
-            level_h[2 * cyc] = level
-            level_h[2 * cyc + 1] = level
 
         alerts: list[Alert] = []
         all_pos = all_code = all_w = None    # the window's rows joined with this chunk's: for an alert only
@@ -610,7 +647,8 @@ class ArcFaultDetector(BaseDetector):
                     sel = np.concatenate([sel, sel[twice]])
             order = np.argsort(pos[sel], kind="stable")     # time order (a cycle may start with its negative half)
             cpos = np.concatenate([self._counted, pos[sel][order]])
-            clev = np.concatenate([self._counted_i, level_h[sel][order]])
+            # each counted half-cycle's level is its cycle's (cyc lists those cycles in order)
+            clev = np.concatenate([self._counted_i, level[np.searchsorted(cyc, sel[order] >> 1)]])
         else:
             cpos, clev = self._counted, self._counted_i
         n_prev = len(self._counted)
@@ -649,8 +687,12 @@ class ArcFaultDetector(BaseDetector):
         # keep what the next chunk needs: counted half-cycles and all codes of the last window
         keep_s = max(self.window_s, 1.0) * fs
         pmax = pos.max()
-        keep = cpos >= float(pmax) - keep_s
-        self._counted, self._counted_i = cpos[keep], clev[keep]
+        if len(cpos):
+            keep = cpos >= float(pmax) - keep_s
+            self._counted, self._counted_i = cpos[keep], clev[keep]
+        else:
+            # (nothing counted within the window: the usual case, no indexing)
+            self._counted, self._counted_i = cpos, clev
         thr = pmax - keep_s
         if all_pos is not None or n <= 32:
             # (short chunks, e.g. one cycle per push: fewest NumPy calls)
@@ -660,7 +702,12 @@ class ArcFaultDetector(BaseDetector):
                 all_w = np.concatenate([self._win_w, ev["mask_width_ms"]])
             assert all_code is not None and all_w is not None    # set together with all_pos
             keepw = all_pos >= thr
-            self._win_pos, self._win_code, self._win_w = all_pos[keepw], all_code[keepw], all_w[keepw]
+            i0 = int(np.argmax(keepw))
+            if keepw[i0:].all():
+                # the kept half-cycles are one run at the end (the usual time order): slices
+                self._win_pos, self._win_code, self._win_w = all_pos[i0:], all_code[i0:], all_w[i0:]
+            else:
+                self._win_pos, self._win_code, self._win_w = all_pos[keepw], all_code[keepw], all_w[keepw]
         else:
             # long chunks: keep the window's part of each without joining them whole
             kw = self._win_pos >= thr
