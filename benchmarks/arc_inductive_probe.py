@@ -1,10 +1,11 @@
 """Probe: what a 6.4 kHz terminal can see of a series arc in an *inductive* (R-L) branch.
 
-Not part of the detector. Measures three candidate evidences, computed in NumPy on the
+Not part of the detector. Measures four candidate evidences, computed in NumPy on the
 resampled cycles (``cp.analyze(waveforms=True).raw_waves``, the masking-proof evidence's domain),
-on the circuit-driven Ayrton arc of ``tests/arc_models.py`` in a 20-45 deg R-L branch (alone and
-under the masking loads of ``eval_arc.py --only physical``; seeds 0-1 and 2-5) and on every
-false-alarm source of ``benchmarks/eval_arc.py``. For each candidate and each signal it counts the
+on the circuit-driven Ayrton arc of ``tests/arc_models.py`` in a 20-45 deg R-L branch and on the
+second circuit-driven arc (``recovery_arc_branch``, 15-60 deg) (alone and under the masking loads
+of ``eval_arc.py --only physical``; seeds 0-1 and 2-5) and on every false-alarm source of
+``benchmarks/eval_arc.py`` (plus TRIAC speed controls at 40 and 50 deg). For each candidate and each signal it counts the
 half-cycles with evidence: in the first second of an arc, or the most in any 1 s window of a
 signal without one (gb14287 needs 14; the false-alarm margin is 7). Results: docs/arc-fault.md,
 "An arc in an inductive branch: what is left to see".
@@ -25,8 +26,10 @@ its re-strike):
   side for 12 points (1.9 ms) and decays to <= 60 % of the peak. Evidence when the peak is
   >= 3 x the noise of d and >= ``floor`` A (0.1 and 0.2).
 
-Usage: ``PYTHONPATH=src python benchmarks/arc_inductive_probe.py [--jobs 2] [--quick]``
-(needs ``../shared/data``; about 10 min on 2 cores).
+* ``R-L relaxation``: see :func:`relaxation`.
+
+Usage: ``PYTHONPATH=src python benchmarks/arc_inductive_probe.py [--jobs 2] [--quick] [--groups "a;b"]``
+(needs ``../shared/data``; about 10-25 min on 2 cores).
 """
 from __future__ import annotations
 

@@ -152,14 +152,16 @@ def physical_branch(v, i_rms, inductive, seed, start=START, model="ayrton"):
     ``model="ayrton"``: Ayrton characteristic, re-strike voltage per half-cycle, R-L lag 20-45 deg;
     ``model="recovery"``: constant-voltage column drawn per half-cycle (15-40 V), dielectric
     recovery after each zero, R-L lag 15-60 deg (a second model, for checking evidence designed
-    on the first).
+    on the first); ``model="recovery-steady"``: the same with a column of constant length (the gap's
+    strength, hence the re-strike, barely moves from one half-cycle to the next).
     """
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     import arc_models as am
-    if model == "recovery":
+    if model.startswith("recovery"):
         rng = np.random.default_rng(8000 + seed)
         lag = rng.uniform(15.0, 60.0) if inductive else 0.0
-        return am.recovery_arc_branch(v, FS, i_rms=i_rms, lag_deg=lag, start_s=start, rng=rng)
+        return am.recovery_arc_branch(v, FS, i_rms=i_rms, lag_deg=lag, start_s=start, rng=rng,
+                                      length_scatter=0.0 if model == "recovery-steady" else 0.3)
     rng = np.random.default_rng(7000 + seed)
     lag = rng.uniform(20.0, 45.0) if inductive else 0.0
     return am.ayrton_arc_branch(v, FS, i_rms=i_rms, lag_deg=lag, start_s=start, rng=rng)
@@ -434,7 +436,7 @@ def main() -> None:
                          "--first-seed 2 --seeds 4 is the held-out check)")
     ap.add_argument("--files", default="21-40", help="HFHAD-C recording numbers for the real-appliance rows")
     ap.add_argument("--only", default="", help="comma list of: masked, real, false, physical")
-    ap.add_argument("--arc-model", default="ayrton", choices=("ayrton", "recovery"),
+    ap.add_argument("--arc-model", default="ayrton", choices=("ayrton", "recovery", "recovery-steady"),
                     help="circuit-driven arc of the physical table (tests/arc_models.py)")
     a = ap.parse_args()
     only = set(a.only.split(",")) if a.only else {"masked", "real", "false", "physical"}

@@ -279,7 +279,7 @@ def ayrton_arc_branch(v: np.ndarray, fs: float, *, i_rms: float, lag_deg: float 
 def recovery_arc_branch(v: np.ndarray, fs: float, *, i_rms: float, lag_deg: float = 0.0, start_s: float,
                         rng: np.random.Generator, v_rms: float | None = None, f: float = 50.0,
                         arc_v: tuple[float, float] = (15.0, 40.0), no_restrike: float = 0.03,
-                        substeps: int = 16) -> np.ndarray:
+                        length_scatter: float = 0.3, substeps: int = 16) -> np.ndarray:
     """Current (A) of an R or R-L branch with a series arc whose gap recovers its strength after each zero.
 
     A second circuit-driven arc, written to check evidence designed on :func:`ayrton_arc_branch`
@@ -287,7 +287,7 @@ def recovery_arc_branch(v: np.ndarray, fs: float, *, i_rms: float, lag_deg: floa
 
     * the column is a constant-voltage (Cassie) arc, u = U_h sign(i); the contact of a loose
       terminal moves and the column's length with it: per current half-cycle a length factor
-      lambda (0.7-1.3) scales the case's column voltage (20-30 V; U_h clipped to ``arc_v``, V) and
+      lambda (1 -/+ ``length_scatter``: 0.7-1.3) scales the case's column voltage (20-30 V; U_h clipped to ``arc_v``, V) and
       the cold gap's strength U_max (below); below the column's holding current (0.2-0.6 A per case)
       the voltage rises as U_h (i_c / |i|)^0.5 (the low-current rise of a cooling column; after
       the Mayr picture of an arc whose conductance follows its power input);
@@ -314,7 +314,7 @@ def recovery_arc_branch(v: np.ndarray, fs: float, *, i_rms: float, lag_deg: floa
     u_h_case = rng.uniform(20.0, 30.0)
 
     def draw():
-        lam = rng.uniform(0.7, 1.3)          # this half-cycle's column length, relative
+        lam = rng.uniform(1.0 - length_scatter, 1.0 + length_scatter)   # this half-cycle's column length
         # the cold strength stays below the supply's peak (280 V): the arc is not over
         return float(np.clip(u_h_case * lam, *arc_v)), min(u_max_case * lam, 280.0), rng.uniform(10.0, 120.0)
     tau_r = rng.uniform(0.2e-3, 2.0e-3)

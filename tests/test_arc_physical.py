@@ -7,7 +7,10 @@ These models share nothing with ``currentprint.circuits``; the detector was
 not tuned on them (``benchmarks/eval_arc.py --only physical`` prints the
 table). Known limit, documented in docs/arc-fault.md and not asserted here:
 in an inductive branch this model re-ignites with a current *ramp* (the
-inductance), which the re-ignition-step evidence does not see.
+inductance), which the re-ignition-step evidence does not see. A second
+circuit-driven arc (``arc_models.recovery_arc_branch``: column voltage per
+half-cycle, dielectric recovery) is checked here for its physics only; the
+detector's results on it are in docs/arc-fault.md.
 """
 
 from __future__ import annotations
