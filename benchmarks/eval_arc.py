@@ -206,7 +206,8 @@ def physical_table(seeds: int, first: int = 0, model: str = "ayrton") -> None:
                             early.append((mname, kind, amps, mode, round(t, 3)))
                         elif t is not None and t - START <= limit:
                             r[1 if mode == "gb14287" else 2] += 1
-    print(f"\n## circuit-driven ({model}) series arc + masking loads of other constructions (tests/arc_models.py)")
+    label = "Ayrton" if model == "ayrton" else model
+    print(f"\n## circuit-driven ({label}) series arc + masking loads of other constructions (tests/arc_models.py)")
     print("| masking load | branch | cases (5/10/16 A) | gb14287 within 1 s | iec62606 within break time | "
           "alarm before the arc |")
     print("|---|---|---|---|---|---|")

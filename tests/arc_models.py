@@ -285,20 +285,21 @@ def recovery_arc_branch(v: np.ndarray, fs: float, *, i_rms: float, lag_deg: floa
     A second circuit-driven arc, written to check evidence designed on :func:`ayrton_arc_branch`
     against different physics (for evaluation and tests only):
 
-    * the column is a constant-voltage (Cassie) arc, u = U_h sign(i); the contact of a loose
-      terminal moves and the column's length with it: per current half-cycle a length factor
-      lambda (1 -/+ ``length_scatter``: 0.7-1.3) scales the case's column voltage (20-30 V; U_h clipped to ``arc_v``, V) and
-      the cold gap's strength U_max (below); below the column's holding current (0.2-0.6 A per case)
-      the voltage rises as U_h (i_c / |i|)^0.5 (the low-current rise of a cooling column; after
-      the Mayr picture of an arc whose conductance follows its power input);
+    * the column is a constant-voltage arc (Cassie, CIGRE report 102, 1939), u = U_h sign(i); the
+      contact of a loose terminal moves and the column's length with it: per current half-cycle a
+      length factor lambda (1 -/+ ``length_scatter``: 0.7-1.3) scales the case's column voltage
+      (20-30 V; U_h clipped to ``arc_v``, V) and the cold gap's strength U_max (below); below the
+      column's holding current (0.2-0.6 A per case) the voltage rises as U_h (i_c / |i|)^0.5 as
+      the column cools towards the zero (after the Mayr picture of a conductance that follows the
+      power input: Mayr, Archiv fuer Elektrotechnik 37, 1943);
     * the arc goes out where the current reaches zero (it never jumps: the branch's inductance
       holds it, the column's voltage brings it to zero);
     * dielectric recovery: after the zero the gap withstands
       U_b(t) = U_0 + (U_max - U_0) (1 - exp(-t / tau_r)), with U_0 drawn per half-cycle in
       10-120 V (a hot, ionised gap), U_max lambda x 150-300 V, at most 280 V (the cold carbonised
-      path, below the supply peak: the arc is not over after a dark half-cycle) and tau_r 0.2-2 ms per case; it re-strikes
-      when the supply across the open gap exceeds U_b, and with ``no_restrike`` it stays open
-      for the whole next current half-cycle;
+      path, below the supply peak: the arc is not over after a dark half-cycle) and tau_r
+      0.2-2 ms per case; it re-strikes when the supply across the open gap exceeds U_b, and with
+      ``no_restrike`` it stays open for the whole next current half-cycle;
     * 1-5 V RMS broadband fluctuation of the arc voltage; the branch lags by ``lag_deg``
       (R-L, exact step per sub-step, supply linear between samples).
     """
