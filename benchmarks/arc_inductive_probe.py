@@ -1,10 +1,11 @@
 """Probe: what a 6.4 kHz terminal can see of a series arc in an *inductive* (R-L) branch.
 
-Not part of the detector. Measures three candidate evidences, computed in NumPy on the
+Not part of the detector. Measures four candidate evidences, computed in NumPy on the
 resampled cycles (``cp.analyze(waveforms=True).raw_waves``, the masking-proof evidence's domain),
-on the circuit-driven Ayrton arc of ``tests/arc_models.py`` in a 20-45 deg R-L branch (alone and
-under the masking loads of ``eval_arc.py --only physical``; seeds 0-1 and 2-5) and on every
-false-alarm source of ``benchmarks/eval_arc.py``. For each candidate and each signal it counts the
+on the circuit-driven Ayrton arc of ``tests/arc_models.py`` in a 20-45 deg R-L branch and on the
+second circuit-driven arc (``recovery_arc_branch``, 15-60 deg) (alone and under the masking loads
+of ``eval_arc.py --only physical``; seeds 0-1 and 2-5) and on every false-alarm source of
+``benchmarks/eval_arc.py`` (plus TRIAC speed controls at 40 and 50 deg). For each candidate and each signal it counts the
 half-cycles with evidence: in the first second of an arc, or the most in any 1 s window of a
 signal without one (gb14287 needs 14; the false-alarm margin is 7). Results: docs/arc-fault.md,
 "An arc in an inductive branch: what is left to see".
@@ -25,8 +26,10 @@ its re-strike):
   side for 12 points (1.9 ms) and decays to <= 60 % of the peak. Evidence when the peak is
   >= 3 x the noise of d and >= ``floor`` A (0.1 and 0.2).
 
-Usage: ``PYTHONPATH=src python benchmarks/arc_inductive_probe.py [--jobs 2] [--quick]``
-(needs ``../shared/data``; about 10 min on 2 cores).
+* ``R-L relaxation``: see :func:`relaxation`.
+
+Usage: ``PYTHONPATH=src python benchmarks/arc_inductive_probe.py [--jobs 2] [--quick] [--groups "a;b"]``
+(needs ``../shared/data``; about 10-25 min on 2 cores).
 """
 from __future__ import annotations
 
@@ -40,6 +43,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import arc_models as am
 import eval_arc as E
 
 import currentprint as cp
@@ -57,6 +61,79 @@ def _diffs(X, off):
             yield r, c, X[c] - np.interp(idx + off[c] - off[c - r], idx, X[c - r])
 
 
+RELAX_AFTER = 16       # points fitted after the break (2.5 ms at 128 points per cycle)
+RELAX_BEFORE = 6       # points fitted before it (0.94 ms)
+RELAX_PHI = (6, 22)    # break 6..21 points after the voltage zero: a branch lagging 17-59 deg
+
+_BASIS = {}
+
+
+def _relax_designs(npts, scale=1.0):
+    """Per break offset: design matrices of the relaxation (alternative) and of a smooth quadratic (null)."""
+    offs = np.arange(*RELAX_PHI)
+    tau = scale * np.tan(offs * 2 * np.pi / npts) * npts / (2 * np.pi)
+    x = np.arange(-RELAX_BEFORE, RELAX_AFTER + 1, dtype=float)
+    alt = []
+    for t in tau:
+        g = np.where(x >= 0, 1.0 - np.exp(-np.maximum(x, 0) / t), 0.0)
+        alt.append(np.stack([np.ones_like(x), np.where(x < 0, x, 0.0), g], 1))
+    null = np.stack([np.ones_like(x), x, x * x], 1)
+    return offs, tau, x, np.array(alt), null
+
+
+def _rss(Y, X):
+    """Least squares of each row of Y on its design X (m, n, p) or (n, p): coefficients and residual sums."""
+    if X.ndim == 2:
+        X = np.broadcast_to(X, (Y.shape[0],) + X.shape)
+    coef = np.linalg.solve(np.einsum("mnp,mnq->mpq", X, X), np.einsum("mnp,mn->mp", X, Y)[..., None])[..., 0]
+    res = Y - np.einsum("mnp,mp->mn", X, coef)
+    return coef, np.sum(res * res, 1), X
+
+
+def relaxation(d, lo, npts, sd, floor=0.1):
+    """R-L relaxation of the cycle difference from a break at the branch's current zero.
+
+    An arc column whose voltage U_h changes from one current half-cycle to the next (its length
+    moves) drives the R-L branch with a step of the voltage difference at the branch's zero, so
+    d relaxes there, with the branch's own time constant, from where it was towards a new level:
+    d[b + s] = c + A (1 - exp(-s / tau)) after b, a line before it (continuous at b, the slope
+    changes). For an R-L branch whose current zero lies phi after the voltage zero,
+    L / R = tan(phi) / omega, so tau follows from the break's position (tau = tan(phi) npts / 2 pi
+    points). A TRIAC-controlled R-L load breaks later than its own zero (phi > its lag), so its
+    relaxation is faster than the position implies.
+    Evidence when, for some break b 6-21 points after the voltage zero (the fit over 6 points
+    before and 16 after): the change seen in the window, |A| (1 - exp(-16 / tau)), is >= ``floor``
+    A and >= 5 x its standard error; the relaxation fits >= 2 x better (residual sum) than a smooth
+    quadratic and better than with tau / 2 or 2 tau; the slope changes at b by at least half of the
+    relaxation's initial slope; and d does not jump at b (a moved edge is not a relaxation): both
+    first differences at b within the fitted slopes plus 4 x the noise of d.
+    """
+    if npts not in _BASIS:
+        _BASIS[npts] = tuple(_relax_designs(npts, k) for k in (1.0, 0.5, 2.0))
+    (offs, tau, x, alt, null), (_, _, _, alt_h, _), (_, _, _, alt_d, _) = _BASIS[npts]
+    b = lo + offs
+    Y = d[b[:, None] + x.astype(int)[None, :]]
+    coef, rss, X = _rss(Y, alt)
+    _, rss0, _ = _rss(Y, null)
+    _, rss_h, _ = _rss(Y, alt_h)
+    _, rss_d, _ = _rss(Y, alt_d)
+    n = len(x)
+    var = np.maximum(rss / (n - 3), sd * sd)
+    cov = np.linalg.inv(np.einsum("mnp,mnq->mpq", X, X))
+    a = coef[:, 2]
+    m = coef[:, 1]
+    se = np.sqrt(var * cov[:, 2, 2])
+    frac = 1.0 - np.exp(-RELAX_AFTER / tau)
+    seen = np.abs(a) * frac
+    slope0 = a / tau
+    j_after = np.abs(d[b + 1] - d[b] - a * (1.0 - np.exp(-1.0 / tau)))
+    j_before = np.abs(d[b] - d[b - 1] - m)
+    ok = ((seen >= floor) & (np.abs(a) >= 5 * se) & (rss0 >= 2 * rss) & (rss < rss_h) & (rss < rss_d)
+          & (np.abs(slope0 - m) >= 0.5 * np.abs(slope0))
+          & (j_after <= 4 * sd + 0.5 * np.abs(slope0)) & (j_before <= 4 * sd + 0.5 * np.abs(m)))
+    return bool(ok.any())
+
+
 def features(i, v):
     """Per half-cycle evidence flags of the candidates: dict name -> bool array (2 n)."""
     t = cp.analyze(i, v, fs=E.FS, waveforms=True)
@@ -65,7 +142,7 @@ def features(i, v):
     n, npts = X.shape
     half = npts // 2
     w = round(WIN_MS * 1e-3 * 50 * npts)
-    names = ("kink", "kink, no jump", "R-L deficit 0.1 A", "R-L deficit 0.2 A")
+    names = ("kink", "kink, no jump", "R-L deficit 0.1 A", "R-L deficit 0.2 A", "R-L relaxation")
     ok = {k: np.ones((n, 2, 2), bool) for k in names}
     for k in names:
         ok[k][:2] = False
@@ -108,6 +185,7 @@ def features(i, v):
                     best = abs(p)
             ok["R-L deficit 0.1 A"][c, q, r - 1] &= best >= 0.1
             ok["R-L deficit 0.2 A"][c, q, r - 1] &= best >= 0.2
+            ok["R-L relaxation"][c, q, r - 1] &= relaxation(d, lo, npts, sd)
     loaded = np.asarray(t.i_rms)[:, None] >= 1.0
     return {k: (x.all(axis=2) & loaded).reshape(-1) for k, x in ok.items()}, np.asarray(t.start)
 
@@ -131,7 +209,9 @@ def _job(n):
     return group, name, {k: count(x, start, k0) for k, x in f.items()}
 
 
-def _lag(seed, amps):
+def _lag(seed, amps, model="ayrton"):
+    if model == "recovery":
+        return np.random.default_rng(8000 + seed * 97 + int(amps)).uniform(15.0, 60.0)
     return np.random.default_rng(7000 + seed * 97 + int(amps)).uniform(20.0, 45.0)
 
 
@@ -141,15 +221,17 @@ def jobs(quick: bool):
         for seed in range(first, first + nseed):
             tag = "0-1" if first == 0 else "2-5"
 
-            def arc(seed=seed, m=None, amps=5.0):
+            def arc(seed=seed, m=None, amps=5.0, model="ayrton"):
                 v = E.supply(seed)
                 mm = np.zeros_like(v) if m is None else E.physical_masks(v, seed)[m]
-                return mm + E.physical_branch(v, amps, True, seed * 97 + int(amps)), v
-            for m in [None, *(E.physical_masks(E.supply(seed), seed))]:
-                for amps in (5.0, 10.0, 16.0):
-                    grp = f"inductive arc, {'alone' if m is None else 'masked'}, seeds {tag}"
-                    out.append((grp, f"{m} {amps:g} A lag {_lag(seed, amps):.1f}",
-                                lambda seed=seed, m=m, amps=amps: arc(seed, m, amps), E.START))
+                return mm + E.physical_branch(v, amps, True, seed * 97 + int(amps), model=model), v
+            for model, label in (("ayrton", "inductive arc"), ("recovery", "recovery-arc model (R-L)")):
+                for m in [None, *(E.physical_masks(E.supply(seed), seed))]:
+                    for amps in (5.0, 10.0, 16.0):
+                        grp = f"{label}, {'alone' if m is None else 'masked'}, seeds {tag}"
+                        out.append((grp, f"{m} {amps:g} A lag {_lag(seed, amps, model):.1f}",
+                                    lambda seed=seed, m=m, amps=amps, model=model: arc(seed, m, amps, model),
+                                    E.START))
 
             def own(seed=seed, m=None, amps=5.0):
                 v = E.supply(seed)
@@ -211,6 +293,18 @@ def jobs(quick: bool):
                 return (C.masking_load(a[0], v, E.FS, power_w=a[1], seed=seed, **ka)
                         + C.masking_load(b, v, E.FS, power_w=pw, seed=seed + 7)), v
             out.append(("false: two masking loads, 6 s", f"{a[0]} {ka} + {b}", two, None))
+    for seed in range(10, 12):
+        for ang in (40, 50):
+            # the TRIAC speed control closer to the motor's own lag: the same R-L physics as a delayed re-strike
+            for b in [None, (True, 10.0), (False, 10.0)]:
+                def vac(seed=seed, ang=ang, b=b):
+                    v = E.supply(seed)
+                    m = am.speed_controlled_vacuum(v, E.FS, power_w=1200, firing_deg=ang,
+                                                   rng=np.random.default_rng(9100 + seed + ang))
+                    return (m if b is None else m + E.physical_branch(v, b[1], b[0], seed * 31 + int(b[1]),
+                                                                         start=100.0)), v
+                out.append(("false: physical-family loads, alone and + healthy branch", f"vacuum {ang} deg {b}",
+                            vac, None))
     for seed in range(70, 72):
         for ang in (60, 90, 120):
             for b in [None] + [(k, amps) for k in ("resistive", "motor") for amps in (5.0, 10.0, 16.0)]:
@@ -228,8 +322,9 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="every 8th recording and mixture")
     ap.add_argument("--save", default="", help="also pickle the per-signal counts to this file")
+    ap.add_argument("--groups", default="", help="substrings separated by ;: only the groups whose name has one")
     a = ap.parse_args()
-    _JOBS[:] = jobs(a.quick)
+    _JOBS[:] = [j for j in jobs(a.quick) if not a.groups or any(g in j[0] for g in a.groups.split(";"))]
     with mp.get_context("fork").Pool(a.jobs) as pool:
         res = pool.map(_job, range(len(_JOBS)), chunksize=4)
     if a.save:
@@ -252,18 +347,18 @@ def main() -> None:
             cells = [f"{np.mean([c[k] >= 14 for _, c in lst]):.0%} (median {np.median([c[k] for _, c in lst]):.0f})"
                      for k in cands]
         print(f"| {g} | {len(lst)} | " + " | ".join(cells) + " |")
-    print("\nR-L deficit 0.1 A, inductive arc by branch lag (alone and masked, all seeds): mean count, share >= 14")
-    by = collections.defaultdict(list)
-    for g, lst in groups.items():
-        if g.startswith("inductive"):
-            for name, c in lst:
-                lag = float(name.rsplit(" ", 1)[1])
-                b = "20-28" if lag < 28 else "28-31.5" if lag < 31.5 else "31.5-34" if lag < 34 else "34-45"
-                by[b].append(c["R-L deficit 0.1 A"])
-    for b in sorted(by):
-        x = np.array(by[b])
-        print(f"  lag {b} deg: {len(x)} cases, mean {x.mean():.1f}, >= 14: {np.mean(x >= 14):.0%}")
-
+    bins = ((0, 20), (20, 28), (28, 31.5), (31.5, 34), (34, 45), (45, 60))
+    for prefix in ("inductive arc", "recovery-arc model"):
+        for cand in ("R-L deficit 0.1 A", "R-L relaxation"):
+            cases = [(float(name.rsplit(" ", 1)[1]), c[cand]) for g, lst in groups.items() if g.startswith(prefix)
+                     for name, c in lst]
+            if not cases or cand not in cands:
+                continue
+            print(f"\n{cand}, {prefix} by branch lag (alone and masked, all seeds): mean count, share >= 14")
+            for lo, hi in bins:
+                x = np.array([n for lag, n in cases if lo <= lag < hi])
+                if len(x):
+                    print(f"  lag {lo:g}-{hi:g} deg: {len(x)} cases, mean {x.mean():.1f}, >= 14: {np.mean(x >= 14):.0%}")
 
 if __name__ == "__main__":
     main()

@@ -29,7 +29,10 @@ Every case is 6.4 kHz, pushed one cycle (128 samples) at a time through
   characteristic, ``tests/arc_models.ayrton_arc_branch``) in a resistive or
   R-L branch under masking loads of other constructions (valley-fill LED
   driver, HF electronic transformer, TRIAC speed-controlled vacuum cleaner),
-  and those loads alone and beside a healthy branch (false alarms).
+  and those loads alone and beside a healthy branch (false alarms);
+  ``--arc-model recovery`` uses a second circuit-driven arc instead
+  (``recovery_arc_branch``: a constant-voltage column drawn per half-cycle,
+  dielectric recovery after each zero, R-L lag 15-60 deg).
 
 An alarm before the arc starts counts as a false alarm, not a detection.
 The real recordings are read from ../shared/data (CURRENTPRINT_DATA overrides).
@@ -143,10 +146,22 @@ def physical_masks(v: np.ndarray, seed: int) -> dict[str, np.ndarray]:
                                                                        rng=rng)}
 
 
-def physical_branch(v, i_rms, inductive, seed, start=START):
-    """A branch with a circuit-driven (Ayrton) series arc from ``start`` (tests/arc_models.py), A."""
+def physical_branch(v, i_rms, inductive, seed, start=START, model="ayrton"):
+    """A branch with a circuit-driven series arc from ``start`` (tests/arc_models.py), A.
+
+    ``model="ayrton"``: Ayrton characteristic, re-strike voltage per half-cycle, R-L lag 20-45 deg;
+    ``model="recovery"``: constant-voltage column drawn per half-cycle (15-40 V), dielectric
+    recovery after each zero, R-L lag 15-60 deg (a second model, for checking evidence designed
+    on the first); ``model="recovery-steady"``: the same with a column of constant length (the gap's
+    strength, hence the re-strike, barely moves from one half-cycle to the next).
+    """
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     import arc_models as am
+    if model.startswith("recovery"):
+        rng = np.random.default_rng(8000 + seed)
+        lag = rng.uniform(15.0, 60.0) if inductive else 0.0
+        return am.recovery_arc_branch(v, FS, i_rms=i_rms, lag_deg=lag, start_s=start, rng=rng,
+                                      length_scatter=0.0 if model == "recovery-steady" else 0.3)
     rng = np.random.default_rng(7000 + seed)
     lag = rng.uniform(20.0, 45.0) if inductive else 0.0
     return am.ayrton_arc_branch(v, FS, i_rms=i_rms, lag_deg=lag, start_s=start, rng=rng)
@@ -165,7 +180,7 @@ def alarms_beside_healthy_branches(load, v, make_branch, label: str, into: dict)
     return len(branches)
 
 
-def physical_table(seeds: int, first: int = 0) -> None:
+def physical_table(seeds: int, first: int = 0, model: str = "ayrton") -> None:
     """Circuit-driven arcs under masking loads of other constructions, and those loads' false alarms.
 
     Not part of the judged table above: a separate check of models that share nothing with
@@ -180,7 +195,7 @@ def physical_table(seeds: int, first: int = 0) -> None:
         for mname, m in ms.items():
             for kind in ("resistive", "motor"):
                 for amps in (5.0, 10.0, 16.0):
-                    i = m + physical_branch(v, amps, kind == "motor", seed * 97 + int(amps))
+                    i = m + physical_branch(v, amps, kind == "motor", seed * 97 + int(amps), model=model)
                     r = rows[(mname, kind, amps)]
                     r[0] += 1
                     for mode in ("gb14287", "iec62606"):
@@ -191,7 +206,8 @@ def physical_table(seeds: int, first: int = 0) -> None:
                             early.append((mname, kind, amps, mode, round(t, 3)))
                         elif t is not None and t - START <= limit:
                             r[1 if mode == "gb14287" else 2] += 1
-    print("\n## circuit-driven (Ayrton) series arc + masking loads of other constructions (tests/arc_models.py)")
+    label = "Ayrton" if model == "ayrton" else model
+    print(f"\n## circuit-driven ({label}) series arc + masking loads of other constructions (tests/arc_models.py)")
     print("| masking load | branch | cases (5/10/16 A) | gb14287 within 1 s | iec62606 within break time | "
           "alarm before the arc |")
     print("|---|---|---|---|---|---|")
@@ -217,7 +233,7 @@ def physical_table(seeds: int, first: int = 0) -> None:
         for mname, m in physical_masks(v, seed).items():
             cnt += alarms_beside_healthy_branches(
                 m, v, lambda kind, amps, v=v, seed=seed: physical_branch(
-                    v, amps, kind == "motor", seed * 31 + int(amps), start=100.0), mname, fa)
+                    v, amps, kind == "motor", seed * 31 + int(amps), start=100.0, model=model), mname, fa)
     print(f"\n| false alarms: those masking loads alone and + a healthy 5/10/16 A branch | {cnt} | "
           f"{len(fa['gb14287'])} | {len(fa['iec62606'])} |")
     for mode, lst in fa.items():
@@ -421,6 +437,8 @@ def main() -> None:
                          "--first-seed 2 --seeds 4 is the held-out check)")
     ap.add_argument("--files", default="21-40", help="HFHAD-C recording numbers for the real-appliance rows")
     ap.add_argument("--only", default="", help="comma list of: masked, real, false, physical")
+    ap.add_argument("--arc-model", default="ayrton", choices=("ayrton", "recovery", "recovery-steady"),
+                    help="circuit-driven arc of the physical table (tests/arc_models.py)")
     a = ap.parse_args()
     only = set(a.only.split(",")) if a.only else {"masked", "real", "false", "physical"}
     t0 = time.perf_counter()
@@ -433,7 +451,7 @@ def main() -> None:
     if "false" in only:
         false_alarms(a.quick, a.seeds)
     if "physical" in only:
-        physical_table(a.seeds, a.first_seed)
+        physical_table(a.seeds, a.first_seed, a.arc_model)
     print(f"\n({time.perf_counter() - t0:.0f} s)")
 
 

@@ -276,6 +276,122 @@ def ayrton_arc_branch(v: np.ndarray, fs: float, *, i_rms: float, lag_deg: float 
     return out
 
 
+def recovery_arc_branch(v: np.ndarray, fs: float, *, i_rms: float, lag_deg: float = 0.0, start_s: float,
+                        rng: np.random.Generator, v_rms: float | None = None, f: float = 50.0,
+                        arc_v: tuple[float, float] = (15.0, 40.0), no_restrike: float = 0.03,
+                        length_scatter: float = 0.3, substeps: int = 16) -> np.ndarray:
+    """Current (A) of an R or R-L branch with a series arc whose gap recovers its strength after each zero.
+
+    A second circuit-driven arc, written to check evidence designed on :func:`ayrton_arc_branch`
+    against different physics (for evaluation and tests only):
+
+    * the column is a constant-voltage arc (Cassie, CIGRE report 102, 1939), u = U_h sign(i); the
+      contact of a loose terminal moves and the column's length with it: per current half-cycle a
+      length factor lambda (1 -/+ ``length_scatter``: 0.7-1.3) scales the case's column voltage
+      (20-30 V; U_h clipped to ``arc_v``, V) and the cold gap's strength U_max (below); below the
+      column's holding current (0.2-0.6 A per case) the voltage rises as U_h (i_c / |i|)^0.5 as
+      the column cools towards the zero (after the Mayr picture of a conductance that follows the
+      power input: Mayr, Archiv fuer Elektrotechnik 37, 1943);
+    * the arc goes out where the current reaches zero (it never jumps: the branch's inductance
+      holds it, the column's voltage brings it to zero);
+    * dielectric recovery: after the zero the gap withstands
+      U_b(t) = U_0 + (U_max - U_0) (1 - exp(-t / tau_r)), with U_0 drawn per half-cycle in
+      10-120 V (a hot, ionised gap), U_max lambda x 150-300 V, at most 280 V (the cold carbonised
+      path, below the supply peak: the arc is not over after a dark half-cycle) and tau_r
+      0.2-2 ms per case; it re-strikes when the supply across the open gap exceeds U_b, and with
+      ``no_restrike`` it stays open for the whole next current half-cycle;
+    * 1-5 V RMS broadband fluctuation of the arc voltage; the branch lags by ``lag_deg``
+      (R-L, exact step per sub-step, supply linear between samples).
+    """
+    v = np.asarray(v, dtype=float)
+    n = len(v)
+    vr = float(np.sqrt(np.mean(v * v))) if v_rms is None else float(v_rms)
+    z = vr / i_rms
+    phi = math.radians(lag_deg)
+    r = z * math.cos(phi)
+    l_h = z * math.sin(phi) / (TWO_PI * f)
+    i_c = rng.uniform(0.2, 0.6)
+    u_max_case = rng.uniform(150.0, 300.0)   # a cold carbonised gap: below the supply peak
+    u_h_case = rng.uniform(20.0, 30.0)
+
+    def draw():
+        lam = rng.uniform(1.0 - length_scatter, 1.0 + length_scatter)   # this half-cycle's column length
+        # the cold strength stays below the supply's peak (280 V): the arc is not over
+        return float(np.clip(u_h_case * lam, *arc_v)), min(u_max_case * lam, 280.0), rng.uniform(10.0, 120.0)
+    tau_r = rng.uniform(0.2e-3, 2.0e-3)
+    sig_v = rng.uniform(1.0, 5.0)
+    noise = rng.normal(0.0, sig_v, n)
+    k0 = int(start_s * fs)
+    dt = 1.0 / (fs * substeps)
+    a_step = math.exp(-r * dt / l_h) if l_h > 0 else 0.0
+    i = _periodic_start(v, fs, r, l_h, f)
+    out = np.empty(n)
+    burning = True
+    u_h, u_max, u_0 = draw()
+    t_open = 0.0
+    blocked = 0.0              # != 0: no re-strike until the supply turns to this sign again
+    rising = False
+    sv_prev = 1.0 if v[0] >= 0 else -1.0
+    v_prev = v[0]
+    for k in range(n):
+        vk = v[k]
+        if k < k0:
+            if l_h > 0:
+                for s in range(substeps):
+                    vs = v_prev + (vk - v_prev) * (s + 1) / substeps
+                    i = i * a_step + (1.0 - a_step) * vs / r
+            else:
+                i = vk / r
+            out[k] = i
+            v_prev = vk
+            sv_prev = 1.0 if vk >= 0 else -1.0
+            continue
+        sv = 1.0 if vk >= 0 else -1.0
+        if sv != sv_prev:
+            sv_prev = sv
+            if abs(blocked) == 2.0:
+                blocked = 0.5 * blocked      # the other sign came: now wait for the old one
+            elif sv == blocked:
+                blocked = 0.0
+        for s in range(substeps):
+            vs = v_prev + (vk - v_prev) * (s + 1) / substeps
+            if not burning:
+                t_open += dt
+                u_b = u_0 + (u_max - u_0) * (1.0 - math.exp(-t_open / tau_r))
+                if blocked != 0.0 or abs(vs) < max(u_b, u_h):   # the column cannot burn below its voltage
+                    i = 0.0
+                    continue
+                burning = True       # re-strike: the current starts from zero
+                i = 0.0
+                rising = True
+            si = math.copysign(1.0, i) if i != 0.0 else math.copysign(1.0, vs)
+            ai = abs(i)
+            if ai >= i_c:
+                rising = False
+            # the low-current rise only as the column cools towards the zero, not as it forms
+            rise = 1.0 if rising or ai >= i_c else math.sqrt(i_c / max(ai, 1e-4))
+            u_arc = si * (u_h * rise + noise[k])
+            if l_h > 0:
+                i_new = i * a_step + (1.0 - a_step) * (vs - u_arc) / r
+            else:
+                i_new = (vs - u_arc) / r
+            if i_new * si <= 0.0:
+                # current zero: the arc goes out; the next half-cycle draws its own column
+                # (a resistive branch goes out before the supply's zero, an R-L one after it: either
+                # way a blocked gap stays open until the supply has the old current's sign again,
+                # after one full supply half-cycle of the other sign)
+                blocked = si if rng.random() < no_restrike else 0.0
+                if blocked != 0.0 and sv == si:
+                    blocked = 2.0 * si       # first the supply must turn to the other sign
+                burning, i, t_open = False, 0.0, 0.0
+                u_h, u_max, u_0 = draw()
+            else:
+                i = i_new
+        out[k] = i
+        v_prev = vk
+    return out
+
+
 def valley_fill_led(v: np.ndarray, fs: float, *, power_w: float, rng: np.random.Generator,
                     c_uf: float | None = None, r_s: float = 8.0, ripple: float = 0.04) -> np.ndarray:
     """LED driver with a passive valley-fill stage (two capacitors charged in series, discharged in parallel), A.
