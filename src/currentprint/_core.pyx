@@ -1065,38 +1065,26 @@ cdef Py_ssize_t _scan_part(CycleStream st, const sample_t[::1] x, Py_ssize_t lo,
     """The unfiltered (voltage) scan of ``x[lo:hi]``; the count written or -1 (out full). ``chk``: the
     NaN/range test of those samples folded into chk[0] (+) and chk[1] (max), see ``_scan``."""
     cdef double c[2]
+    cdef double* pc = NULL
     cdef Py_ssize_t r
     if hi <= lo:
         return 0
     if chk != NULL and sample_t is not short:
-        r = _scan_part_chk(st, x, lo, hi, state, out, cap, c)
+        pc = c                  # the part's own test, folded into chk below
+    if sample_t is double:
+        r = cp_scan_f64(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
+                        &st.sos[0, 0], 0, pc)
+    elif sample_t is float:
+        r = cp_scan_f32(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
+                        &st.sos[0, 0], 0, pc)
+    else:
+        r = cp_scan_i16(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
+                        &st.sos[0, 0], 0, pc)
+    if pc != NULL:
         chk[0] = chk[0] + c[0]
         if c[1] > chk[1]:
             chk[1] = c[1]
-        return r
-    if sample_t is double:
-        return cp_scan_f64(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
-                           &st.sos[0, 0], 0, NULL)
-    elif sample_t is float:
-        return cp_scan_f32(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
-                           &st.sos[0, 0], 0, NULL)
-    else:
-        return cp_scan_i16(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
-                           &st.sos[0, 0], 0, NULL)
-
-
-cdef Py_ssize_t _scan_part_chk(CycleStream st, const sample_t[::1] x, Py_ssize_t lo, Py_ssize_t hi, double* state,
-                               double* out, Py_ssize_t cap, double* chk) noexcept nogil:
-    """``_scan_part`` with the NaN/range test into ``chk`` (float samples)."""
-    if sample_t is double:
-        return cp_scan_f64(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
-                           &st.sos[0, 0], 0, chk)
-    elif sample_t is float:
-        return cp_scan_f32(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
-                           &st.sos[0, 0], 0, chk)
-    else:
-        return cp_scan_i16(&x[lo], hi - lo, state, out, cap, st.v_off, st.decay, st.hysteresis, st.min_period,
-                           &st.sos[0, 0], 0, chk)
+    return r
 
 
 cdef Py_ssize_t _first_nonfinite_range(const sample_t[::1] x, Py_ssize_t lo, Py_ssize_t hi,
