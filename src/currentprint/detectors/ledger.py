@@ -1295,8 +1295,10 @@ def _energy_sd(run: dict, dur: float, period_s: float) -> float | None:
     if on is not None and off is not None and run.get("off_power_w") is not None:
         d = float(run["off_power_w"]) - float(run["on_power_w"])
         var = 0.25 * (on * on + off * off) + max(d * d - on * on - off * off, 0.0) / 12.0
-    elif on is not None or off is not None:
-        var = (on if on is not None else off) ** 2
+    elif on is not None:
+        var = on * on
+    elif off is not None:
+        var = off * off
     else:
         return None
     n_sw = 2 if run.get("off_sample") is not None else 1
