@@ -927,7 +927,7 @@ def _features_range(CycleStream st, const sample_t[::1] xi, const sample_t[::1] 
 # NumPy's ``base``), so no live result is ever overwritten. Everything runs with
 # the GIL held, so threads cannot take the same buffer.
 # ---------------------------------------------------------------------------
-POOL_MIN_BYTES = 1 << 20        # smaller outputs come from malloc as usual (cheap)
+POOL_MIN_BYTES = 1 << 17        # from glibc's first mmap threshold on, malloc maps fresh pages (faults)
 # per-call scratch of Python callers (pooled_empty, e.g. the arc detector's evidence block): from
 # this size on malloc maps fresh pages (glibc's mmap threshold), below it reuses its own heap
 POOL_SCRATCH_MIN_BYTES = 1 << 17
