@@ -1103,6 +1103,50 @@ cdef Py_ssize_t _first_nonfinite_range(const sample_t[::1] x, Py_ssize_t lo, Py_
     return r + lo if r >= 0 else -1
 
 
+cdef bint _cycles_clear(CycleStream st, const sample_t[::1] xi, Py_ssize_t chunk_start, const double[::1] t0v,
+                        const double[::1] t1v, const double[:, ::1] ov, Py_ssize_t nc,
+                        double max_value) noexcept nogil:
+    """The current's NaN/range test of a chunk from the cycles just computed: True when it cannot refuse.
+
+    Cycle k reduced every raw sample of [ceil(t0), ceil(t1)) (absolute) into its half-cycle sums of
+    squares and its peak (``_cycle_tmpl.h``, step 3): both half-cycle RMS finite means every such sample
+    is finite after calibration, and ``i_peak`` = max |(x - offset) * scale| bounds
+    (max|x| + |offset|) * |scale| by i_peak + 2 |offset * scale| (rounding inside the 1e-9 margin).
+    The chunk's samples outside every cycle (before the first, in gaps, after the last) get the plain
+    pass. False (in doubt: also a half-cycle without samples) leaves the decision to the exact pass."""
+    cdef Py_ssize_t n = xi.shape[0], pos = 0, a, b, k, r
+    cdef double pk = 0.0, mx = 0.0, s, bound, osc = fabs(st.i_off * st.i_scale)
+    for k in range(nc):
+        b = <Py_ssize_t>ceil(t1v[k]) - chunk_start
+        if b <= 0:
+            continue            # all in the previous chunks (tested with them)
+        a = <Py_ssize_t>ceil(t0v[k]) - chunk_start
+        s = ov[C_HC_RMS_POS, k] + ov[C_HC_RMS_NEG, k]
+        if not (s - s == 0.0):
+            return False
+        if ov[C_I_PEAK, k] > pk:
+            pk = ov[C_I_PEAK, k]
+        if a > pos:
+            r = _first_nonfinite_range(xi, pos, a, &s)
+            if r >= 0:
+                return False
+            if s > mx:
+                mx = s
+        if b > pos:
+            pos = b
+    if pos < n:
+        r = _first_nonfinite_range(xi, pos, n, &s)
+        if r >= 0:
+            return False
+        if s > mx:
+            mx = s
+    bound = pk + 2.0 * osc
+    s = (mx + fabs(st.i_off)) * fabs(st.i_scale)
+    if s > bound:
+        bound = s
+    return bound * (1.0 + 1e-9) <= max_value
+
+
 def _check_and_speculate(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, Py_ssize_t split,
                          double[::1] state, double[::1] out, double[:, ::1] ck_state, Py_ssize_t[::1] ck_count,
                          double[::1] vchk):
@@ -1292,6 +1336,7 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     cdef double mx_i = 0.0, mx_v = 0.0
     cdef bint overlap = executor is not None and workers > 1
     cdef bint scanned = False
+    cdef bint defer_i = False       # the current's NaN/range test left to the cycles (one thread, voltage)
     cdef double chk_v[2]
     cdef double mx_w = 0.0
     cdef Py_ssize_t bad_w = -1
@@ -1405,19 +1450,25 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
                            nck)
     else:
         with nogil:
-            bad = _first_nonfinite(xi, &mx_i)
             if st.has_v:
                 # the voltage's NaN/range test rides on its framing scan: one pass over the samples instead
                 # of two (undone below when the chunk is refused); the plain pass only to place a refusal
                 cnt = _scan_chunk(st, xi, xv, chk_v)
                 scanned = True
                 # chk_v[1] + |offset| bounds max|x| (see cp_scan): clear of the range limit by a margin,
-                # the test below cannot refuse; otherwise (or non-finite) the exact pass decides
+                # the test below cannot refuse; otherwise (or non-finite) the exact passes decide
                 if cnt < 0 or not (chk_v[0] == 0.0) or \
                         (chk_v[1] + 2.0 * fabs(st.v_off)) * st.v_scale * (1.0 + 1e-9) > max_value:
+                    bad = _first_nonfinite(xi, &mx_i)
                     bad_v = _first_nonfinite(xv, &mx_v)
                 else:
                     mx_v = 0.0
+                    # the voltage is clear: the current's test rides on the cycles' own raw-sample sums
+                    # (checked after step 3, see _cycles_clear), the plain pass only when in doubt
+                    bad = -1
+                    defer_i = sample_t is not short
+            else:
+                bad = _first_nonfinite(xi, &mx_i)
     code = 0
     info = 0
     if bad < 0 and (mx_i + fabs(st.i_off)) * fabs(st.i_scale) > max_value:
@@ -1510,14 +1561,28 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
         else:
             err = _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, 0, nc, &sc, &flags,
                                  NULL)
-        if err != ERR_OK:
-            # leave the stream as it was before this push
-            for j in range(S_LEN):
-                st.scan_state[j] = saved_scan[j]
-            for j in range(saved_n_pend):
-                st.pend[j] = saved_pend_c[j] if saved_pend is None else saved_pend[j]
-            st.n_pend = saved_n_pend
-            return (err, 0, None, None, None, None, None)
+    if defer_i and (err != ERR_OK or not _cycles_clear(st, xi, chunk_start, t0v, t1v, ov, nc, max_value)):
+        # in doubt (a non-finite or large sum, a kernel error): the exact pass over the chunk decides as it did before the cycles; a refusal leaves the stream as it was
+        with nogil:
+            bad = _first_nonfinite(xi, &mx_i)
+        code = 0
+        if bad < 0 and (mx_i + fabs(st.i_off)) * fabs(st.i_scale) > max_value:
+            code = 6
+        elif bad >= 0:
+            code = 4
+            info = bad
+        if code != 0:
+            err = code
+    if err != ERR_OK:
+        # leave the stream as it was before this push
+        for j in range(S_LEN):
+            st.scan_state[j] = saved_scan[j]
+        for j in range(saved_n_pend):
+            st.pend[j] = saved_pend_c[j] if saved_pend is None else saved_pend[j]
+        st.n_pend = saved_n_pend
+        if code != 0:
+            return (code, info, None, None, None, None, None)
+        return (err, 0, None, None, None, None, None)
     # 4. keep only the samples a future cycle can need
     if st.n_pend > 0:
         keep_from = <Py_ssize_t>floor(st.pend[0]) - LAGRANGE_LO - 2

@@ -529,8 +529,8 @@ def analyze(current, voltage=None, *, fs: float, mains_hz: float | None = None, 
     Returns
     -------
     CycleTable
-        The tables of a long recording (from ~1 MB each: about 2,600 cycles
-        with 25 harmonics) are carved from a few buffers the kernel keeps and reuses once
+        The tables of a recording from ~6 s on (outputs of 128 kB or more,
+        ``_core.POOL_MIN_BYTES``: about 330 cycles with 25 harmonics) are carved from a few buffers the kernel keeps and reuses once
         no table, column or view refers to them any more, so that repeated
         analyses do not pay the operating system's page faults and zero-fill
         for fresh memory. At most 160 MB is kept;
