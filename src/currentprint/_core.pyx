@@ -1301,7 +1301,10 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     max_value : float
         Largest calibrated |sample| accepted (analyzer.MAX_VALUE): a finite float
         chunk reaching ``(max|x| + |offset|) * scale`` above it is refused with
-        code 6 (``info`` 0: current, 1: voltage), checked in the NaN pass.
+        code 6 (``info`` 0: current, 1: voltage), checked in the NaN pass
+        (the voltage's by its framing scan; with one thread and a voltage the
+        current's by the cycles' own sums, see ``_cycles_clear``; the exact
+        pass whenever those are not decisive).
     thd_floor, noise_k, min_fund : float
         Per-cycle screens (0: off): THD is set to NaN where the current's
         fundamental magnitude is clearly below ``max(thd_floor, i_residual *
