@@ -484,8 +484,14 @@ static inline __attribute__((always_inline)) void CPF(weightsv)(CP_VD jv, CP_VD 
 /* int16 samples of one cycle widened to float64 (exact), so that the cycle runs through the float64
  * copy: its taps then load plain doubles instead of converting every sample six times. */
 static void CPF(widen_i16)(const short *x, double *out, Py_ssize_t n) {
-    Py_ssize_t k;
-    for (k = 0; k < n; k++)
+    Py_ssize_t k = 0;
+#if CP_ISA_AVX2
+    /* four at a time: one load, sign extension and conversion (exact), fewer instructions than
+     * GCC's vectorised loop with its scalar remainder of up to 15 samples */
+    for (; k + 4 <= n; k += 4)
+        CPF(st4)(out + k, (cp_v4d)_mm256_cvtepi32_pd(_mm_cvtepi16_epi32(_mm_loadl_epi64((const __m128i *)(x + k)))));
+#endif
+    for (; k < n; k++)
         out[k] = (double)x[k];
 }
 
