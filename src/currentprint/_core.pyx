@@ -60,6 +60,7 @@ cdef extern from "_cycle.h" nogil:
     Py_ssize_t cp_first_nonfinite_f64(const double* x, Py_ssize_t n, double* maxabs)
     Py_ssize_t cp_first_nonfinite_f32(const float* x, Py_ssize_t n, double* maxabs)
     void cp_widen_i16(const short* x, double* out, Py_ssize_t n)
+    void cp_widen_f32(const float* x, double* out, Py_ssize_t n)
     void cp_rfft(const double* x, double* fr, double* fi, double* wre, double* wim, Py_ssize_t n,
                  const Py_ssize_t* rev, const double* cos_t, const double* sin_t,
                  const double* tw_r, const double* tw_i)
@@ -724,15 +725,20 @@ cdef int _compute_cycle(CycleStream st, const cp_params* P, const sample_t[::1] 
     cdef Py_ssize_t hi_idx = <Py_ssize_t>ceil(t1) + LAGRANGE_HI + 1     # exclusive
     cdef Py_ssize_t k, m
     if lo >= chunk_start:
-        if sample_t is short:
-            # int16: the cycle's samples widened into the cycle-sized scratch (exact) and run through
-            # the float64 kernel, whose taps read plain doubles (no copy of the recording)
+        if sample_t is short or sample_t is float:
+            # int16, float32: the cycle's samples widened into the cycle-sized scratch (exact) and run
+            # through the float64 kernel, whose taps read plain doubles (no copy of the recording)
             if hi_idx - lo > st.tmp_len or hi_idx - chunk_start > xi.shape[0] \
                     or (st.has_v and hi_idx - chunk_start > xv.shape[0]):
                 return _cycle(P, xi, xv, t0, t1, chunk_start, work, out, os, col, hi, hv, wi, wv)
-            cp_widen_i16(&xi[lo - chunk_start], tmp_i, hi_idx - lo)
-            if st.has_v:
-                cp_widen_i16(&xv[lo - chunk_start], tmp_v, hi_idx - lo)
+            if sample_t is short:
+                cp_widen_i16(&xi[lo - chunk_start], tmp_i, hi_idx - lo)
+                if st.has_v:
+                    cp_widen_i16(&xv[lo - chunk_start], tmp_v, hi_idx - lo)
+            else:
+                cp_widen_f32(&xi[lo - chunk_start], tmp_i, hi_idx - lo)
+                if st.has_v:
+                    cp_widen_f32(&xv[lo - chunk_start], tmp_v, hi_idx - lo)
             return cp_cycle_f64(P, tmp_i, tmp_v if P.has_v else NULL, hi_idx - lo, t0, t1, lo, work, out, os,
                                 col, hi, hv, wi, wv)
         return _cycle(P, xi, xv, t0, t1, chunk_start, work, out, os, col, hi, hv, wi, wv)

@@ -275,6 +275,10 @@ static void cp_widen_i16(const short *x, double *out, Py_ssize_t n) {
     CP_DISPATCH3(widen_i16, (x, out, n));
 }
 
+static void cp_widen_f32(const float *x, double *out, Py_ssize_t n) {
+    CP_DISPATCH3(widen_f32, (x, out, n));
+}
+
 static void cp_rfft(const double *x, double *fr, double *fi, double *wre, double *wim, Py_ssize_t n,
                     const Py_ssize_t *rev, const double *cos_t, const double *sin_t,
                     const double *tw_r, const double *tw_i) {

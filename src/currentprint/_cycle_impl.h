@@ -495,6 +495,13 @@ static void CPF(widen_i16)(const short *x, double *out, Py_ssize_t n) {
         out[k] = (double)x[k];
 }
 
+/* float32 samples of one cycle widened to float64 (exact), for the same reason */
+static void CPF(widen_f32)(const float *x, double *out, Py_ssize_t n) {
+    Py_ssize_t k;
+    for (k = 0; k < n; k++)
+        out[k] = (double)x[k];
+}
+
 /* Harmonic k (unnormalised FFT bin fr + j fi) scaled by norm, rotated by (rot_r, rot_i) onto the
  * voltage fundamental and stored at d[2(k-1)], d[2(k-1)+1]; its power joins *hsum from k = 2 on.
  * The scalar tail of the harmonic rotation, the same for the current and the voltage. */
