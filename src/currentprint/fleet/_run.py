@@ -676,7 +676,10 @@ def run(archive: str, out: str, *, detectors: Any = None, client: Any = None, wo
         if starting is not None:
             cluster = starting.result()
             own = [cluster]
-            client = Client(cluster)
+            # by address, on the cluster's event loop: Client(cluster) would wait for every worker the
+            # cluster is starting (a spawned worker process: ~0.4 s on a quiet machine, seconds under
+            # load), while the thread worker could already be replaying
+            client = Client(cluster.scheduler_address, loop=cluster.loop)
             own = [client, cluster]
         tag = time.time_ns()
         futures = {}
