@@ -16,7 +16,10 @@ scheduler plugin sees every task's start and stop as the workers report them.
 ``--wait-for-workers`` makes ``fleet.run`` wait, before it submits anything,
 until every worker its cluster is starting is up: what it did before
 2026-11-29, when its client was made with ``Client(cluster)`` (which waits for
-them), for comparing the two in one session. Not a test; prints text.
+them), for comparing the two in one session. ``--compare`` instead times, in
+each round, ``workers=1``, ``workers=N`` with that wait and ``workers=N``
+without it (the order reversed every other round) and prints the wall times
+and the throughput ratios. Not a test; prints text.
 """
 
 from __future__ import annotations
@@ -69,10 +72,13 @@ def _install() -> None:
     _run._plan = timed_plan
 
 
-def _wait_for_workers() -> None:
-    """Make fleet.run wait for every worker its cluster starts (as ``Client(cluster)`` did)."""
+def _wait_for_workers(on: bool = True) -> None:
+    """Make fleet.run wait for every worker its cluster starts (as ``Client(cluster)`` did), or not."""
     from currentprint.fleet import _run
-    result = _run._Starting.result
+    result = getattr(_run._Starting.result, "_unwaited", _run._Starting.result)
+    if not on:
+        _run._Starting.result = result
+        return
 
     def waiting(self):
         cluster = result(self)
@@ -81,7 +87,31 @@ def _wait_for_workers() -> None:
             await cluster          # a SpecCluster is awaited until its workers have started
         cluster.sync(up)
         return cluster
+    waiting._unwaited = result  # type: ignore[attr-defined]
     _run._Starting.result = waiting
+
+
+def _compare(archive: str, workers: int, rounds: int, tmp: str) -> None:
+    from currentprint import fleet
+
+    def one(n: int, wait: bool) -> float:
+        out = os.path.join(tmp, "out")
+        shutil.rmtree(out, ignore_errors=True)
+        _wait_for_workers(wait)
+        t0 = time.perf_counter()
+        fleet.run(archive, out, workers=n)
+        return time.perf_counter() - t0
+    one(1, False)                                     # imports and first-use costs, not counted
+    for r in range(rounds):
+        order = [(1, False), (workers, True), (workers, False)]
+        if r % 2:
+            order.reverse()
+        load0 = os.getloadavg()[0]
+        wall = {(n, wait): one(n, wait) for n, wait in order}
+        w1 = wall[(1, False)]
+        print(f"round {r}: workers=1 {w1:.2f} s, workers={workers} waiting {wall[(workers, True)]:.2f} s, "
+              f"now {wall[(workers, False)]:.2f} s; {workers} over 1: waiting {w1 / wall[(workers, True)]:.2f}x, "
+              f"now {w1 / wall[(workers, False)]:.2f}x; load {load0:.2f}-{os.getloadavg()[0]:.2f}", flush=True)
 
 
 def main(argv=None) -> int:
@@ -92,12 +122,20 @@ def main(argv=None) -> int:
     ap.add_argument("--wait-for-workers", action="store_true",
                     help="submit only once every worker is up (fleet.run before 2026-11-29)")
     ap.add_argument("--pieces", action="store_true", help="list every piece")
+    ap.add_argument("--compare", action="store_true",
+                    help="per round: workers=1, workers=N waiting for every worker, workers=N now")
     args = ap.parse_args(argv)
+    tmp = tempfile.mkdtemp(prefix="cp-fleet-timeline-")
+    if args.compare:
+        try:
+            _compare(args.archive, args.workers, args.rounds, tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return 0
     _install()
     if args.wait_for_workers:
         _wait_for_workers()
     from currentprint import fleet
-    tmp = tempfile.mkdtemp(prefix="cp-fleet-timeline-")
     try:
         for r in range(args.rounds):
             out = os.path.join(tmp, "out")
