@@ -75,6 +75,8 @@ class CycleStream:
     npts: int
     nh: int
     has_v: bool
+    want_waves: bool
+    wave_mode: int
     total: int
     buf_start: int
     buf_len: int
