@@ -628,6 +628,9 @@ cdef class CycleStream:
     cdef double[::1] t1_buf
     # without waveforms: zero-row wave outputs (nothing to write into them, so one pair serves every push)
     cdef object no_wave_i, no_wave_v
+    # waveforms="current": the voltage's rows, a read-only all-NaN view (no memory) sliced per push;
+    # grown when a push has more cycles (a new view per push cost ~3 us, half a one-cycle push)
+    cdef object nan_wave
     cdef double[:, ::1] no_wave_iv
     cdef double[:, ::1] no_wave_vv
 
@@ -1502,7 +1505,9 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
         else:
             # the current's alone: the voltage's rows are a read-only NaN view (no memory written)
             wave_i = _out_buffer((nc, st.npts), _F64)
-            wave_v = np.broadcast_to(np.float64(NAN), (nc, st.npts))
+            if st.nan_wave is None or st.nan_wave.shape[0] < nc:
+                st.nan_wave = np.broadcast_to(np.float64(NAN), (max(nc, 1024), st.npts))
+            wave_v = st.nan_wave[:nc]
             wvv = st.no_wave_vv
         wiv = wave_i
     else:
