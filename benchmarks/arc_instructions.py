@@ -11,7 +11,7 @@ Two signals at 6.4 kHz: the household mix of ``benchmarks/conftest.py``
 500 W dimmer at 90 deg plus a 300 W SMPS (masking loads with edges every
 cycle, the costly case for the masking-proof evidence). For each, one
 process per stage under ``valgrind --tool=callgrind``: the set-up alone,
-``cp.analyze``, ``cp.analyze(waveforms=True)`` + ``ArcFaultDetector().update``
+``cp.analyze``, ``cp.analyze(waveforms=ArcFaultDetector.needs_waveforms)`` + ``ArcFaultDetector().update``
 and the same without the masking-proof evidence. Reported: each stage's
 instructions beyond the set-up and the detector's share of ``cp.analyze``.
 ``--src`` points at another checkout's ``src`` to compare two versions.
@@ -61,7 +61,8 @@ d = np.load(sys.argv[2]); i, v = d["i"], d["v"]; fs = 6400.0; stage = sys.argv[1
 if stage == "analyze":
     cp.analyze(i, v, fs=fs)
 elif stage == "arc":
-    ArcFaultDetector().update(cp.analyze(i, v, fs=fs, waveforms=True))
+    # (the waveforms a Monitor analyses with for it: "current" from branch arcfuse on)
+    ArcFaultDetector().update(cp.analyze(i, v, fs=fs, waveforms=ArcFaultDetector.needs_waveforms))
 elif stage == "arc_nomask":
     ArcFaultDetector(masking=False).update(cp.analyze(i, v, fs=fs))
 elif stage.startswith("passes"):

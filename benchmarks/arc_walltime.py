@@ -3,8 +3,11 @@
 Companion of ``arc_instructions.py`` (same two 6.4 kHz signals: the household
 mix of ``benchmarks/conftest.py`` and 20 s of a dimmer at 90 deg plus an SMPS).
 Each round times ``cp.analyze(i, v, fs=fs)`` and
-``ArcFaultDetector().update(cp.analyze(i, v, fs=fs, waveforms=True))`` back to
-back, alternating which goes first; the share is taken from the fastest round
+``ArcFaultDetector().update(cp.analyze(i, v, fs=fs, waveforms=W))`` back to
+back, alternating which goes first, with ``W`` the detector's
+``needs_waveforms`` (what a ``Monitor`` analyses with: ``"current"`` from the
+round of branch arcfuse on, True before); ``--full`` also times ``W = True``
+(both channels' cycles written) in the same rounds. The share is taken from the fastest round
 of each (the least disturbed by other processes) and from the medians. CPU time
 (``time.process_time``) is reported next to wall time: on a shared machine it
 is the steadier of the two; so are the minor page faults per call (fresh memory
@@ -30,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=31)
+    ap.add_argument("--full", action="store_true", help="also time the detector on waveforms=True")
     a = ap.parse_args()
     sys.path.insert(0, str(HERE))
     from arc_instructions import FS, _signals
@@ -44,12 +48,17 @@ def main() -> None:
                 cp.analyze(i, v, fs=FS)
 
             def arc() -> None:
+                ArcFaultDetector().update(cp.analyze(i, v, fs=FS, waveforms=ArcFaultDetector.needs_waveforms))
+
+            def arc_full() -> None:
                 ArcFaultDetector().update(cp.analyze(i, v, fs=FS, waveforms=True))
 
-            plain(), arc()          # warm-up (imports, first allocations)
-            res: dict[str, list[tuple[float, float, float]]] = {"plain": [], "arc": []}
+            fns = [("plain", plain), ("arc", arc)] + ([("full", arc_full)] if a.full else [])
+            for _, fn in fns:
+                fn()                # warm-up (imports, first allocations)
+            res: dict[str, list[tuple[float, float, float]]] = {k: [] for k, _ in fns}
             for r in range(a.rounds):
-                for key, fn in (("plain", plain), ("arc", arc)) if r % 2 == 0 else (("arc", arc), ("plain", plain)):
+                for key, fn in fns if r % 2 == 0 else fns[::-1]:
                     f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
                     w0, c0 = time.perf_counter(), time.process_time()
                     fn()
@@ -61,7 +70,13 @@ def main() -> None:
                   f"+{100 * (np.median(q[:, 0]) / np.median(p[:, 0]) - 1):.1f} % (medians); CPU time "
                   f"+{100 * (q[:, 1].min() / p[:, 1].min() - 1):.1f} % (fastest) "
                   f"+{100 * (np.median(q[:, 1]) / np.median(p[:, 1]) - 1):.1f} % (medians); page faults per call "
-                  f"{np.median(p[:, 2]):.0f} / {np.median(q[:, 2]):.0f}; {a.rounds} rounds")
+                  f"{np.median(p[:, 2]):.0f} / {np.median(q[:, 2]):.0f}; {a.rounds} rounds "
+                  f"(waveforms={ArcFaultDetector.needs_waveforms!r})")
+            if a.full:
+                f = np.array(res["full"])
+                print(f"  with waveforms=True: +{100 * (f[:, 0].min() / p[:, 0].min() - 1):.1f} % (fastest rounds), "
+                      f"+{100 * (np.median(f[:, 0]) / np.median(p[:, 0]) - 1):.1f} % (medians); CPU time "
+                      f"+{100 * (f[:, 1].min() / p[:, 1].min() - 1):.1f} % (fastest)")
 
 
 if __name__ == "__main__":

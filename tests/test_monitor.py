@@ -640,3 +640,26 @@ def test_stream_with_dead_voltage_warns_but_idle_current_does_not():
         cp.Monitor(fs=10000.0).push(np.zeros_like(i))        # an idle circuit: nothing to say
     msgs = [str(g.message) for g in got if issubclass(g.category, InputWarning)]
     assert len(msgs) == 1 and "voltage has no usable" in msgs[0]
+
+
+def test_current_waveforms_when_only_the_current_is_read(tmp_path):
+    """An arc detector alone needs the current's cycles only; anything needing both gets both;
+    a save and load keeps the choice and the alerts."""
+    from currentprint.detectors.arc import ArcFaultDetector
+    assert cp.Monitor(fs=6400, detectors=[ArcFaultDetector()]).waveforms == "current"
+    assert cp.Monitor(fs=6400, detectors=[ArcFaultDetector(), "overload"])._analyzer.waveforms == "current"
+    assert cp.Monitor(fs=6400, detectors=[ArcFaultDetector(), WaveReader()]).waveforms is True
+    sig, _ = _signal()
+    n = len(sig.current) // 2
+    mon = cp.Monitor(fs=6400, detectors=[ArcFaultDetector()])
+    a1 = mon.push(sig.current[:n], sig.voltage[:n])
+    path = tmp_path / "m.json"
+    mon.save(path)
+    restored = cp.Monitor.load(path)
+    assert restored.waveforms == "current"
+    ref = cp.Monitor(fs=6400, detectors=[ArcFaultDetector()])
+    want = ref.push(sig.current, sig.voltage) + ref.flush()
+    got = a1 + restored.push(sig.current[n:], sig.voltage[n:]) + restored.flush()
+    assert [(a.kind, a.sample) for a in got] == [(a.kind, a.sample) for a in want]
+    # the masking-proof scan saw the same current cycles (its state holds the last two)
+    np.testing.assert_array_equal(restored.detectors[0]._mstate, ref.detectors[0]._mstate)

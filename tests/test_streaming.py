@@ -145,3 +145,39 @@ def test_stream_of_single_samples_long():
     sig = cp.synth.synth_signal(duration_s=1.0, fs=4000.0, loads={"m": cp.synth.Motor(500.0)}, seed=9)
     batch = cp.analyze(sig.current, sig.voltage, fs=4000.0, harmonics=10)
     assert_tables_equal(_stream(sig.current, sig.voltage, 4000.0, None, [1], harmonics=10), batch)
+
+
+@settings(max_examples=60)
+@given(signals(), chunk_sizes)
+def test_stream_equals_batch_with_current_waveforms(sig, spec):
+    """waveforms="current": every column and the current's cycles as waveforms=True, in any chunking;
+    the voltage's cycles a read-only all-NaN view."""
+    i, v, fs, cal = sig
+    full = cp.CycleAnalyzer(fs, harmonics=5, calibration=cal, waveforms=True).push(i, v)
+    batch = cp.CycleAnalyzer(fs, harmonics=5, calibration=cal, waveforms="current").push(i, v)
+    stream = _stream(i, v, fs, cal, spec, harmonics=5, waveforms="current")
+    for t in (batch, stream):
+        assert_tables_equal(t, full)
+        assert t.has_waveforms
+        np.testing.assert_array_equal(t.raw_waves[0], full.raw_waves[0])
+        assert t.raw_waves[1].shape == full.raw_waves[1].shape and np.isnan(t.raw_waves[1]).all()
+    if len(batch):
+        assert not batch.raw_waves[1].flags.writeable
+
+
+def test_waveforms_option_is_checked():
+    with pytest.raises(cp.errors.InputError, match="waveforms"):
+        cp.CycleAnalyzer(6400.0, waveforms="voltage")
+
+
+def test_current_waveforms_are_refused_where_the_voltage_cycles_are_read():
+    """A table with the current's cycles alone is not silently read as if it had the voltage's."""
+    sig = cp.synth.synth_signal(duration_s=1.0, fs=6400, loads={"kettle": cp.synth.Resistive(2000.0)}, seed=2)
+    full = cp.analyze(sig.current, sig.voltage, fs=6400, waveforms=True)
+    cur = cp.analyze(sig.current, sig.voltage, fs=6400, waveforms="current")
+    assert full.has_voltage_waveforms and not cur.has_voltage_waveforms
+    assert not cp.analyze(sig.current, sig.voltage, fs=6400).has_voltage_waveforms
+    assert not cp.CycleTable.concatenate([full, cur]).has_voltage_waveforms
+    with pytest.raises(cp.errors.InputError, match="current"):
+        cp.detectors.EventDetector().update(cur)
+    assert cp.detectors.EventDetector().update(full) == []

@@ -75,6 +75,8 @@ class CycleStream:
     npts: int
     nh: int
     has_v: bool
+    want_waves: bool
+    wave_mode: int
     total: int
     buf_start: int
     buf_len: int
@@ -83,7 +85,7 @@ class CycleStream:
         self, fs: float, max_period: float, min_period: float, npts: int, harmonics: int,
         i_scale: float, i_offset: float, v_scale: float, v_offset: float, clip: float,
         phase_rad: float, shoulder_fraction: float, decay: float, hysteresis: float,
-        sos: NDArray[np.float64], has_voltage: bool, waveforms: bool,
+        sos: NDArray[np.float64], has_voltage: bool, waveforms: int,
     ) -> None: ...
     def state_arrays(self) -> dict[str, object]: ...
     def load_arrays(self, state: dict[str, object]) -> None: ...

@@ -613,6 +613,8 @@ cdef class CycleStream:
     cdef readonly double shoulder, decay, hysteresis, min_period
     cdef readonly Py_ssize_t npts, nh
     cdef readonly bint has_v, filtered, want_waves
+    # with want_waves: 1 both channels' resampled cycles, 2 the current's alone (waveforms="current")
+    cdef readonly int wave_mode
     cdef readonly FFTPlan plan
     cdef double[:, ::1] sos
     cdef double[::1] scan_state
@@ -627,13 +629,16 @@ cdef class CycleStream:
     cdef double[::1] t1_buf
     # without waveforms: zero-row wave outputs (nothing to write into them, so one pair serves every push)
     cdef object no_wave_i, no_wave_v
+    # waveforms="current": the voltage's rows, a read-only all-NaN view (no memory) sliced per push;
+    # grown when a push has more cycles (a new view per push cost ~3 us, half a one-cycle push)
+    cdef object nan_wave
     cdef double[:, ::1] no_wave_iv
     cdef double[:, ::1] no_wave_vv
 
     def __init__(self, double fs, double max_period, double min_period, Py_ssize_t npts, Py_ssize_t harmonics,
                  double i_scale, double i_offset, double v_scale, double v_offset, double clip,
                  double phase_rad, double shoulder_fraction, double decay, double hysteresis,
-                 sos, bint has_voltage, bint waveforms):
+                 sos, bint has_voltage, int waveforms):
         np = _np
         self.fs = fs
         self.max_period = max_period
@@ -655,7 +660,10 @@ cdef class CycleStream:
         self.sos = np.ascontiguousarray(sos, _F64)
         self.has_v = has_voltage
         self.filtered = not has_voltage
-        self.want_waves = waveforms
+        if waveforms < 0 or waveforms > 2:
+            raise ValueError("waveforms mode must be 0, 1 or 2")
+        self.want_waves = waveforms != 0
+        self.wave_mode = waveforms
         # the running state's arrays as slices of one block (a new stream, e.g. of every analyze()
         # call, pays one allocation; buffers that grow later get arrays of their own)
         cap = int(max_period) + 64
@@ -853,7 +861,7 @@ cdef inline int _features_span(CycleStream st, const cp_params* P, const sample_
         err = _compute_cycle(st, P, xi, xv, chunk_start, t0v[col], t1v[col], tmp, tmp + st.tmp_len,
                              work, &ov[0, 0], nc, col, <double*>&hiv[0, 0], <double*>&hvv[0, 0],
                              &wiv[0, 0] if st.want_waves else NULL,
-                             &wvv[0, 0] if st.want_waves else NULL)
+                             &wvv[0, 0] if st.wave_mode == 1 else NULL)
         if err != ERR_OK:
             return err
         flags[0] |= _screen(sc, ov, hiv, hvv, col)
@@ -1549,11 +1557,19 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     if st.want_waves:
         # both channels' resampled cycles in one block, from the buffer pool when large (an
         # analysis with waveforms otherwise page-faults on 2 kB per cycle on every call)
-        wave_iv = _out_buffer((2, nc, st.npts), _F64)
-        wave_i = wave_iv[0]
-        wave_v = wave_iv[1]
+        if st.wave_mode == 1:
+            wave_iv = _out_buffer((2, nc, st.npts), _F64)
+            wave_i = wave_iv[0]
+            wave_v = wave_iv[1]
+            wvv = wave_v
+        else:
+            # the current's alone: the voltage's rows are a read-only NaN view (no memory written)
+            wave_i = _out_buffer((nc, st.npts), _F64)
+            if st.nan_wave is None or st.nan_wave.shape[0] < nc:
+                st.nan_wave = np.broadcast_to(np.float64(NAN), (max(nc, 1024), st.npts))
+            wave_v = st.nan_wave[:nc]
+            wvv = st.no_wave_vv
         wiv = wave_i
-        wvv = wave_v
     else:
         wave_i, wave_v, wiv, wvv = st.no_wave_i, st.no_wave_v, st.no_wave_iv, st.no_wave_vv
     cdef screen_t sc
@@ -1565,7 +1581,8 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
         parts = min(workers, nc // MIN_CYCLES_PER_WORKER) if executor is not None else 1
         if parts > 1:
             # (nc >= 2 * MIN_CYCLES_PER_WORKER: the bounds are in this push's own t0s, t1s)
-            err = _features_shared(st, xi, xv, chunk_start, t0s, t1s, out, harm_i, harm_v, wave_i, wave_v,
+            err = _features_shared(st, xi, xv, chunk_start, t0s, t1s, out, harm_i, harm_v, wave_i,
+                                   wave_v if st.wave_mode == 1 else st.no_wave_v,
                                    executor, <Py_ssize_t>parts, &sc, &flags)
         else:
             err = _features_loop(st, xi, xv, chunk_start, t0v, t1v, ov, hiv, hvv, wiv, wvv, 0, nc, &sc, &flags,

@@ -271,7 +271,9 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
         CPT(resample)(xi, xv, n0, npts, step, i_off, i_scale, v_off, v_scale, ri, rv, 0, &sq_i, &sq_v, &p_iv);
     if (P->want_waves) {
         memcpy(wi + col * npts, ri, sizeof(double) * npts);
-        if (has_v)
+        /* wv NULL: the current's cycles alone (waveforms="current": half the table written) */
+        if (wv == NULL) {
+        } else if (has_v)
             memcpy(wv + col * npts, rv, sizeof(double) * npts);
         else
             for (j = 0; j < npts; j++)

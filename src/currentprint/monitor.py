@@ -51,6 +51,16 @@ _WAVE_HISTORY = 250
 _HIST_MIN_ROWS = 4 * _WAVE_HISTORY
 
 
+def _wave_need(library: Any, dets: Sequence[Any]) -> bool | str:
+    """The resampled cycles the analyser keeps: True (both channels) for a fingerprint library or a
+    detector that needs them, ``"current"`` when every detector that needs any reads the current's
+    alone (``needs_waveforms = "current"``: half the memory written), else False."""
+    needs = [getattr(d, "needs_waveforms", False) for d in dets]
+    if library is not None or any(n != "current" and bool(n) for n in needs):
+        return True
+    return "current" if any(n == "current" for n in needs) else False
+
+
 class Monitor:
     """Streaming analysis of one channel with any number of detectors.
 
@@ -129,7 +139,7 @@ class Monitor:
         if len(set(map(id, dets))) != len(dets):
             raise InputError("the same detector instance was given twice; give separate instances")
         self.detectors: list[BaseDetector] = dets
-        self.waveforms = library is not None or any(getattr(d, "needs_waveforms", False) for d in dets)
+        self.waveforms = _wave_need(library, dets)
         self._analyzer = CycleAnalyzer(self.fs, mains_hz, harmonics, calibration, waveforms=self.waveforms)
         self._names = names
         self.reset()
@@ -544,7 +554,8 @@ class Monitor:
             if mains is not None:
                 mains = _state.check_float(mains, "mains_hz", 0.0)
             harmonics = _state.check_int(state["harmonics"], "harmonics", 1, 4096)
-            if not isinstance(state["waveforms"], bool) or not isinstance(state["detectors"], list) \
+            if not (isinstance(state["waveforms"], bool) or state["waveforms"] == "current") \
+                    or not isinstance(state["detectors"], list) \
                     or len(state["detectors"]) > 256:
                 raise CorruptFileError("damaged state data: waveforms flag or detector list")
             if detectors is None:
@@ -558,11 +569,12 @@ class Monitor:
             raise
         except (InputError, KeyError, TypeError, ValueError) as exc:
             raise CorruptFileError(f"not a valid monitor state ({type(exc).__name__}: {exc})") from None
-        if state["waveforms"] and not mon.waveforms:
+        saved = state["waveforms"]
+        if saved and (not mon.waveforms or (saved is True and mon.waveforms == "current")):
             # keep the columns the saved monitor produced; a library or a
             # waveform-reading detector given now turns them on by itself
-            mon._analyzer = CycleAnalyzer(mon.fs, mon.mains_hz, mon.harmonics, cal, waveforms=True)
-            mon.waveforms = True
+            mon._analyzer = CycleAnalyzer(mon.fs, mon.mains_hz, mon.harmonics, cal, waveforms=saved)
+            mon.waveforms = saved
         return mon.load_state(state)
 
     def save(self, path: str | PathLike) -> None:

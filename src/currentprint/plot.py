@@ -242,6 +242,9 @@ def plot_vi(cycles_or_current, voltage=None, *, cycle: int | slice | None = None
         calibrated = table.calibrated
         if not table.has_waveforms:
             raise ValueError("plot_vi needs a table analysed with waveforms=True")
+        if table.has_voltage and not table.has_voltage_waveforms:
+            raise ValueError("plot_vi needs the voltage's cycles: a table analysed with waveforms=True, "
+                             "not waveforms=\"current\"")
         sel = slice(None) if cycle is None else cycle
         i = np.atleast_2d(table.i_wave[sel]).mean(axis=0)
         v = np.atleast_2d(table.v_wave[sel]).mean(axis=0)

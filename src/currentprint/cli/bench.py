@@ -136,7 +136,7 @@ def run_bench(*, quick: bool = False, rates=None, duration_s: float | None = Non
     from .. import __version__
     from ._common import machine_info
     from ..core.analyzer import CycleAnalyzer, analyze, analyze_many
-    from ..monitor import Monitor
+    from ..monitor import Monitor, _wave_need
     analyze_reference: Callable[..., Any] | None
     try:
         from ..core._reference import analyze_reference
@@ -186,8 +186,8 @@ def run_bench(*, quick: bool = False, rates=None, duration_s: float | None = Non
 
         # detectors on the precomputed table, fed in the same 100 ms pieces
         dets = _builtin_detectors()
-        need_waves = any(d.needs_waveforms for d in dets)
-        wtable = analyze(i, v, fs=fs, waveforms=True) if need_waves else table
+        need_waves = _wave_need(None, dets)
+        wtable = analyze(i, v, fs=fs, waveforms=need_waves) if need_waves else table
         cyc_per_chunk = max(1, int(round(_CHUNK_S * np.median(table.frequency)))) if nc else 1
         pieces = [wtable[k:k + cyc_per_chunk] for k in range(0, nc, cyc_per_chunk)]
         for det in dets:

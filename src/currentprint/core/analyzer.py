@@ -33,6 +33,8 @@ THD_FLOOR_A = 0.01
 #: quantisation noise alone (0.29 count RMS) a THD of the order of 10 %
 THD_FLOOR_COUNTS = 2.0
 
+# the kernel's waveform modes (CycleStream): none, both channels, the current's alone
+_WAVE_MODES = {False: 0, True: 1, "current": 2}
 _ANALYZE_OPTIONS = ("n_points", "shoulder_fraction", "hysteresis", "waveforms", "thd_floor")
 
 
@@ -119,11 +121,14 @@ class CycleAnalyzer:
         ``|i| <= shoulder_fraction * half-cycle peak``.
     hysteresis : float
         Zero-crossing hysteresis as a fraction of the running peak.
-    waveforms : bool
+    waveforms : bool or "current"
         Also keep every resampled cycle (``n_points`` values per channel)
         in the table, for :attr:`CycleTable.i_wave` / ``v_wave``
         (fingerprints, event steady states). Costs 16 bytes per point per
-        cycle.
+        cycle. ``"current"`` keeps the current's cycles alone (8 bytes per
+        point per cycle, half the memory written; what
+        :class:`~currentprint.detectors.ArcFaultDetector` reads): the
+        table's voltage cycles are then a read-only all-NaN view.
     thd_floor : float or None
         The ``thd`` column is NaN in cycles whose fundamental current
         ``|I_1|`` is below this (A RMS, or counts RMS for uncalibrated
@@ -137,7 +142,7 @@ class CycleAnalyzer:
 
     def __init__(self, fs: float, mains_hz: float | None = None, harmonics: int | None = None,
                  calibration: Calibration | None = None, *, n_points: int | None = None,
-                 shoulder_fraction: float = 0.05, hysteresis: float = 0.1, waveforms: bool = False,
+                 shoulder_fraction: float = 0.05, hysteresis: float = 0.1, waveforms: bool | str = False,
                  thd_floor: float | None = None) -> None:
         self.fs = check_fs(fs)
         self.mains_hz = mains_hz
@@ -155,7 +160,9 @@ class CycleAnalyzer:
         self.n_points = n_points
         self.shoulder_fraction = shoulder_fraction
         self.hysteresis = hysteresis
-        self.waveforms = bool(waveforms)
+        if not (isinstance(waveforms, (bool, np.bool_)) or waveforms == "current"):
+            raise InputError(f"waveforms must be True, False or \"current\", got {waveforms!r}.")
+        self.waveforms: bool | str = waveforms if isinstance(waveforms, str) else bool(waveforms)
         for key, val in (("shoulder_fraction", shoulder_fraction), ("hysteresis", hysteresis)):
             if isinstance(val, bool) or not isinstance(val, (int, float, np.integer, np.floating)):
                 raise InputError(f"{key} must be a number, got {val!r}.")
@@ -231,7 +238,7 @@ class CycleAnalyzer:
             self.fs, self._max_period, self.fs / fmax, self._npts, self.harmonics,
             cal.signed_current_scale, cal.current_offset, cal.voltage_scale, cal.voltage_offset,
             clip_level(dtype, self.calibration), self._phase_rad, self.shoulder_fraction,
-            scan_decay(self.fs), self.hysteresis, sos, has_v, self.waveforms)
+            scan_decay(self.fs), self.hysteresis, sos, has_v, _WAVE_MODES[self.waveforms])
         self._clip_dtype = dtype.str
         self._calibrated = not cal.counts and (self.calibration is not None or dtype.kind == "f")
         if self.thd_floor is not None:

@@ -265,6 +265,18 @@ class CycleTable:
         """True when the resampled cycles were kept (``waveforms=True``)."""
         return self._waves is not None
 
+    @property
+    def has_voltage_waveforms(self) -> bool:
+        """True when the voltage's resampled cycles were kept too (``waveforms=True`` with a voltage).
+
+        False without waveforms, without a voltage (its rows are NaN) and with
+        ``waveforms="current"`` (the current's cycles alone; a kept voltage cycle
+        is never NaN: NaN input is refused).
+        """
+        if self._waves is None or not self.has_voltage:
+            return False
+        return not bool(np.isnan(self._waves[1][:, 0]).any())
+
     def _aligned(self, w: _F) -> _F:
         return align_waves(w, self.start, self.period)
 

@@ -291,6 +291,9 @@ class _EventJudge(BaseDetector):
                              "(a Monitor does this by itself).")
         if not cycles.has_voltage:
             raise InputError(f"{type(self).__name__} needs the voltage channel (power and PF of the load).")
+        if not cycles.has_voltage_waveforms:
+            raise InputError(f"{type(self).__name__} needs the voltage's resampled cycles too: analyse with "
+                             "waveforms=True, not waveforms=\"current\".")
         cols = ("p", "q", "v_rms", "i_peak", "start", "period")
         n_tail = len(self._hist["p"]) if self._hist else 0
         hist = {k: np.concatenate([self._hist[k], getattr(cycles, k)]) if n_tail else getattr(cycles, k)

@@ -311,7 +311,8 @@ class ArcFaultDetector(BaseDetector):
     """
 
     name = "arc_fault"
-    needs_waveforms = True
+    # (the masking-proof scan reads the current's resampled cycles alone)
+    needs_waveforms = "current"
 
     def __init__(self, sensitivity: str = "medium", mode: str = "gb14287", *, min_current_a: float | None = None,
                  shoulder_ms: float | None = None, step_min: float | None = None, step_ratio: float | None = None,

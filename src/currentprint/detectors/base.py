@@ -85,13 +85,17 @@ class BaseDetector:
     ----------------
     name : str
         Registry name, also written into each alert's ``detector`` field.
-    needs_waveforms : bool
+    needs_waveforms : bool or "current"
         True when :meth:`update` reads ``cycles.i_wave`` / ``v_wave``; the
-        Monitor then keeps the resampled cycles in the table.
+        Monitor then keeps the resampled cycles in the table. ``"current"``:
+        it reads the current's alone (``i_wave`` / ``raw_waves[0]``), and a
+        Monitor whose detectors need no more keeps only those (half the
+        memory written per cycle; see ``waveforms`` of
+        :class:`~currentprint.CycleAnalyzer`).
     """
 
     name: ClassVar[str] = "base"
-    needs_waveforms: ClassVar[bool] = False
+    needs_waveforms: ClassVar[bool | str] = False
 
     # -- parameters (scikit-learn convention) ---------------------------------
     @classmethod

@@ -524,6 +524,9 @@ class EventDetector(BaseDetector):
         if not cycles.has_waveforms:
             raise InputError("EventDetector needs the resampled cycles: analyse with waveforms=True "
                              "(cp.analyze(..., waveforms=True) or CycleAnalyzer(..., waveforms=True)).")
+        if cycles.has_voltage and not cycles.has_voltage_waveforms:
+            raise InputError("EventDetector needs the voltage's resampled cycles too: analyse with waveforms=True, "
+                             "not waveforms=\"current\".")
         if self._has_voltage is None:
             self._has_voltage = cycles.has_voltage
             d = (2 if cycles.has_voltage else 1) * len(self._orders)

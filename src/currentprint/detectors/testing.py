@@ -29,11 +29,17 @@ __all__ = ["check_detector", "conformance_signal", "alerts_close"]
 
 
 @functools.lru_cache(maxsize=4)
-def _default_table(waveforms: bool) -> tuple[CycleTable, int]:
+def _default_table(waveforms: bool | str) -> tuple[CycleTable, int]:
     from ..core.analyzer import analyze
     sig = conformance_signal()
     table = analyze(sig.current, sig.voltage, fs=sig.fs, waveforms=waveforms)
     return table, sig.n_samples
+
+
+def _wave_need(cls) -> bool | str:
+    """The ``waveforms`` a Monitor would analyse with for this detector alone."""
+    n = cls.needs_waveforms
+    return "current" if n == "current" else bool(n)
 
 
 def conformance_signal():
@@ -215,14 +221,14 @@ def check_detector(det: BaseDetector, *, signal=None, rtol: float = 1e-9, min_al
 
     # the cycle table
     if signal is None:
-        table, n_samples = _default_table(bool(cls.needs_waveforms))
+        table, n_samples = _default_table(_wave_need(cls))
     else:
         from ..core.analyzer import analyze
         if hasattr(signal, "current"):
             current, voltage, fs = signal.current, signal.voltage, signal.fs
         else:
             current, voltage, fs = signal
-        table = analyze(current, voltage, fs=fs, waveforms=bool(cls.needs_waveforms))
+        table = analyze(current, voltage, fs=fs, waveforms=_wave_need(cls))
         n_samples = len(current)
     nc = len(table)
 

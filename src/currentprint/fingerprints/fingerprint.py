@@ -561,6 +561,9 @@ def fingerprint(current=None, voltage=None, *, fs: float | None = None, event=No
         raise InputError("no complete mains cycle in the window; give at least one full cycle (two recommended).")
     if not table.has_waveforms:
         raise InputError("the table has no cycle waveforms; analyse with cp.analyze(..., waveforms=True).")
+    if table.has_voltage and not table.has_voltage_waveforms:
+        raise InputError("the table kept the current's cycle waveforms alone (waveforms=\"current\"); "
+                         "analyse with cp.analyze(..., waveforms=True).")
     iw = table.i_wave
     vw = table.v_wave if table.has_voltage else None
     i_mean = _robust_mean(iw)
