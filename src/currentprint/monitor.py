@@ -24,7 +24,7 @@ from ._state import check_keys
 from .detectors.alerts import Alert
 from .core.analyzer import CycleAnalyzer, default_harmonics
 from .core.cycles import CycleTable
-from .detectors.base import BaseDetector, _resolve, get_detector
+from .detectors.base import BaseDetector, _resolve, _wave_need, get_detector
 from .detectors._background import GUARD, MAX_PRE
 from .errors import CorruptFileError, InputError, RegistryError
 from .core.signal import Calibration, check_fs
@@ -49,16 +49,6 @@ _FP_SKIP = 3
 _WAVE_HISTORY = 250
 # rows of the history buffers at least (history plus several pushes' cycles)
 _HIST_MIN_ROWS = 4 * _WAVE_HISTORY
-
-
-def _wave_need(library: Any, dets: Sequence[Any]) -> bool | str:
-    """The resampled cycles the analyser keeps: True (both channels) for a fingerprint library or a
-    detector that needs them, ``"current"`` when every detector that needs any reads the current's
-    alone (``needs_waveforms = "current"``: half the memory written), else False."""
-    needs = [getattr(d, "needs_waveforms", False) for d in dets]
-    if library is not None or any(n != "current" and bool(n) for n in needs):
-        return True
-    return "current" if any(n == "current" for n in needs) else False
 
 
 class Monitor:

@@ -136,7 +136,8 @@ def run_bench(*, quick: bool = False, rates=None, duration_s: float | None = Non
     from .. import __version__
     from ._common import machine_info
     from ..core.analyzer import CycleAnalyzer, analyze, analyze_many
-    from ..monitor import Monitor, _wave_need
+    from ..detectors.base import _wave_need
+    from ..monitor import Monitor
     analyze_reference: Callable[..., Any] | None
     try:
         from ..core._reference import analyze_reference

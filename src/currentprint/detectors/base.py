@@ -48,6 +48,17 @@ _entry_points_loaded = False
 _D = TypeVar("_D", bound="BaseDetector")
 
 
+def _wave_need(library: Any, dets: Any) -> bool | str:
+    """The resampled cycles an analyser must keep for ``dets`` (detectors or their classes): True (both
+    channels) for a fingerprint library or a detector that needs them, ``"current"`` when every detector
+    that needs any reads the current's alone (``needs_waveforms = "current"``: half the memory
+    written), else False."""
+    needs = [getattr(d, "needs_waveforms", False) for d in dets]
+    if library is not None or any(n != "current" and bool(n) for n in needs):
+        return True
+    return "current" if any(n == "current" for n in needs) else False
+
+
 class BaseDetector:
     """Base class of every detector.
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from .alerts import Alert
 from ..core.cycles import CycleTable
-from .base import BaseDetector
+from .base import BaseDetector, _wave_need
 
 __all__ = ["check_detector", "conformance_signal", "alerts_close"]
 
@@ -34,12 +34,6 @@ def _default_table(waveforms: bool | str) -> tuple[CycleTable, int]:
     sig = conformance_signal()
     table = analyze(sig.current, sig.voltage, fs=sig.fs, waveforms=waveforms)
     return table, sig.n_samples
-
-
-def _wave_need(cls) -> bool | str:
-    """The ``waveforms`` a Monitor would analyse with for this detector alone."""
-    n = cls.needs_waveforms
-    return "current" if n == "current" else bool(n)
 
 
 def conformance_signal():
@@ -221,14 +215,14 @@ def check_detector(det: BaseDetector, *, signal=None, rtol: float = 1e-9, min_al
 
     # the cycle table
     if signal is None:
-        table, n_samples = _default_table(_wave_need(cls))
+        table, n_samples = _default_table(_wave_need(None, [cls]))
     else:
         from ..core.analyzer import analyze
         if hasattr(signal, "current"):
             current, voltage, fs = signal.current, signal.voltage, signal.fs
         else:
             current, voltage, fs = signal
-        table = analyze(current, voltage, fs=fs, waveforms=_wave_need(cls))
+        table = analyze(current, voltage, fs=fs, waveforms=_wave_need(None, [cls]))
         n_samples = len(current)
     nc = len(table)
 
