@@ -272,12 +272,13 @@ static int CPT(cp_cycle)(const cp_params *P, const CP_T *xi, const CP_T *xv, Py_
     if (P->want_waves) {
         memcpy(wi + col * npts, ri, sizeof(double) * npts);
         /* wv NULL: the current's cycles alone (waveforms="current": half the table written) */
-        if (wv == NULL) {
-        } else if (has_v)
-            memcpy(wv + col * npts, rv, sizeof(double) * npts);
-        else
-            for (j = 0; j < npts; j++)
-                wv[col * npts + j] = NAN;
+        if (wv != NULL) {
+            if (has_v)
+                memcpy(wv + col * npts, rv, sizeof(double) * npts);
+            else
+                for (j = 0; j < npts; j++)
+                    wv[col * npts + j] = NAN;
+        }
     }
 
     /* 2. spectra */
