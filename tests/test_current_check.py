@@ -7,7 +7,8 @@ separate pass refused, with the same code and position, and leaves the stream un
 The reference is the NumPy statement of ``stream_push``'s rules in ``test_scan_check._expected``.
 Positions cover the chunk's first samples (before the first cycle), the middle of a cycle, the
 samples after the last whole cycle, a gap without cycles (a voltage dropout), a second chunk whose
-first cycle straddles the two, float64 and float32.
+first cycle straddles the two, float64 and float32. Calibrated offsets at the range limit are in
+``test_scan_check.test_range_limit_with_an_offset`` (both channels).
 """
 
 from __future__ import annotations
@@ -92,19 +93,3 @@ def test_second_chunk_refusal_leaves_the_stream_unchanged(dtype, simd):
         for col in ("start", "i_rms", "i_peak", "v_rms"):
             np.testing.assert_array_equal(np.concatenate([getattr(first, col), getattr(rest, col)]),
                                           getattr(whole, col), err_msg=col)
-
-
-@pytest.mark.parametrize("offset", [0.0, 3.0, -40.0])
-@pytest.mark.parametrize("rel", [1 - 1e-6, 1 - 1e-13, 1 + 1e-13, 1 + 1e-6])
-def test_current_range_limit_with_an_offset(offset, rel, simd):
-    """Near the range limit the cycles' bound is not decisive: the exact pass decides, as before."""
-    sig = three_loads(FS, 50.0, 4.0, np.float64, seed=3)
-    i, v = sig.current, sig.voltage
-    top = float(np.max(np.abs(i)))
-    scale = rel * analyzer.MAX_VALUE / (top + abs(offset))
-    cal = cp.Calibration(current_scale=scale, current_offset=offset)
-    an = cp.CycleAnalyzer(fs=FS, calibration=cal)
-    ii, vv = an._prepare(i, v)
-    code, info, *_ = _core.stream_push(an._stream, ii, vv, None, 1, analyzer.MAX_VALUE)
-    want = (top + abs(offset)) * scale > analyzer.MAX_VALUE       # stream_push's own expression
-    assert (code, info) == ((6, 0) if want else (0, 0))

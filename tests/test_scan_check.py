@@ -117,21 +117,27 @@ def test_big_voltage_is_refused_with_its_channel(simd):
         cp.analyze(i, v, fs=FS)
 
 
+@pytest.mark.parametrize("channel", ["current", "voltage"])
 @pytest.mark.parametrize("offset", [0.0, 250.0, -1e3])
 @pytest.mark.parametrize("rel", [1 - 1e-6, 1 - 1e-13, 1 + 1e-13, 1 + 1e-6])
-def test_voltage_range_limit_with_an_offset(offset, rel, simd):
-    """Near the range limit the scan's bound is not decisive: the exact pass decides, as before."""
+def test_range_limit_with_an_offset(channel, offset, rel, simd):
+    """Near the range limit neither the scan's bound (voltage) nor the cycles' (current, see
+    ``_cycles_clear``) is decisive: the exact pass decides, as before, with the channel's code."""
     sig = three_loads(FS, 50.0, 8.0, np.float64, seed=3)
     i, v = sig.current, sig.voltage
-    top = float(np.max(np.abs(v)))
+    top = float(np.max(np.abs(i if channel == "current" else v)))
     # (max|x| + |offset|) * scale = rel * MAX_VALUE
     scale = rel * analyzer.MAX_VALUE / (top + abs(offset))
-    cal = cp.Calibration(voltage_scale=scale, voltage_offset=offset)
+    if channel == "current":
+        cal = cp.Calibration(current_scale=scale, current_offset=offset)
+    else:
+        cal = cp.Calibration(voltage_scale=scale, voltage_offset=offset)
     an = cp.CycleAnalyzer(fs=FS, calibration=cal)
     ii, vv = an._prepare(i, v)
     code, info, *_ = _core.stream_push(an._stream, ii, vv, None, 1, analyzer.MAX_VALUE)
     want = (top + abs(offset)) * scale > analyzer.MAX_VALUE       # stream_push's own expression
-    assert (code, info) == ((6, 1) if want else (0, 0))
+    refused = (6, 0) if channel == "current" else (6, 1)
+    assert (code, info) == (refused if want else (0, 0))
 
 
 def _push_workers(i, v, executor):
