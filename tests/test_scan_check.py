@@ -195,3 +195,26 @@ def test_split_push_refusals_with_two_workers(where, simd):
         for key in one[3]:
             np.testing.assert_array_equal(np.asarray(other[3][key]), np.asarray(one[3][key]), err_msg=key)
     assert (one[0] == 0) == (where == "clean")
+
+
+@pytest.mark.parametrize("where", ["clean", "i_first", "i_second", "i_last"])
+def test_split_push_float32_current_with_two_workers(where, simd):
+    """float32 input through the split push: the cycles judge the current there too (the worker skips
+    its pass), with the same codes, positions and tables as one thread."""
+    from concurrent.futures import ThreadPoolExecutor
+    sig = three_loads(FS, 50.0, 24.0, np.float32, seed=5)
+    i, v = sig.current.copy(), sig.voltage.copy()
+    n = len(i)
+    if where == "i_first":
+        i[n // 5] = np.nan
+    elif where == "i_second":
+        i[n // 2 + 333] = np.inf
+    elif where == "i_last":
+        i[n - 1] = np.nan            # after the last whole cycle: the plain pass over the tail
+    one = _push_workers(i, v, None)
+    with ThreadPoolExecutor(max_workers=1) as ex:
+        two = _push_workers(i, v, ex)
+    assert two[:2] == one[:2]
+    assert (one[0] == 0) == (where == "clean")
+    if one[2] is not None:
+        np.testing.assert_array_equal(two[2], one[2])

@@ -1163,16 +1163,18 @@ cdef bint _cycles_clear(CycleStream st, const sample_t[::1] xi, Py_ssize_t chunk
 
 def _check_and_speculate(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, Py_ssize_t split,
                          double[::1] state, double[::1] out, double[:, ::1] ck_state, Py_ssize_t[::1] ck_count,
-                         double[::1] vchk):
+                         double[::1] vchk, bint check_i=True):
     """Worker task of a split push: the current's NaN/range pass (of ``xi[split:]``: the caller checks the
-    first half), then (``split`` > 0) the speculative scan of ``xv[split:]`` from ``state`` (an empty state
+    first half; skipped when not ``check_i``, the cycles then judge the current, see ``_cycles_clear``),
+    then (``split`` > 0) the speculative scan of ``xv[split:]`` from ``state`` (an empty state
     at ``split``), checkpoints in ``ck_*``, with the voltage's NaN/range test of those samples in ``vchk``
     (see ``_scan``). Returns ``(bad, max|current| of the part, crossings written or -1, checkpoints
     recorded)``."""
     cdef double mx = 0.0
-    cdef Py_ssize_t bad, n = xv.shape[0], lo = split, hi, k = 0, c, cnt = 0, cap = out.shape[0]
+    cdef Py_ssize_t bad = -1, n = xv.shape[0], lo = split, hi, k = 0, c, cnt = 0, cap = out.shape[0]
     with nogil:
-        bad = _first_nonfinite_range(xi, split, xi.shape[0], &mx)
+        if check_i:
+            bad = _first_nonfinite_range(xi, split, xi.shape[0], &mx)
         vchk[0] = 0.0
         vchk[1] = 0.0
         if split > 0:
@@ -1351,9 +1353,14 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
     #    the part of a push that cannot be split over threads is shorter.
     cdef Py_ssize_t bad_v = -1
     cdef double mx_i = 0.0, mx_v = 0.0
-    cdef bint overlap = executor is not None and workers > 1
     cdef bint scanned = False
-    cdef bint defer_i = False       # the current's NaN/range test left to the cycles (one thread, voltage)
+    # the current's NaN/range test left to the cycles (with a voltage whose scan finds it clear), see
+    # _cycles_clear: int16 has no such test to leave
+    cdef bint defer_i = False
+    cdef bint can_defer = st.has_v and sample_t is not short
+    # a pool only pays for the split scan; for a shorter chunk whose current the cycles judge the
+    # worker would have nothing to do
+    cdef bint overlap = executor is not None and workers > 1 and not (can_defer and n < SPEC_MIN)
     cdef double chk_v[2]
     cdef double mx_w = 0.0
     cdef Py_ssize_t bad_w = -1
@@ -1398,7 +1405,7 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
         vchk_w = np.zeros(2)
         try:
             fut = executor.submit(_check_and_speculate, st, np.asarray(xi), np.asarray(xv), split, spec_state,
-                                  spec_out, ck_state, ck_count, vchk_w)
+                                  spec_out, ck_state, ck_count, vchk_w, not can_defer)
         except RuntimeError:
             fut = None          # an executor shut down (interpreter exit): its part is done here below
         # 1. (early) crossings of the framing channel, appended to the pending list, its NaN/range test
@@ -1408,7 +1415,7 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
         chk_v[1] = 0.0
         with nogil:
             if split > 0:
-                bad = _first_nonfinite_range(xi, 0, split, &mx_i)
+                bad = -1 if can_defer else _first_nonfinite_range(xi, 0, split, &mx_i)
                 cnt = _scan_part(st, xv, 0, split, &st.scan_state[0], &st.pend[st.n_pend], cap, chk_v)
             elif st.has_v:
                 if sample_t is short:
@@ -1424,7 +1431,7 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
                 # for it, its part here (the current's pass, the voltage's second half by the plain
                 # pass; the join below scans the rest)
                 with nogil:
-                    bad_w = _first_nonfinite_range(xi, split, n, &mx_w)
+                    bad_w = -1 if can_defer else _first_nonfinite_range(xi, split, n, &mx_w)
                     if split > 0:
                         j = _first_nonfinite_range(xv, split, n, &mx_v)
                         chk_v[0] = chk_v[0] + (NAN if j >= 0 else 0.0)
@@ -1458,9 +1465,12 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
                     (chk_v[1] + 2.0 * fabs(st.v_off)) * st.v_scale * (1.0 + 1e-9) > max_value:
                 with nogil:
                     bad_v = _first_nonfinite(xv, &mx_v)     # exact (a refusal, or near the range limit)
+                    if can_defer:
+                        bad = _first_nonfinite(xi, &mx_i)   # and the current's exact pass, as with one thread
             else:
                 bad_v = -1
                 mx_v = 0.0                                  # clear of the limit (see the one-thread case)
+                defer_i = can_defer
         if split > 0 and bad_v < 0 and cnt >= 0:
             # the first half is scanned: meet the worker's state, take its crossings
             cnt = _join_py(st, np.asarray(xv), split, cnt, cap, spec_state, spec_out, spec_cnt, ck_state, ck_count,
