@@ -1307,9 +1307,10 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
         With ``workers`` > 1, this thread and ``workers - 1`` tasks on the
         executor share the cycles of a long chunk, taking chunks of
         FEATURE_CHUNK cycles until none is left (the kernel releases the
-        GIL); a task not started by then is cancelled. The current's NaN pass
-        and half of a long framing scan also go to a task (done here instead
-        if it has not started when this thread needs it). Every cycle is
+        GIL); a task not started by then is cancelled. Half of a long framing
+        scan also goes to a task (with the current's NaN pass when the cycles
+        cannot judge the current: int16 or no voltage; done here instead if
+        the task has not started when this thread needs it). Every cycle is
         computed by the same code either way, so the result does not depend
         on ``workers`` or on the threads' timing.
     workers : int
@@ -1318,8 +1319,8 @@ def stream_push(CycleStream st, const sample_t[::1] xi, const sample_t[::1] xv, 
         Largest calibrated |sample| accepted (analyzer.MAX_VALUE): a finite float
         chunk reaching ``(max|x| + |offset|) * scale`` above it is refused with
         code 6 (``info`` 0: current, 1: voltage), checked in the NaN pass
-        (the voltage's by its framing scan; with one thread and a voltage the
-        current's by the cycles' own sums, see ``_cycles_clear``; the exact
+        (the voltage's by its framing scan; with a voltage the current's by
+        the cycles' own sums, see ``_cycles_clear``; the exact
         pass whenever those are not decisive).
     thd_floor, noise_k, min_fund : float
         Per-cycle screens (0: off): THD is set to NaN where the current's
