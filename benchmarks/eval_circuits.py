@@ -67,6 +67,7 @@ FS = 6400.0
 SWITCH_S = 5.0          # the background has run this long when the load switches (--lead-s)
 DURATION_S = 8.0
 TOL = int(0.1 * FS)
+POWER_PRIOR = False     # --power-prior: the tracker combines measured and enrolled power
 
 
 def _range(text: str) -> list[int]:
@@ -216,7 +217,7 @@ def _score_ledger(c: Circuit, lib):
     an infinite error ("switch-on not found"), and so does a row under the wrong label
     ("booked under the wrong label"): its energy is on another appliance's account.
     """
-    tr = cp.ApplianceTracker()
+    tr = cp.ApplianceTracker(power_prior=POWER_PRIOR)
     mon = cp.Monitor(fs=c.fs, detectors=[tr], library=lib)
     mon.run(c.current, c.voltage, chunk=int(0.2 * c.fs))
     mon.flush()
@@ -366,7 +367,7 @@ def _rate(pairs_):
 
 
 def main(argv=None) -> int:
-    global SWITCH_S, DURATION_S
+    global SWITCH_S, DURATION_S, POWER_PRIOR
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer pairs per case (a few minutes)")
     ap.add_argument("--data", type=Path, default=DATA)
@@ -377,7 +378,10 @@ def main(argv=None) -> int:
                          "and are played on)")
     ap.add_argument("--ledger-only", action="store_true", help="only the ledger rows (a few seconds)")
     ap.add_argument("--show-failures", action="store_true", help="list the ledger runs not within 5 %%")
+    ap.add_argument("--power-prior", action="store_true",
+                    help="ApplianceTracker(power_prior=True): measured power combined with the enrolled one")
     args = ap.parse_args(argv)
+    POWER_PRIOR = args.power_prior
     SWITCH_S, DURATION_S = args.lead_s, args.lead_s + 3.0
     data = args.data
     if not (data / "hfhadc").is_dir():
