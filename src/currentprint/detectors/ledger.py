@@ -147,7 +147,7 @@ class ApplianceTracker(_EventJudge):
         The row's ``energy_source`` says which: ``"measured"`` or
         ``"combined"``. Default False: on the real HFHAD-C mixtures the power
         a load draws on another mains differs from its enrolled power by more
-        than the enrolment's spread says (the 7 W desktop PC, PF 0.5: 5.9-8.5 W
+        than the enrolment's spread says (the 7 W desktop PC, PF 0.5: 5.9-7.8 W
         against 6.18 +- 0.17 W enrolled), and the combination booked fewer
         runs within 5 % (docs/ledger.md, *An enrolled-power prior*). Use it
         when the library was enrolled on the circuit it watches.
