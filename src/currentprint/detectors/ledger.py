@@ -960,6 +960,7 @@ class ApplianceTracker(_EventJudge):
             if not closed and label != UNKNOWN:
                 back = self._appeared(ev, label, power, shape)
                 if back is not None:
+                    back["calibrated"] = bool(calibrated)
                     closed = [back]
             if not closed:
                 self._switch(ev, -power, shape, [], [])
