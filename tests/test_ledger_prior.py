@@ -152,3 +152,16 @@ def test_states_without_the_voltage_load_and_a_heater_then_keeps_its_measurement
     assert cp.ApplianceTracker(lib, power_prior=True).load_state({"state": encode(st)}).timeline()[0][
         "energy_source"] == "measured"
     assert math.isfinite(rows["small"]["energy_sd_wh"])
+
+
+def test_to_pandas_says_where_each_energy_came_from():
+    pytest.importorskip("pandas")
+    import datetime as dt
+    c = _circuit(1)
+    tr = cp.ApplianceTracker(power_prior=True)
+    mon = cp.Monitor(fs=FS, detectors=[tr], library=_library(),
+                     start_time=dt.datetime(2026, 11, 29, tzinfo=dt.timezone.utc))
+    mon.run(c.current, c.voltage)
+    mon.flush()
+    df = tr.to_pandas()
+    assert list(df["energy_source"]) == [r["energy_source"] for r in tr.timeline()] == ["combined", "combined"]
