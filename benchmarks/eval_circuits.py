@@ -67,6 +67,7 @@ FS = 6400.0
 SWITCH_S = 5.0          # the background has run this long when the load switches (--lead-s)
 DURATION_S = 8.0
 TOL = int(0.1 * FS)
+POWER_PRIOR = False     # --power-prior: the tracker combines measured and enrolled power
 
 
 def _range(text: str) -> list[int]:
@@ -204,6 +205,7 @@ def ledger_real(data, recs, n_schedules, seed=0):
 
 CAUSES: collections.Counter = collections.Counter()
 FAILS: list = []          # (label, cause, error) of every run not within 5 %
+SURE: list = []           # (relative error, relative energy_sd_wh) of every run booked under its label
 
 
 def _score_ledger(c: Circuit, lib):
@@ -216,7 +218,7 @@ def _score_ledger(c: Circuit, lib):
     an infinite error ("switch-on not found"), and so does a row under the wrong label
     ("booked under the wrong label"): its energy is on another appliance's account.
     """
-    tr = cp.ApplianceTracker()
+    tr = cp.ApplianceTracker(power_prior=POWER_PRIOR)
     mon = cp.Monitor(fs=c.fs, detectors=[tr], library=lib)
     mon.run(c.current, c.voltage, chunk=int(0.2 * c.fs))
     mon.flush()
@@ -243,6 +245,8 @@ def _score_ledger(c: Circuit, lib):
             FAILS.append((t["label"], f"booked as {r['label']}", math.inf))
             continue
         errs.append(abs(r["energy_wh"] - t["energy_wh"]) / t["energy_wh"])
+        if r["energy_sd_wh"] is not None and r["energy_wh"] > 0:
+            SURE.append((errs[-1], r["energy_sd_wh"] / r["energy_wh"]))
         if errs[-1] > 0.05:
             ended = t["off_sample"] < len(c) - 1
             cause = "switch-off not found" if ended and r["off_sample"] is None else "energy off by > 5 %"
@@ -330,12 +334,13 @@ def _ledger_rows(data, lib_recs, q_recs, n_sched, t0) -> int:
     e_real, o_real = ledger_real(data, lib_recs + q_recs, n_sched)
     causes_real = dict(CAUSES)
     CAUSES.clear()
+    sure = list(SURE)
     e_syn, o_syn = ledger_synth(n_sched)
     causes_syn = dict(CAUSES)
     print(f"\n## Ledger (library {lib_recs[0]}-{lib_recs[-1]}, loads {q_recs[0]}-{q_recs[-1]}; {n_sched} schedules)\n")
     print("| case | target | measured |")
     print("|---|---|---|")
-    _print_ledger(e_real, o_real, causes_real, e_syn, o_syn, causes_syn)
+    _print_ledger(e_real, o_real, causes_real, e_syn, o_syn, causes_syn, sure)
     print(f"\n({time.perf_counter() - t0:.0f} s)")
     return 0
 
@@ -346,7 +351,7 @@ def _print_failures() -> None:
         print(f"  {f[0]:32s} {f[1]:17s} {f[2]:28s} {f[3]:.4f}")
 
 
-def _print_ledger(e_real, o_real, causes_real, e_syn, o_syn, causes_syn) -> None:
+def _print_ledger(e_real, o_real, causes_real, e_syn, o_syn, causes_syn, sure=()) -> None:
     for name, errs, on_errs, causes in (("real mixtures", e_real, o_real, causes_real),
                                         ("synthetic schedules", e_syn, o_syn, causes_syn)):
         errs = np.asarray(errs)
@@ -357,6 +362,13 @@ def _print_ledger(e_real, o_real, causes_real, e_syn, o_syn, causes_syn) -> None
         print(f"| ledger on-time error, {name}: median / max, cycles | ≤ 1 + event error | "
               f"{np.median(on_e) if on_e.size else math.nan:.2f} / {np.max(on_e) if on_e.size else math.nan:.2f} |")
         print(f"| — runs not within 5 %, by cause | | {', '.join(f'{k}: {v}' for k, v in sorted(causes.items())) or 'none'} |")
+        if name == "real mixtures" and sure:
+            # the row's own +-: two standard deviations within the 5 % target, or not
+            a = np.asarray(sure)
+            tight = a[:, 1] <= 0.025
+            print(f"| — runs under the right label whose `energy_sd_wh` is ≤ 2.5 % / > 2.5 %: share ≤ 5 % | | "
+                  f"{np.mean(a[tight, 0] <= 0.05):.3f} ({int(np.sum(a[tight, 0] <= 0.05))}/{int(np.sum(tight))}) / "
+                  f"{np.mean(a[~tight, 0] <= 0.05):.3f} ({int(np.sum(a[~tight, 0] <= 0.05))}/{int(np.sum(~tight))}) |")
 
 
 def _rate(pairs_):
@@ -366,7 +378,7 @@ def _rate(pairs_):
 
 
 def main(argv=None) -> int:
-    global SWITCH_S, DURATION_S
+    global SWITCH_S, DURATION_S, POWER_PRIOR
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer pairs per case (a few minutes)")
     ap.add_argument("--data", type=Path, default=DATA)
@@ -377,7 +389,10 @@ def main(argv=None) -> int:
                          "and are played on)")
     ap.add_argument("--ledger-only", action="store_true", help="only the ledger rows (a few seconds)")
     ap.add_argument("--show-failures", action="store_true", help="list the ledger runs not within 5 %%")
+    ap.add_argument("--power-prior", action="store_true",
+                    help="ApplianceTracker(power_prior=True): measured power combined with the enrolled one")
     args = ap.parse_args(argv)
+    POWER_PRIOR = args.power_prior
     SWITCH_S, DURATION_S = args.lead_s, args.lead_s + 3.0
     data = args.data
     if not (data / "hfhadc").is_dir():
@@ -402,6 +417,7 @@ def main(argv=None) -> int:
     e_real, o_real = ledger_real(data, lib_recs + q_recs, n_sched)
     causes_real = dict(CAUSES)
     CAUSES.clear()
+    sure = list(SURE)
     e_syn, o_syn = ledger_synth(n_sched)
     causes_syn = dict(CAUSES)
     tab = tabanelli(data) if (data / "tabanelli").is_dir() else None
@@ -427,7 +443,7 @@ def main(argv=None) -> int:
     print(f"| appliance not in the library: \"unknown\" (of detected switch-ons) | ≥ 0.80 | "
           f"{unk[0] / max(unk[1], 1):.3f} ({unk[0]}/{unk[1]}) |")
     print(f"| switch-off named right | ≥ 0.85 | {_rate(off_per):.3f} |")
-    _print_ledger(e_real, o_real, causes_real, e_syn, o_syn, causes_syn)
+    _print_ledger(e_real, o_real, causes_real, e_syn, o_syn, causes_syn, sure)
     if tab:
         print(f"| Tabanelli event recall / precision (±0.5 s) | 1.000 / ≥ 0.5 (issue 3) | "
               f"{tab['recall']:.3f} / {tab['precision']:.3f} |")
