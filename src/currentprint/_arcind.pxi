@@ -285,7 +285,8 @@ def arcind_scan(const double[:, ::1] waves, const double[::1] offset, double[::1
         ``detectors._arcind_reference.arcind_tables(npts, par)``.
     code : int32 array (2n,)
         Receives the IND_* bits of each half-cycle (positive half first; 0
-        until two cycles are held).
+        until two cycles are held, and where this row or a reference row has a
+        non-finite value).
 
     Returns
     -------
@@ -310,6 +311,7 @@ def arcind_scan(const double[:, ::1] waves, const double[::1] offset, double[::1
     cdef const double* ref
     cdef const double* x
     cdef double offs[3]
+    cdef int fin[3]
     cdef int bits
     if offset.shape[0] != n or code.shape[0] != 2 * n or par.shape[0] != IP_LEN:
         return 1
@@ -343,11 +345,24 @@ def arcind_scan(const double[:, ::1] waves, const double[::1] offset, double[::1
             rows[npts + k] = state[IS_ROW1 + k]
         offs[0] = state[IS_OFF2]
         offs[1] = state[IS_OFF1]
+        # a row with a non-finite value judges nothing and is no reference
+        fin[0] = 1
+        fin[1] = 1
+        for k in range(npts):
+            if not isfinite(rows[k]):
+                fin[0] = 0
+            if not isfinite(rows[npts + k]):
+                fin[1] = 0
         for j in range(n):
             x = &waves[j, 0]
             code[2 * j] = 0
             code[2 * j + 1] = 0
-            if held >= 2:
+            fin[2] = 1
+            for k in range(npts):
+                if not isfinite(x[k]):
+                    fin[2] = 0
+                    break
+            if held >= 2 and fin[0] and fin[1] and fin[2]:
                 pk = 0.0
                 for k in range(npts):
                     pk = fmax(pk, fabs(x[k]))
@@ -385,6 +400,8 @@ def arcind_scan(const double[:, ::1] waves, const double[::1] offset, double[::1
                 rows[npts + k] = x[k]
             offs[0] = offs[1]
             offs[1] = offset[j]
+            fin[0] = fin[1]
+            fin[1] = fin[2]
             if held < 2:
                 held += 1
         for k in range(npts):

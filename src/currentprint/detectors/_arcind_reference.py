@@ -280,7 +280,8 @@ def arcind_scan_reference(waves, offset, state: np.ndarray, par: np.ndarray, tab
     held = int(state[S_ROWS])
     for j in range(n):
         x = waves[j]
-        if held >= 2:
+        # a row with a non-finite value judges nothing and is no reference
+        if held >= 2 and all(np.isfinite(rw).all() for rw in (x, rows[0], rows[1])):
             pk = 0.0
             for v in x:
                 pk = max(pk, abs(v))
