@@ -154,22 +154,24 @@ def test_arcind_scan_rejects_bad_shapes():
     assert _core.arcind_scan(X, np.zeros(3), st_, par, tab, code) == 0
 
 
-def _supply(seed, duration_s=3.0):
+def _supply(seed, duration_s=3.0, fs=FS):
     rng = np.random.default_rng(seed)
-    t = np.arange(int(duration_s * FS)) / FS
+    t = np.arange(int(duration_s * fs)) / fs
     return 325.0 * np.sin(2 * np.pi * (50.0 + rng.uniform(-0.1, 0.1)) * t + rng.uniform(0, 6.28))
 
 
-def _rl_arc(seed=3, amps=10.0, lag=24.0, start=1.0, duration_s=3.0):
-    v = _supply(seed, duration_s)
-    i = am.ayrton_arc_branch(v, FS, i_rms=amps, lag_deg=lag, start_s=start, rng=np.random.default_rng(seed))
+def _rl_arc(seed=3, amps=10.0, lag=24.0, start=1.0, duration_s=3.0, fs=FS):
+    v = _supply(seed, duration_s, fs)
+    i = am.ayrton_arc_branch(v, fs, i_rms=amps, lag_deg=lag, start_s=start, rng=np.random.default_rng(seed))
     return i, v
 
 
-def test_rl_arc_found_only_with_inductive_evidence():
-    i, v = _rl_arc()
-    assert cp.Monitor(FS, detectors=[ArcFaultDetector()]).run(i, v, chunk=128) == []
-    got = cp.Monitor(FS, detectors=[ArcFaultDetector(inductive=True)]).run(i, v, chunk=128)
+@pytest.mark.parametrize("fs", [FS, 10000.0])
+def test_rl_arc_found_only_with_inductive_evidence(fs):
+    i, v = _rl_arc(fs=fs)
+    chunk = int(fs / 50)
+    assert cp.Monitor(fs, detectors=[ArcFaultDetector()]).run(i, v, chunk=chunk) == []
+    got = cp.Monitor(fs, detectors=[ArcFaultDetector(inductive=True)]).run(i, v, chunk=chunk)
     assert got and 1.0 < got[0].time <= 2.0
     d = got[0].detail
     assert d["criteria"]["inductive"] > 0
