@@ -2,8 +2,8 @@
 
 * ``_core.arcind_scan`` equals its NumPy reference in any chunking, on rows
   built to reach its branches (R-L deficits of delayed re-strikes at random
-  places, relaxations to a changed level, jumps, noise, fractional offsets,
-  non-finite values, other points per cycle);
+  places, half-waves missed, relaxations to a changed level, jumps, noise,
+  fractional offsets, non-finite values, other points per cycle);
 * exact answers on rows whose truth is known;
 * the detector with ``inductive=True`` finds a circuit-driven (Ayrton) arc in an
   R-L branch that the default detector misses, explains which evidence counted,
@@ -138,6 +138,27 @@ def test_exact_deficit_on_known_rows():
     small[after] -= 10 * 2 * math.pi / npts * 0.2 * np.exp(-(k[after] - z - td) / tau)
     code, _ = _scan(np.array([base, base, small]), np.zeros(3), par, tab, npts, [0, 3])
     assert not code.any()
+
+
+def test_exact_dark_half_on_known_rows():
+    """A half-wave missed once is credited when it comes back; a whole cycle missed (burst mode) or a
+    branch that stays off (a thermostat) is not."""
+    npts = 128
+    k = np.arange(npts, dtype=float)
+    phi = math.radians(35)
+    base = 10 * np.sin(2 * math.pi * k / npts - phi)
+    dark = base.copy()
+    z = int(round(phi * npts / (2 * math.pi)))
+    dark[z:z + npts // 2] = 0.0          # no re-strike after the zero: dark until the next zero
+    par = R.arcind_params(npts)
+    tab = R.arcind_tables(npts, par)
+    code, _ = _scan(np.array([base, base, base, dark, base, base]), np.zeros(6), par, tab, npts, [0, 6])
+    assert code[8] & B["dark"] and code[8] & B["counted"]
+    assert not np.any(code & B["dark"] & ~(np.arange(12) == 8) * B["dark"])
+    off = np.zeros(npts)
+    for rows in ([base, base, base, off, base, base], [base, base, base, dark, dark, dark, dark]):
+        code, _ = _scan(np.array(rows), np.zeros(len(rows)), par, tab, npts, [0, len(rows)])
+        assert not np.any(code & B["dark"])
 
 
 def test_arcind_scan_rejects_bad_shapes():

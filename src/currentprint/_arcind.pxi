@@ -17,7 +17,8 @@
 #     the noise of d and k_slope points of the total current's peak slope.
 #   IND_RX1/2: an R-L relaxation of d from a break (a change of the arc voltage
 #     between half-cycles).
-#   IND_COUNTED: DR1 or DR2, or RX1 and RX2 (RX2 is only tested where RX1 holds).
+#   IND_DARK: the half-wave the cycle before missed is back (a branch that did not re-strike once).
+#   IND_COUNTED: DR1, DR2 or DARK, or RX1 and RX2 (RX2 is only tested where RX1 holds).
 
 from libc.math cimport fmax, fmin, fabs, sqrt, isnan, isfinite, floor
 
@@ -27,8 +28,10 @@ cdef enum:
     IND_RX1 = 4
     IND_RX2 = 8
     IND_COUNTED = 16
+    IND_DARK = 32
 
-ARCIND_BITS = {"dr1": IND_DR1, "dr2": IND_DR2, "rx1": IND_RX1, "rx2": IND_RX2, "counted": IND_COUNTED}
+ARCIND_BITS = {"dr1": IND_DR1, "dr2": IND_DR2, "rx1": IND_RX1, "rx2": IND_RX2, "counted": IND_COUNTED,
+               "dark": IND_DARK}
 
 cdef enum:
     IP_FLOOR = 0
@@ -49,7 +52,11 @@ cdef enum:
     IP_RA = 15
     IP_B0 = 16
     IP_B1 = 17
-    IP_LEN = 18
+    IP_DK_FLOOR = 18
+    IP_DK_REL = 19
+    IP_DK_MIN = 20
+    IP_DK_OTHER = 21
+    IP_LEN = 22
 ARCIND_PARAM_LEN = IP_LEN
 
 cdef enum:
@@ -302,7 +309,10 @@ def arcind_scan(const double[:, ::1] waves, const double[::1] offset, double[::1
     """
     cdef Py_ssize_t n = waves.shape[0], npts = waves.shape[1], j, r, q, k, i0, H, held, c
     cdef Py_ssize_t a1, jn, rb, ra, b0, b1, ntab
-    cdef double pk, delta, f, sd
+    cdef double pk, pkraw, delta, f, sd, sg, acc, mn, v
+    cdef double cm[4]
+    cdef int cand[2]
+    cdef Py_ssize_t c0, c1
     cdef Py_ssize_t sh
     cdef double* buf = NULL
     cdef double* d
@@ -366,7 +376,10 @@ def arcind_scan(const double[:, ::1] waves, const double[::1] offset, double[::1
                 pk = 0.0
                 for k in range(npts):
                     pk = fmax(pk, fabs(x[k]))
+                pkraw = pk
                 pk = pk * (2.0 * M_PI / npts)
+                cand[0] = 0
+                cand[1] = 0
                 for r in range(1, 3):
                     ref = rows + (2 - r) * npts
                     delta = offset[j] - offs[2 - r]
@@ -383,6 +396,23 @@ def arcind_scan(const double[:, ::1] waves, const double[::1] offset, double[::1
                         else:
                             d[k] = x[k] - (ref[i0] + (ref[i0 + 1] - ref[i0]) * f)
                     sd = -1.0
+                    # 67.5-157.5 deg of each half-cycle: mean and least of d in its voltage direction
+                    for q in range(2):
+                        sg = 1.0 if q == 0 else -1.0
+                        c0 = q * H + 3 * H // 8
+                        c1 = q * H + 7 * H // 8
+                        acc = 0.0
+                        mn = INFINITY
+                        for k in range(c0, c1):
+                            v = sg * d[k]
+                            acc += v
+                            mn = fmin(mn, v)
+                        cm[2 * (r - 1) + q] = acc / (c1 - c0)
+                        if (r == 1 and cm[q] >= fmax(par[IP_DK_FLOOR], par[IP_DK_REL] * pkraw)
+                                and mn >= par[IP_DK_MIN] * cm[q]):
+                            if sd < 0:
+                                sd = _ai_noise(d, npts, work)
+                            cand[q] = cm[q] >= par[IP_K_NOISE] * sd
                     for q in range(2):
                         if _ai_deficit(d, q * H, npts, &par[0], &tab[0], pk, &sd, work):
                             code[2 * j + q] |= IND_DR1 if r == 1 else IND_DR2
@@ -391,8 +421,12 @@ def arcind_scan(const double[:, ::1] waves, const double[::1] offset, double[::1
                                 and _ai_relax(d, q * H, npts, &par[0], &tab[0], &sd, work)):
                             code[2 * j + q] |= IND_RX1 if r == 1 else IND_RX2
                 for q in range(2):
+                    if (cand[q] and fabs(cm[2 + q]) <= par[IP_DK_OTHER] * cm[q]
+                            and fabs(cm[1 - q]) <= par[IP_DK_OTHER] * cm[q]):
+                        code[2 * j + q] |= IND_DARK
+                for q in range(2):
                     bits = code[2 * j + q]
-                    if bits & (IND_DR1 | IND_DR2) or (bits & IND_RX1 and bits & IND_RX2):
+                    if bits & (IND_DR1 | IND_DR2 | IND_DARK) or (bits & IND_RX1 and bits & IND_RX2):
                         code[2 * j + q] = bits | IND_COUNTED
             # this row becomes one back, one back becomes two back
             for k in range(npts):

@@ -24,6 +24,15 @@ Trans. Ind. Appl. 40(4), 2004):
   tau)) after it; it must fit better than a smooth quadratic and than with tau / 2
   or 2 tau).
 
+* **dark half-cycle** (``dark``): an arc that does not re-strike at all leaves the
+  branch dark for a half-cycle; in the cycle after, against the cycle before, the
+  missing half-wave is back (an excess in the voltage's direction over 67.5-157.5
+  deg of the half, where a branch lagging by up to ~60 deg conducts: at least 1 A,
+  15 % of the total's peak and 6 x the noise of d, nowhere below 20 % of its mean), while against two cycles back the
+  half matches (within 25 %) and the other half of the cycle before was whole
+  (within 25 %): one half-wave missing once.  A thermostat that switches off
+  stays off (no return), a burst-mode load misses whole cycles (both halves).
+
 A masking load that repeats cycle after cycle leaves d at its noise; a switch-on
 is a new load current that stays (no decay); a burst-mode load changes by whole
 half-waves (no exponential decay from a quiet start); a dimmer's or speed
@@ -41,13 +50,15 @@ import math
 import numpy as np
 
 # code bits (mirror _arcind.pxi)
-IND_DR1, IND_DR2, IND_RX1, IND_RX2, IND_COUNTED = 1, 2, 4, 8, 16
-ARCIND_BITS = {"dr1": IND_DR1, "dr2": IND_DR2, "rx1": IND_RX1, "rx2": IND_RX2, "counted": IND_COUNTED}
+IND_DR1, IND_DR2, IND_RX1, IND_RX2, IND_COUNTED, IND_DARK = 1, 2, 4, 8, 16, 32
+ARCIND_BITS = {"dr1": IND_DR1, "dr2": IND_DR2, "rx1": IND_RX1, "rx2": IND_RX2, "counted": IND_COUNTED,
+               "dark": IND_DARK}
 
 # parameter vector layout (mirror _arcind.pxi): thresholds, then window sizes in points
 P_FLOOR, P_K_SLOPE, P_K_NOISE, P_QUIET, P_FIT, P_NEG, P_RX_SE, P_RX_RATIO, P_RX_JUMP = range(9)
 P_A0, P_A1, P_RAMP, P_QN, P_J, P_RB, P_RA, P_B0, P_B1 = range(9, 18)
-PAR_LEN = 18
+P_DK_FLOOR, P_DK_REL, P_DK_MIN, P_DK_OTHER = range(18, 22)
+PAR_LEN = 22
 # state layout: points per row, rows held, offsets of the rows one and two cycles back, then the rows
 S_NPTS, S_ROWS, S_OFF1, S_OFF2, S_ROW1 = 0, 1, 2, 3, 4
 
@@ -73,7 +84,8 @@ def arcind_params(npts: int, floor_a: float = 0.1, k_slope: float = 0.6) -> np.n
     # pulses varying by ~0.2 A) reached 7 deficits per second with 4 and 2 with 6, while the
     # inductive arcs of seeds 0-1 lost 2 of 30 cases (benchmarks/eval_arc.py --only physical --inductive)
     return np.array([floor_a, k_slope, 6.0, 0.25, 0.2, 0.15, 5.0, 2.0, 4.0,
-                     w["a0"], w["a1"], w["ramp"], w["qn"], w["j"], w["rb"], w["ra"], w["b0"], w["b1"]], dtype=float)
+                     w["a0"], w["a1"], w["ramp"], w["qn"], w["j"], w["rb"], w["ra"], w["b0"], w["b1"],
+                     1.0, 0.15, 0.2, 0.25], dtype=float)
 
 
 def arcind_tables(npts: int, par: np.ndarray) -> np.ndarray:
@@ -290,12 +302,32 @@ def arcind_scan_reference(waves, offset, state: np.ndarray, par: np.ndarray, tab
             for v in x:
                 pk = max(pk, abs(v))
             pk = pk * (2 * math.pi / npts)
+            pkraw = 0.0
+            for v in x:
+                pkraw = max(pkraw, abs(v))
+            cand = [False, False]
+            cm = {}
             for r in (1, 2):
                 delta = offset[j] - offs[-r]
                 if not math.isfinite(delta) or abs(delta) > npts:
                     delta = 0.0
                 d = _diff(x, rows[-r], delta)
                 sd_box = [-1.0]
+                # 67.5-157.5 deg of each half-cycle (a branch lagging up to ~60 deg conducts there): mean and
+                # least of d in its voltage direction
+                for q in (0, 1):
+                    sg = 1.0 if q == 0 else -1.0
+                    c0, c1 = q * half + 3 * half // 8, q * half + 7 * half // 8
+                    acc, mn = 0.0, math.inf
+                    for k in range(c0, c1):
+                        v = sg * d[k]
+                        acc += v
+                        mn = min(mn, v)
+                    cm[r, q] = acc / (c1 - c0)
+                    if r == 1 and cm[r, q] >= max(par[P_DK_FLOOR], par[P_DK_REL] * pkraw) and mn >= par[P_DK_MIN] * cm[r, q]:
+                        if sd_box[0] < 0:
+                            sd_box[0] = _noise(d)
+                        cand[q] = cm[r, q] >= par[P_K_NOISE] * sd_box[0]
                 for q in (0, 1):
                     if _deficit(d, q * half, npts, par, tab, pk, sd_box):
                         code[2 * j + q] |= IND_DR1 if r == 1 else IND_DR2
@@ -303,8 +335,14 @@ def arcind_scan_reference(waves, offset, state: np.ndarray, par: np.ndarray, tab
                     if (r == 1 or code[2 * j + q] & IND_RX1) and _relax(d, q * half, npts, par, tab, sd_box):
                         code[2 * j + q] |= IND_RX1 if r == 1 else IND_RX2
             for q in (0, 1):
+                # the half-wave the cycle before missed is back (and was there two cycles before), while
+                # the other half of the cycle before was whole: a branch that did not re-strike once
+                a_ = cm[1, q]
+                if cand[q] and abs(cm[2, q]) <= par[P_DK_OTHER] * a_ and abs(cm[1, 1 - q]) <= par[P_DK_OTHER] * a_:
+                    code[2 * j + q] |= IND_DARK
+            for q in (0, 1):
                 c = int(code[2 * j + q])
-                if c & (IND_DR1 | IND_DR2) or (c & IND_RX1 and c & IND_RX2):
+                if c & (IND_DR1 | IND_DR2 | IND_DARK) or (c & IND_RX1 and c & IND_RX2):
                     code[2 * j + q] |= IND_COUNTED
         rows = [rows[1], x.copy()]
         offs = [offs[1], float(offset[j])]

@@ -189,7 +189,8 @@ _HIST_ROWS = np.array([_TABLE_INDEX[c] for c in _HIST_COLS], dtype=np.intp)
 
 
 # per-half-cycle names of the inductive-branch evidence in the alert
-_IND_NAMES = {"dr1": "rl_deficit1", "dr2": "rl_deficit2", "rx1": "rl_relaxation1", "rx2": "rl_relaxation2"}
+_IND_NAMES = {"dr1": "rl_deficit1", "dr2": "rl_deficit2", "rx1": "rl_relaxation1", "rx2": "rl_relaxation2",
+              "dark": "rl_dark_half"}
 _IND_TABLES: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 
@@ -319,11 +320,12 @@ class ArcFaultDetector(BaseDetector):
         input with the resampled cycles): the R-L response an arc leaves in
         the cycle difference of an inductive (motor) branch, which has no
         re-ignition step -- the deficit of a delayed re-strike decaying with
-        the branch's own L/R, or the relaxation to a changed arc voltage
+        the branch's own L/R, the relaxation to a changed arc voltage, or a
+        half-wave missed once (no re-strike)
         (``_core.arcind_scan``; physics, tests and measured rates in
         docs/arc-fault.md, "An arc in an inductive branch"). Such half-cycles
         count like any other; the alert lists them (``rl_deficit``,
-        ``rl_relaxation``, ``inductive`` in ``detail["criteria"]``).
+        ``rl_relaxation``, ``rl_dark_half``, ``inductive`` in ``detail["criteria"]``).
 
     Examples
     --------
@@ -807,6 +809,7 @@ class ArcFaultDetector(BaseDetector):
             counts["rl_deficit"] = int(((ic & (_core.ARCIND_BITS["dr1"] | _core.ARCIND_BITS["dr2"])) != 0).sum())
             counts["rl_relaxation"] = int((((ic & _core.ARCIND_BITS["rx1"]) != 0)
                                            & ((ic & _core.ARCIND_BITS["rx2"]) != 0)).sum())
+            counts["rl_dark_half"] = int(((ic & _core.ARCIND_BITS["dark"]) != 0).sum())
             counts["inductive"] = int(((ic & _core.ARCIND_BITS["counted"]) != 0).sum())
         counts["half_cycles"] = len(codes)
         # which evidence made each counted half-cycle count (Python numbers: no NumPy scalar per item)
@@ -818,7 +821,7 @@ class ArcFaultDetector(BaseDetector):
             names = [nm for nm in ("shoulder", "step", "irregular", "loaded", "skip", "hf") if c_ & _BITS[nm]]
             names += [nm for nm in _MASK_CRITERIA if c_ & _MBITS[nm]]
             if c_ >> _IND_SHIFT:
-                names += [_IND_NAMES[nm] for nm in ("dr1", "dr2", "rx1", "rx2") if c_ & _IBITS[nm]]
+                names += [_IND_NAMES[nm] for nm in ("dr1", "dr2", "rx1", "rx2", "dark") if c_ & _IBITS[nm]]
             shift = [None if not math.isfinite(x) else round(float(x), 4) for x in w_]
             # iec62606: masking-proof evidence, an irregular flat shoulder and broadband noise count twice
             k = 2 if (iec and (c_ & _TWICE_BITS) == _TWICE_BITS and c_ & _MBITS["counted"]) else 1
@@ -855,7 +858,7 @@ class ArcFaultDetector(BaseDetector):
                      f"shoulder and broadband noise in the same half-cycle)" if n_twice else "")
         ind_txt = (f", {counts['inductive']} with the R-L response of an arc in an inductive branch "
                    f"({counts['rl_deficit']} delayed re-strikes, {counts['rl_relaxation']} relaxations to a changed "
-                   f"arc voltage)" if self.inductive else "")
+                   f"arc voltage, {counts['rl_dark_half']} half-waves missed once)" if self.inductive else "")
         expl = (f"series arc suspected: {len(counted_pos) - n_twice} arcing half-cycles{twice_txt} within "
                 f"{window_s:.3g} s (rule {rule} needs {need}) at {lvl}; {counts['shoulder']} flat shoulders, "
                 f"{counts['step']} re-ignition steps, {counts['irregular']} irregular, {counts['skip']} skipped, "
