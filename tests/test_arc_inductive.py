@@ -246,3 +246,9 @@ def test_bad_inductive_input_is_refused():
     state["_istate"] = np.r_[5000.0, 0.0, np.zeros(2 + 2 * 5000)]
     with pytest.raises(CorruptFileError):
         det.check_state(state)
+
+
+def test_check_detector_with_inductive_evidence():
+    from currentprint.detectors import testing
+    i, v = _rl_arc(seed=3, duration_s=2.5)
+    assert testing.check_detector(ArcFaultDetector(inductive=True), signal=(i, v, FS))["alerts"] >= 1
