@@ -60,6 +60,14 @@ above a sine's (a parallel rectifier pulse makes any sine look flat near zero).
 Masking immunity besides irregularity: evidence that forms an unbroken run
 longer than ``run_max_s`` is discounted (a load, not an arc); a learning
 period and a whitelist discount benign signatures (shoulder length, step).
+
+Inductive-branch evidence (``inductive=True``, off by default; kernel
+``_arcind.pxi``, reference ``_arcind_reference.py``): through an inductance the
+branch current has no re-ignition step, so the cycle difference is read for
+the R-L responses an arc leaves instead -- the deficit of a delayed re-strike
+decaying with the branch's own L/R (larger than a TRIAC's firing jitter), the
+relaxation to a changed arc voltage, a half-wave missed once. A separate
+criterion with its own bits (``_IND_SHIFT``) and alert fields.
 """
 
 from __future__ import annotations
