@@ -313,7 +313,7 @@ def arcind_scan(const double[:, ::1] waves, const double[::1] offset, double[::1
     cdef double cm[4]
     cdef int cand[2]
     cdef Py_ssize_t c0, c1
-    cdef Py_ssize_t sh
+    cdef Py_ssize_t sh, klo, khi
     cdef double* buf = NULL
     cdef double* d
     cdef double* work
@@ -387,14 +387,22 @@ def arcind_scan(const double[:, ::1] waves, const double[::1] offset, double[::1
                         delta = 0.0
                     sh = <Py_ssize_t>floor(delta)
                     f = delta - sh
-                    for k in range(npts):
-                        i0 = k + sh
-                        if i0 < 0:
-                            d[k] = x[k] - ref[0]
-                        elif i0 >= npts - 1:
-                            d[k] = x[k] - ref[npts - 1]
-                        else:
-                            d[k] = x[k] - (ref[i0] + (ref[i0 + 1] - ref[i0]) * f)
+                    # the reference's three cases as three plain loops (the middle one vectorises):
+                    # k + sh < 0 reads ref[0], k + sh >= npts - 1 reads ref[npts - 1]
+                    klo = -sh if sh < 0 else 0
+                    if klo > npts:
+                        klo = npts
+                    khi = npts - 1 - sh
+                    if khi > npts:
+                        khi = npts
+                    if khi < klo:
+                        khi = klo
+                    for k in range(klo):
+                        d[k] = x[k] - ref[0]
+                    for k in range(klo, khi):
+                        d[k] = x[k] - (ref[k + sh] + (ref[k + sh + 1] - ref[k + sh]) * f)
+                    for k in range(khi, npts):
+                        d[k] = x[k] - ref[npts - 1]
                     sd = -1.0
                     # 67.5-157.5 deg of each half-cycle: mean and least of d in its voltage direction
                     for q in range(2):
