@@ -37,7 +37,7 @@ extensions = [
         include_dirs=[np.get_include(), "src/currentprint"],
         depends=["src/currentprint/_cycle.h", "src/currentprint/_arcmask.h", "src/currentprint/_cycle_impl.h", "src/currentprint/_cycle_tmpl.h",
                  "src/currentprint/_events.pxi", "src/currentprint/_arc.pxi", "src/currentprint/_arcmask.pxi",
-                 "src/currentprint/_arcev.pxi", "src/currentprint/_fused.pxd"],
+                 "src/currentprint/_arcev.pxi", "src/currentprint/_arcind.pxi", "src/currentprint/_fused.pxd"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=compile_args,
     )

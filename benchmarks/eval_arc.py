@@ -33,6 +33,8 @@ Every case is 6.4 kHz, pushed one cycle (128 samples) at a time through
   ``--arc-model recovery`` uses a second circuit-driven arc instead
   (``recovery_arc_branch``: a constant-voltage column drawn per half-cycle,
   dielectric recovery after each zero, R-L lag 15-60 deg).
+* ``--inductive`` runs every table with ``ArcFaultDetector(inductive=True)``
+  (the inductive-branch evidence, off by default).
 
 An alarm before the arc starts counts as a false alarm, not a detection.
 The real recordings are read from ../shared/data (CURRENTPRINT_DATA overrides).
@@ -58,6 +60,8 @@ DATA = Path(os.environ.get("CURRENTPRINT_DATA", Path(__file__).resolve().parents
 FS = 6400.0
 CHUNK = 128
 START = 1.5
+# extra ArcFaultDetector arguments (--inductive)
+DET_KW: dict = {}
 
 
 def supply(seed: int, duration_s: float = 3.0) -> np.ndarray:
@@ -70,7 +74,7 @@ def supply(seed: int, duration_s: float = 3.0) -> np.ndarray:
 
 
 def first_alarm(i, v, mode: str) -> float | None:
-    mon = cp.Monitor(FS, detectors=[ArcFaultDetector(mode=mode)])
+    mon = cp.Monitor(FS, detectors=[ArcFaultDetector(mode=mode, **DET_KW)])
     got = mon.run(i, v, chunk=CHUNK)
     return got[0].time if got else None
 
@@ -325,7 +329,7 @@ def false_alarms(quick: bool, seeds: int) -> None:
         d = np.load(path)
         cal = cp.Calibration(current_scale=float(d["current_scale"]), voltage_scale=float(d["voltage_scale"]))
         for mode in alone:
-            mon = cp.Monitor(FS, calibration=cal, detectors=[ArcFaultDetector(mode=mode)])
+            mon = cp.Monitor(FS, calibration=cal, detectors=[ArcFaultDetector(mode=mode, **DET_KW)])
             if mon.run(d["current"], d["voltage"], chunk=CHUNK):
                 alone[mode].append(path.stem)
     print("\n## false alarms")
@@ -439,7 +443,11 @@ def main() -> None:
     ap.add_argument("--only", default="", help="comma list of: masked, real, false, physical")
     ap.add_argument("--arc-model", default="ayrton", choices=("ayrton", "recovery", "recovery-steady"),
                     help="circuit-driven arc of the physical table (tests/arc_models.py)")
+    ap.add_argument("--inductive", action="store_true",
+                    help="ArcFaultDetector(inductive=True): also the inductive-branch evidence")
     a = ap.parse_args()
+    if a.inductive:
+        DET_KW["inductive"] = True
     only = set(a.only.split(",")) if a.only else {"masked", "real", "false", "physical"}
     t0 = time.perf_counter()
     if not (DATA / "hfhadc").exists():

@@ -137,6 +137,14 @@ def arcmask_scan(waves: NDArray[np.float64], offset: NDArray[np.float64], rms: N
                  state: NDArray[np.float64], par: NDArray[np.float64], code: NDArray[np.int32],
                  width: NDArray[np.float64], size: NDArray[np.float64]) -> int: ...
 
+# inductive-branch arc evidence (_arcind.pxi)
+ARCIND_BITS: Final[dict[str, int]]
+ARCIND_PARAM_LEN: Final[int]
+ARCIND_HEADER: Final[int]
+def new_arcind_state(npts: int) -> NDArray[np.float64]: ...
+def arcind_scan(waves: NDArray[np.float64], offset: NDArray[np.float64], state: NDArray[np.float64],
+                par: NDArray[np.float64], tab: NDArray[np.float64], code: NDArray[np.int32]) -> int: ...
+
 # the arc detector's half-cycle pass (_arcev.pxi)
 ARCEV_COLUMNS: Final[tuple[str, ...]]
 ARCEV_OUT_ROWS: Final[int]

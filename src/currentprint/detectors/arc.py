@@ -60,6 +60,14 @@ above a sine's (a parallel rectifier pulse makes any sine look flat near zero).
 Masking immunity besides irregularity: evidence that forms an unbroken run
 longer than ``run_max_s`` is discounted (a load, not an arc); a learning
 period and a whitelist discount benign signatures (shoulder length, step).
+
+Inductive-branch evidence (``inductive=True``, off by default; kernel
+``_arcind.pxi``, reference ``_arcind_reference.py``): through an inductance the
+branch current has no re-ignition step, so the cycle difference is read for
+the R-L responses an arc leaves instead -- the deficit of a delayed re-strike
+decaying with the branch's own L/R (larger than a TRIAC's firing jitter), the
+relaxation to a changed arc voltage, a half-wave missed once. A separate
+criterion with its own bits (``_IND_SHIFT``) and alert fields.
 """
 
 from __future__ import annotations
@@ -70,6 +78,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import _core
+from . import _arcind_reference
 from .alerts import Alert
 from .base import BaseDetector
 from .._state import check_array, check_float, check_int
@@ -99,6 +108,10 @@ _BITS = _core.ARC_BITS
 #: many bits in the detector's per-half-cycle code
 _MASK_SHIFT = _core.ARCEV_MASK_SHIFT
 _MBITS = {name: bit << _MASK_SHIFT for name, bit in _core.ARCMASK_BITS.items()}
+#: inductive-branch evidence bits (``_core.ARCIND_BITS``, ``inductive=True``) are stored
+#: shifted by this many bits (above the masking-proof evidence's eight)
+_IND_SHIFT = 16
+_IBITS = {name: bit << _IND_SHIFT for name, bit in _core.ARCIND_BITS.items()}
 _CRITERIA = ("shoulder", "step", "irregular", "skip", "hf", "run", "counted")
 _MASK_CRITERIA = ("pair1", "pair2", "random1", "random2", "pair_local", "lone", "lone_local")
 # masking-proof evidence: k_noise, persistence, match (ms), widest pair (ms), randomness (points),
@@ -181,6 +194,24 @@ _EV_ROWS_STACKED = np.arange(len(_core.ARCEV_COLUMNS), dtype=np.intp)
 _HIST_COLS = ("start", "i_rms", "shoulder_pos", "shoulder_neg", "step_pos", "step_neg", "hc_peak_pos",
               "hc_peak_neg")
 _HIST_ROWS = np.array([_TABLE_INDEX[c] for c in _HIST_COLS], dtype=np.intp)
+
+
+# per-half-cycle names of the inductive-branch evidence in the alert
+_IND_NAMES = {"dr1": "rl_deficit1", "dr2": "rl_deficit2", "rx1": "rl_relaxation1", "rx2": "rl_relaxation2",
+              "dark": "rl_dark_half"}
+_IND_TABLES: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _ind_tables(npts: int) -> tuple[np.ndarray, np.ndarray]:
+    """Parameters and constant tables of ``_core.arcind_scan`` for ``npts`` points per cycle (built once, read-only)."""
+    got = _IND_TABLES.get(npts)
+    if got is None:
+        par = _arcind_reference.arcind_params(npts)
+        tab = _arcind_reference.arcind_tables(npts, par)
+        par.flags.writeable = False
+        tab.flags.writeable = False
+        got = _IND_TABLES[npts] = (par, tab)
+    return got
 
 
 def _scratch(n: int) -> np.ndarray:
@@ -292,6 +323,17 @@ class ArcFaultDetector(BaseDetector):
     mask_step_a : float or None
         Smallest re-ignition step (A, calibrated input) of the masking-proof
         evidence; default 0.2 x ``min_current_a`` (0.2 A at "medium").
+    inductive : bool
+        Also use the inductive-branch evidence (off by default; calibrated
+        input with the resampled cycles): the R-L response an arc leaves in
+        the cycle difference of an inductive (motor) branch, which has no
+        re-ignition step -- the deficit of a delayed re-strike decaying with
+        the branch's own L/R, the relaxation to a changed arc voltage, or a
+        half-wave missed once (no re-strike)
+        (``_core.arcind_scan``; physics, tests and measured rates in
+        docs/arc-fault.md, "An arc in an inductive branch"). Such half-cycles
+        count like any other; the alert lists them (``rl_deficit``,
+        ``rl_relaxation``, ``rl_dark_half``, ``inductive`` in ``detail["criteria"]``).
 
     Examples
     --------
@@ -319,7 +361,7 @@ class ArcFaultDetector(BaseDetector):
                  regular_ms: float = 0.1, count_threshold: int = 14, window_s: float = 1.0,
                  run_max_s: float = 1.0, learn_s: float = 0.0, whitelist: Sequence = (),
                  calibrated: bool | None = None, rearm_s: float = 10.0, shoulder_fraction: float = 0.05,
-                 masking: bool = True, mask_step_a: float | None = None) -> None:
+                 masking: bool = True, mask_step_a: float | None = None, inductive: bool = False) -> None:
         self.sensitivity = sensitivity
         self.mode = mode
         self.min_current_a = min_current_a
@@ -337,8 +379,11 @@ class ArcFaultDetector(BaseDetector):
         self.shoulder_fraction = shoulder_fraction
         self.masking = masking
         self.mask_step_a = mask_step_a
+        self.inductive = inductive
         if not isinstance(masking, (bool, np.bool_)):
             raise InputError(f"masking must be True or False, got {masking!r}.")
+        if not isinstance(inductive, (bool, np.bool_)):
+            raise InputError(f"inductive must be True or False, got {inductive!r}.")
         if mask_step_a is not None and not (isinstance(mask_step_a, (int, float)) and math.isfinite(mask_step_a)
                                             and mask_step_a >= 0):
             raise InputError(f"mask_step_a must be a finite number >= 0 (A) or None, got {mask_step_a!r}.")
@@ -368,6 +413,7 @@ class ArcFaultDetector(BaseDetector):
         self._state = _core.new_arc_state()
         self._sh_hist = np.empty(0)       # the last four half-cycle shoulders (samples beyond a sine's)
         self._mstate: np.ndarray | None = None   # masking-proof scan state, made for the first table's n_points
+        self._istate: np.ndarray | None = None   # inductive-branch scan state (inductive=True), likewise
         self._t_first = math.nan          # first cycle start seen (samples)
         self._learned = np.empty((0, 2))  # signatures recorded while learning
         self._counted = np.empty(0)       # samples of counted half-cycles since the last alarm
@@ -476,6 +522,8 @@ class ArcFaultDetector(BaseDetector):
             # width in ms: no fill of the block first
             self._mask_scan(cycles, calibrated, out[_EO_OFFSET, :n], code, width, size, wms,
                             scratch[(_core.ARCEV_OUT_ROWS + 1) * 2 * n:(_core.ARCEV_OUT_ROWS + 2) * 2 * n])
+        if self.inductive and calibrated and cycles.has_waveforms and n:
+            self._ind_scan(cycles, out[_EO_OFFSET, :n], code)
         return {"sample": out[_EO_POS], "code": code, "shoulder_ms": out[_EO_SH_MS], "step": out[_EO_STEP],
                 "mask_width_ms": wms, "mask_step": size}
 
@@ -534,6 +582,30 @@ class ArcFaultDetector(BaseDetector):
         if err:
             raise RuntimeError("internal error in arc_mask_merge: shape mismatch")
 
+    def _ind_scan(self, cycles, offset: np.ndarray, code: np.ndarray) -> None:
+        """Inductive-branch evidence (``inductive=True``): its bits (shifted by ``_IND_SHIFT``) into ``code``.
+
+        Calibrated input only (its floors are in A); a half-cycle is judged only
+        with the cycle RMS at least ``min_current_a``. See
+        ``detectors/_arcind_reference.py`` for the physics and the tests.
+        """
+        n = len(cycles)
+        npts = int(cycles.n_points)
+        st = self._istate
+        if st is None or int(st[0]) != npts:
+            st = self._istate = _core.new_arcind_state(npts)
+        par, tab = _ind_tables(npts)
+        waves = np.ascontiguousarray(cycles.raw_waves[0], dtype=np.float64)
+        icode = np.empty(2 * n, dtype=np.int32)
+        if _core.arcind_scan(waves, np.ascontiguousarray(offset, dtype=np.float64), st, par, tab, icode):
+            raise RuntimeError("internal error in arcind_scan: shape mismatch")
+        low = ~(np.asarray(cycles.i_rms, dtype=float) >= self._p["min_current_a"])
+        if low.any():
+            icode[np.repeat(low, 2)] = 0
+        if icode.any():
+            code |= icode << _IND_SHIFT
+            code[(icode & _core.ARCIND_BITS["counted"]) != 0] |= _BITS["counted"]
+
     def _benign(self, sh_ms: np.ndarray, step: np.ndarray) -> np.ndarray:
         sigs = np.concatenate([self._whitelist, self._learned]) if len(self._learned) else self._whitelist
         if len(sigs) == 0 or len(sh_ms) == 0:
@@ -575,6 +647,16 @@ class ArcFaultDetector(BaseDetector):
             if ms.shape[0] != _core.ARCMASK_HEADER + 4 * npts:
                 raise CorruptFileError("damaged state data: arc masking state does not fit its points per cycle")
             check_int(ms[1], "arc masking rows held", 0, 2)
+        ist = state.get("_istate")
+        if ist is not None:
+            # the inductive-branch scan's state (_arcind.pxi): points per row, rows held, offsets, two rows
+            ist = check_array(ist, "arc inductive state", ndim=1)
+            if ist.shape[0] < _core.ARCIND_HEADER:
+                raise CorruptFileError("damaged state data: arc inductive state too short")
+            npts = check_int(ist[0], "arc inductive points per cycle", 8, 4096)
+            if ist.shape[0] != _core.ARCIND_HEADER + 2 * npts:
+                raise CorruptFileError("damaged state data: arc inductive state does not fit its points per cycle")
+            check_int(ist[1], "arc inductive rows held", 0, 2)
         hl = check_int(state["_hist_len"], "arc history length", 0, 10_000)
         check_array(state["_hist"], "arc history", shape=(None, len(_HIST_COLS)))
         if len(state["_hist"]) > max(hl, 1) or max(n_c, n_w) > 10 ** 6:
@@ -730,6 +812,13 @@ class ArcFaultDetector(BaseDetector):
         # every criterion's count in one pass (criteria, masking criteria, then "masked")
         sums = ((codes[:, None] & _COUNT_BITS[None, :]) != 0).sum(axis=0).tolist()
         counts = dict(zip(_COUNT_NAMES, sums))
+        if self.inductive:
+            ic = codes >> _IND_SHIFT
+            counts["rl_deficit"] = int(((ic & (_core.ARCIND_BITS["dr1"] | _core.ARCIND_BITS["dr2"])) != 0).sum())
+            counts["rl_relaxation"] = int((((ic & _core.ARCIND_BITS["rx1"]) != 0)
+                                           & ((ic & _core.ARCIND_BITS["rx2"]) != 0)).sum())
+            counts["rl_dark_half"] = int(((ic & _core.ARCIND_BITS["dark"]) != 0).sum())
+            counts["inductive"] = int(((ic & _core.ARCIND_BITS["counted"]) != 0).sum())
         counts["half_cycles"] = len(codes)
         # which evidence made each counted half-cycle count (Python numbers: no NumPy scalar per item)
         per_half = []
@@ -739,6 +828,8 @@ class ArcFaultDetector(BaseDetector):
                 continue
             names = [nm for nm in ("shoulder", "step", "irregular", "loaded", "skip", "hf") if c_ & _BITS[nm]]
             names += [nm for nm in _MASK_CRITERIA if c_ & _MBITS[nm]]
+            if c_ >> _IND_SHIFT:
+                names += [_IND_NAMES[nm] for nm in ("dr1", "dr2", "rx1", "rx2", "dark") if c_ & _IBITS[nm]]
             shift = [None if not math.isfinite(x) else round(float(x), 4) for x in w_]
             # iec62606: masking-proof evidence, an irregular flat shoulder and broadband noise count twice
             k = 2 if (iec and (c_ & _TWICE_BITS) == _TWICE_BITS and c_ & _MBITS["counted"]) else 1
@@ -773,6 +864,9 @@ class ArcFaultDetector(BaseDetector):
         n_twice = detail["counted_twice"]
         twice_txt = (f" ({n_twice} of them counted twice: a moved or new re-ignition, an irregular flat "
                      f"shoulder and broadband noise in the same half-cycle)" if n_twice else "")
+        ind_txt = (f", {counts['inductive']} with the R-L response of an arc in an inductive branch "
+                   f"({counts['rl_deficit']} delayed re-strikes, {counts['rl_relaxation']} relaxations to a changed "
+                   f"arc voltage, {counts['rl_dark_half']} half-waves missed once)" if self.inductive else "")
         expl = (f"series arc suspected: {len(counted_pos) - n_twice} arcing half-cycles{twice_txt} within "
                 f"{window_s:.3g} s (rule {rule} needs {need}) at {lvl}; {counts['shoulder']} flat shoulders, "
                 f"{counts['step']} re-ignition steps, {counts['irregular']} irregular, {counts['skip']} skipped, "
@@ -780,6 +874,6 @@ class ArcFaultDetector(BaseDetector):
                 f"({counts['random1']} / {counts['random2']}; {counts['pair_local']} with a step that beat only the "
                 f"noise on each side of it) or new against both ({counts['lone']} lone, {counts['lone_local']} of them "
                 f"against the noise on each side of the step)"
-                f"{note}")
+                f"{ind_txt}{note}")
         return Alert("arc_fault", int(round(t_alarm)), time=t_alarm / fs, detail=detail, explanation=expl,
                      detector=self.name)
