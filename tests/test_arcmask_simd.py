@@ -107,3 +107,38 @@ def test_both_copies_match_the_reference_with_the_side_noise_tests(seed, n, npts
     X = _reignitions(rng, n, npts)
     par = _par(0.2, 0.0, 2.8, 0.5, 2.0, 25.0, 1.0, float(npts // 2), 0.5, 0.5, 0.5, 0.0, local, local)
     _check(X, rng.choice([0.0, 0.4, 0.9], size=n), np.ones(n), par)
+
+
+def _repeating(rng, n, npts):
+    """A masking load's cycles: the same edges every cycle, some moved by a point, whole-number
+    steps so that |J| of a row ties with the other rows' exactly (half, equal, double), and a
+    re-ignition now and then. (No NaN: on a NaN block noise the kernel's fmax and the reference's
+    Python max disagree about ``pair_local``, on main as well; a NaN point of a row was checked
+    against the kernel before the screens instead, see benchmarks/README "Cost of the arc detector".)"""
+    h = npts // 2
+    edges = [(int(rng.integers(1, npts - 3)), float(rng.choice([-4.0, -2.0, 2.0, 4.0, 8.0])))
+             for _ in range(int(rng.integers(1, 5)))]
+    X = np.zeros((n, npts))
+    for j in range(n):
+        for e, size in edges:
+            e = min(npts - 3, max(1, e + int(rng.choice([0, 0, 0, 1, -1]))))
+            X[j, e:] += size * rng.choice([1.0, 1.0, 0.5, 2.0])
+        if rng.random() < 0.3:    # a re-ignition of the half's sign
+            q = int(rng.integers(0, 2))
+            e = q * h + int(rng.integers(1, h - 2))
+            X[j, e:(q + 1) * h] += (1 - 2 * q) * float(rng.choice([2.0, 4.0]))
+    return X
+
+
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 10), npts=st.sampled_from([16, 32, 64, 128]),
+       pset=st.integers(0, 1))
+def test_both_copies_match_the_reference_on_repeating_edges(seed, n, npts, pset):
+    """The screens of arcmask_scan against the rows before (the one-branch screen for the usual
+    match distances 1 and 2, the tests one by one otherwise): ties, every shift up to the clamp."""
+    rng = np.random.default_rng(seed)
+    X = _repeating(rng, n, npts)
+    par = [_par(0.2, 0.01, 2.8, 0.5, 2.0, 25.0, 1.0, 38.0, 1.0, 0.5, 0.5, 1.0, 2.8, 2.8),
+           _par(0.2, 0.01, 2.8, 0.5, 3.0, 25.0, 1.0, 38.0, 1.0, 0.5, 0.5, 2.0, 2.8, 2.8)][pset]
+    off = rng.choice([0.0, 0.0, 0.4, 0.9, -1.2, 1.6, 7.9, -7.9, 30.0, np.nan], size=n)
+    with np.errstate(invalid="ignore"):
+        _check(X, off, np.full(n, 5.0), par)

@@ -138,6 +138,36 @@ static inline void cpam_absj(const double *x, Py_ssize_t npts, double *aj, doubl
     CP_DISPATCH(cpam_absj, (x, npts, aj, flo, cbits, lbits));
 }
 
+/* ---- the screens of one candidate against the rows before ---- */
+/* For arcmask_scan's candidate at point k of this row, with the row one cycle back's |J| at
+ * a1 = ajr1 + k + s1 and two back's at a2 = ajr2 + k + s2, both windows of +-2 points inside
+ * their rows (the caller checks), match distances 1 (one cycle back, pairs) and 2:
+ * bit 0: a step pair could find a reference smooth around it (the largest |J| within +-1 of
+ * a1, or with `two` within +-2 of a2, below ts); NaN is skipped, so an exact smoothness test
+ * (all below ts, NaN not below) that holds implies this bit;
+ * bit 1: neither reference is rough for a lone step (the largest |J| within +-2 of a1 and of a2
+ * below tl, NaN skipped): exactly "no |J| at or above tl" in either window (_am_rough).
+ * No branch: on a masking load's noisy current these outcomes are random, and the
+ * mispredicted branches of the tests one by one cost more than all of them. */
+#define CPAM_MAXS(m, e) do { double e_ = (e); m = e_ > m ? e_ : m; } while (0)
+static inline int cpam_screen12(const double *a1, const double *a2, double ts, double tl, int two) {
+    /* (-1: below any |J|, and not NaN, so a NaN of the window is skipped, never kept) */
+    double p1 = -1.0, q1, q2 = -1.0;
+    CPAM_MAXS(p1, a1[-1]);
+    CPAM_MAXS(p1, a1[0]);
+    CPAM_MAXS(p1, a1[1]);
+    q1 = p1;
+    CPAM_MAXS(q1, a1[-2]);
+    CPAM_MAXS(q1, a1[2]);
+    CPAM_MAXS(q2, a2[-2]);
+    CPAM_MAXS(q2, a2[-1]);
+    CPAM_MAXS(q2, a2[0]);
+    CPAM_MAXS(q2, a2[1]);
+    CPAM_MAXS(q2, a2[2]);
+    return ((p1 < ts) | (two & (q2 < ts))) | (((q1 < tl) & (q2 < tl)) << 1);
+}
+#undef CPAM_MAXS
+
 /* ---- median of 16 values ---- */
 /* The mean of the 8th and 9th smallest of a[0..15] by a selection network (Batcher's odd-even
  * merge sort of 16, pruned to the comparators that reach ranks 7 and 8; checked on all 2^16 0-1

@@ -55,6 +55,7 @@ cdef extern from "_arcmask.h" nogil:
                    uint64_t* lbits)
     int cpam_median16(const double* a, double* out)
     int cpam_ctz64(uint64_t b)
+    int cpam_screen12(const double* a1, const double* a2, double ts, double tl, int two)
 
 cdef enum:
     AM_PAIR1 = 1          # step pair against one cycle back
@@ -681,7 +682,9 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     cdef uint64_t bw
     cdef double ak
     cdef double* ajr2
-    cdef bint pair_on, lone_on, two
+    cdef bint pair_on, lone_on, two, fast
+    cdef Py_ssize_t kin_lo, kin_hi
+    cdef int scr
     # this row's re-ignition-signed candidates within the span above its floor that pass the
     # step tests but the noise (the pair pre-screen's side of this row)
     cdef Py_ssize_t xs_k[4096]
@@ -754,6 +757,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
         lone_on = par[MP_LONE] > 0.0
         m1 = <Py_ssize_t>(par[MP_MATCH1] if par[MP_MATCH1] > 0.0 else par[MP_MATCH])
         m2 = <Py_ssize_t>par[MP_MATCH]
+        fast = m1 == 1 and m2 == 2
         # the rows held in the state: slots of rows -1 and -2
         for r in range(1, 3):
             c = (3 - r) % 3
@@ -803,6 +807,9 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
             ajr = &ring[slot[1] * npts]
             ajr2 = &ring[slot[2] * npts]
             two = nrows >= 2
+            # the points whose windows of +-2 lie inside both rows before
+            kin_lo = 2 - (shift[1] if shift[1] < shift[2] else shift[2])
+            kin_hi = npts - 3 - (shift[1] if shift[1] > shift[2] else shift[2])
             if nrows >= 1:
                 for wd in range(nw):
                     bw = lbits[wd] & spanbits[wd]
@@ -810,6 +817,22 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                         k = 1 + 64 * wd + cpam_ctz64(bw)
                         bw &= bw - 1
                         ak = aj[k]
+                        if fast and k >= kin_lo and k <= kin_hi:
+                            # (the usual match distances, both windows inside the rows: one
+                            # branch-free screen, exact for the lone test, implied by the pair's)
+                            scr = cpam_screen12(&ajr[k + shift[1]], &ajr2[k + shift[2]], par[MP_SMOOTH] * ak,
+                                                par[MP_LONE] * ak, two)
+                            if scr & 2 and two and lone_on and ak >= flo and k >= klo and k <= khi:
+                                lcand[nlone] = k
+                                nlone += 1
+                            if ak < flo or (pair_on and not (scr & 1)):
+                                continue
+                            if _am_cand_at(&waves[j, 0], npts, k, par[MP_FLOOR], par[MP_PERSIST], aj, &xv):
+                                xs_k[nxs] = k
+                                xs_v[nxs] = xv
+                                nxs += 1
+                            continue
+                        # (otherwise: the tests themselves, cheap ones first)
                         if ak < flo:
                             continue
                         if (nrows >= 2 and lone_on and ak >= flo and k >= klo and k <= khi
