@@ -1,13 +1,15 @@
-"""The masking-proof arc kernel's C loops (``_arcmask.h``): both compiled copies, the floor's edge.
+"""The masking-proof arc kernel's C loops (``_arcmask.h``): every compiled copy, the floor's edge.
 
-``arcmask_scan`` runs its second-difference pass in a portable copy and an AVX2 copy (chosen like
-the per-cycle kernel's, see test_simd.py); both must give the NumPy reference's answer exactly. The
-candidate test ``|J| >= floor`` is done as ``|J| <= the double below the floor``: rows whose second
-differences equal the floor exactly check that edge. Speed is measured by
+``arcmask_scan`` runs its second-difference pass in a portable copy, an AVX2 copy and an AVX-512 copy
+(chosen like the per-cycle kernel's, see test_simd.py); each must give the NumPy reference's answer
+exactly. The candidate test ``|J| >= floor`` is done as ``|J| <= the double below the floor``: rows
+whose second differences equal the floor exactly check that edge. Speed is measured by
 ``benchmarks/arc_instructions.py``, never asserted here.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 from hypothesis import given, strategies as st
@@ -35,12 +37,21 @@ def _check(X, off, rms, par):
     ref_state = _core.new_arcmask_state(X.shape[1])
     ref = arcmask_scan_reference(X, off, rms, ref_state, par)
     outs = []
-    before = _core.simd_path()
+    before, env = _core.simd_path(), os.environ.get("CURRENTPRINT_SIMD")
     try:
-        for path in ("baseline", "auto"):
+        # the portable copy, the best the CPU has (AVX-512 where it has it), and the plain AVX2 copy
+        for path, var in (("baseline", None), ("auto", None), ("auto", "avx2")):
+            if var is None:
+                os.environ.pop("CURRENTPRINT_SIMD", None)
+            else:
+                os.environ["CURRENTPRINT_SIMD"] = var
             _core.set_simd(path)
             outs.append(_scan(X, off, rms, par))
     finally:
+        if env is None:
+            os.environ.pop("CURRENTPRINT_SIMD", None)
+        else:
+            os.environ["CURRENTPRINT_SIMD"] = env
         _core.set_simd("auto" if before == "avx2" else "baseline")
     for got in outs:
         for g, r in zip(got, (*ref, ref_state)):
