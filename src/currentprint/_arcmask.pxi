@@ -590,10 +590,11 @@ cdef int _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py_
     each of the two rows before, the largest |J| of its sign within +-3
     points, persistent, large against that difference's block noise, and
     where that row is smooth (its |J| within ``match`` points below
-    ``ratio`` times the step). ``cand``: the points 1..npts-3 with |J| >= the
-    absolute floor (a superset), in increasing order, so one pass serves both
-    halves. Each test is a pure function of the rows, so the cheap ones go first; ``cand``
-    holds only points whose J has the half's sign (``lcand`` of :func:`_am_absj`).
+    ``ratio`` times the step). ``cand``: points 1..npts-3 in increasing order, a
+    superset of those that pass, so one pass serves both halves. Each test is a pure
+    function of the rows, so the cheap ones go first; arcmask_scan passes only points
+    whose J has the half's sign (``lbits`` of :func:`_am_absj`) within the span that
+    already passed this function's first tests (floor, span, both rows not rough).
     """
     cdef Py_ssize_t c, k, q, H = npts // 2, m = <Py_ssize_t>match
     # both references' points around k exist: k + s - 1 >= 0 and k + s + 2 <= npts - 1 for both
