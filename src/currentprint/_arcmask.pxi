@@ -281,7 +281,12 @@ cdef bint _am_pair_possible(const double* x, const double* aj, const Py_ssize_t*
         # q H + span (k < q H + span: k < q H + ceil(span) for a finite span), and that can be
         # candidates (1 <= kp <= npts - 3)
         hi = (q + 1) * H
+        if span <= 0.0:
+            # (every k >= q H is at or past q H + span)
+            continue
         if span < npts and q * H + <Py_ssize_t>ceil(span) < hi:
+            # (0 < span < npts: the cast is exact; NaN or a longer span keeps the whole half,
+            # as the test k >= q H + span does)
             hi = q * H + <Py_ssize_t>ceil(span)
         lo = q * H + s
         hi = hi + s
@@ -678,7 +683,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     cdef double vx[AM_MAXSTEPS]
     cdef double vr[AM_MAXSTEPS]
     cdef Py_ssize_t nblk = (npts + AM_BLOCK - 1) // AM_BLOCK, mx0, c, cr, nrows
-    cdef Py_ssize_t nw = (npts + 63) >> 6, wd, klo, khi, m1, m2, ml
+    cdef Py_ssize_t nw = (npts + 63) >> 6, wd, klo, khi, m1, m2
     cdef uint64_t* cand
     cdef uint64_t bw
     cdef double ak
