@@ -15,10 +15,14 @@
 
 /* ---- |second difference| of one row, and the points at or above a floor ---- */
 /* aj[k] = |(x[k+1] - x[k]) - (x[k] - x[k-1])| for 1 <= k < npts - 1, aj[0] = aj[npts-1] = 0;
- * cand receives, in order, the k in [1, npts - 3] with aj[k] not below flo and not 0 (NaN
- * included); returns how many. lcand receives (*nl of them) those of cand whose signed second
- * difference J goes the way of a re-ignition in their half-cycle: J > 0 for k < npts / 2,
- * not J > 0 from npts / 2 on (the lone-step test's sign, decided here without a branch). */
+ * cbits receives, as bit k - 1 of its 64-bit words ((npts + 63) / 64 of them, cleared here),
+ * the k in [1, npts - 3] with aj[k] not below flo and not 0 (NaN included). lbits receives
+ * those whose signed second difference J goes the way of a re-ignition in their half-cycle:
+ * J > 0 for k < npts / 2, not J > 0 from npts / 2 on (the lone-step test's sign, decided
+ * here without a branch). Bit masks rather than lists: a masking load puts a few dozen
+ * points of every row above the floor, and writing each into a list cost more than the
+ * second difference itself; most rows' bits are never read point by point (the per-half
+ * screens of arcmask_scan reject them first). */
 /* the largest double below x > 0 (nextafter(x, -inf) without the library call) */
 static inline double cpam_below(double x) {
     int64_t b;
@@ -28,20 +32,25 @@ static inline double cpam_below(double x) {
     return x;
 }
 
+static inline int cpam_ctz64(uint64_t b) { return __builtin_ctzll(b); }
+
 #define CPAM_ABSJ_BODY                                                                           \
-    Py_ssize_t k = 1, m = 0, ml = 0, last = npts - 1, half = npts / 2;                           \
+    Py_ssize_t k = 1, last = npts - 1, half = npts / 2, w, nw = (npts + 63) >> 6;                \
     /* |J| >= 0 or NaN, so "below flo or 0" is one test: |J| <= the double below flo (flo > 0) */ \
     /* or |J| <= 0 (flo <= 0 or NaN); NaN stays a candidate */                                    \
     const double th = flo > 0.0 ? cpam_below(flo) : 0.0;                                         \
     const cp_v4d fv = {th, th, th, th};                                                          \
     const cp_v4l absmask = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};                          \
     const cp_v4d zv = {0.0, 0.0, 0.0, 0.0};                                                      \
-    int t;                                                                                       \
-    unsigned int hm, lb;                                                                         \
+    unsigned int hm;                                                                             \
+    for (w = 0; w < nw; w++) {                                                                   \
+        cbits[w] = 0;                                                                            \
+        lbits[w] = 0;                                                                            \
+    }                                                                                            \
     aj[0] = 0.0;                                                                                 \
     aj[npts - 1] = 0.0;                                                                          \
-    /* eight points a step; q: lanes below the floor or 0 (not candidates) */                    \
-    /* hm: the lanes at or past the half (k + t >= half); lb: the candidates of lone steps */       \
+    /* eight points a step (bits k - 1 .. k + 6: one byte of a word, k - 1 a multiple of 8) */  \
+    /* hm: the lanes at or past the half (k + t >= half) */                                      \
     for (; k + 8 <= last; k += 8) {                                                              \
         cp_v4d b0 = CPAM_LD4(x + k), b1 = CPAM_LD4(x + k + 4);                                   \
         cp_v4d j0 = (CPAM_LD4(x + k + 1) - b0) - (b0 - CPAM_LD4(x + k - 1));                     \
@@ -55,17 +64,9 @@ static inline double cpam_below(double x) {
         if (!cb)                                                                                 \
             continue;                                                                            \
         hm = k >= half ? 255u : (k + 8 <= half ? 0u : (255u << (half - k)) & 255u);               \
-        lb = cb & ((CPAM_BITS(j0 > zv) | (CPAM_BITS(j1 > zv) << 4)) ^ hm);                       \
-        while (cb) {                                                                             \
-            t = __builtin_ctz(cb);                                                               \
-            cand[m++] = k + t;                                                                   \
-            cb &= cb - 1;                                                                        \
-        }                                                                                        \
-        while (lb) {                                                                             \
-            t = __builtin_ctz(lb);                                                               \
-            lcand[ml++] = k + t;                                                                 \
-            lb &= lb - 1;                                                                        \
-        }                                                                                        \
+        cbits[(k - 1) >> 6] |= (uint64_t)cb << ((k - 1) & 63);                                   \
+        lbits[(k - 1) >> 6] |= (uint64_t)(cb & ((CPAM_BITS(j0 > zv) | (CPAM_BITS(j1 > zv) << 4)) ^ hm)) \
+                               << ((k - 1) & 63);                                                \
     }                                                                                            \
     if (k + 4 <= last) {                                                                         \
         cp_v4d b0 = CPAM_LD4(x + k);                                                             \
@@ -73,18 +74,9 @@ static inline double cpam_below(double x) {
         cp_v4d v0 = (cp_v4d)((cp_v4l)j0 & absmask);                                              \
         unsigned int cb = ~CPAM_BITS(v0 <= fv) & 15u;                                            \
         hm = k >= half ? 15u : (k + 4 <= half ? 0u : (15u << (half - k)) & 15u);                  \
-        lb = cb & (CPAM_BITS(j0 > zv) ^ hm);                                                     \
         CPAM_ST4(aj + k, v0);                                                                    \
-        while (cb) {                                                                             \
-            t = __builtin_ctz(cb);                                                               \
-            cand[m++] = k + t;                                                                   \
-            cb &= cb - 1;                                                                        \
-        }                                                                                        \
-        while (lb) {                                                                             \
-            t = __builtin_ctz(lb);                                                               \
-            lcand[ml++] = k + t;                                                                 \
-            lb &= lb - 1;                                                                        \
-        }                                                                                        \
+        cbits[(k - 1) >> 6] |= (uint64_t)cb << ((k - 1) & 63);                                   \
+        lbits[(k - 1) >> 6] |= (uint64_t)(cb & (CPAM_BITS(j0 > zv) ^ hm)) << ((k - 1) & 63);     \
         k += 4;                                                                                  \
     }                                                                                            \
     for (; k < last; k++) {                                                                      \
@@ -92,20 +84,17 @@ static inline double cpam_below(double x) {
         double v = fabs(jv);                                                                     \
         aj[k] = v;                                                                               \
         if (!(v < flo || v == 0.0)) {                                                            \
-            cand[m++] = k;                                                                       \
+            cbits[(k - 1) >> 6] |= (uint64_t)1 << ((k - 1) & 63);                                \
             if ((jv > 0.0) == (k < half))                                                        \
-                lcand[ml++] = k;                                                                 \
+                lbits[(k - 1) >> 6] |= (uint64_t)1 << ((k - 1) & 63);                            \
         }                                                                                        \
     }                                                                                            \
-    if (m > 0 && cand[m - 1] == npts - 2)                                                        \
-        m--;                                                                                     \
-    if (ml > 0 && lcand[ml - 1] == npts - 2)                                                     \
-        ml--;                                                                                    \
-    *nl = ml;                                                                                    \
-    return m;
+    /* k = npts - 2 is not a candidate (its step test needs x[k + 2]) */                         \
+    cbits[(npts - 3) >> 6] &= ~((uint64_t)1 << ((npts - 3) & 63));                               \
+    lbits[(npts - 3) >> 6] &= ~((uint64_t)1 << ((npts - 3) & 63));
 
-static Py_ssize_t cpam_absj_base(const double *x, Py_ssize_t npts, double *aj, double flo, Py_ssize_t *cand,
-                                     Py_ssize_t *lcand, Py_ssize_t *nl) {
+static void cpam_absj_base(const double *x, Py_ssize_t npts, double *aj, double flo, uint64_t *cbits,
+                           uint64_t *lbits) {
 /* 128-bit halves spelled out (GCC's generic lowering of 256-bit vectors otherwise goes through
  * the stack) */
 #define CPAM_LD4(p) ({ const double *p_ = (p); cp_v2d lo_ = *(const cp_v2du *)p_, hi_ = *(const cp_v2du *)(p_ + 2); \
@@ -126,8 +115,8 @@ static Py_ssize_t cpam_absj_base(const double *x, Py_ssize_t npts, double *aj, d
 #pragma GCC push_options
 #pragma GCC target("avx2")
 #endif
-static Py_ssize_t cpam_absj_avx2(const double *x, Py_ssize_t npts, double *aj, double flo, Py_ssize_t *cand,
-                                     Py_ssize_t *lcand, Py_ssize_t *nl) {
+static void cpam_absj_avx2(const double *x, Py_ssize_t npts, double *aj, double flo, uint64_t *cbits,
+                           uint64_t *lbits) {
 #define CPAM_LD4(p) (*(const cp_v4du *)(p))
 #define CPAM_ST4(p, v) (*(cp_v4du *)(p) = (v))
 #define CPAM_BITS(m) ((unsigned int)_mm256_movemask_pd((__m256d)(m)))
@@ -142,12 +131,90 @@ static Py_ssize_t cpam_absj_avx2(const double *x, Py_ssize_t npts, double *aj, d
 #pragma GCC pop_options
 #endif
 #endif
+
+#if CP_HAVE_AVX512
+/* The AVX-512 copy: eight points a vector, the comparisons straight into mask registers. The same
+ * IEEE operations per point as the other copies (two subtractions, the sign bit cleared, ordered
+ * comparisons: NaN stays a candidate), so the same aj and bits; the last points go one by one. */
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,avx512f,avx512vl,avx512dq,avx512bw")
+static void cpam_absj_avx512(const double *x, Py_ssize_t npts, double *aj, double flo, uint64_t *cbits,
+                             uint64_t *lbits) {
+    Py_ssize_t k = 1, last = npts - 1, half = npts / 2, w = 0, nw = (npts + 63) >> 6;
+    const double th = flo > 0.0 ? cpam_below(flo) : 0.0;
+    const __m512d fv = _mm512_set1_pd(th), zv = _mm512_setzero_pd();
+    unsigned int hm, cb;
+    do {
+        cbits[w] = 0;
+        lbits[w] = 0;
+    } while (++w < nw);
+    aj[0] = 0.0;
+    aj[npts - 1] = 0.0;
+    for (; k + 8 <= last; k += 8) {
+        __m512d b0 = _mm512_loadu_pd(x + k);
+        __m512d j0 = _mm512_sub_pd(_mm512_sub_pd(_mm512_loadu_pd(x + k + 1), b0),
+                                   _mm512_sub_pd(b0, _mm512_loadu_pd(x + k - 1)));
+        __m512d v0 = _mm512_abs_pd(j0);
+        _mm512_storeu_pd(aj + k, v0);
+        cb = ~(unsigned int)_mm512_cmp_pd_mask(v0, fv, _CMP_LE_OQ) & 255u;
+        if (!cb)
+            continue;
+        hm = k >= half ? 255u : (k + 8 <= half ? 0u : (255u << (half - k)) & 255u);
+        cbits[(k - 1) >> 6] |= (uint64_t)cb << ((k - 1) & 63);
+        lbits[(k - 1) >> 6] |= (uint64_t)(cb & ((unsigned int)_mm512_cmp_pd_mask(j0, zv, _CMP_GT_OQ) ^ hm))
+                               << ((k - 1) & 63);
+    }
+    for (; k < last; k++) {
+        double jv = (x[k + 1] - x[k]) - (x[k] - x[k - 1]);
+        double v = fabs(jv);
+        aj[k] = v;
+        if (!(v < flo || v == 0.0)) {
+            cbits[(k - 1) >> 6] |= (uint64_t)1 << ((k - 1) & 63);
+            if ((jv > 0.0) == (k < half))
+                lbits[(k - 1) >> 6] |= (uint64_t)1 << ((k - 1) & 63);
+        }
+    }
+    cbits[(npts - 3) >> 6] &= ~((uint64_t)1 << ((npts - 3) & 63));
+    lbits[(npts - 3) >> 6] &= ~((uint64_t)1 << ((npts - 3) & 63));
+}
+#pragma GCC pop_options
+#endif
 #undef CPAM_ABSJ_BODY
 
-static inline Py_ssize_t cpam_absj(const double *x, Py_ssize_t npts, double *aj, double flo, Py_ssize_t *cand,
-                                     Py_ssize_t *lcand, Py_ssize_t *nl) {
-    return CP_DISPATCH(cpam_absj, (x, npts, aj, flo, cand, lcand, nl));
+static inline void cpam_absj(const double *x, Py_ssize_t npts, double *aj, double flo, uint64_t *cbits,
+                             uint64_t *lbits) {
+    CP_DISPATCH3(cpam_absj, (x, npts, aj, flo, cbits, lbits));
 }
+
+/* ---- the screens of one candidate against the rows before ---- */
+/* For arcmask_scan's candidate at point k of this row, with the row one cycle back's |J| at
+ * a1 = ajr1 + k + s1 and two back's at a2 = ajr2 + k + s2, both windows of +-2 points inside
+ * their rows (the caller checks), match distances 1 (one cycle back, pairs) and 2:
+ * bit 0: a step pair could find a reference smooth around it (the largest |J| within +-1 of
+ * a1, or with `two` within +-2 of a2, below ts); NaN is skipped, so an exact smoothness test
+ * (all below ts, NaN not below) that holds implies this bit;
+ * bit 1: neither reference is rough for a lone step (the largest |J| within +-2 of a1 and of a2
+ * below tl, NaN skipped): exactly "no |J| at or above tl" in either window (_am_rough).
+ * No branch: on a masking load's noisy current these outcomes are random, and the
+ * mispredicted branches of the tests one by one cost more than all of them. */
+#define CPAM_MAXS(m, e) do { double e_ = (e); m = e_ > m ? e_ : m; } while (0)
+static inline int cpam_screen12(const double *a1, const double *a2, double ts, double tl, int two) {
+    /* (-1: below any |J|, and not NaN, so a NaN of the window is skipped, never kept) */
+    double p1 = -1.0, q1, q2 = -1.0;
+    CPAM_MAXS(p1, a1[-1]);
+    CPAM_MAXS(p1, a1[0]);
+    CPAM_MAXS(p1, a1[1]);
+    q1 = p1;
+    CPAM_MAXS(q1, a1[-2]);
+    CPAM_MAXS(q1, a1[2]);
+    CPAM_MAXS(q2, a2[-2]);
+    CPAM_MAXS(q2, a2[-1]);
+    CPAM_MAXS(q2, a2[0]);
+    CPAM_MAXS(q2, a2[1]);
+    CPAM_MAXS(q2, a2[2]);
+    return ((p1 < ts) | (two & (q2 < ts))) | (((q1 < tl) & (q2 < tl)) << 1);
+}
+#undef CPAM_MAXS
 
 /* ---- median of 16 values ---- */
 /* The mean of the 8th and 9th smallest of a[0..15] by a selection network (Batcher's odd-even

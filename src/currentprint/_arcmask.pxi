@@ -47,12 +47,15 @@
 # and in _am_lone_d on the difference d); the alert names it (lone_local, pair_local).
 
 from libc.math cimport fmin, fmax
+from libc.stdint cimport uint64_t
 
 # the second-difference pass (SIMD) and the 16-value median are C: _arcmask.h
 cdef extern from "_arcmask.h" nogil:
-    Py_ssize_t cpam_absj(const double* x, Py_ssize_t npts, double* aj, double flo, Py_ssize_t* cand,
-                         Py_ssize_t* lcand, Py_ssize_t* nl)
+    void cpam_absj(const double* x, Py_ssize_t npts, double* aj, double flo, uint64_t* cbits,
+                   uint64_t* lbits)
     int cpam_median16(const double* a, double* out)
+    int cpam_ctz64(uint64_t b)
+    int cpam_screen12(const double* a1, const double* a2, double ts, double tl, int two)
 
 cdef enum:
     AM_PAIR1 = 1          # step pair against one cycle back
@@ -145,24 +148,25 @@ cdef inline double _am_noise(const double* aj, Py_ssize_t npts, double* cache, P
     return cache[b]
 
 
-cdef Py_ssize_t _am_absj(const double* x, Py_ssize_t npts, double* aj, double flo, Py_ssize_t* cand,
-                         Py_ssize_t* lcand, Py_ssize_t* nl) noexcept nogil:
+cdef void _am_absj(const double* x, Py_ssize_t npts, double* aj, double flo, uint64_t* cbits,
+                   uint64_t* lbits) noexcept nogil:
     """|second difference| of a row in its own frame (0 at both ends).
 
-    Also lists in ``cand`` the points ``1 <= k < npts - 2`` that
-    :func:`_am_steps` would look at with floor ``flo`` (``aj[k] >= flo``, not
-    0, or NaN) and returns how many: a quiet row is then one pass. ``lcand``
-    (``nl[0]`` of them) keeps those whose second difference has the sign of a
+    Also marks in ``cbits`` (bit k - 1 of its ``(npts + 63) // 64`` words) the
+    points ``1 <= k < npts - 2`` that :func:`_am_steps` would look at with floor
+    ``flo`` (``aj[k] >= flo``, not 0, or NaN): a quiet row is then one pass.
+    ``lbits`` keeps those whose second difference has the sign of a
     re-ignition in their half-cycle (positive in the first half, not positive
-    in the second), the only ones :func:`_am_lone` can accept.
+    in the second), the only ones :func:`_am_lone` and this row's side of the
+    pair pre-screen can accept.
     """
-    return cpam_absj(x, npts, aj, flo, cand, lcand, nl)
+    cpam_absj(x, npts, aj, flo, cbits, lbits)
 
 
 cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, double flo, double k_noise, double persist,
                           double local, const double* aj, const double* ao, double* nx, double* no,
-                          Py_ssize_t s_other, Py_ssize_t* kout, double* vout, const Py_ssize_t* cand=NULL,
-                          Py_ssize_t ncand=0) noexcept nogil:
+                          Py_ssize_t s_other, Py_ssize_t* kout, double* vout,
+                          const uint64_t* cbits=NULL) noexcept nogil:
     """Abrupt persistent steps of row ``x`` (positions in its own frame).
 
     A step between points k and k+1 has second difference
@@ -179,20 +183,25 @@ cdef Py_ssize_t _am_steps(const double* x, Py_ssize_t npts, double flo, double k
     times the noise on each side of it (:func:`_am_side`, both rows): a
     re-ignition from a dark branch into noisy conduction sits in a block that
     is mostly the conduction's noise. Returns the number of steps written to ``kout`` /
-    ``vout`` (signed J). With ``cand`` only those points are looked at (the
-    list of :func:`_am_absj` for a floor not above ``flo``).
+    ``vout`` (signed J). With ``cbits`` only those points are looked at (the
+    bits of :func:`_am_absj` for a floor not above ``flo``).
     """
-    cdef Py_ssize_t c, m = 0
+    cdef Py_ssize_t c, m = 0, w
+    cdef uint64_t bw
     cdef double jk
     if npts < AM_WLEN + 3:
         return 0
-    # (two loops: the candidate list, or every point 1 <= k <= npts - 3)
-    if cand != NULL:
-        for c in range(ncand):
-            if _am_step_at(x, npts, cand[c], flo, k_noise, persist, local, aj, ao, nx, no, s_other, &jk) and m < AM_MAXSTEPS:
-                kout[m] = cand[c]
-                vout[m] = jk
-                m += 1
+    # (two loops: the candidate bits in increasing order, or every point 1 <= k <= npts - 3)
+    if cbits != NULL:
+        for w in range((npts + 63) >> 6):
+            bw = cbits[w]
+            while bw:
+                c = 1 + 64 * w + cpam_ctz64(bw)
+                bw &= bw - 1
+                if _am_step_at(x, npts, c, flo, k_noise, persist, local, aj, ao, nx, no, s_other, &jk) and m < AM_MAXSTEPS:
+                    kout[m] = c
+                    vout[m] = jk
+                    m += 1
     else:
         for c in range(1, npts - 2):
             if _am_step_at(x, npts, c, flo, k_noise, persist, local, aj, ao, nx, no, s_other, &jk) and m < AM_MAXSTEPS:
@@ -222,35 +231,8 @@ cdef inline bint _am_cand_at(const double* x, Py_ssize_t npts, Py_ssize_t k, dou
     return True
 
 
-cdef Py_ssize_t _am_cands(const double* x, Py_ssize_t npts, double flo, double persist, const double* aj,
-                          const Py_ssize_t* cand, Py_ssize_t ncand, Py_ssize_t* kout, double* vout) noexcept nogil:
-    """Step candidates of row ``x``: the points that pass :func:`_am_cand_at` with floor ``flo``
-    (positions into ``kout``, signed J into ``vout``, in increasing order; at most npts - 3).
-
-    Every step of :func:`_am_steps` with a floor not below ``flo`` is one, whatever the noise
-    it is judged against. With ``cand`` only those points are looked at (the list of
-    :func:`_am_absj` for the floor ``flo``).
-    """
-    cdef Py_ssize_t c, m = 0
-    cdef double jk
-    if cand != NULL:
-        for c in range(ncand):
-            if _am_cand_at(x, npts, cand[c], flo, persist, aj, &jk):
-                kout[m] = cand[c]
-                vout[m] = jk
-                m += 1
-    else:
-        for c in range(1, npts - 2):
-            if _am_cand_at(x, npts, c, flo, persist, aj, &jk):
-                kout[m] = c
-                vout[m] = jk
-                m += 1
-    return m
-
-
 cdef bint _am_pair_possible(const double* x, const double* aj, const Py_ssize_t* ck, const double* cv,
-                            Py_ssize_t nck, const double* ref, const double* ajr, Py_ssize_t* rk,
-                            double* rv, Py_ssize_t* nrk, const Py_ssize_t* rcand, Py_ssize_t nrcand,
+                            Py_ssize_t nck, const double* ref, const double* ajr, const uint64_t* rcand,
                             double floor_a, double persist, Py_ssize_t npts, Py_ssize_t s, double flo,
                             Py_ssize_t mt, double span, double smooth, double same) noexcept nogil:
     """Could arcmask_scan find a step pair of row ``x`` against reference ``ref`` (shifted by s)?
@@ -258,22 +240,23 @@ cdef bint _am_pair_possible(const double* x, const double* aj, const Py_ssize_t*
     False only when it provably cannot: a pair in half q needs a step of each row there
     that passes, besides the noise and "matched" tests, exactly these tests of
     arcmask_scan's pair search (the same expressions, NaN included): a step candidate
-    (:func:`_am_cands`; ``ck``/``cv``, ``rk``/``rv``: the rows' candidates above the
-    absolute floor, the reference's in its own frame) not below ``flo``, within the span
-    of half q, stepping the half's way, the other row smooth and without a partner edge
-    around it. A masking load's edges repeat (no partner-free step), a quiet cycle has
-    no candidate: neither needs a noise estimate.
+    (:func:`_am_cand_at` with the absolute floor ``floor_a``; ``ck``/``cv``: this row's,
+    positions and signed J) not below ``flo``, within the span of half q, stepping the
+    half's way, the other row smooth and without a partner edge around it. A masking
+    load's edges repeat (no partner-free step), a quiet cycle has no candidate: neither
+    needs a noise estimate.
 
     ``ck``/``cv`` may be any superset of this row's candidates that pass those tests
-    (arcmask_scan passes its re-ignition-signed ones within the span above ``flo``).
-    The reference's candidates are listed only when this row has a step that could
-    pair: ``nrk[0] < 0`` means not yet, and they are then found (:func:`_am_cands`
-    with floor ``floor_a``, over ``rcand``, its :func:`_am_absj` list, or every point
-    when ``nrcand`` < 0) into ``rk``/``rv``, ``nrk[0]`` of them.
+    (arcmask_scan passes its re-ignition-signed ones within the span above ``flo`` whose
+    reference is smooth around them). The reference's candidates are looked at only in
+    the halves where this row has a step that could pair, and only within the span there
+    (``rcand``: its :func:`_am_absj` bits, or every point when NULL); each test is a pure
+    function of the rows, so the answer does not depend on the order they are tried in.
     """
-    cdef Py_ssize_t H = npts // 2, a, k, q
-    cdef int xq = 0, rq = 0
+    cdef Py_ssize_t H = npts // 2, a, k, q, kp, lo, hi, w, base
+    cdef int xq = 0
     cdef double v
+    cdef uint64_t bw
     for a in range(nck):
         k = ck[a]
         q = 0 if k < H else 1
@@ -291,26 +274,70 @@ cdef bint _am_pair_possible(const double* x, const double* aj, const Py_ssize_t*
             break
     if xq == 0:
         return False
-    if nrk[0] < 0:
-        nrk[0] = _am_cands(ref, npts, floor_a, persist, ajr, rcand if nrcand >= 0 else NULL,
-                           nrcand if nrcand >= 0 else 0, rk, rv)
-    for a in range(nrk[0]):
-        # the reference's candidate, placed on this row's points
-        k = rk[a] - s
-        if k < 0 or k >= npts:
+    for q in range(2):
+        if not (xq & (1 << q)):
             continue
-        q = 0 if k < H else 1
-        if not (xq & (1 << q)) or rq & (1 << q) or k >= q * H + span or ajr[rk[a]] < flo:
+        # the reference's points kp whose place on this row, k = kp - s, lies in half q before
+        # q H + span (k < q H + span: k < q H + ceil(span) for a finite span), and that can be
+        # candidates (1 <= kp <= npts - 3)
+        hi = (q + 1) * H
+        if span <= 0.0:
+            # (every k >= q H is at or past q H + span)
             continue
-        v = rv[a]
-        if (v > 0.0) != (q == 0):
+        if span < npts and q * H + <Py_ssize_t>ceil(span) < hi:
+            # (0 < span < npts: the cast is exact; NaN or a longer span keeps the whole half,
+            # as the test k >= q H + span does)
+            hi = q * H + <Py_ssize_t>ceil(span)
+        lo = q * H + s
+        hi = hi + s
+        if lo < 1:
+            lo = 1
+        if hi > npts - 2:
+            hi = npts - 2
+        if hi <= lo:
             continue
-        if smooth > 0.0 and not _am_smooth(aj, npts, k, mt, smooth * fabs(v)):
+        if rcand == NULL:
+            for kp in range(lo, hi):
+                if _am_ref_pairs(x, aj, ref, ajr, npts, H, kp, s, q, floor_a, persist, flo, mt, span, smooth, same):
+                    return True
             continue
-        if same > 0.0 and _am_partner(x, npts, k, mt, v, same):
-            continue
-        return True
+        for w in range((lo - 1) >> 6, ((hi - 2) >> 6) + 1):
+            # bit b of word w is point kp = 64 w + b + 1: the bits of points lo .. hi - 1
+            base = 64 * w
+            bw = rcand[w]
+            if lo - 1 > base:
+                bw &= (~(<uint64_t>0)) << (lo - 1 - base)
+            if hi - 1 < base + 64:
+                bw &= ((<uint64_t>1) << (hi - 1 - base)) - 1
+            while bw:
+                kp = base + 1 + cpam_ctz64(bw)
+                bw &= bw - 1
+                if _am_ref_pairs(x, aj, ref, ajr, npts, H, kp, s, q, floor_a, persist, flo, mt, span, smooth, same):
+                    return True
     return False
+
+
+cdef inline bint _am_ref_pairs(const double* x, const double* aj, const double* ref, const double* ajr,
+                               Py_ssize_t npts, Py_ssize_t H, Py_ssize_t kp, Py_ssize_t s, Py_ssize_t q, double floor_a,
+                               double persist, double flo, Py_ssize_t mt, double span, double smooth,
+                               double same) noexcept nogil:
+    """The reference's side of :func:`_am_pair_possible` at its point kp (1 <= kp <= npts - 3),
+    placed at k = kp - s in half q (H = npts // 2) of this row: a step candidate there that could pair."""
+    cdef Py_ssize_t k = kp - s
+    cdef double v
+    if k < 0 or k >= npts or (0 if k < H else 1) != q or k >= q * H + span or ajr[kp] < flo:
+        return False
+    # (the sign first: the cheapest test; the same expression as _am_cand_at's J)
+    v = (ref[kp + 1] - ref[kp]) - (ref[kp] - ref[kp - 1])
+    if (v > 0.0) != (q == 0):
+        return False
+    if not _am_cand_at(ref, npts, kp, floor_a, persist, ajr, &v):
+        return False
+    if smooth > 0.0 and not _am_smooth(aj, npts, k, mt, smooth * fabs(v)):
+        return False
+    if same > 0.0 and _am_partner(x, npts, k, mt, v, same):
+        return False
+    return True
 
 
 cdef inline bint _am_step_at(const double* x, Py_ssize_t npts, Py_ssize_t k, double flo, double k_noise,
@@ -537,10 +564,19 @@ cdef inline bint _am_rough(const double* ajr, Py_ssize_t npts, Py_ssize_t c, Py_
 
 
 cdef inline bint _am_smooth(const double* a, Py_ssize_t npts, Py_ssize_t k, Py_ssize_t m, double thr) noexcept nogil:
-    """All of a[k - m .. k + m] (inside the row) below thr."""
-    cdef Py_ssize_t i
-    for i in range(k - m, k + m + 1):
-        if i >= 0 and i < npts and not (a[i] < thr):
+    """All of a[k - m .. k + m] (inside the row) below thr.
+
+    ``k`` is looked at first (a repeating edge sits right there), then the window clipped to the row.
+    """
+    cdef Py_ssize_t i, lo = k - m, hi = k + m + 1
+    if k >= 0 and k < npts and not (a[k] < thr):
+        return False
+    if lo < 0:
+        lo = 0
+    if hi > npts:
+        hi = npts
+    for i in range(lo, hi):
+        if not (a[i] < thr):
             return False
     return True
 
@@ -559,10 +595,11 @@ cdef int _am_lone(const double* x, const double* aj, const Py_ssize_t* cand, Py_
     each of the two rows before, the largest |J| of its sign within +-3
     points, persistent, large against that difference's block noise, and
     where that row is smooth (its |J| within ``match`` points below
-    ``ratio`` times the step). ``cand``: the points 1..npts-3 with |J| >= the
-    absolute floor (a superset), in increasing order, so one pass serves both
-    halves. Each test is a pure function of the rows, so the cheap ones go first; ``cand``
-    holds only points whose J has the half's sign (``lcand`` of :func:`_am_absj`).
+    ``ratio`` times the step). ``cand``: points 1..npts-3 in increasing order, a
+    superset of those that pass, so one pass serves both halves. Each test is a pure
+    function of the rows, so the cheap ones go first; arcmask_scan passes only points
+    whose J has the half's sign (``lbits`` of :func:`_am_absj`) within the span that
+    already passed this function's first tests (floor, span, both rows not rough).
     """
     cdef Py_ssize_t c, k, q, H = npts // 2, m = <Py_ssize_t>match
     # both references' points around k exist: k + s - 1 >= 0 and k + s + 2 <= npts - 1 for both
@@ -645,14 +682,25 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     cdef Py_ssize_t kr[AM_MAXSTEPS]
     cdef double vx[AM_MAXSTEPS]
     cdef double vr[AM_MAXSTEPS]
-    cdef Py_ssize_t nblk = (npts + AM_BLOCK - 1) // AM_BLOCK, mx0, c, cr, nrows, ncand
-    cdef Py_ssize_t* cand
+    cdef Py_ssize_t nblk = (npts + AM_BLOCK - 1) // AM_BLOCK, mx0, c, cr, nrows
+    cdef Py_ssize_t nw = (npts + 63) >> 6, wd, klo, khi, m1, m2
+    cdef uint64_t* cand
+    cdef uint64_t bw
+    cdef double ak
+    cdef double* ajr2
+    cdef bint pair_on, lone_on, two, fast
+    cdef Py_ssize_t kin_lo, kin_hi
+    cdef int scr
     # this row's re-ignition-signed candidates within the span above its floor that pass the
     # step tests but the noise (the pair pre-screen's side of this row)
     cdef Py_ssize_t xs_k[4096]
     cdef double xs_v[4096]
     cdef Py_ssize_t nxs
     cdef double xv
+    # this row's re-ignition-signed candidate bits (_am_absj), the points within the span of
+    # their half (once per call), and the candidates left for the lone-step test (a list)
+    cdef uint64_t* lbits
+    cdef uint64_t* spanbits
     cdef Py_ssize_t* lcand = NULL
     cdef Py_ssize_t nlone = 0
     cdef double flo, best, bsize, w, prev, thr, mt
@@ -670,14 +718,9 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     cdef double* ring_v
     cdef Py_ssize_t* ring_k = NULL
     cdef Py_ssize_t ring_m[3]
-    # and its step candidates (the tests of a step but the noise; -1: not yet listed), for
-    # the pair pre-screen: positions (ring_ck) and signed J (ring_cv), up to npts per row
-    cdef Py_ssize_t* ring_ck
-    cdef double* ring_cv
-    cdef Py_ssize_t ring_nc[3]
-    # and every row's candidate list of _am_absj (ring_raw, ring_nraw of them; -1: a row from
-    # the state, none kept), from which its step candidates are listed when first needed
-    cdef Py_ssize_t* ring_raw
+    # and every row's candidate bits of _am_absj (ring_raw, nw words per slot; ring_nraw -1: a
+    # row from the state, none kept), from which its step candidates are listed when first needed
+    cdef uint64_t* ring_raw
     cdef Py_ssize_t ring_nraw[3]
     cdef int ring_nv[3]          # 1: the slot's block-noise cache (ring_n) is cleared
     cdef Py_ssize_t shift[3]     # [r]: whole-point shift of the row r cycles back
@@ -690,20 +733,37 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
     H = npts // 2
     if n == 0:
         return 0
-    ring = <double*>malloc(sizeof(double) * 3 * (2 * npts + nblk + AM_MAXSTEPS))
-    ring_k = <Py_ssize_t*>malloc(sizeof(Py_ssize_t) * (3 * AM_MAXSTEPS + 7 * npts))
-    if ring == NULL or ring_k == NULL:
+    ring = <double*>malloc(sizeof(double) * 3 * (npts + nblk + AM_MAXSTEPS))
+    ring_k = <Py_ssize_t*>malloc(sizeof(Py_ssize_t) * (3 * AM_MAXSTEPS + npts))
+    ring_raw = <uint64_t*>malloc(sizeof(uint64_t) * 5 * nw)
+    if ring == NULL or ring_k == NULL or ring_raw == NULL:
         free(ring)
         free(ring_k)
+        free(ring_raw)
         raise MemoryError()
     lcand = ring_k + 3 * AM_MAXSTEPS
-    ring_ck = lcand + npts
-    ring_raw = ring_ck + 3 * npts
+    lbits = ring_raw + 3 * nw
+    spanbits = lbits + nw
     ring_n = ring + 3 * npts
     ring_v = ring_n + 3 * nblk
-    ring_cv = ring_v + 3 * AM_MAXSTEPS
     with nogil:
         nrows = <Py_ssize_t>state[MS_ROWS]
+        # the points a step of a pair or a lone step may sit on: within the span after its
+        # half's voltage zero (the tests' own expression, k >= q H + span rejects)
+        for wd in range(nw):
+            spanbits[wd] = 0
+        for k in range(1, npts - 2):
+            q = 0 if k < H else 1
+            if not (k >= q * H + par[MP_SPAN]):
+                spanbits[(k - 1) >> 6] |= (<uint64_t>1) << ((k - 1) & 63)
+        # this row's side of the pair pre-screen and the lone test look first at the rows before
+        # (below): a pair step needs the reference smooth around it (MP_SMOOTH > 0), a lone
+        # step both references not rough (MP_LONE > 0); a masking load's edge repeats there
+        pair_on = par[MP_SMOOTH] > 0.0
+        lone_on = par[MP_LONE] > 0.0
+        m1 = <Py_ssize_t>(par[MP_MATCH1] if par[MP_MATCH1] > 0.0 else par[MP_MATCH])
+        m2 = <Py_ssize_t>par[MP_MATCH]
+        fast = m1 == 1 and m2 == 2
         # the rows held in the state: slots of rows -1 and -2
         for r in range(1, 3):
             c = (3 - r) % 3
@@ -713,7 +773,6 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 ring[c * npts + a] = state[MS_ROW1 + (r + 1) * npts + a]
             ring_nv[c] = 0
             ring_m[c] = -1
-            ring_nc[c] = -1
             ring_nraw[c] = -1
         slot[0] = 0
         slot[1] = 2
@@ -729,27 +788,72 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
             flo = par[MP_FLOOR]
             if par[MP_REL_FLOOR] * rms[j] > flo:
                 flo = par[MP_REL_FLOOR] * rms[j]
-            cand = &ring_raw[c * npts]
-            ncand = _am_absj(&waves[j, 0], npts, aj, par[MP_FLOOR], cand, lcand, &nlone)
-            ring_nraw[c] = ncand
+            cand = &ring_raw[c * nw]
+            _am_absj(&waves[j, 0], npts, aj, par[MP_FLOOR], cand, lbits)
+            ring_nraw[c] = 0
             # (its block noise is cleared when first needed: most rows never need it)
             ring_nv[c] = 0
+            # the whole-point shift of the rows one and two cycles back (rows start within a
+            # point of their cycle start, so |s| <= 1; odd or NaN offsets are clamped, not trusted)
+            shift[1] = _am_shift(offset[j], offs[slot[1]])
+            shift[2] = _am_shift(offset[j], offs[slot[2]])
             # this row's step candidates above the absolute floor (no noise estimate: a
             # superset of its steps against any row's noise, above any row floor) are listed
             # when a later row's pre-screen needs them as a reference's; for its own side of
-            # the pre-screen only those stepping the half's way (lcand) within the span above
-            # its floor count, and the cheap tests go first
-            ring_nc[c] = -1
+            # the pre-screen only those stepping the half's way (lbits) within the span above
+            # its floor count, and the cheap tests go first: the reference smooth around the
+            # step in one of the rows before (_am_pair_possible's test, with the same
+            # expression; a repeating masking edge fails it), then the step tests but the
+            # noise. The lone test's candidates are screened the same way (_am_lone's own
+            # first tests: the span, the floor, both rows before not rough around it).
             nxs = 0
-            for a in range(nlone):
-                k = lcand[a]
-                q = 0 if k < H else 1
-                if k >= q * H + par[MP_SPAN] or aj[k] < flo:
-                    continue
-                if _am_cand_at(&waves[j, 0], npts, k, par[MP_FLOOR], par[MP_PERSIST], aj, &xv):
-                    xs_k[nxs] = k
-                    xs_v[nxs] = xv
-                    nxs += 1
+            nlone = 0
+            klo = 1 - (shift[1] if shift[1] < shift[2] else shift[2])
+            khi = npts - 3 - (shift[1] if shift[1] > shift[2] else shift[2])
+            ajr = &ring[slot[1] * npts]
+            ajr2 = &ring[slot[2] * npts]
+            two = nrows >= 2
+            # the points whose windows of +-2 lie inside both rows before
+            kin_lo = 2 - (shift[1] if shift[1] < shift[2] else shift[2])
+            kin_hi = npts - 3 - (shift[1] if shift[1] > shift[2] else shift[2])
+            if nrows >= 1:
+                for wd in range(nw):
+                    bw = lbits[wd] & spanbits[wd]
+                    while bw:
+                        k = 1 + 64 * wd + cpam_ctz64(bw)
+                        bw &= bw - 1
+                        ak = aj[k]
+                        if fast and k >= kin_lo and k <= kin_hi:
+                            # (the usual match distances, both windows inside the rows: one
+                            # branch-free screen, exact for the lone test, implied by the pair's)
+                            scr = cpam_screen12(&ajr[k + shift[1]], &ajr2[k + shift[2]], par[MP_SMOOTH] * ak,
+                                                par[MP_LONE] * ak, two)
+                            if scr & 2 and two and lone_on and ak >= flo and k >= klo and k <= khi:
+                                lcand[nlone] = k
+                                nlone += 1
+                            if ak < flo or (pair_on and not (scr & 1)):
+                                continue
+                            if _am_cand_at(&waves[j, 0], npts, k, par[MP_FLOOR], par[MP_PERSIST], aj, &xv):
+                                xs_k[nxs] = k
+                                xs_v[nxs] = xv
+                                nxs += 1
+                            continue
+                        # (otherwise: the tests themselves, cheap ones first)
+                        if ak < flo:
+                            continue
+                        if (nrows >= 2 and lone_on and ak >= flo and k >= klo and k <= khi
+                                and not _am_rough(ajr, npts, k + shift[1], m2, par[MP_LONE] * ak)
+                                and not _am_rough(ajr2, npts, k + shift[2], m2, par[MP_LONE] * ak)):
+                            lcand[nlone] = k
+                            nlone += 1
+                        if pair_on and not (_am_smooth(ajr, npts, k + shift[1], m1, par[MP_SMOOTH] * ak)
+                                            or (nrows >= 2 and _am_smooth(ajr2, npts, k + shift[2], m2,
+                                                                          par[MP_SMOOTH] * ak))):
+                            continue
+                        if _am_cand_at(&waves[j, 0], npts, k, par[MP_FLOOR], par[MP_PERSIST], aj, &xv):
+                            xs_k[nxs] = k
+                            xs_v[nxs] = xv
+                            nxs += 1
             # its steps (on its own noise, then against each reference's): only when the
             # pre-screen finds a pair possible
             ring_m[c] = -1
@@ -760,10 +864,6 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 width[4 * j + a] = NAN
             size[2 * j] = NAN
             size[2 * j + 1] = NAN
-            # the whole-point shift of the rows one and two cycles back (rows start within a
-            # point of their cycle start, so |s| <= 1; odd or NaN offsets are clamped, not trusted)
-            shift[1] = _am_shift(offset[j], offs[slot[1]])
-            shift[2] = _am_shift(offset[j], offs[slot[2]])
             for r in range(1, 3):
                 # (no step of this row could pair: neither reference is looked at)
                 if nrows < r or mx0 == 0 or nxs == 0:
@@ -779,8 +879,8 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                 # the pre-screen: most cycles have no step that could pair (a quiet cycle, or a
                 # masking load's edges repeating), and then the noise estimates are not needed
                 if not _am_pair_possible(&waves[j, 0], aj, xs_k, xs_v, nxs,
-                                         ref, ajr, &ring_ck[cr * npts], &ring_cv[cr * npts], &ring_nc[cr],
-                                         &ring_raw[cr * npts], ring_nraw[cr], par[MP_FLOOR], par[MP_PERSIST], npts,
+                                         ref, ajr, &ring_raw[cr * nw] if ring_nraw[cr] >= 0 else NULL, par[MP_FLOOR],
+                                         par[MP_PERSIST], npts,
                                          s, flo, <Py_ssize_t>mt, par[MP_SPAN], par[MP_SMOOTH], par[MP_SAME]):
                     continue
                 # the block-noise caches of both rows (-1: not yet computed), cleared on first use
@@ -797,7 +897,7 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
                     # those above this row's floor and of those that also beat another row's noise)
                     ring_m[c] = _am_steps(&waves[j, 0], npts, par[MP_FLOOR], par[MP_K_NOISE], par[MP_PERSIST],
                                           par[MP_PAIR_LOCAL], aj, NULL, nx, NULL, 0, &ring_k[c * AM_MAXSTEPS],
-                                          &ring_v[c * AM_MAXSTEPS], cand, ncand)
+                                          &ring_v[c * AM_MAXSTEPS], cand)
                     if ring_m[c] < AM_MAXSTEPS:
                         mx0 = 0
                         for a in range(ring_m[c]):
@@ -956,4 +1056,5 @@ def arcmask_scan(const double[:, ::1] waves, const double[::1] offset, const dou
             state[MS_ROWS] = 2.0
     free(ring)
     free(ring_k)
+    free(ring_raw)
     return 0
