@@ -113,6 +113,15 @@ def _am_absj(x):
     return aj
 
 
+def _fmax(a: float, b: float) -> float:
+    """C's ``fmax``, as the kernel uses it: the larger of two, a NaN ignored unless both are."""
+    if math.isnan(a):
+        return b
+    if math.isnan(b):
+        return a
+    return max(a, b)
+
+
 def _am_block_noise(aj):
     """Median |J| per 16-point block (mean of the middle two; the last block may reach back)."""
     npts = len(aj)
@@ -134,15 +143,15 @@ def _am_side_reference(aj, ao, k: int, s: int, jk: float, local: float) -> bool:
     post = [[a[i] for i in range(c + 2, c + 10)] for a, c in wins]
     if any(math.isnan(v) for w in pre + post for v in w):
         return False
-    mb = max(_am_med8(pre[0]), _am_med8(pre[1]))
-    ma = max(_am_med8(post[0]), _am_med8(post[1]))
+    mb = _fmax(_am_med8(pre[0]), _am_med8(pre[1]))
+    ma = _fmax(_am_med8(post[0]), _am_med8(post[1]))
     return abs(jk) >= local * 1.4826 * math.sqrt((ma * ma + 5.0 * mb * mb) / 6.0)
 
 
 def _am_block_ok_reference(x, other, k: int, ko: int, v: float, k_noise: float) -> bool:
     """|v| beats k_noise x the 16-point block noise of x at k and of other at ko (clamped)."""
     nx, no = _am_block_noise(_am_absj(x)), _am_block_noise(_am_absj(other))
-    return abs(v) >= k_noise * 1.4826 * max(nx[k // 16], no[min(max(ko, 0) // 16, len(no) - 1)])
+    return abs(v) >= k_noise * 1.4826 * _fmax(nx[k // 16], no[min(max(ko, 0) // 16, len(no) - 1)])
 
 
 def _am_steps_reference(x, other, s_other: int, flo: float, k_noise: float, persist: float, local: float = 0.0):
@@ -165,7 +174,7 @@ def _am_steps_reference(x, other, s_other: int, flo: float, k_noise: float, pers
         if abs(pk) > persist * abs(jk):
             continue
         bo = min(max(k + s_other, 0) // 16, len(no) - 1)
-        med = max(nx[k // 16], no[bo])
+        med = _fmax(nx[k // 16], no[bo])
         if abs(jk) < k_noise * 1.4826 * med and not _am_side_reference(aj, ao, k, s_other, jk, local):
             continue
         if len(ks) < _AM_MAXSTEPS:
