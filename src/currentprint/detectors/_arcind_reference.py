@@ -119,16 +119,16 @@ def arcind_tables(npts: int, par: np.ndarray) -> np.ndarray:
     extra = []
     for b in range(b0, b1):
         tau = math.tan(b * 2 * math.pi / npts) * npts / (2 * math.pi)
-        for t in (tau, None, 0.5 * tau, 2.0 * tau):
-            if t is None:
+        for tc in (tau, None, 0.5 * tau, 2.0 * tau):
+            if tc is None:
                 X = np.stack([np.ones_like(x), x, x * x], 1)
             else:
-                g = np.where(x >= 0, 1.0 - np.exp(-np.maximum(x, 0) / t), 0.0)
+                g = np.where(x >= 0, 1.0 - np.exp(-np.maximum(x, 0) / tc), 0.0)
                 X = np.stack([np.ones_like(x), np.where(x < 0, x, 0.0), g], 1)
             inv = np.linalg.inv(X.T @ X)
             out.append((inv @ X.T).ravel())
             out.append(X.ravel())
-            if t == tau:
+            if tc == tau:
                 cov22 = inv[2, 2]
         extra.append([cov22, tau, 1.0 - math.exp(-ra / tau), 1.0 - math.exp(-1.0 / tau)])
     out.append(np.ravel(extra))
