@@ -21,7 +21,7 @@ from currentprint import _core
 from currentprint.core import analyzer
 
 from _signals import three_loads
-from test_scan_check import _expected, _push, simd  # noqa: F401  (simd: the fixture of both paths)
+from test_scan_check import _expected, _position, _push, simd  # noqa: F401  (simd: the fixture of both paths)
 
 FS = 6400.0
 
@@ -32,9 +32,7 @@ FS = 6400.0
 def test_current_refusal_as_the_separate_pass(n, where, bad, simd):
     sig = three_loads(FS, 50.0, 8.0, np.float64, seed=3)
     i, v = sig.current[:n].copy(), sig.voltage[:n].copy()
-    pos = {"first": 0, "early": n // 5, "middle": n // 2 + 1, "late": (4 * n) // 5, "last": n - 1,
-           "tail2": n - 2}[where]
-    i[pos] = bad
+    i[_position(n, where)] = bad
     an = cp.CycleAnalyzer(fs=FS)
     assert _push(an, i, v) == _expected(i, v, an)
 

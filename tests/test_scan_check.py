@@ -57,15 +57,19 @@ def simd(request):
     _core.set_simd("auto" if before == "avx2" else "baseline")
 
 
+def _position(n: int, where: str) -> int:
+    """The sample a refusal test spoils in an n-sample chunk: its ends, the cycles' middle, the tail."""
+    return {"first": 0, "early": n // 5, "middle": n // 2 + 1, "late": (4 * n) // 5, "last": n - 1,
+            "tail2": n - 2}[where]
+
+
 @pytest.mark.parametrize("n", [40000, 70001, 5003, 4])
 @pytest.mark.parametrize("where", ["first", "early", "middle", "late", "last", "tail2"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 1e200])
 def test_voltage_refusal_as_the_separate_pass(n, where, bad, simd):
     sig = three_loads(FS, 50.0, 12.0, np.float64, seed=3)
     i, v = sig.current[:n].copy(), sig.voltage[:n].copy()
-    pos = {"first": 0, "early": n // 5, "middle": n // 2 + 1, "late": (4 * n) // 5, "last": n - 1,
-           "tail2": n - 2}[where]
-    v[pos] = bad
+    v[_position(n, where)] = bad
     an = cp.CycleAnalyzer(fs=FS)
     assert _push(an, i, v) == _expected(i, v, an)
 
